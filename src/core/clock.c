@@ -1,0 +1,39 @@
+#include "core/clock.h"
+#include "llmobs/common.h"
+
+#include <pthread.h>
+
+int64_t llmobs__wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t llmobs__mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t llmobs_now_ns(void)
+{
+    return llmobs__wall_ns();
+}
+
+struct timespec llmobs__mono_deadline(int64_t mono_ns)
+{
+    struct timespec ts = {.tv_sec = mono_ns / 1000000000, .tv_nsec = mono_ns % 1000000000};
+    return ts;
+}
+
+int llmobs__cond_init_monotonic(void *cond)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    int rc = pthread_cond_init((pthread_cond_t *)cond, &attr);
+    pthread_condattr_destroy(&attr);
+    return rc;
+}

@@ -1,0 +1,66 @@
+/* Status names and descriptions, and the per-thread detail of the last error. */
+#include "core/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static const struct {
+    const char *name;
+    const char *text;
+} status_table[] = {
+    [LLMOBS_OK] = {"LLMOBS_OK", "success"},
+    [LLMOBS_EINVAL] = {"LLMOBS_EINVAL", "invalid argument"},
+    [LLMOBS_ENOMEM] = {"LLMOBS_ENOMEM", "out of memory"},
+    [LLMOBS_ESTATE] = {"LLMOBS_ESTATE", "invalid state for this call"},
+    [LLMOBS_ETIMEOUT] = {"LLMOBS_ETIMEOUT", "deadline passed"},
+    [LLMOBS_EFULL] = {"LLMOBS_EFULL", "queue or table full"},
+    [LLMOBS_EIO] = {"LLMOBS_EIO", "I/O error"},
+    [LLMOBS_ENOTFOUND] = {"LLMOBS_ENOTFOUND", "not found"},
+    [LLMOBS_EEXIST] = {"LLMOBS_EEXIST", "already exists with a different definition"},
+    [LLMOBS_ELIMIT] = {"LLMOBS_ELIMIT", "limit reached"},
+    [LLMOBS_EUNSUPPORTED] = {"LLMOBS_EUNSUPPORTED", "not supported"},
+    [LLMOBS_ENETWORK] = {"LLMOBS_ENETWORK", "network error"},
+    [LLMOBS_EPARSE] = {"LLMOBS_EPARSE", "parse error"},
+    [LLMOBS_EBUDGET] = {"LLMOBS_EBUDGET", "budget exceeded"},
+    [LLMOBS_EINTERNAL] = {"LLMOBS_EINTERNAL", "internal error"},
+};
+
+#define STATUS_COUNT (sizeof status_table / sizeof status_table[0])
+
+const char *llmobs_status_str(llmobs_status status)
+{
+    if ((unsigned)status >= STATUS_COUNT) return "unknown status";
+    return status_table[status].text;
+}
+
+const char *llmobs_status_name(llmobs_status status)
+{
+    if ((unsigned)status >= STATUS_COUNT) return "LLMOBS_UNKNOWN";
+    return status_table[status].name;
+}
+
+const char *llmobs_version(void)
+{
+    return LLMOBS_VERSION_STRING;
+}
+
+static _Thread_local char last_error[512];
+
+const char *llmobs_last_error(void)
+{
+    return last_error;
+}
+
+void llmobs__error_clear(void)
+{
+    last_error[0] = '\0';
+}
+
+llmobs_status llmobs__error(llmobs_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+    return status;
+}
