@@ -1,0 +1,70 @@
+/* llmobs/client.h: the client, its flusher thread, flush/shutdown and delivery counters.
+ * All functions here are thread-safe; llmobs_shutdown must be the last call on a client. */
+#ifndef LLMOBS_CLIENT_H
+#define LLMOBS_CLIENT_H
+
+#include "llmobs/common.h"
+#include "llmobs/options.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct llmobs_client llmobs_client;
+
+/** Creates a client and starts its flusher thread. Takes ownership of `opts` (freed even on
+ * failure; NULL means all defaults). Environment variables fill every option not set on
+ * `opts`. Returns NULL on failure with the reason in *status (optional) and the key at fault
+ * in llmobs_last_error(). */
+LLMOBS_API llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status);
+
+/** Sends everything queued before this call and waits until it is settled (exported or
+ * dropped) or `timeout_ms` passes (<0: wait without limit). *pending (optional) receives how
+ * many of those items are still unsettled. LLMOBS_ETIMEOUT when the deadline passed first. */
+LLMOBS_API llmobs_status llmobs_flush(llmobs_client *client, int64_t timeout_ms,
+                                      uint64_t *pending);
+
+/** Flushes with `timeout_ms` as the deadline, drops what is still queued (reason
+ * "shutdown"), stops the flusher thread and frees the client. NULL-safe. Safe from an atexit
+ * handler. The client must not be used afterwards; handles still open are freed with it. */
+LLMOBS_API llmobs_status llmobs_shutdown(llmobs_client *client, int64_t timeout_ms);
+
+/** Why an item was dropped; the names are the `reason` label of llmobs_dropped_total. */
+typedef enum llmobs_drop_reason {
+    LLMOBS_DROP_QUEUE_FULL = 0,
+    LLMOBS_DROP_SAMPLED_OUT = 1,
+    LLMOBS_DROP_DISABLED = 2,
+    LLMOBS_DROP_REJECTED = 3,          /* the server (or exporter) refused it: final */
+    LLMOBS_DROP_RETRIES_EXHAUSTED = 4, /* retry count or retry deadline used up */
+    LLMOBS_DROP_SHUTDOWN = 5,          /* still queued when the shutdown deadline passed */
+    LLMOBS_DROP_TOO_LARGE = 6,         /* one item larger than a batch may be */
+    LLMOBS_DROP_INVALID = 7,           /* could not be serialized */
+    LLMOBS_DROP_REASON_COUNT = 8
+} llmobs_drop_reason;
+
+/** The label name of a drop reason ("queue_full"); static storage, "unknown" if out of range. */
+LLMOBS_API const char *llmobs_drop_reason_name(llmobs_drop_reason reason);
+
+typedef enum llmobs_stat {
+    LLMOBS_STAT_ITEMS = 0,    /* items ended (observations, traces, scores): the total below */
+    LLMOBS_STAT_EXPORTED = 1, /* items the exporter confirmed */
+    LLMOBS_STAT_DROPPED = 2,  /* items dropped, all reasons */
+    LLMOBS_STAT_PENDING = 3,  /* items enqueued and not yet settled */
+    LLMOBS_STAT_RETRIES = 4,  /* batch send attempts that were retried */
+    LLMOBS_STAT_BATCHES = 5,  /* batches delivered */
+    LLMOBS_STAT_QUEUE_ITEMS = 6, /* items waiting in the queue now */
+    LLMOBS_STAT_QUEUE_BYTES = 7  /* bytes of item data waiting now */
+} llmobs_stat;
+
+/** Reads one delivery counter. Every item ends as exactly one of exported, dropped (with a
+ * reason) or pending: ITEMS == EXPORTED + DROPPED + PENDING at any quiescent moment. */
+LLMOBS_API llmobs_status llmobs_stats_get(const llmobs_client *client, llmobs_stat stat,
+                                          uint64_t *out);
+/** Reads the number of items dropped for `reason`. */
+LLMOBS_API llmobs_status llmobs_stats_dropped(const llmobs_client *client,
+                                              llmobs_drop_reason reason, uint64_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

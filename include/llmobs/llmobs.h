@@ -1,0 +1,11 @@
+/* llmobs/llmobs.h: the umbrella header. Include this one. Thread-safety is stated at the top
+ * of each area's header. */
+#ifndef LLMOBS_LLMOBS_H
+#define LLMOBS_LLMOBS_H
+
+#include "llmobs/common.h"
+#include "llmobs/options.h"
+#include "llmobs/client.h"
+#include "llmobs/trace.h"
+
+#endif

@@ -1,0 +1,36 @@
+/* Internal: a growable byte buffer with JSON helpers. Out of memory is sticky: after a
+ * failed growth every append is a no-op and `oom` stays set, so callers check once at the end. */
+#ifndef LLMOBS_CORE_BUF_H
+#define LLMOBS_CORE_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct llmobs__buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool oom;
+} llmobs__buf;
+
+void llmobs__buf_free(llmobs__buf *b);
+bool llmobs__buf_reserve(llmobs__buf *b, size_t extra);
+void llmobs__buf_append(llmobs__buf *b, const void *data, size_t len);
+void llmobs__buf_puts(llmobs__buf *b, const char *s);
+void llmobs__buf_putc(llmobs__buf *b, char c);
+void llmobs__buf_printf(llmobs__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends `s` (length `len`) as a quoted JSON string: escapes quotes, backslashes and control
+ * characters, and replaces every invalid UTF-8 sequence with U+FFFD. */
+void llmobs__buf_json_string(llmobs__buf *b, const char *s, size_t len);
+/* Appends a quoted decimal int64 ("123"), as OTLP JSON wants 64-bit integers. */
+void llmobs__buf_json_int64_string(llmobs__buf *b, int64_t v);
+/* Appends a JSON number for a double; non-finite values become the strings OTLP allows. */
+void llmobs__buf_json_double(llmobs__buf *b, double v);
+/* Appends lowercase hex of `n` bytes. */
+void llmobs__buf_hex(llmobs__buf *b, const uint8_t *bytes, size_t n);
+
+/* Length of the longest valid UTF-8 prefix sequence at s (1..4), or 0 if invalid there. */
+size_t llmobs__utf8_seq_len(const unsigned char *s, size_t avail);
+
+#endif

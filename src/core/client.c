@@ -1,0 +1,81 @@
+/* The client: options resolved once, one pipeline (queue + flusher thread + exporter). */
+#include "core/client.h"
+#include "core/error.h"
+
+#include <stdlib.h>
+
+void llmobs__traces_free_all(llmobs_client *c);
+
+static void set_status(llmobs_status *out, llmobs_status st)
+{
+    if (out) *out = st;
+}
+
+llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
+{
+    llmobs_status st = LLMOBS_OK;
+    if (!opts && !(opts = llmobs_options_new())) {
+        set_status(status, llmobs__error(LLMOBS_ENOMEM, "client: out of memory"));
+        return NULL;
+    }
+    llmobs_client *c = calloc(1, sizeof *c);
+    if (!c) {
+        llmobs_options_free(opts);
+        set_status(status, llmobs__error(LLMOBS_ENOMEM, "client: out of memory"));
+        return NULL;
+    }
+    c->opts = opts;
+    pthread_mutex_init(&c->live_mu, NULL);
+    if ((st = llmobs__options_apply_env(opts)) != LLMOBS_OK) goto fail;
+    c->log = (llmobs__logger){opts->log_fn, opts->log_ud, opts->debug};
+    c->enabled = opts->enabled;
+    llmobs__exporter *exporter = llmobs__exporter_from_options(opts, &c->log, &st);
+    if (!exporter) goto fail;
+    llmobs__log(&c->log, LLMOBS_LOG_INFO, "exporting with the %s exporter%s%s", exporter->name,
+                opts->exporter == LLMOBS__EXPORTER_FILE || exporter->name[0] == 'f' ? " to " : "",
+                exporter->name[0] == 'f' ? opts->file_path : "");
+    c->pipe = llmobs__pipeline_new(opts, &c->log, exporter, NULL, &st);
+    if (!c->pipe) goto fail;
+    llmobs__error_clear();
+    set_status(status, LLMOBS_OK);
+    return c;
+fail:
+    pthread_mutex_destroy(&c->live_mu);
+    llmobs_options_free(opts);
+    free(c);
+    set_status(status, st);
+    return NULL;
+}
+
+llmobs_status llmobs_flush(llmobs_client *c, int64_t timeout_ms, uint64_t *pending)
+{
+    if (!c) return llmobs__error(LLMOBS_EINVAL, "llmobs_flush: NULL client");
+    return llmobs__pipeline_flush(c->pipe, timeout_ms, pending);
+}
+
+llmobs_status llmobs_shutdown(llmobs_client *c, int64_t timeout_ms)
+{
+    if (!c) return LLMOBS_OK;
+    llmobs_status st = llmobs__pipeline_shutdown(c->pipe, timeout_ms);
+    llmobs__traces_free_all(c);
+    pthread_mutex_destroy(&c->live_mu);
+    llmobs_options_free(c->opts);
+    free(c);
+    return st;
+}
+
+llmobs_status llmobs_stats_get(const llmobs_client *c, llmobs_stat stat, uint64_t *out)
+{
+    if (!c || !out || (unsigned)stat > LLMOBS_STAT_QUEUE_BYTES)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_stats_get: NULL argument or unknown stat");
+    *out = llmobs__pipeline_stat(c->pipe, stat);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_stats_dropped(const llmobs_client *c, llmobs_drop_reason reason, uint64_t *out)
+{
+    if (!c || !out || (unsigned)reason >= LLMOBS_DROP_REASON_COUNT)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_stats_dropped: NULL argument or unknown reason");
+    *out = llmobs__pipeline_dropped(c->pipe, reason);
+    return LLMOBS_OK;
+}

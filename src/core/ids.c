@@ -1,0 +1,137 @@
+#include "core/ids.h"
+#include "core/error.h"
+#include "core/sha256.h"
+#include "llmobs/trace.h"
+
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+/* xoshiro256** per thread: ids are not secrets, but they must not collide, so the seed
+ * comes from the kernel and is renewed in a forked child (pid changes). */
+static _Thread_local uint64_t rng_state[4];
+static _Thread_local pid_t rng_pid;
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static void rng_seed(void)
+{
+    if (getrandom(rng_state, sizeof rng_state, 0) != (ssize_t)sizeof rng_state) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)getpid() ^
+                     (uint64_t)(uintptr_t)&ts;
+        for (int i = 0; i < 4; i++) { /* splitmix64 */
+            x += 0x9e3779b97f4a7c15ULL;
+            uint64_t z = x;
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+            rng_state[i] = z ^ (z >> 31);
+        }
+    }
+    rng_pid = getpid();
+}
+
+static uint64_t rng_next(void)
+{
+    if (rng_pid != getpid() || (rng_state[0] | rng_state[1] | rng_state[2] | rng_state[3]) == 0)
+        rng_seed();
+    uint64_t *s = rng_state;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+void llmobs__random_id(uint8_t *out, size_t n)
+{
+    bool nonzero = false;
+    do {
+        for (size_t i = 0; i < n; i += 8) {
+            uint64_t r = rng_next();
+            size_t k = n - i < 8 ? n - i : 8;
+            memcpy(out + i, &r, k);
+        }
+        for (size_t i = 0; i < n; i++)
+            nonzero |= out[i] != 0;
+    } while (!nonzero);
+}
+
+double llmobs__random_unit(void)
+{
+    return (double)(rng_next() >> 11) * 0x1.0p-53;
+}
+
+void llmobs__hex(const uint8_t *bytes, size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[bytes[i] >> 4];
+        out[2 * i + 1] = hex[bytes[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+bool llmobs__parse_hex_id(const char *s, uint8_t *out, size_t n)
+{
+    if (!s || strlen(s) != 2 * n) return false;
+    bool nonzero = false;
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        if (hi < 0 || lo < 0) return false;
+        out[i] = (uint8_t)(hi << 4 | lo);
+        nonzero |= out[i] != 0;
+    }
+    return nonzero;
+}
+
+bool llmobs__sampled(const uint8_t trace_id[16], double rate)
+{
+    if (rate >= 1.0) return true;
+    if (rate <= 0.0) return false;
+    char hex[33];
+    llmobs__hex(trace_id, 16, hex);
+    uint8_t digest[32];
+    llmobs__sha256(hex, 32, digest);
+    uint32_t first = (uint32_t)digest[0] << 24 | (uint32_t)digest[1] << 16 |
+                     (uint32_t)digest[2] << 8 | digest[3];
+    return (double)first / 4294967295.0 < rate;
+}
+
+static llmobs_status id_from_seed(const char *seed, char *buf, size_t cap, size_t bytes)
+{
+    if (!seed || !buf) return llmobs__error(LLMOBS_EINVAL, "id_from_seed: NULL argument");
+    if (cap < 2 * bytes + 1)
+        return llmobs__error(LLMOBS_ELIMIT, "id_from_seed: buffer needs %zu bytes", 2 * bytes + 1);
+    uint8_t digest[32];
+    llmobs__sha256(seed, strlen(seed), digest);
+    llmobs__hex(digest, bytes, buf);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_trace_id_from_seed(const char *seed, char *buf, size_t cap)
+{
+    return id_from_seed(seed, buf, cap, 16);
+}
+
+llmobs_status llmobs_obs_id_from_seed(const char *seed, char *buf, size_t cap)
+{
+    return id_from_seed(seed, buf, cap, 8);
+}

@@ -1,0 +1,67 @@
+/* Internal: the options struct and the one table that drives parsing, environment,
+ * validation and documentation of every option key. */
+#ifndef LLMOBS_CORE_OPTIONS_H
+#define LLMOBS_CORE_OPTIONS_H
+
+#include "llmobs/options.h"
+
+#include <stdbool.h>
+
+typedef enum llmobs__exporter_kind {
+    LLMOBS__EXPORTER_AUTO = 0, /* otlp when keys or an OTLP endpoint are set, else file */
+    LLMOBS__EXPORTER_OTLP,
+    LLMOBS__EXPORTER_FILE,
+    LLMOBS__EXPORTER_CALLBACK,
+    LLMOBS__EXPORTER_NONE,
+    LLMOBS__EXPORTER_LANGFUSE_INGESTION
+} llmobs__exporter_kind;
+
+struct llmobs_options {
+    /* Langfuse */
+    char *public_key;
+    char *secret_key;
+    char *base_url;
+    char *environment;
+    char *release;
+    /* batching and sampling */
+    int64_t flush_at;
+    double flush_interval_s;
+    double sample_rate;
+    double timeout_s;
+    bool debug;
+    bool enabled;
+    /* OTLP */
+    char *otlp_endpoint;
+    char *otlp_traces_endpoint;
+    char *otlp_headers;
+    int otlp_compression; /* 0 none, 1 gzip */
+    double otlp_timeout_s;
+    char *service_name;
+    /* llmobs */
+    int exporter;
+    char *file_path;
+    int64_t max_queue_items;
+    int64_t max_queue_bytes;
+    int64_t max_batch_bytes;
+    int64_t max_retries;
+    double retry_deadline_s;
+    bool gzip;
+    char *ca_bundle;
+    bool tls_insecure;
+    char *metrics_addr;
+    /* callbacks (not in the key table) */
+    llmobs_log_fn log_fn;
+    void *log_ud;
+    llmobs_export_fn export_fn;
+    void *export_ud;
+    llmobs_mask_fn mask_fn;
+    void *mask_ud;
+    /* which table entries were set explicitly (bit i = entry i) */
+    uint64_t explicitly_set;
+};
+
+/* Fills every key not set explicitly from the environment. Fails on a bad value, naming the
+ * variable and key in llmobs_last_error(). */
+llmobs_status llmobs__options_apply_env(llmobs_options *opts);
+
+#endif

@@ -1,0 +1,53 @@
+/* Internal: the one small interface every exporter implements. Exporters only deliver a
+ * serialized batch and classify the outcome; retry, split and accounting policy live in the
+ * pipeline (pipeline.c), so every exporter gets the same rules. */
+#ifndef LLMOBS_EXPORT_EXPORTER_H
+#define LLMOBS_EXPORT_EXPORTER_H
+
+#include "core/log.h"
+#include "core/options.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum llmobs__outcome {
+    LLMOBS__SENT = 0,       /* accepted (possibly partially, see rejected) */
+    LLMOBS__RETRY = 1,      /* transient: retry with backoff (retry_after_ms if >= 0) */
+    LLMOBS__FAILED = 2,     /* final: every item rejected */
+    LLMOBS__TOO_LARGE = 3   /* split and resend */
+} llmobs__outcome;
+
+typedef struct llmobs__export_result {
+    llmobs__outcome outcome;
+    int64_t retry_after_ms; /* -1: none given */
+    uint32_t rejected;      /* with SENT: items the receiver refused (partial success) */
+    long http_status;       /* 0 when not HTTP */
+    char message[256];      /* receiver's message or error text, for the log; never secrets */
+} llmobs__export_result;
+
+typedef struct llmobs__payload {
+    const char *body;
+    size_t len;
+    const char *content_type;
+    uint32_t items;
+} llmobs__payload;
+
+typedef struct llmobs__exporter {
+    const char *name;
+    void *self;
+    /* Delivers one batch; must return by `deadline_mono_ns`. Flusher thread only. */
+    void (*send)(void *self, const llmobs__payload *p, int64_t deadline_mono_ns,
+                 llmobs__export_result *r);
+    void (*destroy)(void *self);
+} llmobs__exporter;
+
+/* Builds the exporter the options select (exporter=auto|file|callback|none|...). */
+llmobs__exporter *llmobs__exporter_from_options(const llmobs_options *o, const llmobs__logger *lg,
+                                                llmobs_status *status);
+void llmobs__exporter_free(llmobs__exporter *e);
+
+llmobs__exporter *llmobs__file_exporter_new(const char *path, llmobs_status *status);
+llmobs__exporter *llmobs__callback_exporter_new(llmobs_export_fn fn, void *userdata);
+llmobs__exporter *llmobs__none_exporter_new(void);
+
+#endif

@@ -1,0 +1,345 @@
+/* OTLP/HTTP JSON serialization of a batch of spans (ExportTraceServiceRequest), with the
+ * langfuse.* attributes Langfuse maps and the OpenTelemetry GenAI gen_ai.* attributes.
+ * Runs on the flusher thread only. Rules: hex ids, int64 as decimal strings, enums as
+ * integers, attributes as arrays of {key, value}, structured values as JSON strings. */
+#include "export/otlp_json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MASK_FAILED "<fully masked due to failed mask function>"
+
+typedef struct {
+    llmobs__buf *b;
+    bool first;
+} attr_list;
+
+static void attr_key(attr_list *l, const char *key)
+{
+    if (!l->first) llmobs__buf_putc(l->b, ',');
+    l->first = false;
+    llmobs__buf_puts(l->b, "{\"key\":");
+    llmobs__buf_json_string(l->b, key, strlen(key));
+    llmobs__buf_puts(l->b, ",\"value\":");
+}
+
+static void attr_strn(attr_list *l, const char *key, const char *v, size_t len)
+{
+    attr_key(l, key);
+    llmobs__buf_puts(l->b, "{\"stringValue\":");
+    llmobs__buf_json_string(l->b, v, len);
+    llmobs__buf_puts(l->b, "}}");
+}
+
+static void attr_str(attr_list *l, const char *key, const char *v)
+{
+    if (v) attr_strn(l, key, v, strlen(v));
+}
+
+static void attr_int(attr_list *l, const char *key, int64_t v)
+{
+    attr_key(l, key);
+    llmobs__buf_puts(l->b, "{\"intValue\":");
+    llmobs__buf_json_int64_string(l->b, v);
+    llmobs__buf_puts(l->b, "}}");
+}
+
+static void attr_double(attr_list *l, const char *key, double v)
+{
+    if (!isfinite(v)) return; /* NaN/Inf carry no information for a backend */
+    attr_key(l, key);
+    llmobs__buf_puts(l->b, "{\"doubleValue\":");
+    llmobs__buf_json_double(l->b, v);
+    llmobs__buf_puts(l->b, "}}");
+}
+
+static void attr_bool(attr_list *l, const char *key, bool v)
+{
+    attr_key(l, key);
+    llmobs__buf_puts(l->b, v ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}");
+}
+
+/* A cJSON tree as a JSON-string attribute (Langfuse does not decode kvlistValue). */
+static void attr_cjson(attr_list *l, const char *key, const cJSON *v)
+{
+    char *text = cJSON_PrintUnformatted(v);
+    if (!text) {
+        l->b->oom = true;
+        return;
+    }
+    attr_str(l, key, text);
+    free(text);
+}
+
+/* Runs the user's mask on JSON text. Returns malloc'd JSON text, or NULL on out of memory. */
+static char *apply_mask(const llmobs__serializer *ser, const char *field, const char *json)
+{
+    if (!ser->mask_fn) return strdup(json);
+    size_t cap = strlen(json) + 64;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        char *out = malloc(cap + 1);
+        if (!out) return NULL;
+        size_t len = 0;
+        int rc = ser->mask_fn(field, json, out, cap + 1, &len, ser->mask_ud);
+        if (rc == 0 && len <= cap) {
+            out[len] = '\0';
+            cJSON *parsed = cJSON_Parse(out);
+            if (parsed) { /* the mask returned JSON: use it as is */
+                cJSON_Delete(parsed);
+                return out;
+            }
+            llmobs__buf b = {0}; /* plain text: send it as a JSON string */
+            llmobs__buf_json_string(&b, out, len);
+            free(out);
+            return b.oom ? NULL : b.data;
+        }
+        free(out);
+        if (rc != 1 || len <= cap) break;
+        cap = len;
+    }
+    llmobs__buf b = {0};
+    llmobs__buf_puts(&b, "\"" MASK_FAILED "\"");
+    return b.oom ? NULL : b.data;
+}
+
+/* Input/output as JSON text: plain text becomes a JSON string, then the mask runs. */
+static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key, const char *field,
+                    const char *value, bool is_json)
+{
+    if (!value) return;
+    llmobs__buf json = {0};
+    if (is_json) llmobs__buf_puts(&json, value);
+    else llmobs__buf_json_string(&json, value, strlen(value));
+    char *masked = json.oom ? NULL : apply_mask(ser, field, json.data);
+    llmobs__buf_free(&json);
+    if (!masked) {
+        l->b->oom = true;
+        return;
+    }
+    attr_str(l, key, masked);
+    free(masked);
+}
+
+static void attr_metadata(attr_list *l, const llmobs__serializer *ser, const char *key,
+                          const cJSON *metadata)
+{
+    if (!metadata) return;
+    char *text = cJSON_PrintUnformatted(metadata);
+    if (!text) {
+        l->b->oom = true;
+        return;
+    }
+    attr_io(l, ser, key, "metadata", text, true);
+    free(text);
+}
+
+void llmobs__iso8601(int64_t unix_ns, char out[32])
+{
+    time_t secs = (time_t)(unix_ns / 1000000000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%06dZ", (int)(unix_ns % 1000000000 / 1000));
+}
+
+static const char *const level_names[] = {"DEBUG", "DEFAULT", "WARNING", "ERROR"};
+
+static const char *genai_operation(llmobs_obs_type type)
+{
+    switch (type) {
+    case LLMOBS_OBS_GENERATION: return "chat";
+    case LLMOBS_OBS_EMBEDDING: return "embeddings";
+    case LLMOBS_OBS_AGENT: return "invoke_agent";
+    case LLMOBS_OBS_TOOL: return "execute_tool";
+    default: return NULL;
+    }
+}
+
+static void trace_attributes(attr_list *l, const llmobs__serializer *ser, const llmobs__span *s)
+{
+    const llmobs__trace_attrs *t = s->trace;
+    if (!t) return;
+    attr_str(l, "langfuse.trace.name", t->name);
+    attr_str(l, "user.id", t->user_id);
+    attr_str(l, "session.id", t->session_id);
+    attr_str(l, "langfuse.release", t->release);
+    attr_str(l, "langfuse.version", t->version);
+    attr_str(l, "langfuse.environment", t->environment);
+    if (t->is_public >= 0) attr_bool(l, "langfuse.trace.public", t->is_public == 1);
+    if (t->ntags) {
+        attr_key(l, "langfuse.trace.tags");
+        llmobs__buf_puts(l->b, "{\"arrayValue\":{\"values\":[");
+        for (size_t i = 0; i < t->ntags; i++) {
+            llmobs__buf_puts(l->b, i ? ",{\"stringValue\":" : "{\"stringValue\":");
+            llmobs__buf_json_string(l->b, t->tags[i], strlen(t->tags[i]));
+            llmobs__buf_putc(l->b, '}');
+        }
+        llmobs__buf_puts(l->b, "]}}}");
+    }
+    attr_metadata(l, ser, "langfuse.trace.metadata", t->metadata);
+}
+
+static void usage_attributes(attr_list *l, const llmobs__span *s)
+{
+    if (!s->nusage) return;
+    int64_t total = -1, sum = 0;
+    llmobs__buf *b = l->b;
+    attr_key(l, "langfuse.observation.usage_details");
+    llmobs__buf json = {0};
+    llmobs__buf_putc(&json, '{');
+    for (size_t i = 0; i < s->nusage; i++) {
+        if (strcmp(s->usage[i].key, LLMOBS_USAGE_TOTAL) == 0) total = s->usage[i].value;
+        else sum += s->usage[i].value;
+        if (i) llmobs__buf_putc(&json, ',');
+        llmobs__buf_json_string(&json, s->usage[i].key, strlen(s->usage[i].key));
+        llmobs__buf_printf(&json, ":%lld", (long long)s->usage[i].value);
+    }
+    if (total < 0) llmobs__buf_printf(&json, ",\"total\":%lld", (long long)sum);
+    llmobs__buf_putc(&json, '}');
+    llmobs__buf_puts(b, "{\"stringValue\":");
+    if (json.oom) b->oom = true;
+    else llmobs__buf_json_string(b, json.data, json.len);
+    llmobs__buf_puts(b, "}}");
+    llmobs__buf_free(&json);
+
+    /* Semantic-convention view: input_tokens includes cached input, output_tokens includes
+     * reasoning (genai-semconv); Langfuse uses usage_details above instead. */
+    int64_t in = llmobs__span_usage(s, LLMOBS_USAGE_INPUT), out = llmobs__span_usage(s, LLMOBS_USAGE_OUTPUT);
+    int64_t cr = llmobs__span_usage(s, LLMOBS_USAGE_CACHE_READ);
+    int64_t cw = llmobs__span_usage(s, LLMOBS_USAGE_CACHE_WRITE);
+    int64_t rs = llmobs__span_usage(s, LLMOBS_USAGE_REASONING);
+    if (in >= 0 || cr >= 0 || cw >= 0)
+        attr_int(l, "gen_ai.usage.input_tokens", (in > 0 ? in : 0) + (cr > 0 ? cr : 0) + (cw > 0 ? cw : 0));
+    if (out >= 0 || rs >= 0)
+        attr_int(l, "gen_ai.usage.output_tokens", (out > 0 ? out : 0) + (rs > 0 ? rs : 0));
+    if (cr >= 0) attr_int(l, "gen_ai.usage.cache_read.input_tokens", cr);
+    if (cw >= 0) attr_int(l, "gen_ai.usage.cache_creation.input_tokens", cw);
+    if (rs >= 0) attr_int(l, "gen_ai.usage.reasoning.output_tokens", rs);
+}
+
+static void cost_attributes(attr_list *l, const llmobs__span *s)
+{
+    if (!s->ncost) return;
+    llmobs__buf json = {0};
+    bool has_total = false;
+    double sum = 0;
+    llmobs__buf_putc(&json, '{');
+    for (size_t i = 0; i < s->ncost; i++) {
+        if (strcmp(s->cost[i].key, "total") == 0) has_total = true;
+        else sum += s->cost[i].usd;
+        if (i) llmobs__buf_putc(&json, ',');
+        llmobs__buf_json_string(&json, s->cost[i].key, strlen(s->cost[i].key));
+        llmobs__buf_putc(&json, ':');
+        llmobs__buf_json_double(&json, s->cost[i].usd);
+    }
+    if (!has_total) {
+        llmobs__buf_puts(&json, ",\"total\":");
+        llmobs__buf_json_double(&json, sum);
+    }
+    llmobs__buf_putc(&json, '}');
+    if (json.oom) l->b->oom = true;
+    else attr_strn(l, "langfuse.observation.cost_details", json.data, json.len);
+    llmobs__buf_free(&json);
+}
+
+static void model_parameter_attributes(attr_list *l, const cJSON *params)
+{
+    if (!params) return;
+    attr_cjson(l, "langfuse.observation.model.parameters", params);
+    char key[160];
+    for (const cJSON *p = params->child; p; p = p->next) {
+        snprintf(key, sizeof key, "gen_ai.request.%s", p->string);
+        if (cJSON_IsNumber(p)) {
+            double v = p->valuedouble;
+            if (v == floor(v) && fabs(v) < 9e15) attr_int(l, key, (int64_t)v);
+            else attr_double(l, key, v);
+        } else if (cJSON_IsString(p)) {
+            attr_str(l, key, p->valuestring);
+        } else if (cJSON_IsBool(p)) {
+            attr_bool(l, key, cJSON_IsTrue(p));
+        }
+    }
+}
+
+static void span_json(llmobs__buf *b, const llmobs__serializer *ser, const llmobs__span *s)
+{
+    bool client_kind = s->type == LLMOBS_OBS_GENERATION || s->type == LLMOBS_OBS_EMBEDDING;
+    llmobs__buf_puts(b, "{\"traceId\":\"");
+    llmobs__buf_hex(b, s->trace_id, 16);
+    llmobs__buf_puts(b, "\",\"spanId\":\"");
+    llmobs__buf_hex(b, s->span_id, 8);
+    llmobs__buf_putc(b, '"');
+    if (s->has_parent) {
+        llmobs__buf_puts(b, ",\"parentSpanId\":\"");
+        llmobs__buf_hex(b, s->parent_id, 8);
+        llmobs__buf_putc(b, '"');
+    }
+    llmobs__buf_puts(b, ",\"name\":");
+    llmobs__buf_json_string(b, s->name, strlen(s->name));
+    llmobs__buf_printf(b, ",\"kind\":%d,\"startTimeUnixNano\":", client_kind ? 3 : 1);
+    llmobs__buf_json_int64_string(b, s->start_ns);
+    llmobs__buf_puts(b, ",\"endTimeUnixNano\":");
+    llmobs__buf_json_int64_string(b, s->end_ns);
+
+    llmobs__buf_puts(b, ",\"attributes\":[");
+    attr_list l = {b, true};
+    attr_str(&l, "langfuse.observation.type", llmobs_obs_type_name(s->type));
+    if (s->is_root) attr_bool(&l, "langfuse.internal.as_root", true);
+    trace_attributes(&l, ser, s);
+    attr_io(&l, ser, "langfuse.observation.input", "input", s->input, s->input_is_json);
+    attr_io(&l, ser, "langfuse.observation.output", "output", s->output, s->output_is_json);
+    attr_metadata(&l, ser, "langfuse.observation.metadata", s->metadata);
+    if (s->level != LLMOBS_LEVEL_DEFAULT)
+        attr_str(&l, "langfuse.observation.level", level_names[s->level & 3]);
+    attr_str(&l, "langfuse.observation.status_message", s->status_message);
+    attr_str(&l, "gen_ai.operation.name", genai_operation(s->type));
+    attr_str(&l, "gen_ai.provider.name", s->provider);
+    attr_str(&l, "langfuse.observation.model.name", s->model);
+    attr_str(&l, "gen_ai.request.model", s->model);
+    model_parameter_attributes(&l, s->model_params);
+    usage_attributes(&l, s);
+    cost_attributes(&l, s);
+    if (s->completion_start_ns > 0) {
+        char iso[32];
+        llmobs__iso8601(s->completion_start_ns, iso);
+        attr_str(&l, "langfuse.observation.completion_start_time", iso);
+        attr_double(&l, "gen_ai.response.time_to_first_chunk",
+                    (double)(s->completion_start_ns - s->start_ns) / 1e9);
+    }
+    if (s->prompt_name) {
+        attr_str(&l, "langfuse.observation.prompt.name", s->prompt_name);
+        attr_int(&l, "langfuse.observation.prompt.version", s->prompt_version);
+    }
+    llmobs__buf_putc(b, ']');
+
+    if (s->level == LLMOBS_LEVEL_ERROR) {
+        llmobs__buf_puts(b, ",\"status\":{\"code\":2");
+        if (s->status_message) {
+            llmobs__buf_puts(b, ",\"message\":");
+            llmobs__buf_json_string(b, s->status_message, strlen(s->status_message));
+        }
+        llmobs__buf_putc(b, '}');
+    }
+    llmobs__buf_putc(b, '}');
+}
+
+void llmobs__otlp_serialize(const llmobs__serializer *ser, llmobs__span *const *spans, size_t n,
+                            llmobs__buf *b)
+{
+    llmobs__buf_puts(b, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
+    attr_list l = {b, true};
+    attr_str(&l, "service.name", ser->service_name);
+    attr_str(&l, "telemetry.sdk.name", "llmobs");
+    attr_str(&l, "telemetry.sdk.language", "c");
+    attr_str(&l, "telemetry.sdk.version", LLMOBS_VERSION_STRING);
+    llmobs__buf_puts(b, "]},\"scopeSpans\":[{\"scope\":{\"name\":\"llmobs\",\"version\":\"" LLMOBS_VERSION_STRING
+                        "\"},\"spans\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i) llmobs__buf_putc(b, ',');
+        span_json(b, ser, spans[i]);
+    }
+    llmobs__buf_puts(b, "]}]}]}");
+}

@@ -1,0 +1,36 @@
+/* Internal: the bounded queue, the flusher thread that batches, serializes and exports, and
+ * the delivery counters. One pipeline per client. */
+#ifndef LLMOBS_EXPORT_PIPELINE_H
+#define LLMOBS_EXPORT_PIPELINE_H
+
+#include "core/log.h"
+#include "core/options.h"
+#include "export/exporter.h"
+#include "llmobs/client.h"
+#include "trace/span.h"
+
+typedef struct llmobs__pipeline llmobs__pipeline;
+
+/* Called on the flusher thread after each settled batch (for metrics). */
+typedef struct llmobs__pipeline_hooks {
+    void (*on_export)(void *ud, uint32_t exported, double seconds, uint32_t retries);
+    void (*on_drop)(void *ud, llmobs_drop_reason reason, uint64_t n);
+    void *ud;
+} llmobs__pipeline_hooks;
+
+/* Takes ownership of `exporter`. Starts the flusher thread. */
+llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__logger *lg,
+                                       llmobs__exporter *exporter,
+                                       const llmobs__pipeline_hooks *hooks,
+                                       llmobs_status *status);
+/* Hands a span over (ownership moves). Never blocks on I/O; drops (queue_full) when full. */
+void llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__span *s);
+/* Counts items that ended without entering the queue (sampled out, disabled, invalid). */
+void llmobs__pipeline_count_dropped(llmobs__pipeline *p, llmobs_drop_reason reason, uint64_t n);
+llmobs_status llmobs__pipeline_flush(llmobs__pipeline *p, int64_t timeout_ms, uint64_t *pending);
+/* Flush with deadline, drop the rest (reason shutdown), join the thread, free. NULL-safe. */
+llmobs_status llmobs__pipeline_shutdown(llmobs__pipeline *p, int64_t timeout_ms);
+uint64_t llmobs__pipeline_stat(const llmobs__pipeline *p, llmobs_stat stat);
+uint64_t llmobs__pipeline_dropped(const llmobs__pipeline *p, llmobs_drop_reason reason);
+
+#endif

@@ -1,0 +1,109 @@
+#include "trace/span.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+void llmobs__trace_attrs_clear(llmobs__trace_attrs *a)
+{
+    free(a->name);
+    free(a->user_id);
+    free(a->session_id);
+    free(a->release);
+    free(a->version);
+    free(a->environment);
+    for (size_t i = 0; i < a->ntags; i++)
+        free(a->tags[i]);
+    free(a->tags);
+    cJSON_Delete(a->metadata);
+    memset(a, 0, sizeof *a);
+    a->is_public = -1;
+}
+
+llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src)
+{
+    llmobs__trace_attrs *a = calloc(1, sizeof *a);
+    if (!a) return NULL;
+    atomic_init(&a->refs, 1);
+    a->is_public = src->is_public;
+    a->name = dup_or_null(src->name);
+    a->user_id = dup_or_null(src->user_id);
+    a->session_id = dup_or_null(src->session_id);
+    a->release = dup_or_null(src->release);
+    a->version = dup_or_null(src->version);
+    a->environment = dup_or_null(src->environment);
+    a->metadata = src->metadata ? cJSON_Duplicate(src->metadata, 1) : NULL;
+    bool ok = (!src->name || a->name) && (!src->user_id || a->user_id) &&
+              (!src->session_id || a->session_id) && (!src->release || a->release) &&
+              (!src->version || a->version) && (!src->environment || a->environment) &&
+              (!src->metadata || a->metadata);
+    if (ok && src->ntags) {
+        a->tags = calloc(src->ntags, sizeof *a->tags);
+        ok = a->tags != NULL;
+        for (size_t i = 0; ok && i < src->ntags; i++, a->ntags++)
+            ok = (a->tags[i] = strdup(src->tags[i])) != NULL;
+    }
+    if (!ok) {
+        llmobs__trace_attrs_clear(a);
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
+void llmobs__trace_attrs_unref(llmobs__trace_attrs *a)
+{
+    if (a && atomic_fetch_sub(&a->refs, 1) == 1) {
+        llmobs__trace_attrs_clear(a);
+        free(a);
+    }
+}
+
+void llmobs__span_free(llmobs__span *s)
+{
+    if (!s) return;
+    free(s->name);
+    free(s->status_message);
+    free(s->input);
+    free(s->output);
+    cJSON_Delete(s->metadata);
+    cJSON_Delete(s->model_params);
+    free(s->model);
+    free(s->provider);
+    for (size_t i = 0; i < s->nusage; i++)
+        free(s->usage[i].key);
+    for (size_t i = 0; i < s->ncost; i++)
+        free(s->cost[i].key);
+    free(s->prompt_name);
+    llmobs__trace_attrs_unref(s->trace);
+    free(s);
+}
+
+int64_t llmobs__span_usage(const llmobs__span *s, const char *key)
+{
+    for (size_t i = 0; i < s->nusage; i++)
+        if (strcmp(s->usage[i].key, key) == 0) return s->usage[i].value;
+    return -1;
+}
+
+static size_t slen(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
+
+size_t llmobs__span_footprint(const llmobs__span *s)
+{
+    /* cJSON trees are charged a flat 256 bytes: an estimate is enough for a memory bound. */
+    size_t n = sizeof *s + slen(s->name) + slen(s->status_message) + slen(s->input) +
+               slen(s->output) + slen(s->model) + slen(s->provider) + slen(s->prompt_name);
+    n += (s->metadata ? 256 : 0) + (s->model_params ? 256 : 0);
+    for (size_t i = 0; i < s->nusage; i++)
+        n += slen(s->usage[i].key);
+    for (size_t i = 0; i < s->ncost; i++)
+        n += slen(s->cost[i].key);
+    return n;
+}

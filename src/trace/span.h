@@ -1,0 +1,84 @@
+/* Internal: the record of one ended observation (or a trace's root span) as it travels from
+ * the caller's thread through the queue to the serializer. Immutable once queued. */
+#ifndef LLMOBS_TRACE_SPAN_H
+#define LLMOBS_TRACE_SPAN_H
+
+#include "llmobs/trace.h"
+
+#include <cjson/cJSON.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Trace-level attributes. The trace keeps a mutable copy; each ended span takes a reference
+ * to an immutable snapshot, so attributes set later do not race with serialization. */
+typedef struct llmobs__trace_attrs {
+    atomic_int refs;
+    char *name;
+    char *user_id;
+    char *session_id;
+    char *release;
+    char *version;
+    char *environment;
+    char **tags;
+    size_t ntags;
+    int is_public; /* -1 unset, 0, 1 */
+    cJSON *metadata; /* object or NULL */
+} llmobs__trace_attrs;
+
+llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src);
+void llmobs__trace_attrs_clear(llmobs__trace_attrs *a);
+void llmobs__trace_attrs_unref(llmobs__trace_attrs *a);
+
+typedef struct llmobs__usage {
+    char *key;
+    int64_t value;
+} llmobs__usage;
+
+typedef struct llmobs__cost {
+    char *key;
+    double usd;
+} llmobs__cost;
+
+#define LLMOBS__MAX_USAGE 16
+#define LLMOBS__MAX_COST 8
+
+typedef struct llmobs__span {
+    struct llmobs__span *next; /* queue link */
+    size_t bytes;              /* approximate heap footprint, for the queue's byte bound */
+    int64_t enqueued_mono_ns;
+    uint8_t trace_id[16];
+    uint8_t span_id[8];
+    uint8_t parent_id[8];
+    bool has_parent;
+    bool is_root;
+    llmobs_obs_type type;
+    char *name;
+    int64_t start_ns;
+    int64_t end_ns;
+    int64_t completion_start_ns; /* 0 = not set */
+    llmobs_level level;
+    char *status_message;
+    char *input; /* text, JSON when input_is_json */
+    char *output;
+    bool input_is_json;
+    bool output_is_json;
+    cJSON *metadata;     /* object or NULL */
+    cJSON *model_params; /* object or NULL */
+    char *model;
+    char *provider;
+    llmobs__usage usage[LLMOBS__MAX_USAGE];
+    size_t nusage;
+    llmobs__cost cost[LLMOBS__MAX_COST];
+    size_t ncost;
+    char *prompt_name;
+    int32_t prompt_version; /* 0 = not set */
+    llmobs__trace_attrs *trace; /* snapshot taken at end */
+} llmobs__span;
+
+void llmobs__span_free(llmobs__span *s);
+/* Sum of a usage key's value, or -1 when absent. */
+int64_t llmobs__span_usage(const llmobs__span *s, const char *key);
+size_t llmobs__span_footprint(const llmobs__span *s);
+
+#endif

@@ -1,0 +1,800 @@
+/* Traces and observations: the caller-thread half of tracing. Calls here copy, allocate and
+ * take the trace's own mutex; the only cross-thread hand-off is llmobs__pipeline_enqueue. */
+#include "core/client.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/ids.h"
+#include "trace/span.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct llmobs_obs {
+    struct llmobs_trace *trace;
+    struct llmobs_obs *next; /* the trace's list of child handles, freed with the trace */
+    uint8_t span_id[8];
+    llmobs__span *rec; /* being built; NULL once ended or when the trace is not recorded */
+    bool ended;
+    bool is_generation;
+};
+
+struct llmobs_trace {
+    llmobs_client *client;
+    pthread_mutex_t mu;
+    struct llmobs_trace *live_prev, *live_next;
+    bool recording;
+    llmobs_drop_reason drop_reason; /* when not recording */
+    uint8_t trace_id[16];
+    struct llmobs_obs root;
+    size_t open; /* child observations started and not yet ended */
+    struct llmobs_obs *children;
+    llmobs__trace_attrs attrs;     /* mutable; guarded by mu */
+    llmobs__trace_attrs *snapshot; /* immutable copy shared by ended spans; NULL when stale */
+};
+
+static const char *const type_names[] = {
+    [LLMOBS_OBS_SPAN] = "span",           [LLMOBS_OBS_GENERATION] = "generation",
+    [LLMOBS_OBS_EVENT] = "event",         [LLMOBS_OBS_AGENT] = "agent",
+    [LLMOBS_OBS_TOOL] = "tool",           [LLMOBS_OBS_CHAIN] = "chain",
+    [LLMOBS_OBS_RETRIEVER] = "retriever", [LLMOBS_OBS_EMBEDDING] = "embedding",
+    [LLMOBS_OBS_EVALUATOR] = "evaluator", [LLMOBS_OBS_GUARDRAIL] = "guardrail",
+};
+
+const char *llmobs_obs_type_name(llmobs_obs_type type)
+{
+    if ((unsigned)type >= sizeof type_names / sizeof *type_names) return "span";
+    return type_names[type];
+}
+
+/* ---- lifetime ---------------------------------------------------------------------------- */
+
+static void trace_free(llmobs_trace *t)
+{
+    for (struct llmobs_obs *o = t->children, *next; o; o = next) {
+        next = o->next;
+        llmobs__span_free(o->rec);
+        free(o);
+    }
+    llmobs__span_free(t->root.rec);
+    llmobs__trace_attrs_clear(&t->attrs);
+    llmobs__trace_attrs_unref(t->snapshot);
+    pthread_mutex_destroy(&t->mu);
+    free(t);
+}
+
+static void live_unlink(llmobs_trace *t)
+{
+    llmobs_client *c = t->client;
+    pthread_mutex_lock(&c->live_mu);
+    if (t->live_prev) t->live_prev->live_next = t->live_next;
+    else c->live = t->live_next;
+    if (t->live_next) t->live_next->live_prev = t->live_prev;
+    pthread_mutex_unlock(&c->live_mu);
+}
+
+/* Frees traces the application never finished; called by llmobs_shutdown. */
+void llmobs__traces_free_all(llmobs_client *c)
+{
+    pthread_mutex_lock(&c->live_mu);
+    llmobs_trace *t = c->live;
+    c->live = NULL;
+    pthread_mutex_unlock(&c->live_mu);
+    while (t) {
+        llmobs_trace *next = t->live_next;
+        trace_free(t);
+        t = next;
+    }
+}
+
+/* ---- starting ---------------------------------------------------------------------------- */
+
+static llmobs__span *span_new(llmobs_trace *t, const uint8_t span_id[8], llmobs_obs_type type,
+                              const char *name)
+{
+    llmobs__span *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    if (!(s->name = strdup(name))) {
+        free(s);
+        return NULL;
+    }
+    memcpy(s->trace_id, t->trace_id, 16);
+    memcpy(s->span_id, span_id, 8);
+    s->type = type;
+    s->level = LLMOBS_LEVEL_DEFAULT;
+    s->start_ns = llmobs__wall_ns();
+    return s;
+}
+
+static void set_status(llmobs_status *out, llmobs_status st)
+{
+    if (out) *out = st;
+}
+
+static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8_t *trace_id,
+                                 const uint8_t *parent_span_id, llmobs_status *status)
+{
+    llmobs_trace *t = calloc(1, sizeof *t);
+    if (!t) goto oom;
+    pthread_mutex_init(&t->mu, NULL);
+    t->client = c;
+    t->attrs.is_public = -1;
+    if (trace_id) memcpy(t->trace_id, trace_id, 16);
+    else llmobs__random_id(t->trace_id, 16);
+    llmobs__random_id(t->root.span_id, 8);
+    t->root.trace = t;
+    t->recording = c->enabled && llmobs__sampled(t->trace_id, c->opts->sample_rate);
+    t->drop_reason = c->enabled ? LLMOBS_DROP_SAMPLED_OUT : LLMOBS_DROP_DISABLED;
+    if (t->recording) {
+        t->root.rec = span_new(t, t->root.span_id, LLMOBS_OBS_SPAN, name);
+        if (!t->root.rec) goto oom;
+        t->root.rec->is_root = true;
+        if (parent_span_id) {
+            memcpy(t->root.rec->parent_id, parent_span_id, 8);
+            t->root.rec->has_parent = true;
+        }
+        if (!(t->attrs.name = strdup(name))) goto oom;
+        const llmobs_options *o = c->opts;
+        if (*o->environment && !(t->attrs.environment = strdup(o->environment))) goto oom;
+        if (*o->release && !(t->attrs.release = strdup(o->release))) goto oom;
+    }
+    pthread_mutex_lock(&c->live_mu);
+    t->live_next = c->live;
+    if (c->live) c->live->live_prev = t;
+    c->live = t;
+    pthread_mutex_unlock(&c->live_mu);
+    set_status(status, LLMOBS_OK);
+    return t;
+oom:
+    if (t) trace_free(t);
+    set_status(status, llmobs__error(LLMOBS_ENOMEM, "trace_start: out of memory"));
+    return NULL;
+}
+
+static bool check_start_args(llmobs_client *c, const char *name, llmobs_status *status)
+{
+    if (!c || !name || !*name) {
+        set_status(status, llmobs__error(LLMOBS_EINVAL, "trace_start: NULL client or empty name"));
+        return false;
+    }
+    return true;
+}
+
+llmobs_trace *llmobs_trace_start(llmobs_client *c, const char *name, llmobs_status *status)
+{
+    if (!check_start_args(c, name, status)) return NULL;
+    return trace_start(c, name, NULL, NULL, status);
+}
+
+llmobs_trace *llmobs_trace_start_with_id(llmobs_client *c, const char *name, const char *trace_id,
+                                         const char *parent_span_id, llmobs_status *status)
+{
+    if (!check_start_args(c, name, status)) return NULL;
+    uint8_t tid[16], pid[8];
+    if (!llmobs__parse_hex_id(trace_id, tid, 16)) {
+        set_status(status, llmobs__error(LLMOBS_EINVAL, "trace id must be 32 hex digits, not all zero"));
+        return NULL;
+    }
+    bool has_parent = parent_span_id && *parent_span_id;
+    if (has_parent && !llmobs__parse_hex_id(parent_span_id, pid, 8)) {
+        set_status(status, llmobs__error(LLMOBS_EINVAL, "parent span id must be 16 hex digits, not all zero"));
+        return NULL;
+    }
+    return trace_start(c, name, tid, has_parent ? pid : NULL, status);
+}
+
+llmobs_trace *llmobs_trace_start_traceparent(llmobs_client *c, const char *name,
+                                             const char *traceparent, llmobs_status *status)
+{
+    if (!check_start_args(c, name, status)) return NULL;
+    /* version-traceid-parentid-flags; version ff is invalid; future versions may append. */
+    char tid[33], pid[17];
+    uint8_t tb[16], pb[8];
+    if (!traceparent || strlen(traceparent) < 55 || traceparent[2] != '-' ||
+        traceparent[35] != '-' || traceparent[52] != '-' ||
+        strncmp(traceparent, "ff", 2) == 0 ||
+        (strncmp(traceparent, "00", 2) == 0 && traceparent[55] != '\0')) {
+        set_status(status, llmobs__error(LLMOBS_EINVAL, "malformed traceparent"));
+        return NULL;
+    }
+    memcpy(tid, traceparent + 3, 32);
+    tid[32] = '\0';
+    memcpy(pid, traceparent + 36, 16);
+    pid[16] = '\0';
+    if (!llmobs__parse_hex_id(tid, tb, 16) || !llmobs__parse_hex_id(pid, pb, 8)) {
+        set_status(status, llmobs__error(LLMOBS_EINVAL, "traceparent has an invalid id"));
+        return NULL;
+    }
+    return trace_start(c, name, tb, pb, status);
+}
+
+llmobs_obs *llmobs_obs_start(llmobs_trace *t, llmobs_obs *parent, llmobs_obs_type type,
+                             const char *name, llmobs_status *status)
+{
+    if (!t || !name || !*name || (unsigned)type >= sizeof type_names / sizeof *type_names) {
+        set_status(status, llmobs__error(LLMOBS_EINVAL, "obs_start: NULL trace, empty name or bad type"));
+        return NULL;
+    }
+    if (parent && parent->trace != t) {
+        set_status(status, llmobs__error(LLMOBS_EINVAL, "obs_start: parent belongs to another trace"));
+        return NULL;
+    }
+    struct llmobs_obs *o = calloc(1, sizeof *o);
+    if (!o) goto oom;
+    o->trace = t;
+    o->is_generation = type == LLMOBS_OBS_GENERATION;
+    llmobs__random_id(o->span_id, 8);
+    if (t->recording) {
+        o->rec = span_new(t, o->span_id, type, name);
+        if (!o->rec) goto oom;
+        memcpy(o->rec->parent_id, parent ? parent->span_id : t->root.span_id, 8);
+        o->rec->has_parent = true;
+    }
+    pthread_mutex_lock(&t->mu);
+    o->next = t->children;
+    t->children = o;
+    t->open++;
+    pthread_mutex_unlock(&t->mu);
+    set_status(status, LLMOBS_OK);
+    return o;
+oom:
+    free(o);
+    set_status(status, llmobs__error(LLMOBS_ENOMEM, "obs_start: out of memory"));
+    return NULL;
+}
+
+/* ---- setters ----------------------------------------------------------------------------- */
+
+/* Locks the observation's trace and returns its record, or sets *st: ESTATE when ended,
+ * OK with NULL when the trace is not recorded (setters then do nothing). */
+static llmobs__span *obs_lock(llmobs_obs *o, llmobs_status *st, const char *fn)
+{
+    if (!o) {
+        *st = llmobs__error(LLMOBS_EINVAL, "%s: NULL observation", fn);
+        return NULL;
+    }
+    pthread_mutex_lock(&o->trace->mu);
+    if (o->ended) {
+        pthread_mutex_unlock(&o->trace->mu);
+        *st = llmobs__error(LLMOBS_ESTATE, "%s: observation already ended", fn);
+        return NULL;
+    }
+    if (!o->rec) {
+        pthread_mutex_unlock(&o->trace->mu);
+        *st = LLMOBS_OK;
+        return NULL;
+    }
+    *st = LLMOBS_OK;
+    return o->rec;
+}
+
+static void obs_unlock(llmobs_obs *o)
+{
+    pthread_mutex_unlock(&o->trace->mu);
+}
+
+static llmobs_status replace_string(char **field, const char *value)
+{
+    char *copy = value ? strdup(value) : NULL;
+    if (value && !copy) return llmobs__error(LLMOBS_ENOMEM, "out of memory");
+    free(*field);
+    *field = copy;
+    return LLMOBS_OK;
+}
+
+static llmobs_status check_json(const char *json, const char *fn)
+{
+    cJSON *parsed = cJSON_Parse(json);
+    if (!parsed) return llmobs__error(LLMOBS_EPARSE, "%s: not valid JSON", fn);
+    cJSON_Delete(parsed);
+    return LLMOBS_OK;
+}
+
+static llmobs_status obs_set_io(llmobs_obs *o, const char *value, bool output, bool is_json,
+                                const char *fn)
+{
+    if (!value) return llmobs__error(LLMOBS_EINVAL, "%s: NULL value", fn);
+    if (is_json) {
+        llmobs_status st = check_json(value, fn);
+        if (st != LLMOBS_OK) return st;
+    }
+    llmobs_status st;
+    llmobs__span *s = obs_lock(o, &st, fn);
+    if (!s) return st;
+    st = replace_string(output ? &s->output : &s->input, value);
+    if (st == LLMOBS_OK) {
+        if (output) s->output_is_json = is_json;
+        else s->input_is_json = is_json;
+    }
+    obs_unlock(o);
+    return st;
+}
+
+llmobs_status llmobs_obs_set_input(llmobs_obs *o, const char *text)
+{
+    return obs_set_io(o, text, false, false, "llmobs_obs_set_input");
+}
+
+llmobs_status llmobs_obs_set_output(llmobs_obs *o, const char *text)
+{
+    return obs_set_io(o, text, true, false, "llmobs_obs_set_output");
+}
+
+llmobs_status llmobs_obs_set_input_json(llmobs_obs *o, const char *json)
+{
+    return obs_set_io(o, json, false, true, "llmobs_obs_set_input_json");
+}
+
+llmobs_status llmobs_obs_set_output_json(llmobs_obs *o, const char *json)
+{
+    return obs_set_io(o, json, true, true, "llmobs_obs_set_output_json");
+}
+
+/* Parses a JSON object for metadata-like fields; EPARSE for anything but an object. */
+static llmobs_status parse_object(const char *json, cJSON **out, const char *fn)
+{
+    if (!json) return llmobs__error(LLMOBS_EINVAL, "%s: NULL value", fn);
+    cJSON *obj = cJSON_Parse(json);
+    if (!cJSON_IsObject(obj)) {
+        cJSON_Delete(obj);
+        return llmobs__error(LLMOBS_EPARSE, "%s: expected a JSON object", fn);
+    }
+    *out = obj;
+    return LLMOBS_OK;
+}
+
+/* Sets obj[key] = item (taking ownership), creating obj when NULL. */
+static llmobs_status object_put(cJSON **obj, const char *key, cJSON *item)
+{
+    if (!item) return llmobs__error(LLMOBS_ENOMEM, "out of memory");
+    if (!*obj && !(*obj = cJSON_CreateObject())) {
+        cJSON_Delete(item);
+        return llmobs__error(LLMOBS_ENOMEM, "out of memory");
+    }
+    if (cJSON_GetObjectItemCaseSensitive(*obj, key)) {
+        cJSON_ReplaceItemInObjectCaseSensitive(*obj, key, item);
+    } else if (!cJSON_AddItemToObject(*obj, key, item)) {
+        cJSON_Delete(item);
+        return llmobs__error(LLMOBS_ENOMEM, "out of memory");
+    }
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_obs_set_metadata_json(llmobs_obs *o, const char *json)
+{
+    cJSON *obj;
+    llmobs_status st = parse_object(json, &obj, "llmobs_obs_set_metadata_json");
+    if (st != LLMOBS_OK) return st;
+    llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_metadata_json");
+    if (!s) {
+        cJSON_Delete(obj);
+        return st;
+    }
+    cJSON_Delete(s->metadata);
+    s->metadata = obj;
+    obs_unlock(o);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_obs_set_metadata(llmobs_obs *o, const char *key, const char *value)
+{
+    if (!key || !value) return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_metadata: NULL key or value");
+    llmobs_status st;
+    llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_metadata");
+    if (!s) return st;
+    st = object_put(&s->metadata, key, cJSON_CreateString(value));
+    obs_unlock(o);
+    return st;
+}
+
+llmobs_status llmobs_obs_set_level(llmobs_obs *o, llmobs_level level)
+{
+    if ((unsigned)level > LLMOBS_LEVEL_ERROR)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_level: level out of range");
+    llmobs_status st;
+    llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_level");
+    if (!s) return st;
+    s->level = level;
+    obs_unlock(o);
+    return LLMOBS_OK;
+}
+
+#define STRING_SETTER(fn_name, field)                                                              \
+    llmobs_status fn_name(llmobs_obs *o, const char *value)                                        \
+    {                                                                                              \
+        if (!value) return llmobs__error(LLMOBS_EINVAL, #fn_name ": NULL value");                  \
+        llmobs_status st;                                                                          \
+        llmobs__span *s = obs_lock(o, &st, #fn_name);                                              \
+        if (!s) return st;                                                                         \
+        st = replace_string(&s->field, value);                                                     \
+        obs_unlock(o);                                                                             \
+        return st;                                                                                 \
+    }
+
+STRING_SETTER(llmobs_obs_set_status_message, status_message)
+STRING_SETTER(llmobs_obs_set_model, model)
+STRING_SETTER(llmobs_obs_set_provider, provider)
+
+static llmobs_status set_time(llmobs_obs *o, int64_t unix_ns, bool completion, const char *fn)
+{
+    if (unix_ns <= 0) return llmobs__error(LLMOBS_EINVAL, "%s: time must be > 0 ns", fn);
+    llmobs_status st;
+    llmobs__span *s = obs_lock(o, &st, fn);
+    if (!s) return st;
+    if (completion) s->completion_start_ns = unix_ns;
+    else s->start_ns = unix_ns;
+    obs_unlock(o);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_obs_set_start_time(llmobs_obs *o, int64_t unix_ns)
+{
+    return set_time(o, unix_ns, false, "llmobs_obs_set_start_time");
+}
+
+llmobs_status llmobs_obs_set_completion_start_time(llmobs_obs *o, int64_t unix_ns)
+{
+    return set_time(o, unix_ns, true, "llmobs_obs_set_completion_start_time");
+}
+
+llmobs_status llmobs_obs_set_model_parameter(llmobs_obs *o, const char *key, const char *json_value)
+{
+    if (!key || !*key || !json_value)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_model_parameter: NULL key or value");
+    cJSON *v = cJSON_Parse(json_value);
+    if (!v) return llmobs__error(LLMOBS_EPARSE, "llmobs_obs_set_model_parameter: value of '%s' is not JSON", key);
+    llmobs_status st;
+    llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_model_parameter");
+    if (!s) {
+        cJSON_Delete(v);
+        return st;
+    }
+    st = object_put(&s->model_params, key, v);
+    obs_unlock(o);
+    return st;
+}
+
+static llmobs_status usage_put(llmobs__span *s, const char *key, int64_t value)
+{
+    for (size_t i = 0; i < s->nusage; i++)
+        if (strcmp(s->usage[i].key, key) == 0) {
+            s->usage[i].value = value;
+            return LLMOBS_OK;
+        }
+    if (s->nusage == LLMOBS__MAX_USAGE)
+        return llmobs__error(LLMOBS_ELIMIT, "at most %d usage keys", LLMOBS__MAX_USAGE);
+    char *k = strdup(key);
+    if (!k) return llmobs__error(LLMOBS_ENOMEM, "out of memory");
+    s->usage[s->nusage++] = (llmobs__usage){k, value};
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_obs_set_usage_detail(llmobs_obs *o, const char *key, int64_t value)
+{
+    if (!key || !*key || value < 0)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_usage_detail: empty key or negative value");
+    llmobs_status st;
+    llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_usage_detail");
+    if (!s) return st;
+    st = usage_put(s, key, value);
+    obs_unlock(o);
+    return st;
+}
+
+llmobs_status llmobs_obs_set_usage(llmobs_obs *o, int64_t input_tokens, int64_t output_tokens)
+{
+    if (input_tokens < 0 || output_tokens < 0)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_usage: negative token count");
+    llmobs_status st;
+    llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_usage");
+    if (!s) return st;
+    st = usage_put(s, LLMOBS_USAGE_INPUT, input_tokens);
+    if (st == LLMOBS_OK) st = usage_put(s, LLMOBS_USAGE_OUTPUT, output_tokens);
+    obs_unlock(o);
+    return st;
+}
+
+llmobs_status llmobs_obs_set_cost_detail(llmobs_obs *o, const char *key, double usd)
+{
+    if (!key || !*key || !(usd >= 0) || usd > 1e12)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_cost_detail: empty key or bad amount");
+    llmobs_status st;
+    llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_cost_detail");
+    if (!s) return st;
+    size_t i = 0;
+    while (i < s->ncost && strcmp(s->cost[i].key, key) != 0)
+        i++;
+    if (i < s->ncost) {
+        s->cost[i].usd = usd;
+    } else if (s->ncost == LLMOBS__MAX_COST) {
+        st = llmobs__error(LLMOBS_ELIMIT, "at most %d cost keys", LLMOBS__MAX_COST);
+    } else {
+        char *k = strdup(key);
+        if (!k) st = llmobs__error(LLMOBS_ENOMEM, "out of memory");
+        else s->cost[s->ncost++] = (llmobs__cost){k, usd};
+    }
+    obs_unlock(o);
+    return st;
+}
+
+llmobs_status llmobs_obs_set_prompt(llmobs_obs *o, const char *name, int32_t version)
+{
+    if (!name || !*name || version < 1)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_prompt: empty name or version < 1");
+    llmobs_status st;
+    llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_prompt");
+    if (!s) return st;
+    st = replace_string(&s->prompt_name, name);
+    if (st == LLMOBS_OK) s->prompt_version = version;
+    obs_unlock(o);
+    return st;
+}
+
+/* ---- trace setters ----------------------------------------------------------------------- */
+
+/* Locks the trace for an attribute change; NULL with *st set when there is nothing to do. */
+static llmobs__trace_attrs *attrs_lock(llmobs_trace *t, llmobs_status *st, const char *fn)
+{
+    if (!t) {
+        *st = llmobs__error(LLMOBS_EINVAL, "%s: NULL trace", fn);
+        return NULL;
+    }
+    *st = LLMOBS_OK;
+    if (!t->recording) return NULL;
+    pthread_mutex_lock(&t->mu);
+    llmobs__trace_attrs_unref(t->snapshot); /* changed: the next ended span takes a new copy */
+    t->snapshot = NULL;
+    return &t->attrs;
+}
+
+#define TRACE_STRING_SETTER(fn_name, field)                                                        \
+    llmobs_status fn_name(llmobs_trace *t, const char *value)                                      \
+    {                                                                                              \
+        if (!value) return llmobs__error(LLMOBS_EINVAL, #fn_name ": NULL value");                  \
+        llmobs_status st;                                                                          \
+        llmobs__trace_attrs *a = attrs_lock(t, &st, #fn_name);                                     \
+        if (!a) return st;                                                                         \
+        st = replace_string(&a->field, value);                                                     \
+        pthread_mutex_unlock(&t->mu);                                                              \
+        return st;                                                                                 \
+    }
+
+TRACE_STRING_SETTER(llmobs_trace_set_user_id, user_id)
+TRACE_STRING_SETTER(llmobs_trace_set_session_id, session_id)
+TRACE_STRING_SETTER(llmobs_trace_set_release, release)
+TRACE_STRING_SETTER(llmobs_trace_set_version, version)
+
+llmobs_status llmobs_trace_set_environment(llmobs_trace *t, const char *value)
+{
+    if (!value) return llmobs__error(LLMOBS_EINVAL, "llmobs_trace_set_environment: NULL value");
+    llmobs_options *probe = llmobs_options_new(); /* same rule as the option */
+    if (!probe) return llmobs__error(LLMOBS_ENOMEM, "out of memory");
+    llmobs_status st = llmobs_options_set(probe, "environment", value);
+    llmobs_options_free(probe);
+    if (st != LLMOBS_OK) return st;
+    llmobs__trace_attrs *a = attrs_lock(t, &st, "llmobs_trace_set_environment");
+    if (!a) return st;
+    st = replace_string(&a->environment, value);
+    pthread_mutex_unlock(&t->mu);
+    return st;
+}
+
+llmobs_status llmobs_trace_add_tag(llmobs_trace *t, const char *tag)
+{
+    if (!tag || !*tag) return llmobs__error(LLMOBS_EINVAL, "llmobs_trace_add_tag: empty tag");
+    llmobs_status st;
+    llmobs__trace_attrs *a = attrs_lock(t, &st, "llmobs_trace_add_tag");
+    if (!a) return st;
+    for (size_t i = 0; i < a->ntags; i++)
+        if (strcmp(a->tags[i], tag) == 0) goto out; /* tags are a set */
+    char **tags = realloc(a->tags, (a->ntags + 1) * sizeof *tags);
+    char *copy = strdup(tag);
+    if (tags) a->tags = tags;
+    if (!tags || !copy) {
+        free(copy);
+        st = llmobs__error(LLMOBS_ENOMEM, "out of memory");
+        goto out;
+    }
+    a->tags[a->ntags++] = copy;
+out:
+    pthread_mutex_unlock(&t->mu);
+    return st;
+}
+
+llmobs_status llmobs_trace_set_public(llmobs_trace *t, int is_public)
+{
+    llmobs_status st;
+    llmobs__trace_attrs *a = attrs_lock(t, &st, "llmobs_trace_set_public");
+    if (!a) return st;
+    a->is_public = is_public ? 1 : 0;
+    pthread_mutex_unlock(&t->mu);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_trace_set_metadata_json(llmobs_trace *t, const char *json)
+{
+    cJSON *obj;
+    llmobs_status st = parse_object(json, &obj, "llmobs_trace_set_metadata_json");
+    if (st != LLMOBS_OK) return st;
+    llmobs__trace_attrs *a = attrs_lock(t, &st, "llmobs_trace_set_metadata_json");
+    if (!a) {
+        cJSON_Delete(obj);
+        return st;
+    }
+    cJSON_Delete(a->metadata);
+    a->metadata = obj;
+    pthread_mutex_unlock(&t->mu);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_trace_set_metadata(llmobs_trace *t, const char *key, const char *value)
+{
+    if (!key || !value)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_trace_set_metadata: NULL key or value");
+    llmobs_status st;
+    llmobs__trace_attrs *a = attrs_lock(t, &st, "llmobs_trace_set_metadata");
+    if (!a) return st;
+    st = object_put(&a->metadata, key, cJSON_CreateString(value));
+    pthread_mutex_unlock(&t->mu);
+    return st;
+}
+
+llmobs_status llmobs_trace_set_input(llmobs_trace *t, const char *text)
+{
+    return t ? llmobs_obs_set_input(&t->root, text)
+             : llmobs__error(LLMOBS_EINVAL, "llmobs_trace_set_input: NULL trace");
+}
+
+llmobs_status llmobs_trace_set_output(llmobs_trace *t, const char *text)
+{
+    return t ? llmobs_obs_set_output(&t->root, text)
+             : llmobs__error(LLMOBS_EINVAL, "llmobs_trace_set_output: NULL trace");
+}
+
+llmobs_status llmobs_trace_set_input_json(llmobs_trace *t, const char *json)
+{
+    return t ? llmobs_obs_set_input_json(&t->root, json)
+             : llmobs__error(LLMOBS_EINVAL, "llmobs_trace_set_input_json: NULL trace");
+}
+
+llmobs_status llmobs_trace_set_output_json(llmobs_trace *t, const char *json)
+{
+    return t ? llmobs_obs_set_output_json(&t->root, json)
+             : llmobs__error(LLMOBS_EINVAL, "llmobs_trace_set_output_json: NULL trace");
+}
+
+llmobs_status llmobs_trace_set_start_time(llmobs_trace *t, int64_t unix_ns)
+{
+    return t ? llmobs_obs_set_start_time(&t->root, unix_ns)
+             : llmobs__error(LLMOBS_EINVAL, "llmobs_trace_set_start_time: NULL trace");
+}
+
+/* ---- ids ----------------------------------------------------------------------------------- */
+
+static llmobs_status write_hex(const uint8_t *bytes, size_t n, char *buf, size_t cap, const char *fn)
+{
+    if (!buf) return llmobs__error(LLMOBS_EINVAL, "%s: NULL buffer", fn);
+    if (cap < 2 * n + 1) return llmobs__error(LLMOBS_ELIMIT, "%s: buffer needs %zu bytes", fn, 2 * n + 1);
+    llmobs__hex(bytes, n, buf);
+    return LLMOBS_OK;
+}
+
+static llmobs_status write_traceparent(const llmobs_trace *t, const uint8_t span_id[8], char *buf,
+                                       size_t cap, const char *fn)
+{
+    if (!buf) return llmobs__error(LLMOBS_EINVAL, "%s: NULL buffer", fn);
+    if (cap < 56) return llmobs__error(LLMOBS_ELIMIT, "%s: buffer needs 56 bytes", fn);
+    memcpy(buf, "00-", 3);
+    llmobs__hex(t->trace_id, 16, buf + 3);
+    buf[35] = '-';
+    llmobs__hex(span_id, 8, buf + 36);
+    memcpy(buf + 52, t->recording ? "-01" : "-00", 4);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_trace_id(const llmobs_trace *t, char *buf, size_t cap)
+{
+    if (!t) return llmobs__error(LLMOBS_EINVAL, "llmobs_trace_id: NULL trace");
+    return write_hex(t->trace_id, 16, buf, cap, "llmobs_trace_id");
+}
+
+llmobs_status llmobs_trace_span_id(const llmobs_trace *t, char *buf, size_t cap)
+{
+    if (!t) return llmobs__error(LLMOBS_EINVAL, "llmobs_trace_span_id: NULL trace");
+    return write_hex(t->root.span_id, 8, buf, cap, "llmobs_trace_span_id");
+}
+
+llmobs_status llmobs_trace_traceparent(const llmobs_trace *t, char *buf, size_t cap)
+{
+    if (!t) return llmobs__error(LLMOBS_EINVAL, "llmobs_trace_traceparent: NULL trace");
+    return write_traceparent(t, t->root.span_id, buf, cap, "llmobs_trace_traceparent");
+}
+
+int llmobs_trace_is_sampled(const llmobs_trace *t)
+{
+    return t && t->recording;
+}
+
+llmobs_status llmobs_obs_id(const llmobs_obs *o, char *buf, size_t cap)
+{
+    if (!o) return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_id: NULL observation");
+    return write_hex(o->span_id, 8, buf, cap, "llmobs_obs_id");
+}
+
+llmobs_status llmobs_obs_traceparent(const llmobs_obs *o, char *buf, size_t cap)
+{
+    if (!o) return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_traceparent: NULL observation");
+    return write_traceparent(o->trace, o->span_id, buf, cap, "llmobs_obs_traceparent");
+}
+
+/* ---- ending -------------------------------------------------------------------------------- */
+
+static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
+{
+    if (!o) return llmobs__error(LLMOBS_EINVAL, "%s: NULL observation", fn);
+    if (end_ns < 0) return llmobs__error(LLMOBS_EINVAL, "%s: negative end time", fn);
+    llmobs_trace *t = o->trace;
+    bool is_root = o == &t->root;
+    pthread_mutex_lock(&t->mu);
+    if (o->ended) {
+        pthread_mutex_unlock(&t->mu);
+        return llmobs__error(LLMOBS_ESTATE, "%s: already ended", fn);
+    }
+    o->ended = true;
+    llmobs__span *s = o->rec;
+    o->rec = NULL;
+    llmobs_status st = LLMOBS_OK;
+    if (s) {
+        s->end_ns = s->type == LLMOBS_OBS_EVENT ? s->start_ns : end_ns ? end_ns : llmobs__wall_ns();
+        if (s->end_ns < s->start_ns) s->end_ns = s->start_ns;
+        if (!t->snapshot) t->snapshot = llmobs__trace_attrs_clone(&t->attrs);
+        if (t->snapshot) {
+            atomic_fetch_add(&t->snapshot->refs, 1);
+            s->trace = t->snapshot;
+        } else {
+            st = llmobs__error(LLMOBS_ENOMEM, "%s: out of memory", fn);
+        }
+    }
+    if (!is_root) t->open--;
+    bool finished = t->root.ended && t->open == 0;
+    /* Read before unlocking: once unlocked, another thread may finish and free the trace. */
+    llmobs_client *c = t->client;
+    llmobs_drop_reason not_recorded = t->drop_reason;
+    pthread_mutex_unlock(&t->mu);
+
+    if (!s) llmobs__pipeline_count_dropped(c->pipe, not_recorded, 1);
+    else if (st != LLMOBS_OK) {
+        llmobs__span_free(s);
+        llmobs__pipeline_count_dropped(c->pipe, LLMOBS_DROP_INVALID, 1);
+    } else {
+        llmobs__pipeline_enqueue(c->pipe, s);
+    }
+    if (finished) {
+        live_unlink(t);
+        trace_free(t);
+    }
+    return st;
+}
+
+llmobs_status llmobs_obs_end(llmobs_obs *o)
+{
+    return obs_end(o, 0, "llmobs_obs_end");
+}
+
+llmobs_status llmobs_obs_end_at(llmobs_obs *o, int64_t end_unix_ns)
+{
+    if (end_unix_ns <= 0) return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_end_at: time must be > 0");
+    return obs_end(o, end_unix_ns, "llmobs_obs_end_at");
+}
+
+llmobs_status llmobs_trace_end(llmobs_trace *t)
+{
+    if (!t) return llmobs__error(LLMOBS_EINVAL, "llmobs_trace_end: NULL trace");
+    return obs_end(&t->root, 0, "llmobs_trace_end");
+}
+
+llmobs_status llmobs_trace_end_at(llmobs_trace *t, int64_t end_unix_ns)
+{
+    if (!t || end_unix_ns <= 0)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_trace_end_at: NULL trace or time <= 0");
+    return obs_end(&t->root, end_unix_ns, "llmobs_trace_end_at");
+}
