@@ -1,0 +1,261 @@
+#define _POSIX_C_SOURCE 200809L
+/* llmobs-demo: a simulated RAG service. Each request is a trace with a retrieval span and one
+ * or two generations on models from the reference article's price table, with realistic
+ * token counts and latencies, some streamed first tokens and a few errors. Deterministic for
+ * a given --seed. Latencies are simulated with explicit start/end times, so a thousand
+ * requests take well under a second; --realtime sleeps through them instead. */
+#include <llmobs/llmobs.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+    long requests;
+    long concurrency;
+    uint64_t seed;
+    int realtime;
+    const char *metrics_addr;
+    double linger_s;
+} demo_config;
+
+typedef struct {
+    const char *model;
+    const char *provider;
+    int weight;
+    double ms_per_output_token;
+} model_profile;
+
+/* Models of the article's price table; weights give a plausible traffic mix. */
+static const model_profile models[] = {
+    {"claude-sonnet-4-5", "anthropic", 30, 14.0}, {"gpt-4o", "openai", 25, 12.0},
+    {"gpt-4o-mini", "openai", 20, 6.0},          {"claude-haiku-4-5", "anthropic", 15, 5.0},
+    {"gemini-2.0-flash", "gcp.gemini", 10, 4.0},
+};
+
+/* splitmix64: one stream per request, so output does not depend on thread scheduling. */
+static uint64_t next_u64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static double uniform(uint64_t *s)
+{
+    return (double)(next_u64(s) >> 11) * 0x1.0p-53;
+}
+
+static long range(uint64_t *s, long lo, long hi)
+{
+    return lo + (long)(uniform(s) * (double)(hi - lo + 1));
+}
+
+static const model_profile *pick_model(uint64_t *s)
+{
+    int total = 0;
+    for (size_t i = 0; i < sizeof models / sizeof *models; i++)
+        total += models[i].weight;
+    int r = (int)range(s, 0, total - 1);
+    for (size_t i = 0; i < sizeof models / sizeof *models; i++) {
+        if (r < models[i].weight) return &models[i];
+        r -= models[i].weight;
+    }
+    return &models[0];
+}
+
+static const char *const questions[] = {
+    "How do I rotate my API key without downtime?",
+    "What is the refund policy for annual plans?",
+    "Why did my invoice double this month?",
+    "How can I export my data to CSV?",
+};
+
+typedef struct {
+    llmobs_client *client;
+    const demo_config *cfg;
+    long first, count; /* request indices handled by this worker */
+    int64_t base_ns;
+} worker;
+
+static void sleep_ns(int64_t ns)
+{
+    struct timespec ts = {ns / 1000000000, ns % 1000000000};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
+    }
+}
+
+/* One generation from `start`; returns its end time. */
+static int64_t generate(llmobs_trace *t, uint64_t *rng, const char *name, int64_t start,
+                        const char *question, int realtime)
+{
+    const model_profile *m = pick_model(rng);
+    long input = range(rng, 800, 3200), output = range(rng, 60, 600);
+    long cached = uniform(rng) < 0.3 ? range(rng, 256, input / 2) : 0;
+    int streamed = uniform(rng) < 0.6;
+    double roll = uniform(rng);
+    int64_t ttft = (int64_t)(range(rng, 150, 900)) * 1000000;
+    int64_t duration = ttft + (int64_t)(m->ms_per_output_token * (double)output * 1e6);
+
+    llmobs_obs *g = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, name, NULL);
+    llmobs_obs_set_start_time(g, start);
+    llmobs_obs_set_model(g, m->model);
+    llmobs_obs_set_provider(g, m->provider);
+    llmobs_obs_set_model_parameter(g, "temperature", "0.2");
+    llmobs_obs_set_model_parameter(g, "max_tokens", "1024");
+    llmobs_obs_set_input(g, question);
+    if (roll < 0.03) { /* rate limited: no tokens out */
+        duration = (int64_t)range(rng, 50, 200) * 1000000;
+        llmobs_obs_set_level(g, LLMOBS_LEVEL_ERROR);
+        llmobs_obs_set_status_message(g, "429 rate_limit_exceeded");
+        llmobs_obs_set_usage(g, input - cached, 0);
+    } else if (roll < 0.05) { /* timed out mid-stream */
+        duration = 30000000000LL;
+        llmobs_obs_set_level(g, LLMOBS_LEVEL_ERROR);
+        llmobs_obs_set_status_message(g, "timeout after 30s");
+        llmobs_obs_set_usage(g, input - cached, 0);
+    } else {
+        llmobs_obs_set_output(g, "Here is what I found in the documentation ...");
+        llmobs_obs_set_usage(g, input - cached, output);
+        if (cached) llmobs_obs_set_usage_detail(g, LLMOBS_USAGE_CACHE_READ, cached);
+        if (streamed) llmobs_obs_set_completion_start_time(g, start + ttft);
+    }
+    if (realtime) sleep_ns(duration);
+    llmobs_obs_end_at(g, start + duration);
+    return start + duration;
+}
+
+static void one_request(worker *w, long i)
+{
+    uint64_t rng = w->cfg->seed * 1000003ULL + (uint64_t)i;
+    int realtime = w->cfg->realtime;
+    int64_t start = realtime ? llmobs_now_ns() : w->base_ns + (int64_t)i * 50000000;
+    const char *question = questions[range(&rng, 0, 3)];
+
+    llmobs_trace *t = llmobs_trace_start(w->client, "rag_pipeline", NULL);
+    llmobs_trace_set_start_time(t, start);
+    char user[32], session[32];
+    snprintf(user, sizeof user, "user-%ld", range(&rng, 1, 50));
+    snprintf(session, sizeof session, "session-%ld", i / 4);
+    llmobs_trace_set_user_id(t, user);
+    llmobs_trace_set_session_id(t, session);
+    llmobs_trace_add_tag(t, "demo");
+    llmobs_trace_set_metadata(t, "pipeline_version", "v2");
+    llmobs_trace_set_input(t, question);
+
+    llmobs_obs *r = llmobs_obs_start(t, NULL, LLMOBS_OBS_RETRIEVER, "vector_search", NULL);
+    llmobs_obs_set_start_time(r, start);
+    llmobs_obs_set_input(r, question);
+    int64_t retrieval = (int64_t)range(&rng, 20, 120) * 1000000;
+    if (realtime) sleep_ns(retrieval);
+    llmobs_obs_set_output_json(r, "{\"documents\":[\"kb/142\",\"kb/77\",\"kb/9\"]}");
+    llmobs_obs_end_at(r, start + retrieval);
+
+    int64_t end = generate(t, &rng, "answer", start + retrieval, question, realtime);
+    if (uniform(&rng) < 0.25) /* some requests verify their answer with a second model */
+        end = generate(t, &rng, "self_check", end, question, realtime);
+    llmobs_trace_set_output(t, "Here is what I found in the documentation ...");
+    llmobs_trace_end_at(t, end);
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    for (long i = w->first; i < w->first + w->count; i++)
+        one_request(w, i);
+    return NULL;
+}
+
+static int parse_args(int argc, char **argv, demo_config *cfg)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char *end = NULL;
+        if (strcmp(a, "--realtime") == 0) {
+            cfg->realtime = 1;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "llmobs-demo: %s needs a value\n", a);
+            return -1;
+        }
+        i++;
+        errno = 0;
+        if (strcmp(a, "--requests") == 0) cfg->requests = strtol(v, &end, 10);
+        else if (strcmp(a, "--concurrency") == 0) cfg->concurrency = strtol(v, &end, 10);
+        else if (strcmp(a, "--seed") == 0) cfg->seed = strtoull(v, &end, 10);
+        else if (strcmp(a, "--linger-seconds") == 0) cfg->linger_s = strtod(v, &end);
+        else if (strcmp(a, "--metrics-addr") == 0) cfg->metrics_addr = v, end = (char *)v + strlen(v);
+        else {
+            fprintf(stderr, "llmobs-demo: unknown flag %s\n", a);
+            return -1;
+        }
+        if (errno || !end || *end || cfg->requests < 0 || cfg->concurrency < 1 || cfg->linger_s < 0) {
+            fprintf(stderr, "llmobs-demo: bad value for %s: %s\n", a, v);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    demo_config cfg = {.requests = 100, .concurrency = 1, .seed = 1};
+    if (parse_args(argc, argv, &cfg) != 0) {
+        fprintf(stderr, "usage: llmobs-demo [--requests N] [--concurrency C] [--seed S] "
+                        "[--realtime] [--metrics-addr HOST:PORT] [--linger-seconds S]\n");
+        return 2;
+    }
+    llmobs_options *opts = llmobs_options_new();
+    if (cfg.metrics_addr && llmobs_options_set(opts, "metrics_addr", cfg.metrics_addr) != LLMOBS_OK) {
+        fprintf(stderr, "llmobs-demo: %s\n", llmobs_last_error());
+        llmobs_options_free(opts);
+        return 2;
+    }
+    llmobs_status st;
+    llmobs_client *client = llmobs_client_new(opts, &st);
+    if (!client) {
+        fprintf(stderr, "llmobs-demo: cannot start: %s (%s)\n", llmobs_status_str(st),
+                llmobs_last_error());
+        return 1;
+    }
+    if (!getenv("LANGFUSE_PUBLIC_KEY") && !getenv("OTEL_EXPORTER_OTLP_ENDPOINT") &&
+        !getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+        const char *path = getenv("LLMOBS_FILE_PATH");
+        fprintf(stderr, "llmobs-demo: no Langfuse keys set; writing OTLP JSON lines to %s\n",
+                path ? path : "llmobs-export.jsonl");
+    }
+
+    worker *workers = calloc((size_t)cfg.concurrency, sizeof *workers);
+    pthread_t *threads = calloc((size_t)cfg.concurrency, sizeof *threads);
+    if (!workers || !threads) return 1;
+    int64_t base = llmobs_now_ns() - cfg.requests * 50000000LL; /* history ending now */
+    long per = cfg.requests / cfg.concurrency, extra = cfg.requests % cfg.concurrency, next = 0;
+    for (long k = 0; k < cfg.concurrency; k++) {
+        long n = per + (k < extra);
+        workers[k] = (worker){client, &cfg, next, n, base};
+        next += n;
+        pthread_create(&threads[k], NULL, worker_main, &workers[k]);
+    }
+    for (long k = 0; k < cfg.concurrency; k++)
+        pthread_join(threads[k], NULL);
+
+    uint64_t pending = 0, exported = 0, dropped = 0;
+    llmobs_flush(client, 30000, &pending);
+    if (cfg.linger_s > 0) sleep_ns((int64_t)(cfg.linger_s * 1e9));
+    llmobs_stats_get(client, LLMOBS_STAT_EXPORTED, &exported);
+    llmobs_stats_get(client, LLMOBS_STAT_DROPPED, &dropped);
+    llmobs_stats_get(client, LLMOBS_STAT_PENDING, &pending);
+    printf("requests=%ld exported=%" PRIu64 " dropped=%" PRIu64 " pending=%" PRIu64 "\n",
+           cfg.requests, exported, dropped, pending);
+    llmobs_shutdown(client, 10000);
+    free(workers);
+    free(threads);
+    return 0;
+}
