@@ -1,7 +1,7 @@
 /* llmobs/trace.h: traces and observations (spans, generations, events, ...).
  * Thread-safety: every call is safe from any thread; calls on the same handle are serialized
  * internally. Handle lifetime: a trace handle and the observation handles under it stay valid
- * until the trace and every observation under it have ended (or the client shut down);
+ * until the trace and every observation under it have ended (also across llmobs_shutdown);
  * ending an already-ended handle within that time returns LLMOBS_ESTATE. */
 #ifndef LLMOBS_TRACE_H
 #define LLMOBS_TRACE_H

@@ -4,8 +4,6 @@
 
 #include <stdlib.h>
 
-void llmobs__traces_free_all(llmobs_client *c);
-
 static void set_status(llmobs_status *out, llmobs_status st)
 {
     if (out) *out = st;
@@ -25,7 +23,7 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
         return NULL;
     }
     c->opts = opts;
-    pthread_mutex_init(&c->live_mu, NULL);
+    atomic_init(&c->refs, 1);
     if ((st = llmobs__options_apply_env(opts)) != LLMOBS_OK) goto fail;
     c->log = (llmobs__logger){opts->log_fn, opts->log_ud, opts->debug};
     c->enabled = opts->enabled;
@@ -40,7 +38,6 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
     set_status(status, LLMOBS_OK);
     return c;
 fail:
-    pthread_mutex_destroy(&c->live_mu);
     llmobs_options_free(opts);
     free(c);
     set_status(status, st);
@@ -53,14 +50,24 @@ llmobs_status llmobs_flush(llmobs_client *c, int64_t timeout_ms, uint64_t *pendi
     return llmobs__pipeline_flush(c->pipe, timeout_ms, pending);
 }
 
+void llmobs__client_ref(llmobs_client *c)
+{
+    atomic_fetch_add(&c->refs, 1);
+}
+
+void llmobs__client_unref(llmobs_client *c)
+{
+    if (atomic_fetch_sub(&c->refs, 1) != 1) return;
+    llmobs__pipeline_free(c->pipe);
+    llmobs_options_free(c->opts);
+    free(c);
+}
+
 llmobs_status llmobs_shutdown(llmobs_client *c, int64_t timeout_ms)
 {
     if (!c) return LLMOBS_OK;
-    llmobs_status st = llmobs__pipeline_shutdown(c->pipe, timeout_ms);
-    llmobs__traces_free_all(c);
-    pthread_mutex_destroy(&c->live_mu);
-    llmobs_options_free(c->opts);
-    free(c);
+    llmobs_status st = llmobs__pipeline_stop(c->pipe, timeout_ms);
+    llmobs__client_unref(c);
     return st;
 }
 

@@ -7,7 +7,7 @@
 #include "export/pipeline.h"
 #include "llmobs/client.h"
 
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 struct llmobs_trace;
@@ -17,9 +17,13 @@ struct llmobs_client {
     llmobs__logger log;
     bool enabled;
     llmobs__pipeline *pipe;
-    /* Traces not yet finished, freed at shutdown if the application never ended them. */
-    pthread_mutex_t live_mu;
-    struct llmobs_trace *live;
+    /* One reference for the application (dropped by llmobs_shutdown) and one per trace not
+     * yet finished, so threads still ending observations during shutdown never touch freed
+     * memory: their spans are counted as dropped (reason shutdown). */
+    atomic_int refs;
 };
+
+void llmobs__client_ref(llmobs_client *c);
+void llmobs__client_unref(llmobs_client *c);
 
 #endif

@@ -354,10 +354,13 @@ llmobs_status llmobs__pipeline_flush(llmobs__pipeline *p, int64_t timeout_ms, ui
     return LLMOBS_OK;
 }
 
-llmobs_status llmobs__pipeline_shutdown(llmobs__pipeline *p, int64_t timeout_ms)
+llmobs_status llmobs__pipeline_stop(llmobs__pipeline *p, int64_t timeout_ms)
 {
-    if (!p) return LLMOBS_OK;
     pthread_mutex_lock(&p->mu);
+    if (p->stopping) { /* stopped before: idempotent */
+        pthread_mutex_unlock(&p->mu);
+        return LLMOBS_OK;
+    }
     p->stopping = true;
     p->stop_deadline = deadline_from(timeout_ms);
     p->flush_target = p->appended;
@@ -368,11 +371,17 @@ llmobs_status llmobs__pipeline_shutdown(llmobs__pipeline *p, int64_t timeout_ms)
     if (atomic_load(&p->dropped[LLMOBS_DROP_SHUTDOWN]))
         st = llmobs__error(LLMOBS_ETIMEOUT, "shutdown: items dropped at the deadline");
     llmobs__exporter_free(p->exporter);
+    p->exporter = NULL;
+    return st;
+}
+
+void llmobs__pipeline_free(llmobs__pipeline *p)
+{
+    if (!p) return;
     pthread_cond_destroy(&p->work_cv);
     pthread_cond_destroy(&p->settled_cv);
     pthread_mutex_destroy(&p->mu);
     free(p);
-    return st;
 }
 
 uint64_t llmobs__pipeline_dropped(const llmobs__pipeline *p, llmobs_drop_reason reason)

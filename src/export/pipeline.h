@@ -28,8 +28,11 @@ void llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__span *s);
 /* Counts items that ended without entering the queue (sampled out, disabled, invalid). */
 void llmobs__pipeline_count_dropped(llmobs__pipeline *p, llmobs_drop_reason reason, uint64_t n);
 llmobs_status llmobs__pipeline_flush(llmobs__pipeline *p, int64_t timeout_ms, uint64_t *pending);
-/* Flush with deadline, drop the rest (reason shutdown), join the thread, free. NULL-safe. */
-llmobs_status llmobs__pipeline_shutdown(llmobs__pipeline *p, int64_t timeout_ms);
+/* Flush with deadline, drop the rest (reason shutdown), join the thread and free the exporter.
+ * Spans enqueued afterwards are dropped (reason shutdown); counters stay readable. */
+llmobs_status llmobs__pipeline_stop(llmobs__pipeline *p, int64_t timeout_ms);
+/* Frees a stopped pipeline. NULL-safe. */
+void llmobs__pipeline_free(llmobs__pipeline *p);
 uint64_t llmobs__pipeline_stat(const llmobs__pipeline *p, llmobs_stat stat);
 uint64_t llmobs__pipeline_dropped(const llmobs__pipeline *p, llmobs_drop_reason reason);
 

@@ -6,6 +6,7 @@
 #include "core/ids.h"
 #include "trace/span.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,6 @@ struct llmobs_obs {
 struct llmobs_trace {
     llmobs_client *client;
     pthread_mutex_t mu;
-    struct llmobs_trace *live_prev, *live_next;
     bool recording;
     llmobs_drop_reason drop_reason; /* when not recording */
     uint8_t trace_id[16];
@@ -60,30 +60,6 @@ static void trace_free(llmobs_trace *t)
     llmobs__trace_attrs_unref(t->snapshot);
     pthread_mutex_destroy(&t->mu);
     free(t);
-}
-
-static void live_unlink(llmobs_trace *t)
-{
-    llmobs_client *c = t->client;
-    pthread_mutex_lock(&c->live_mu);
-    if (t->live_prev) t->live_prev->live_next = t->live_next;
-    else c->live = t->live_next;
-    if (t->live_next) t->live_next->live_prev = t->live_prev;
-    pthread_mutex_unlock(&c->live_mu);
-}
-
-/* Frees traces the application never finished; called by llmobs_shutdown. */
-void llmobs__traces_free_all(llmobs_client *c)
-{
-    pthread_mutex_lock(&c->live_mu);
-    llmobs_trace *t = c->live;
-    c->live = NULL;
-    pthread_mutex_unlock(&c->live_mu);
-    while (t) {
-        llmobs_trace *next = t->live_next;
-        trace_free(t);
-        t = next;
-    }
 }
 
 /* ---- starting ---------------------------------------------------------------------------- */
@@ -137,11 +113,7 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
         if (*o->environment && !(t->attrs.environment = strdup(o->environment))) goto oom;
         if (*o->release && !(t->attrs.release = strdup(o->release))) goto oom;
     }
-    pthread_mutex_lock(&c->live_mu);
-    t->live_next = c->live;
-    if (c->live) c->live->live_prev = t;
-    c->live = t;
-    pthread_mutex_unlock(&c->live_mu);
+    llmobs__client_ref(c);
     set_status(status, LLMOBS_OK);
     return t;
 oom:
@@ -769,8 +741,8 @@ static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
         llmobs__pipeline_enqueue(c->pipe, s);
     }
     if (finished) {
-        live_unlink(t);
         trace_free(t);
+        llmobs__client_unref(c);
     }
     return st;
 }
