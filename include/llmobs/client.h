@@ -28,7 +28,8 @@ LLMOBS_API llmobs_status llmobs_flush(llmobs_client *client, int64_t timeout_ms,
  * "shutdown"), stops the flusher thread and releases the client. NULL-safe; safe from an
  * atexit handler. The application must not start traces on the client afterwards. Threads
  * may still end observations of traces started before: those items are counted as dropped
- * (reason "shutdown"), and the client's memory is freed when its last trace finishes. */
+ * (reason "shutdown"), llmobs_stats_* stay readable, and the client's memory is freed when
+ * its last trace finishes. */
 LLMOBS_API llmobs_status llmobs_shutdown(llmobs_client *client, int64_t timeout_ms);
 
 /** Why an item was dropped; the names are the `reason` label of llmobs_dropped_total. */
