@@ -92,7 +92,9 @@ void llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__span *s)
     p->queue_items++;
     p->queue_bytes += s->bytes;
     p->appended++;
-    if (p->queue_items >= p->flush_at) pthread_cond_signal(&p->work_cv);
+    /* Wake the flusher when a batch is full, and on the first item so it arms the interval
+     * timer (it sleeps without a deadline while the queue is empty). */
+    if (p->queue_items >= p->flush_at || p->queue_items == 1) pthread_cond_signal(&p->work_cv);
     pthread_mutex_unlock(&p->mu);
 }
 

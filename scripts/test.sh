@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds llmobs and runs the whole test suite: the normal build (every test, including the
+# ones that start Prometheus, Alertmanager tools and local receivers), then ASan+UBSan and
+# TSan builds of the C tests, then valgrind's leak check on the unit tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+jobs=$(nproc)
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+for san in address thread; do
+    cmake -S . -B "build-$san" -DCMAKE_BUILD_TYPE=Debug -DLLMOBS_SANITIZE=$san >/dev/null
+    cmake --build "build-$san" -j"$jobs"
+    TSAN_OPTIONS="halt_on_error=1" UBSAN_OPTIONS="print_stacktrace=1" \
+        ctest --test-dir "build-$san" --output-on-failure -j"$jobs" -LE script
+done
+
+for t in build/tests/unit_test_*; do
+    valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
+        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 "$t" >/dev/null
+done
+echo "all tests passed (normal, ASan+UBSan, TSan, valgrind)"
