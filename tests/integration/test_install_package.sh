@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The installed package works for a consumer: headers, libllmobs.so.0 exporting only llmobs_*,
+# the static library, pkg-config and find_package(llmobs).
+set -euo pipefail
+build="$LLMOBS_BUILD_DIR"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+lib=$(find "$work/prefix" -name 'libllmobs.so.0*' -type f | head -1)
+[ -n "$lib" ] || { echo "libllmobs.so.0 not installed"; exit 1; }
+soname=$(objdump -p "$lib" | awk '/SONAME/ {print $2}')
+[ "$soname" = "libllmobs.so.0" ] || { echo "SONAME is '$soname'"; exit 1; }
+[ -f "$(dirname "$lib")/libllmobs.a" ] || { echo "static library missing"; exit 1; }
+leaked=$(nm -D --defined-only "$lib" | awk '$2 ~ /[TDBRV]/ {print $3}' | grep -v '^llmobs_' | grep -v '^LLMOBS_0$' || true)
+[ -z "$leaked" ] || { echo "symbols exported beyond llmobs_*:"; echo "$leaked"; exit 1; }
+nm -D --defined-only "$lib" | grep -q ' llmobs_client_new' || { echo "llmobs_client_new not exported"; exit 1; }
+
+cat >"$work/app.c" <<'C'
+#include <llmobs/llmobs.h>
+#include <stdio.h>
+int main(void) {
+    llmobs_options *o = llmobs_options_new();
+    llmobs_options_set(o, "exporter", "none");
+    llmobs_client *c = llmobs_client_new(o, NULL);
+    llmobs_trace *t = llmobs_trace_start(c, "consumer", NULL);
+    llmobs_trace_end(t);
+    uint64_t pending = 1;
+    llmobs_flush(c, 2000, &pending);
+    printf("version=%s pending=%llu\n", llmobs_version(), (unsigned long long)pending);
+    return llmobs_shutdown(c, 2000) == LLMOBS_OK && pending == 0 ? 0 : 1;
+}
+C
+export PKG_CONFIG_PATH="$(dirname "$lib")/pkgconfig"
+cc -Wall -Werror -o "$work/app-pc" "$work/app.c" $(pkg-config --cflags --libs llmobs)
+LD_LIBRARY_PATH="$(dirname "$lib")" "$work/app-pc"
+
+mkdir -p "$work/cm"
+cat >"$work/cm/CMakeLists.txt" <<'CM'
+cmake_minimum_required(VERSION 3.25)
+project(consumer C)
+find_package(llmobs REQUIRED)
+add_executable(app ../app.c)
+target_link_libraries(app PRIVATE llmobs::llmobs)
+CM
+cmake -S "$work/cm" -B "$work/cm/build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/cm/build" >/dev/null
+LD_LIBRARY_PATH="$(dirname "$lib")" "$work/cm/build/app"
