@@ -78,6 +78,8 @@ static const opt_def options_table[] = {
      100000000, NULL, NULL, "Queue bound in items; beyond it items are dropped (queue_full)."},
     {"max_queue_bytes", "LLMOBS_MAX_QUEUE_BYTES", T_INT, OFF(max_queue_bytes), "268435456", 1024,
      1e12, NULL, NULL, "Queue bound in bytes of item data."},
+    {"max_batch_items", "LLMOBS_MAX_BATCH_ITEMS", T_INT, OFF(max_batch_items), "512", 1, 100000,
+     NULL, NULL, "Most items in one request; flush_at only decides when a batch is sent."},
     {"max_batch_bytes", "LLMOBS_MAX_BATCH_BYTES", T_INT, OFF(max_batch_bytes), "3000000", 1024,
      64 * 1048576.0, NULL, NULL, "Cap on one serialized request body (server limit 3.5 MB)."},
     {"max_retries", "LLMOBS_MAX_RETRIES", T_INT, OFF(max_retries), "8", 0, 1000, NULL, NULL,

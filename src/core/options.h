@@ -42,6 +42,7 @@ struct llmobs_options {
     char *file_path;
     int64_t max_queue_items;
     int64_t max_queue_bytes;
+    int64_t max_batch_items;
     int64_t max_batch_bytes;
     int64_t max_retries;
     double retry_deadline_s;

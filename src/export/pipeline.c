@@ -19,7 +19,6 @@
 #define NS_PER_S INT64_C(1000000000)
 #define BACKOFF_BASE_NS (200 * NS_PER_MS)
 #define BACKOFF_CAP_NS (30 * NS_PER_S)
-#define MAX_BATCH_ITEMS 512
 
 struct llmobs__pipeline {
     pthread_mutex_t mu;
@@ -36,7 +35,8 @@ struct llmobs__pipeline {
     int64_t stop_deadline; /* monotonic ns; valid when stopping */
     pthread_t thread;
 
-    size_t flush_at, max_items, max_bytes, max_batch_bytes;
+    size_t flush_at, max_items, max_bytes, max_batch_items, max_batch_bytes;
+    llmobs__span **batch; /* flusher-owned array of max_batch_items slots */
     int64_t interval_ns, retry_deadline_ns;
     int64_t max_retries;
     llmobs__exporter *exporter;
@@ -229,7 +229,7 @@ static bool batch_due(const llmobs__pipeline *p, int64_t now)
 static void *flusher_main(void *arg)
 {
     llmobs__pipeline *p = arg;
-    llmobs__span *batch[MAX_BATCH_ITEMS];
+    llmobs__span **batch = p->batch;
     pthread_mutex_lock(&p->mu);
     for (;;) {
         int64_t now = llmobs__mono_ns();
@@ -244,7 +244,7 @@ static void *flusher_main(void *arg)
             continue;
         }
         size_t n = 0;
-        while (p->head && n < MAX_BATCH_ITEMS) {
+        while (p->head && n < p->max_batch_items) {
             llmobs__span *s = p->head;
             p->head = s->next;
             p->queue_items--;
@@ -298,7 +298,9 @@ llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__lo
     p->flush_at = (size_t)o->flush_at;
     p->max_items = (size_t)o->max_queue_items;
     p->max_bytes = (size_t)o->max_queue_bytes;
+    p->max_batch_items = (size_t)o->max_batch_items;
     p->max_batch_bytes = (size_t)o->max_batch_bytes;
+    p->batch = calloc(p->max_batch_items, sizeof *p->batch);
     p->interval_ns = (int64_t)(o->flush_interval_s * 1e9);
     p->retry_deadline_ns = (int64_t)(o->retry_deadline_s * 1e9);
     p->max_retries = o->max_retries;
@@ -306,8 +308,9 @@ llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__lo
     p->ser = (llmobs__serializer){o->service_name, o->mask_fn, o->mask_ud};
     p->log = *lg;
     if (hooks) p->hooks = *hooks;
-    if (pthread_create(&p->thread, NULL, flusher_main, p) != 0) {
+    if (!p->batch || pthread_create(&p->thread, NULL, flusher_main, p) != 0) {
         llmobs__exporter_free(exporter);
+        free(p->batch);
         pthread_cond_destroy(&p->work_cv);
         pthread_cond_destroy(&p->settled_cv);
         pthread_mutex_destroy(&p->mu);
@@ -380,6 +383,7 @@ llmobs_status llmobs__pipeline_stop(llmobs__pipeline *p, int64_t timeout_ms)
 void llmobs__pipeline_free(llmobs__pipeline *p)
 {
     if (!p) return;
+    free(p->batch);
     pthread_cond_destroy(&p->work_cv);
     pthread_cond_destroy(&p->settled_cv);
     pthread_mutex_destroy(&p->mu);
