@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "core/options.h"
+#include "export/item.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +31,8 @@ typedef struct llmobs__payload {
     size_t len;
     const char *content_type;
     uint32_t items;
+    llmobs__item_kind kind; /* SPAN: an OTLP ExportTraceServiceRequest; SCORE: one
+                               CreateScoreRequest (POST /api/public/scores) */
 } llmobs__payload;
 
 typedef struct llmobs__exporter {

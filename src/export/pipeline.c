@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/ids.h"
 #include "export/otlp_json.h"
+#include "trace/score.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,7 +25,7 @@ struct llmobs__pipeline {
     pthread_mutex_t mu;
     pthread_cond_t work_cv;    /* wakes the flusher */
     pthread_cond_t settled_cv; /* wakes flush() callers */
-    llmobs__span *head, *tail;
+    llmobs__item *head, *tail;
     size_t queue_items;
     size_t queue_bytes;
     uint64_t appended;     /* spans ever appended to the queue */
@@ -36,7 +37,8 @@ struct llmobs__pipeline {
     pthread_t thread;
 
     size_t flush_at, max_items, max_bytes, max_batch_items, max_batch_bytes;
-    llmobs__span **batch; /* flusher-owned array of max_batch_items slots */
+    llmobs__item **batch;   /* flusher-owned arrays of max_batch_items slots */
+    llmobs__item **scratch;
     int64_t interval_ns, retry_deadline_ns;
     int64_t max_retries;
     llmobs__exporter *exporter;
@@ -71,10 +73,9 @@ void llmobs__pipeline_count_dropped(llmobs__pipeline *p, llmobs_drop_reason reas
     count_drop(p, reason, n);
 }
 
-void llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__span *s)
+bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
 {
     atomic_fetch_add(&p->items, 1);
-    s->bytes = llmobs__span_footprint(s);
     s->enqueued_mono_ns = llmobs__mono_ns();
     s->next = NULL;
     pthread_mutex_lock(&p->mu);
@@ -83,8 +84,8 @@ void llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__span *s)
         bool stopping = p->stopping;
         pthread_mutex_unlock(&p->mu);
         count_drop(p, stopping ? LLMOBS_DROP_SHUTDOWN : LLMOBS_DROP_QUEUE_FULL, 1);
-        llmobs__span_free(s);
-        return;
+        llmobs__item_free(s);
+        return false;
     }
     if (p->tail) p->tail->next = s;
     else p->head = s;
@@ -96,14 +97,15 @@ void llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__span *s)
      * timer (it sleeps without a deadline while the queue is empty). */
     if (p->queue_items >= p->flush_at || p->queue_items == 1) pthread_cond_signal(&p->work_cv);
     pthread_mutex_unlock(&p->mu);
+    return true;
 }
 
 /* ---- exporting one batch ------------------------------------------------------------------ */
 
-static void free_spans(llmobs__span **spans, size_t n)
+static void free_items(llmobs__item **items, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        llmobs__span_free(spans[i]);
+        llmobs__item_free(items[i]);
 }
 
 /* Sleeps for a backoff on the work condition so shutdown can cut it short. Returns false when
@@ -134,64 +136,42 @@ static int64_t send_deadline(llmobs__pipeline *p)
     return d;
 }
 
-static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n);
-
-static void split(llmobs__pipeline *p, llmobs__span **spans, size_t n)
+static const char *kind_name(const llmobs__payload *pl)
 {
-    export_spans(p, spans, n / 2);
-    export_spans(p, spans + n / 2, n - n / 2);
+    return pl->kind == LLMOBS__ITEM_SCORE ? "scores" : "spans";
 }
 
-/* Delivers spans[0..n) and settles each of them (counted and freed). */
-static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n)
+/* Sends one payload under the retry policy and counts every item in it as exported or
+ * dropped. Returns false, counting nothing, when the receiver wants a smaller payload and the
+ * payload holds more than one item: the caller splits it. */
+static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl, int64_t oldest_enqueued)
 {
-    llmobs__buf body = {0};
-    llmobs__otlp_serialize(&p->ser, spans, n, &body);
-    if (body.oom || body.len > p->max_batch_bytes) {
-        bool oom = body.oom;
-        size_t len = body.len;
-        llmobs__buf_free(&body);
-        if (n > 1) {
-            split(p, spans, n);
-        } else {
-            if (oom) llmobs__log(&p->log, LLMOBS_LOG_ERROR, "out of memory serializing a span; dropped");
-            else llmobs__log(&p->log, LLMOBS_LOG_WARN, "a span of %zu bytes exceeds max_batch_bytes; dropped", len);
-            count_drop(p, oom ? LLMOBS_DROP_INVALID : LLMOBS_DROP_TOO_LARGE, 1);
-            free_spans(spans, 1);
-        }
-        return;
-    }
-
-    llmobs__payload payload = {body.data, body.len, "application/json", (uint32_t)n};
-    int64_t give_up_at = spans[0]->enqueued_mono_ns + p->retry_deadline_ns;
+    uint32_t n = pl->items;
+    int64_t give_up_at = oldest_enqueued + p->retry_deadline_ns;
     int64_t started = llmobs__mono_ns();
     uint32_t retries = 0;
     for (int64_t attempt = 0;; attempt++) {
         llmobs__export_result r = {.retry_after_ms = -1};
-        p->exporter->send(p->exporter->self, &payload, send_deadline(p), &r);
+        p->exporter->send(p->exporter->self, pl, send_deadline(p), &r);
         if (r.outcome == LLMOBS__SENT) {
-            uint32_t rejected = r.rejected > n ? (uint32_t)n : r.rejected;
+            uint32_t rejected = r.rejected > n ? n : r.rejected;
             if (rejected)
-                llmobs__log(&p->log, LLMOBS_LOG_WARN, "%s: receiver rejected %u of %zu spans: %s",
-                            p->exporter->name, rejected, n, r.message);
+                llmobs__log(&p->log, LLMOBS_LOG_WARN, "%s: receiver rejected %u of %u %s: %s",
+                            p->exporter->name, rejected, n, kind_name(pl), r.message);
             atomic_fetch_add(&p->exported, n - rejected);
             atomic_fetch_add(&p->batches, 1);
             count_drop(p, LLMOBS_DROP_REJECTED, rejected);
             if (p->hooks.on_export)
-                p->hooks.on_export(p->hooks.ud, (uint32_t)(n - rejected),
+                p->hooks.on_export(p->hooks.ud, n - rejected,
                                    (double)(llmobs__mono_ns() - started) / 1e9, retries);
-            break;
+            return true;
         }
-        if (r.outcome == LLMOBS__TOO_LARGE && n > 1) {
-            llmobs__buf_free(&body);
-            split(p, spans, n);
-            return;
-        }
+        if (r.outcome == LLMOBS__TOO_LARGE && n > 1) return false;
         if (r.outcome != LLMOBS__RETRY) {
-            llmobs__log(&p->log, LLMOBS_LOG_ERROR, "%s: %zu spans rejected (status %ld): %s",
-                        p->exporter->name, n, r.http_status, r.message);
+            llmobs__log(&p->log, LLMOBS_LOG_ERROR, "%s: %u %s rejected (status %ld): %s",
+                        p->exporter->name, n, kind_name(pl), r.http_status, r.message);
             count_drop(p, r.outcome == LLMOBS__TOO_LARGE ? LLMOBS_DROP_TOO_LARGE : LLMOBS_DROP_REJECTED, n);
-            break;
+            return true;
         }
         /* Exponential backoff with full jitter, or the server's Retry-After. */
         int64_t cap = BACKOFF_BASE_NS << (attempt < 20 ? attempt : 20);
@@ -199,22 +179,75 @@ static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n)
         int64_t delay = r.retry_after_ms >= 0 ? r.retry_after_ms * NS_PER_MS
                                               : (int64_t)(llmobs__random_unit() * (double)cap);
         if (attempt >= p->max_retries || llmobs__mono_ns() + delay > give_up_at) {
-            llmobs__log(&p->log, LLMOBS_LOG_ERROR, "%s: giving up on %zu spans after %lld attempts: %s",
-                        p->exporter->name, n, (long long)attempt + 1, r.message);
+            llmobs__log(&p->log, LLMOBS_LOG_ERROR, "%s: giving up on %u %s after %lld attempts: %s",
+                        p->exporter->name, n, kind_name(pl), (long long)attempt + 1, r.message);
             count_drop(p, LLMOBS_DROP_RETRIES_EXHAUSTED, n);
-            break;
+            return true;
         }
-        llmobs__log(&p->log, LLMOBS_LOG_DEBUG, "%s: retrying %zu spans in %lld ms: %s",
-                    p->exporter->name, n, (long long)(delay / NS_PER_MS), r.message);
+        llmobs__log(&p->log, LLMOBS_LOG_DEBUG, "%s: retrying %u %s in %lld ms: %s",
+                    p->exporter->name, n, kind_name(pl), (long long)(delay / NS_PER_MS), r.message);
         if (!backoff_wait(p, delay)) {
             count_drop(p, LLMOBS_DROP_SHUTDOWN, n);
-            break;
+            return true;
         }
         atomic_fetch_add(&p->retries, 1);
         retries++;
     }
+}
+
+/* Delivers spans[0..n) as OTLP requests, halving on oversize, and settles each of them. */
+static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n)
+{
+    llmobs__buf body = {0};
+    llmobs__otlp_serialize(&p->ser, spans, n, &body);
+    bool fits = !body.oom && body.len <= p->max_batch_bytes;
+    bool settled = false;
+    if (fits) {
+        llmobs__payload pl = {body.data, body.len, "application/json", (uint32_t)n, LLMOBS__ITEM_SPAN};
+        settled = send_with_retries(p, &pl, spans[0]->hdr.enqueued_mono_ns);
+    } else if (n == 1) {
+        if (body.oom) llmobs__log(&p->log, LLMOBS_LOG_ERROR, "out of memory serializing a span; dropped");
+        else llmobs__log(&p->log, LLMOBS_LOG_WARN, "a span of %zu bytes exceeds max_batch_bytes; dropped", body.len);
+        count_drop(p, body.oom ? LLMOBS_DROP_INVALID : LLMOBS_DROP_TOO_LARGE, 1);
+        settled = true;
+    }
     llmobs__buf_free(&body);
-    free_spans(spans, n);
+    if (settled) {
+        free_items((llmobs__item **)spans, n);
+        return;
+    }
+    export_spans(p, spans, n / 2);
+    export_spans(p, spans + n / 2, n - n / 2);
+}
+
+/* Delivers one score (scores have no batch endpoint on Langfuse's current API). */
+static void export_score(llmobs__pipeline *p, llmobs__score *sc)
+{
+    llmobs__buf body = {0};
+    llmobs__score_serialize(sc, &body);
+    if (body.oom) {
+        count_drop(p, LLMOBS_DROP_INVALID, 1);
+    } else {
+        llmobs__payload pl = {body.data, body.len, "application/json", 1, LLMOBS__ITEM_SCORE};
+        send_with_retries(p, &pl, sc->hdr.enqueued_mono_ns);
+    }
+    llmobs__buf_free(&body);
+    llmobs__item_free(&sc->hdr);
+}
+
+/* Settles a batch taken off the queue: spans go out together, scores one by one. */
+static void export_batch(llmobs__pipeline *p, llmobs__item **items, size_t n)
+{
+    /* Stable partition: spans to the front of scratch, scores to the back (reversed back into
+     * order below), so neither loop reads an item the other already freed. */
+    size_t nspans = 0, nscores = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (items[i]->kind == LLMOBS__ITEM_SPAN) p->scratch[nspans++] = items[i];
+        else p->scratch[n - 1 - nscores++] = items[i];
+    }
+    if (nspans) export_spans(p, (llmobs__span **)p->scratch, nspans);
+    for (size_t i = 0; i < nscores; i++)
+        export_score(p, (llmobs__score *)p->scratch[n - 1 - i]);
 }
 
 /* ---- the flusher thread --------------------------------------------------------------------- */
@@ -229,7 +262,7 @@ static bool batch_due(const llmobs__pipeline *p, int64_t now)
 static void *flusher_main(void *arg)
 {
     llmobs__pipeline *p = arg;
-    llmobs__span **batch = p->batch;
+    llmobs__item **batch = p->batch;
     pthread_mutex_lock(&p->mu);
     for (;;) {
         int64_t now = llmobs__mono_ns();
@@ -245,7 +278,7 @@ static void *flusher_main(void *arg)
         }
         size_t n = 0;
         while (p->head && n < p->max_batch_items) {
-            llmobs__span *s = p->head;
+            llmobs__item *s = p->head;
             p->head = s->next;
             p->queue_items--;
             p->queue_bytes -= s->bytes;
@@ -254,16 +287,16 @@ static void *flusher_main(void *arg)
         if (!p->head) p->tail = NULL;
         p->taken += n;
         pthread_mutex_unlock(&p->mu);
-        export_spans(p, batch, n);
+        export_batch(p, batch, n);
         pthread_mutex_lock(&p->mu);
         p->settled += n;
         pthread_cond_broadcast(&p->settled_cv);
     }
     /* Shutdown deadline passed with items left: they are dropped, and counted. */
     uint64_t left = 0;
-    for (llmobs__span *s = p->head, *next; s; s = next) {
+    for (llmobs__item *s = p->head, *next; s; s = next) {
         next = s->next;
-        llmobs__span_free(s);
+        llmobs__item_free(s);
         left++;
     }
     p->head = p->tail = NULL;
@@ -301,6 +334,7 @@ llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__lo
     p->max_batch_items = (size_t)o->max_batch_items;
     p->max_batch_bytes = (size_t)o->max_batch_bytes;
     p->batch = calloc(p->max_batch_items, sizeof *p->batch);
+    p->scratch = calloc(p->max_batch_items, sizeof *p->scratch);
     p->interval_ns = (int64_t)(o->flush_interval_s * 1e9);
     p->retry_deadline_ns = (int64_t)(o->retry_deadline_s * 1e9);
     p->max_retries = o->max_retries;
@@ -308,9 +342,10 @@ llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__lo
     p->ser = (llmobs__serializer){o->service_name, o->mask_fn, o->mask_ud};
     p->log = *lg;
     if (hooks) p->hooks = *hooks;
-    if (!p->batch || pthread_create(&p->thread, NULL, flusher_main, p) != 0) {
+    if (!p->batch || !p->scratch || pthread_create(&p->thread, NULL, flusher_main, p) != 0) {
         llmobs__exporter_free(exporter);
         free(p->batch);
+        free(p->scratch);
         pthread_cond_destroy(&p->work_cv);
         pthread_cond_destroy(&p->settled_cv);
         pthread_mutex_destroy(&p->mu);
@@ -384,6 +419,7 @@ void llmobs__pipeline_free(llmobs__pipeline *p)
 {
     if (!p) return;
     free(p->batch);
+    free(p->scratch);
     pthread_cond_destroy(&p->work_cv);
     pthread_cond_destroy(&p->settled_cv);
     pthread_mutex_destroy(&p->mu);

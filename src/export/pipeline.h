@@ -23,8 +23,9 @@ llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__lo
                                        llmobs__exporter *exporter,
                                        const llmobs__pipeline_hooks *hooks,
                                        llmobs_status *status);
-/* Hands a span over (ownership moves). Never blocks on I/O; drops (queue_full) when full. */
-void llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__span *s);
+/* Hands an item (span or score, with `bytes` set) over; ownership moves. Never blocks on I/O;
+ * drops and counts it (queue_full, or shutdown once stopped) and returns false. */
+bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *item);
 /* Counts items that ended without entering the queue (sampled out, disabled, invalid). */
 void llmobs__pipeline_count_dropped(llmobs__pipeline *p, llmobs_drop_reason reason, uint64_t n);
 llmobs_status llmobs__pipeline_flush(llmobs__pipeline *p, int64_t timeout_ms, uint64_t *pending);

@@ -3,6 +3,7 @@
 #ifndef LLMOBS_TRACE_SPAN_H
 #define LLMOBS_TRACE_SPAN_H
 
+#include "export/item.h"
 #include "llmobs/trace.h"
 
 #include <cjson/cJSON.h>
@@ -44,9 +45,7 @@ typedef struct llmobs__cost {
 #define LLMOBS__MAX_COST 8
 
 typedef struct llmobs__span {
-    struct llmobs__span *next; /* queue link */
-    size_t bytes;              /* approximate heap footprint, for the queue's byte bound */
-    int64_t enqueued_mono_ns;
+    llmobs__item hdr; /* first: queued as an item */
     uint8_t trace_id[16];
     uint8_t span_id[8];
     uint8_t parent_id[8];

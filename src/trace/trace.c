@@ -738,7 +738,9 @@ static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
         llmobs__span_free(s);
         llmobs__pipeline_count_dropped(c->pipe, LLMOBS_DROP_INVALID, 1);
     } else {
-        llmobs__pipeline_enqueue(c->pipe, s);
+        s->hdr.kind = LLMOBS__ITEM_SPAN;
+        s->hdr.bytes = llmobs__span_footprint(s);
+        llmobs__pipeline_enqueue(c->pipe, &s->hdr);
     }
     if (finished) {
         trace_free(t);

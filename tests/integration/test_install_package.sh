@@ -11,9 +11,10 @@ lib=$(find "$work/prefix" -name 'libllmobs.so.0*' -type f | head -1)
 soname=$(objdump -p "$lib" | awk '/SONAME/ {print $2}')
 [ "$soname" = "libllmobs.so.0" ] || { echo "SONAME is '$soname'"; exit 1; }
 [ -f "$(dirname "$lib")/libllmobs.a" ] || { echo "static library missing"; exit 1; }
-leaked=$(nm -D --defined-only "$lib" | awk '$2 ~ /[TDBRV]/ {print $3}' | grep -v '^llmobs_' | grep -v '^LLMOBS_0$' || true)
+symbols=$(nm -D --defined-only "$lib")  # captured once: `grep -q` in a pipe would SIGPIPE nm
+leaked=$(awk '$2 ~ /[TDBRV]/ {print $3}' <<<"$symbols" | grep -v '^llmobs_' | grep -v '^LLMOBS_0$' || true)
 [ -z "$leaked" ] || { echo "symbols exported beyond llmobs_*:"; echo "$leaked"; exit 1; }
-nm -D --defined-only "$lib" | grep -q ' llmobs_client_new' || { echo "llmobs_client_new not exported"; exit 1; }
+grep -q ' llmobs_client_new@@LLMOBS_0$' <<<"$symbols" || { echo "llmobs_client_new not exported"; exit 1; }
 
 cat >"$work/app.c" <<'C'
 #include <llmobs/llmobs.h>
