@@ -7,5 +7,6 @@
 #include "llmobs/options.h"
 #include "llmobs/client.h"
 #include "llmobs/trace.h"
+#include "llmobs/cost.h"
 
 #endif
