@@ -69,6 +69,10 @@ static const llmobs__price builtin[] = {
     M("o3", 2.00, 8.00, 0.50, 2.00, 8.00, 200000),
     M("o3-mini", 1.10, 4.40, 0.55, 1.10, 4.40, 200000),
     M("o4-mini", 1.10, 4.40, 0.275, 1.10, 4.40, 200000),
+    /* Pro variants cost far more than their base models, so they need their own entries: the
+     * prefix rule would otherwise price "o3-pro" as "o3". No caching discount listed. */
+    M("o3-pro", 20.00, 80.00, 20.00, 20.00, 80.00, 200000),
+    M("gpt-5-pro", 15.00, 120.00, 15.00, 15.00, 120.00, 400000),
 
     /* ---- Google [google], believed current 2025-10, prompts <= 200k tokens ---- */
     M("gemini-2.5-flash", 0.30, 2.50, 0.075, 0.30, 2.50, 1048576),
