@@ -103,6 +103,25 @@ static void *spender(void *p)
     return NULL;
 }
 
+typedef struct {
+    llmobs_cost_tracker *t;
+    atomic_int stop;
+    int refusals;
+} checker_arg;
+
+/* Reads concurrently with the spenders (for the sanitizers), and watches the guard flip. */
+static void *checker(void *p)
+{
+    checker_arg *c = p;
+    while (!atomic_load(&c->stop)) {
+        double v;
+        if (llmobs_budget_check(c->t, "rag", 0.5, &v) == LLMOBS_EBUDGET) c->refusals++;
+        llmobs_cost_spend_feature(c->t, "rag", &v);
+        llmobs_cost_spend_model(c->t, "gpt-4o", &v);
+    }
+    return NULL;
+}
+
 static void thresholds_fire_exactly_once_across_eight_threads(void **state)
 {
     (void)state;
@@ -113,10 +132,16 @@ static void thresholds_fire_exactly_once_across_eight_threads(void **state)
     assert_int_equal(llmobs_cost_set_budget_callback(t, on_alert, &a), LLMOBS_OK);
     pthread_t th[8];
     worker_arg w = {t, 500}; /* 8 x 500 x 0.001 = 4 USD: every threshold crossed */
+    checker_arg ck = {.t = t};
+    pthread_t reader;
+    assert_int_equal(pthread_create(&reader, NULL, checker, &ck), 0);
     for (int i = 0; i < 8; i++)
         assert_int_equal(pthread_create(&th[i], NULL, spender, &w), 0);
     for (int i = 0; i < 8; i++)
         pthread_join(th[i], NULL);
+    atomic_store(&ck.stop, 1);
+    pthread_join(reader, NULL);
+    assert_int_equal(llmobs_budget_check(t, "rag", 0.5, NULL), LLMOBS_EBUDGET);
     for (int i = 0; i < 3; i++)
         assert_int_equal(atomic_load(&a.fired[i]), 1);
     assert_int_equal(atomic_load(&a.calls), 3);
