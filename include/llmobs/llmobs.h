@@ -8,5 +8,6 @@
 #include "llmobs/client.h"
 #include "llmobs/trace.h"
 #include "llmobs/score.h"
+#include "llmobs/cost.h"
 
 #endif

@@ -2,6 +2,7 @@
  * getter and the README's configuration table (tests check README against the table). */
 #include "core/options.h"
 #include "core/error.h"
+#include "cost/cost.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -94,6 +95,13 @@ static const opt_def options_table[] = {
      "true turns TLS verification off (logged as a warning)."},
     {"metrics_addr", "LLMOBS_METRICS_ADDR", T_STR, OFF(metrics_addr), "", 0, 0, NULL, NULL,
      "host:port of the scrape endpoint started with the client; empty = none."},
+    {"prices_file", "LLMOBS_PRICES_FILE", T_STR, OFF(prices_file), "", 0, 0, NULL, NULL,
+     "JSON price file adding or overriding models (docs/cost.md); empty = built-in table."},
+    {"budgets", "LLMOBS_BUDGETS", T_STR, OFF(budgets), "", 0, 0, NULL, llmobs__cost_check_budgets,
+     "Daily USD budgets per feature: feature=usd,feature2=usd."},
+    {"budget_thresholds", "LLMOBS_BUDGET_THRESHOLDS", T_STR, OFF(budget_thresholds), "0.8,0.9,1.0",
+     0, 0, NULL, llmobs__cost_check_thresholds,
+     "Fractions of a daily budget at which the budget alert callback fires, once a day each."},
 };
 
 #define OPTION_COUNT (sizeof options_table / sizeof options_table[0])

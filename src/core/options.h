@@ -50,6 +50,10 @@ struct llmobs_options {
     char *ca_bundle;
     bool tls_insecure;
     char *metrics_addr;
+    /* cost */
+    char *prices_file;
+    char *budgets;
+    char *budget_thresholds;
     /* callbacks (not in the key table) */
     llmobs_log_fn log_fn;
     void *log_ud;

@@ -1,0 +1,146 @@
+/* Internal: the cost tracker behind include/llmobs/cost.h, and its hooks for the tracing
+ * client and the metrics registry.
+ *
+ * How the tracing client uses it
+ * ------------------------------
+ * The client owns one tracker, built after llmobs__options_apply_env:
+ *
+ *     client->cost = llmobs__cost_tracker_create(opts, &client->log, &status);
+ *
+ * (it reads prices_file, budgets and budget_thresholds; a bad prices file fails client
+ * creation with the file/line/field in llmobs_last_error). When a generation ends, after the
+ * span is marked ended and detached from the handle's lock but before it is enqueued, the
+ * thread that ended it calls
+ *
+ *     double cost[LLMOBS_COST_KIND_COUNT];
+ *     llmobs__cost_on_generation(client->cost, span, feature, span->trace->user_id, cost);
+ *
+ * with no llmobs lock held: budget alerts, the unknown-model warning and the hooks below run
+ * inside that call on that thread. It reads span->model and the Langfuse usage buckets in
+ * span->usage (input, output, input_cached_tokens, input_cache_creation,
+ * output_reasoning_tokens; "total" is never priced). If the caller set no cost details, it
+ * writes them into span->cost under the usage key names (only the buckets present, plus
+ * "total"), so `langfuse.observation.cost_details` shows the same numbers that are recorded
+ * here. If the caller did set cost details, they are kept and their "total" (or their sum)
+ * is what gets recorded. Either way the recorded amounts are returned in `cost`.
+ *
+ * How the metrics integration uses it
+ * -----------------------------------
+ * llmobs__cost_tracker_set_hooks installs callbacks that run after every record, outside the
+ * tracker's lock, on the recording thread:
+ *   on_record          -> llm_cost_usd_total{model,feature} += total,
+ *                         llm_cost_per_request_usd{model,feature}.observe(total)
+ *                         (buckets: LLMOBS__COST_PER_REQUEST_BUCKETS)
+ *   on_unknown_model   -> llm_cost_unknown_model_total{model} += 1
+ *   on_budget          -> llm_daily_budget_remaining_usd{feature} = remaining,
+ *                         llm_daily_budget_usd{feature} = budget
+ * The budget gauges must also be correct after midnight without a new record: render them at
+ * scrape time from llmobs_cost_feature_at (which applies the UTC-midnight reset) rather than
+ * only from on_budget. Labels are the names the tracker keeps (folded into LLMOBS_COST_OTHER
+ * beyond the cardinality limits), so the metric sets stay bounded too. */
+#ifndef LLMOBS_COST_COST_H
+#define LLMOBS_COST_COST_H
+
+#include "core/log.h"
+#include "llmobs/cost.h"
+#include "trace/span.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The article's buckets for llm_cost_per_request_usd (USD). */
+#define LLMOBS__COST_PER_REQUEST_BUCKETS                                                           \
+    {                                                                                              \
+        0.0001, 0.001, 0.01, 0.05, 0.10, 0.25, 0.50, 1.00, 2.50, 5.00                              \
+    }
+#define LLMOBS__COST_PER_REQUEST_BUCKET_COUNT 10
+
+/* Cardinality limits: names beyond them are folded into LLMOBS_COST_OTHER. */
+#define LLMOBS__COST_MAX_FEATURES 1024
+#define LLMOBS__COST_MAX_MODELS 1024
+#define LLMOBS__COST_MAX_UNKNOWN_MODELS 256
+#define LLMOBS__COST_MAX_USERS_LIMIT 100000
+#define LLMOBS__COST_DEFAULT_USERS 100
+#define LLMOBS__COST_MAX_THRESHOLDS 16
+/* Tolerance of the budget guard, in USD. */
+#define LLMOBS__COST_BUDGET_EPSILON 1e-9
+
+/* ---- price table (prices.c) ---------------------------------------------------------- */
+
+/* One model's prices, USD per 1M tokens, indexed by llmobs_price_kind. */
+typedef struct llmobs__price {
+    const char *model;
+    double usd_per_mtok[LLMOBS_PRICE_KIND_COUNT];
+    int64_t context_window; /* tokens; 0 = unknown */
+} llmobs__price;
+
+/* The built-in table: the i-th entry, or NULL past the end. */
+const llmobs__price *llmobs__price_builtin_at(size_t i);
+size_t llmobs__price_builtin_count(void);
+
+/* The matching rule, over the union of an overlay (file and API entries; wins on equal
+ * names) and the built-in table. Returns the entry or NULL. */
+const llmobs__price *llmobs__price_match(const llmobs__price *overlay, size_t noverlay,
+                                         const char *model);
+
+/* Cost arithmetic: tokens[kind] × price / 1e6 for each kind, and the total. */
+void llmobs__price_apply(const double usd_per_mtok[LLMOBS_PRICE_KIND_COUNT],
+                         const int64_t tokens[LLMOBS_PRICE_KIND_COUNT],
+                         double cost_out[LLMOBS_COST_KIND_COUNT]);
+
+/* ---- price file (price_file.c) -------------------------------------------------------- */
+
+/* Parses a price file's text into a new array of entries (model names heap-allocated).
+ * `origin` names the file in errors. All or nothing. */
+llmobs_status llmobs__price_file_parse(const char *text, size_t len, const char *origin,
+                                       llmobs__price **out, size_t *nout);
+void llmobs__price_list_free(llmobs__price *list, size_t n);
+
+/* ---- option strings (budget_spec.c) --------------------------------------------------- */
+
+typedef llmobs_status (*llmobs__budget_add_fn)(const char *feature, double usd, void *ud);
+
+/* Parses "feature=usd,feature2=usd" (whitespace around items ignored, "" = none). `add` may
+ * be NULL to only validate. Errors name `key` (the option) and the item at fault. */
+llmobs_status llmobs__cost_parse_budgets(const char *key, const char *spec,
+                                         llmobs__budget_add_fn add, void *ud);
+/* Parses "0.8,0.9,1.0" into out (sorted); errors name `key`. */
+llmobs_status llmobs__cost_parse_thresholds(const char *key, const char *spec,
+                                            double out[LLMOBS__COST_MAX_THRESHOLDS], size_t *n);
+/* Validators with the option table's check signature. */
+llmobs_status llmobs__cost_check_budgets(const char *key, const char *value);
+llmobs_status llmobs__cost_check_thresholds(const char *key, const char *value);
+
+/* ---- tracker (tracker.c) -------------------------------------------------------------- */
+
+/* Creates a tracker from options whose environment was already applied (NULL = defaults).
+ * `log` (optional) is copied. */
+llmobs_cost_tracker *llmobs__cost_tracker_create(const llmobs_options *opts,
+                                                 const llmobs__logger *log, llmobs_status *status);
+
+/* Wall clock, ns since the Unix epoch (UTC). Tests inject one; NULL restores the real one. */
+typedef int64_t (*llmobs__cost_clock_fn)(void *ud);
+void llmobs__cost_tracker_set_clock(llmobs_cost_tracker *t, llmobs__cost_clock_fn fn, void *ud);
+
+typedef struct llmobs__cost_hooks {
+    void (*on_record)(void *ud, const char *model, const char *feature,
+                      const double cost[LLMOBS_COST_KIND_COUNT]);
+    void (*on_unknown_model)(void *ud, const char *model);
+    void (*on_budget)(void *ud, const char *feature, double budget_usd, double remaining_usd);
+    void *ud;
+} llmobs__cost_hooks;
+
+/* Installs (copies) the hooks; NULL removes them. */
+void llmobs__cost_tracker_set_hooks(llmobs_cost_tracker *t, const llmobs__cost_hooks *hooks);
+
+/* See the top of this file. `span` must be exclusively owned by the caller; `feature` and
+ * `user` may be NULL; `cost_out` (optional) receives the recorded amounts. */
+llmobs_status llmobs__cost_on_generation(llmobs_cost_tracker *t, llmobs__span *span,
+                                         const char *feature, const char *user,
+                                         double cost_out[LLMOBS_COST_KIND_COUNT]);
+
+/* The Langfuse usage key of each priced token type, indexed by llmobs_price_kind. */
+extern const char *const llmobs__cost_usage_keys[LLMOBS_PRICE_KIND_COUNT];
+
+#endif

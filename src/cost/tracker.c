@@ -1,0 +1,1053 @@
+/* The cost tracker: today's spend per feature, model and user, daily budgets with threshold
+ * alerts, unknown-model accounting. One mutex guards everything; callbacks (alerts, log lines,
+ * hooks) are collected under it into a `pending` record and delivered after it is released,
+ * on the recording thread. */
+#include "cost/cost.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/options.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define NS_PER_DAY INT64_C(86400000000000)
+#define MAX_PRICE_FILE_BYTES (16 * 1024 * 1024)
+
+typedef struct {
+    char *name;
+    double spent;
+    double budget;  /* 0 = none */
+    uint32_t fired; /* bit i: thresholds[i] already alerted today */
+} feature_ent;
+
+typedef struct {
+    char *name;
+    double spent;
+} spend_ent;
+
+typedef struct {
+    char *name;
+    uint64_t count;
+} unknown_ent;
+
+typedef struct {
+    void *items;
+    size_t n, cap;
+} vec;
+
+struct llmobs_cost_tracker {
+    pthread_mutex_t mu;
+    llmobs__logger log;
+    llmobs__cost_clock_fn clock;
+    void *clock_ud;
+    llmobs__cost_hooks hooks;
+    llmobs_budget_alert_fn alert_fn;
+    void *alert_ud;
+    llmobs__price *overlay; /* file and API prices; each model name heap-owned */
+    size_t noverlay;
+    double thresholds[LLMOBS__COST_MAX_THRESHOLDS];
+    size_t nthresholds;
+    int64_t day;  /* UTC days since the epoch of the spend held */
+    vec features; /* feature_ent */
+    vec models;   /* spend_ent */
+    vec users;    /* spend_ent */
+    vec unknown;  /* unknown_ent, never reset (a counter) */
+    uint32_t max_users;
+    double other_users;
+    double total;
+};
+
+/* What a locked section leaves to do once the lock is released. */
+typedef struct {
+    int nalerts;
+    double alert_threshold[LLMOBS__COST_MAX_THRESHOLDS];
+    double alert_spent, alert_budget;
+    char *feature;       /* label used (owned copy) */
+    char *model;         /* label used (owned copy) */
+    char *unknown_model; /* set when the model was unknown; warn when `warn` */
+    bool warn;
+    bool has_budget;
+    double budget, remaining;
+    double cost[LLMOBS_COST_KIND_COUNT];
+    bool recorded;
+    llmobs__logger log;
+    llmobs__cost_hooks hooks;
+    llmobs_budget_alert_fn alert_fn;
+    void *alert_ud;
+} pending;
+
+/* ---- small helpers ----------------------------------------------------------------------- */
+
+static int64_t now_ns(const llmobs_cost_tracker *t)
+{
+    return t->clock ? t->clock(t->clock_ud) : llmobs__wall_ns();
+}
+
+static int64_t day_of(int64_t ns)
+{
+    /* Unix time has no leap seconds, so UTC midnight is a multiple of 86400 s. */
+    return ns >= 0 ? ns / NS_PER_DAY : -((-ns - 1) / NS_PER_DAY) - 1;
+}
+
+static bool grow(vec *v, size_t elem)
+{
+    if (v->n < v->cap) return true;
+    size_t cap = v->cap ? v->cap * 2 : 8;
+    void *p = realloc(v->items, cap * elem);
+    if (!p) return false;
+    v->items = p;
+    v->cap = cap;
+    return true;
+}
+
+static void spend_vec_clear(vec *v)
+{
+    spend_ent *e = v->items;
+    for (size_t i = 0; i < v->n; i++)
+        free(e[i].name);
+    v->n = 0;
+}
+
+static spend_ent *spend_find(vec *v, const char *name)
+{
+    spend_ent *e = v->items;
+    for (size_t i = 0; i < v->n; i++)
+        if (strcmp(e[i].name, name) == 0) return &e[i];
+    return NULL;
+}
+
+/* Finds or adds `name` in a spend vector of at most `limit` entries; beyond it, the
+ * LLMOBS_COST_OTHER entry. NULL only on ENOMEM. */
+static spend_ent *spend_get(vec *v, const char *name, size_t limit)
+{
+    spend_ent *e = spend_find(v, name);
+    if (e) return e;
+    if (v->n >= limit) {
+        name = LLMOBS_COST_OTHER;
+        if ((e = spend_find(v, name))) return e;
+    }
+    char *copy = strdup(name);
+    if (!copy || !grow(v, sizeof(spend_ent))) {
+        free(copy);
+        return NULL;
+    }
+    e = (spend_ent *)v->items + v->n++;
+    *e = (spend_ent){copy, 0};
+    return e;
+}
+
+static feature_ent *feature_find(llmobs_cost_tracker *t, const char *name)
+{
+    feature_ent *e = t->features.items;
+    for (size_t i = 0; i < t->features.n; i++)
+        if (strcmp(e[i].name, name) == 0) return &e[i];
+    return NULL;
+}
+
+static feature_ent *feature_get(llmobs_cost_tracker *t, const char *name)
+{
+    feature_ent *e = feature_find(t, name);
+    if (e) return e;
+    if (t->features.n >= LLMOBS__COST_MAX_FEATURES) {
+        name = LLMOBS_COST_OTHER;
+        if ((e = feature_find(t, name))) return e;
+    }
+    char *copy = strdup(name);
+    if (!copy || !grow(&t->features, sizeof(feature_ent))) {
+        free(copy);
+        return NULL;
+    }
+    e = (feature_ent *)t->features.items + t->features.n++;
+    *e = (feature_ent){copy, 0, 0, 0};
+    return e;
+}
+
+static const char *feature_label(const char *feature)
+{
+    return feature && *feature ? feature : LLMOBS_COST_NO_FEATURE;
+}
+
+/* Bits of the thresholds `spent` has reached against `budget`. */
+static uint32_t reached_mask(const llmobs_cost_tracker *t, double spent, double budget)
+{
+    uint32_t mask = 0;
+    for (size_t i = 0; i < t->nthresholds; i++)
+        if (spent + LLMOBS__COST_BUDGET_EPSILON >= t->thresholds[i] * budget) mask |= 1u << i;
+    return mask;
+}
+
+/* Starts a new day when the clock crossed 00:00 UTC: spend is forgotten, budgets stay,
+ * thresholds re-arm. Features without a budget are dropped so memory follows one day. */
+static void roll_day(llmobs_cost_tracker *t)
+{
+    int64_t day = day_of(now_ns(t));
+    if (day == t->day) return;
+    t->day = day;
+    feature_ent *f = t->features.items;
+    size_t kept = 0;
+    for (size_t i = 0; i < t->features.n; i++) {
+        if (f[i].budget > 0) {
+            f[kept] = f[i];
+            f[kept].spent = 0;
+            f[kept].fired = 0;
+            kept++;
+        } else {
+            free(f[i].name);
+        }
+    }
+    t->features.n = kept;
+    spend_vec_clear(&t->models);
+    spend_vec_clear(&t->users);
+    t->other_users = 0;
+    t->total = 0;
+}
+
+static void lock(llmobs_cost_tracker *t)
+{
+    pthread_mutex_lock(&t->mu);
+}
+
+static void unlock(llmobs_cost_tracker *t)
+{
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* ---- construction ------------------------------------------------------------------------ */
+
+static llmobs_status add_budget_cb(const char *feature, double usd, void *ud)
+{
+    return llmobs_cost_set_budget(ud, feature, usd);
+}
+
+llmobs_cost_tracker *llmobs__cost_tracker_create(const llmobs_options *opts,
+                                                 const llmobs__logger *log, llmobs_status *status)
+{
+    llmobs_status st = LLMOBS_OK;
+    llmobs_cost_tracker *t = calloc(1, sizeof *t);
+    if (!t) {
+        st = llmobs__error(LLMOBS_ENOMEM, "llmobs_cost_tracker_new: out of memory");
+        goto out;
+    }
+    pthread_mutex_init(&t->mu, NULL);
+    t->thresholds[0] = 0.8;
+    t->thresholds[1] = 0.9;
+    t->thresholds[2] = 1.0;
+    t->nthresholds = 3;
+    t->max_users = LLMOBS__COST_DEFAULT_USERS;
+    t->day = day_of(now_ns(t));
+    if (log)
+        t->log = *log;
+    else if (opts)
+        t->log = (llmobs__logger){opts->log_fn, opts->log_ud, opts->debug};
+    if (!opts) goto out;
+    if (opts->budget_thresholds && *opts->budget_thresholds) {
+        st = llmobs__cost_parse_thresholds("budget_thresholds", opts->budget_thresholds,
+                                           t->thresholds, &t->nthresholds);
+        if (st != LLMOBS_OK) goto out;
+    }
+    if (opts->budgets) {
+        st = llmobs__cost_parse_budgets("budgets", opts->budgets, add_budget_cb, t);
+        if (st != LLMOBS_OK) goto out;
+    }
+    if (opts->prices_file && *opts->prices_file)
+        st = llmobs_cost_load_prices_file(t, opts->prices_file);
+out:
+    if (st != LLMOBS_OK) {
+        llmobs_cost_tracker_free(t);
+        t = NULL;
+    } else {
+        llmobs__error_clear();
+    }
+    if (status) *status = st;
+    return t;
+}
+
+llmobs_cost_tracker *llmobs_cost_tracker_new(llmobs_options *opts, llmobs_status *status)
+{
+    llmobs_options *own = NULL;
+    if (!opts && !(opts = own = llmobs_options_new())) {
+        if (status) *status = LLMOBS_ENOMEM;
+        llmobs__error(LLMOBS_ENOMEM, "llmobs_cost_tracker_new: out of memory");
+        return NULL;
+    }
+    llmobs_cost_tracker *t = NULL;
+    llmobs_status st = llmobs__options_apply_env(opts);
+    if (st == LLMOBS_OK) t = llmobs__cost_tracker_create(opts, NULL, &st);
+    llmobs_options_free(own);
+    if (status) *status = st;
+    return t;
+}
+
+void llmobs_cost_tracker_free(llmobs_cost_tracker *t)
+{
+    if (!t) return;
+    llmobs__price_list_free(t->overlay, t->noverlay);
+    feature_ent *f = t->features.items;
+    for (size_t i = 0; i < t->features.n; i++)
+        free(f[i].name);
+    free(t->features.items);
+    spend_vec_clear(&t->models);
+    free(t->models.items);
+    spend_vec_clear(&t->users);
+    free(t->users.items);
+    unknown_ent *u = t->unknown.items;
+    for (size_t i = 0; i < t->unknown.n; i++)
+        free(u[i].name);
+    free(t->unknown.items);
+    pthread_mutex_destroy(&t->mu);
+    free(t);
+}
+
+llmobs_status llmobs_cost_tracker_set_log_callback(llmobs_cost_tracker *t, llmobs_log_fn fn,
+                                                   void *ud)
+{
+    if (!t)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_tracker_set_log_callback: NULL tracker");
+    lock(t);
+    t->log.fn = fn;
+    t->log.userdata = ud;
+    unlock(t);
+    return LLMOBS_OK;
+}
+
+void llmobs__cost_tracker_set_clock(llmobs_cost_tracker *t, llmobs__cost_clock_fn fn, void *ud)
+{
+    if (!t) return;
+    lock(t);
+    t->clock = fn;
+    t->clock_ud = ud;
+    unlock(t);
+}
+
+void llmobs__cost_tracker_set_hooks(llmobs_cost_tracker *t, const llmobs__cost_hooks *hooks)
+{
+    if (!t) return;
+    lock(t);
+    if (hooks)
+        t->hooks = *hooks;
+    else
+        memset(&t->hooks, 0, sizeof t->hooks);
+    unlock(t);
+}
+
+/* ---- prices ------------------------------------------------------------------------------ */
+
+/* Replaces or adds `list` (ownership taken on success) in the overlay, atomically. */
+static llmobs_status merge_overlay(llmobs_cost_tracker *t, llmobs__price *list, size_t n)
+{
+    lock(t);
+    llmobs__price *merged = calloc(t->noverlay + n + 1, sizeof *merged);
+    if (!merged) {
+        unlock(t);
+        return llmobs__error(LLMOBS_ENOMEM, "prices: out of memory");
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < t->noverlay; i++) {
+        bool replaced = false;
+        for (size_t j = 0; j < n && !replaced; j++)
+            replaced = strcasecmp(t->overlay[i].model, list[j].model) == 0;
+        if (replaced)
+            free((char *)t->overlay[i].model);
+        else
+            merged[m++] = t->overlay[i];
+    }
+    memcpy(merged + m, list, n * sizeof *list);
+    free(t->overlay);
+    t->overlay = merged;
+    t->noverlay = m + n;
+    unlock(t);
+    free(list);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_cost_set_price(llmobs_cost_tracker *t, const char *model, double input,
+                                    double output, double cache_read, double cache_write,
+                                    double reasoning, int64_t context_window)
+{
+    if (!t || !model || !*model)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_set_price: NULL tracker or empty model");
+    double v[LLMOBS_PRICE_KIND_COUNT] = {input, output, cache_read, cache_write, reasoning};
+    for (int k = 0; k < LLMOBS_PRICE_KIND_COUNT; k++)
+        if (!isfinite(v[k]) || (k <= LLMOBS_PRICE_OUTPUT && v[k] < 0))
+            return llmobs__error(LLMOBS_EINVAL,
+                                 "llmobs_cost_set_price: model '%s': price %d must be finite%s",
+                                 model, k, k <= LLMOBS_PRICE_OUTPUT ? " and >= 0" : "");
+    if (context_window < 0)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_set_price: negative context window");
+    if (v[LLMOBS_PRICE_CACHE_READ] < 0) v[LLMOBS_PRICE_CACHE_READ] = input;
+    if (v[LLMOBS_PRICE_CACHE_WRITE] < 0) v[LLMOBS_PRICE_CACHE_WRITE] = input;
+    if (v[LLMOBS_PRICE_REASONING] < 0) v[LLMOBS_PRICE_REASONING] = output;
+    llmobs__price *p = calloc(1, sizeof *p);
+    char *name = strdup(model);
+    if (!p || !name) {
+        free(p);
+        free(name);
+        return llmobs__error(LLMOBS_ENOMEM, "llmobs_cost_set_price: out of memory");
+    }
+    p->model = name;
+    memcpy(p->usd_per_mtok, v, sizeof v);
+    p->context_window = context_window;
+    llmobs_status st = merge_overlay(t, p, 1);
+    if (st != LLMOBS_OK) llmobs__price_list_free(p, 1);
+    return st;
+}
+
+static llmobs_status read_file(const char *path, char **text, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return llmobs__error(LLMOBS_EIO, "price file %s: cannot open: %s", path, strerror(errno));
+    char *buf = malloc(MAX_PRICE_FILE_BYTES + 1);
+    size_t n = buf ? fread(buf, 1, MAX_PRICE_FILE_BYTES + 1, f) : 0;
+    bool err = ferror(f);
+    fclose(f);
+    if (!buf) return llmobs__error(LLMOBS_ENOMEM, "price file %s: out of memory", path);
+    if (err || n > MAX_PRICE_FILE_BYTES) {
+        free(buf);
+        return llmobs__error(
+            err ? LLMOBS_EIO : LLMOBS_ELIMIT,
+            err ? "price file %s: read error" : "price file %s: larger than 16 MiB", path);
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_cost_load_prices_file(llmobs_cost_tracker *t, const char *path)
+{
+    if (!t || !path || !*path)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_load_prices_file: NULL tracker or path");
+    char *text = NULL;
+    size_t len = 0;
+    llmobs_status st = read_file(path, &text, &len);
+    if (st != LLMOBS_OK) return st;
+    llmobs__price *list = NULL;
+    size_t n = 0;
+    st = llmobs__price_file_parse(text, len, path, &list, &n);
+    free(text);
+    if (st == LLMOBS_OK) st = merge_overlay(t, list, n);
+    if (st != LLMOBS_OK)
+        llmobs__price_list_free(list, n);
+    else
+        llmobs__error_clear();
+    return st;
+}
+
+llmobs_status llmobs_cost_resolve_model(llmobs_cost_tracker *t, const char *model, char *buf,
+                                        size_t cap)
+{
+    if (!t || !model || !buf || !cap)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_resolve_model: NULL argument");
+    buf[0] = '\0';
+    lock(t);
+    const llmobs__price *p = llmobs__price_match(t->overlay, t->noverlay, model);
+    int n = p ? snprintf(buf, cap, "%s", p->model) : -1;
+    unlock(t);
+    if (n < 0) return llmobs__error(LLMOBS_ENOTFOUND, "no price for model '%s'", model);
+    if ((size_t)n >= cap)
+        return llmobs__error(LLMOBS_ELIMIT, "llmobs_cost_resolve_model: needs %d bytes", n + 1);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_cost_get_price(llmobs_cost_tracker *t, const char *model,
+                                    llmobs_price_kind kind, double *out)
+{
+    if (!t || !model || !out || (unsigned)kind >= LLMOBS_PRICE_KIND_COUNT)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_get_price: bad argument");
+    lock(t);
+    const llmobs__price *p = llmobs__price_match(t->overlay, t->noverlay, model);
+    if (p) *out = p->usd_per_mtok[kind];
+    unlock(t);
+    return p ? LLMOBS_OK : llmobs__error(LLMOBS_ENOTFOUND, "no price for model '%s'", model);
+}
+
+llmobs_status llmobs_cost_context_window(llmobs_cost_tracker *t, const char *model, int64_t *out)
+{
+    if (!t || !model || !out)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_context_window: NULL argument");
+    lock(t);
+    const llmobs__price *p = llmobs__price_match(t->overlay, t->noverlay, model);
+    if (p) *out = p->context_window;
+    unlock(t);
+    return p ? LLMOBS_OK : llmobs__error(LLMOBS_ENOTFOUND, "no price for model '%s'", model);
+}
+
+/* Effective prices under the lock: per-call override, else the table. Returns false when some
+ * price had to come from the table and the model is not in it (those prices are 0). */
+static bool effective_prices(llmobs_cost_tracker *t, const char *model, const double *override,
+                             double out[LLMOBS_PRICE_KIND_COUNT])
+{
+    const llmobs__price *p = NULL;
+    bool looked = false, known = true;
+    for (int k = 0; k < LLMOBS_PRICE_KIND_COUNT; k++) {
+        if (override && override[k] >= 0) {
+            out[k] = override[k];
+            continue;
+        }
+        if (!looked) {
+            p = llmobs__price_match(t->overlay, t->noverlay, model);
+            looked = true;
+        }
+        out[k] = p ? p->usd_per_mtok[k] : 0;
+        known = known && p;
+    }
+    return known;
+}
+
+static llmobs_status check_tokens(const char *fn, const int64_t tokens[LLMOBS_PRICE_KIND_COUNT],
+                                  const double *prices)
+{
+    for (int k = 0; k < LLMOBS_PRICE_KIND_COUNT; k++) {
+        if (tokens[k] < 0) return llmobs__error(LLMOBS_EINVAL, "%s: negative token count", fn);
+        if (prices && !isfinite(prices[k]))
+            return llmobs__error(LLMOBS_EINVAL, "%s: non-finite price override", fn);
+    }
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_cost_compute(llmobs_cost_tracker *t, const char *model, int64_t input,
+                                  int64_t output, int64_t cache_read, int64_t cache_write,
+                                  int64_t reasoning, const double *prices, double *cost_out)
+{
+    int64_t tokens[LLMOBS_PRICE_KIND_COUNT] = {input, output, cache_read, cache_write, reasoning};
+    if (!t || !model)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_compute: NULL tracker or model");
+    llmobs_status st = check_tokens("llmobs_cost_compute", tokens, prices);
+    if (st != LLMOBS_OK) return st;
+    double eff[LLMOBS_PRICE_KIND_COUNT], cost[LLMOBS_COST_KIND_COUNT];
+    lock(t);
+    bool known = effective_prices(t, model, prices, eff);
+    unlock(t);
+    llmobs__price_apply(eff, tokens, cost);
+    if (cost_out) memcpy(cost_out, cost, sizeof cost);
+    if (!known) return llmobs__error(LLMOBS_ENOTFOUND, "no price for model '%s'", model);
+    return LLMOBS_OK;
+}
+
+/* ---- recording --------------------------------------------------------------------------- */
+
+/* Counts an unknown model (capped; beyond the cap under LLMOBS_COST_OTHER). */
+static void count_unknown(llmobs_cost_tracker *t, const char *model, pending *pd)
+{
+    unknown_ent *u = t->unknown.items;
+    const char *label = model;
+    size_t i = 0;
+    for (; i < t->unknown.n; i++)
+        if (strcmp(u[i].name, label) == 0) break;
+    if (i == t->unknown.n && t->unknown.n >= LLMOBS__COST_MAX_UNKNOWN_MODELS) {
+        label = LLMOBS_COST_OTHER;
+        for (i = 0; i < t->unknown.n; i++)
+            if (strcmp(u[i].name, label) == 0) break;
+    }
+    if (i == t->unknown.n) {
+        char *copy = strdup(label);
+        if (!copy || !grow(&t->unknown, sizeof(unknown_ent))) {
+            free(copy);
+            return; /* out of memory: the count is lost, the spend (0) is not */
+        }
+        u = t->unknown.items;
+        u[t->unknown.n++] = (unknown_ent){copy, 0};
+        pd->warn = true;
+    }
+    u[i].count++;
+    pd->unknown_model = strdup(label);
+}
+
+static void add_user_spend(llmobs_cost_tracker *t, const char *user, double usd, char *copy)
+{
+    spend_ent *e = spend_find(&t->users, user);
+    if (e) {
+        e->spent += usd;
+        free(copy);
+        return;
+    }
+    if (t->users.n < t->max_users && copy && grow(&t->users, sizeof(spend_ent))) {
+        ((spend_ent *)t->users.items)[t->users.n++] = (spend_ent){copy, usd};
+        return;
+    }
+    spend_ent *all = t->users.items, *min = NULL;
+    for (size_t i = 0; i < t->users.n; i++)
+        if (!min || all[i].spent < min->spent) min = &all[i];
+    if (min && copy && usd > min->spent) {
+        /* Keep the bigger spender; the displaced one's spend stays accounted in "other". */
+        t->other_users += min->spent;
+        free(min->name);
+        *min = (spend_ent){copy, usd};
+        return;
+    }
+    free(copy);
+    t->other_users += usd;
+}
+
+/* Adds `usd` to today's spend under the lock and fills what to deliver afterwards. */
+static llmobs_status add_spend(llmobs_cost_tracker *t, const char *model, const char *feature,
+                               const char *user, const double cost[LLMOBS_COST_KIND_COUNT],
+                               pending *pd)
+{
+    double usd = cost[LLMOBS_COST_TOTAL];
+    roll_day(t);
+    char *user_copy = user && t->max_users ? strdup(user) : NULL;
+    feature_ent *f = feature_get(t, feature_label(feature));
+    spend_ent *m = f ? spend_get(&t->models, model, LLMOBS__COST_MAX_MODELS) : NULL;
+    pd->feature = f ? strdup(f->name) : NULL;
+    pd->model = m ? strdup(m->name) : NULL;
+    if (!pd->feature || !pd->model || (user && t->max_users && !user_copy)) {
+        free(user_copy);
+        return llmobs__error(LLMOBS_ENOMEM, "cost tracker: out of memory");
+    }
+    f->spent += usd;
+    m->spent += usd;
+    t->total += usd;
+    if (user && t->max_users) add_user_spend(t, user, usd, user_copy);
+    memcpy(pd->cost, cost, sizeof pd->cost);
+    pd->recorded = true;
+    if (f->budget > 0) {
+        uint32_t crossed = reached_mask(t, f->spent, f->budget) & ~f->fired;
+        f->fired |= crossed;
+        for (size_t i = 0; i < t->nthresholds; i++)
+            if (crossed & (1u << i)) pd->alert_threshold[pd->nalerts++] = t->thresholds[i];
+        pd->has_budget = true;
+        pd->budget = f->budget;
+        pd->remaining = fmax(0, f->budget - f->spent);
+        pd->alert_spent = f->spent;
+        pd->alert_budget = f->budget;
+    }
+    return LLMOBS_OK;
+}
+
+static void pending_begin(llmobs_cost_tracker *t, pending *pd)
+{
+    memset(pd, 0, sizeof *pd);
+    pd->log = t->log;
+    pd->hooks = t->hooks;
+    pd->alert_fn = t->alert_fn;
+    pd->alert_ud = t->alert_ud;
+}
+
+/* Runs, with no lock held, everything a record left to do. */
+static void pending_deliver(pending *pd)
+{
+    if (pd->unknown_model) {
+        if (pd->warn)
+            llmobs__log(&pd->log, LLMOBS_LOG_WARN,
+                        "cost: no price for model '%s'; its calls are counted at 0 USD (add it "
+                        "with a prices file or llmobs_cost_set_price)",
+                        pd->unknown_model);
+        if (pd->hooks.on_unknown_model) pd->hooks.on_unknown_model(pd->hooks.ud, pd->unknown_model);
+    }
+    if (pd->recorded && pd->hooks.on_record)
+        pd->hooks.on_record(pd->hooks.ud, pd->model, pd->feature, pd->cost);
+    if (pd->recorded && pd->has_budget && pd->hooks.on_budget)
+        pd->hooks.on_budget(pd->hooks.ud, pd->feature, pd->budget, pd->remaining);
+    for (int i = 0; i < pd->nalerts && pd->alert_fn; i++) {
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "feature '%s' reached %g%% of its daily budget: %.4f of %.2f USD spent today "
+                 "(UTC)",
+                 pd->feature, pd->alert_threshold[i] * 100, pd->alert_spent, pd->alert_budget);
+        pd->alert_fn(pd->feature, pd->alert_threshold[i], pd->alert_spent, pd->alert_budget, msg,
+                     pd->alert_ud);
+    }
+    free(pd->feature);
+    free(pd->model);
+    free(pd->unknown_model);
+}
+
+/* Prices (unless `cost` is given) and records one call. */
+static llmobs_status record(llmobs_cost_tracker *t, const char *model, const char *feature,
+                            const char *user, const int64_t *tokens, const double *prices,
+                            const double *given_cost, double *cost_out, bool *known_out)
+{
+    double cost[LLMOBS_COST_KIND_COUNT] = {0};
+    bool known = true;
+    pending pd;
+    lock(t);
+    pending_begin(t, &pd);
+    if (given_cost) {
+        memcpy(cost, given_cost, sizeof cost);
+    } else {
+        double eff[LLMOBS_PRICE_KIND_COUNT];
+        known = effective_prices(t, model, prices, eff);
+        if (!known) count_unknown(t, model, &pd);
+        llmobs__price_apply(eff, tokens, cost);
+    }
+    llmobs_status st = add_spend(t, model, feature, user, cost, &pd);
+    unlock(t);
+    pending_deliver(&pd);
+    if (cost_out) memcpy(cost_out, cost, sizeof cost);
+    if (known_out) *known_out = known;
+    if (st == LLMOBS_OK) llmobs__error_clear();
+    return st;
+}
+
+llmobs_status llmobs_cost_record(llmobs_cost_tracker *t, const char *model, const char *feature,
+                                 const char *user, int64_t input, int64_t output,
+                                 int64_t cache_read, int64_t cache_write, int64_t reasoning,
+                                 const double *prices, double *cost_out)
+{
+    int64_t tokens[LLMOBS_PRICE_KIND_COUNT] = {input, output, cache_read, cache_write, reasoning};
+    if (!t || !model || !*model)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_record: NULL tracker or empty model");
+    llmobs_status st = check_tokens("llmobs_cost_record", tokens, prices);
+    if (st != LLMOBS_OK) return st;
+    return record(t, model, feature, user, tokens, prices, NULL, cost_out, NULL);
+}
+
+llmobs_status llmobs_cost_record_usd(llmobs_cost_tracker *t, const char *model, const char *feature,
+                                     const char *user, double usd)
+{
+    if (!t || !model || !*model || !isfinite(usd) || usd < 0)
+        return llmobs__error(LLMOBS_EINVAL,
+                             "llmobs_cost_record_usd: NULL tracker, empty model or bad amount");
+    double cost[LLMOBS_COST_KIND_COUNT] = {0};
+    cost[LLMOBS_COST_TOTAL] = usd;
+    return record(t, model, feature, user, NULL, NULL, cost, NULL, NULL);
+}
+
+/* ---- the tracing client's entry point ---------------------------------------------------- */
+
+static int cost_kind_of_key(const char *key)
+{
+    for (int k = 0; k < LLMOBS_PRICE_KIND_COUNT; k++)
+        if (strcmp(llmobs__cost_usage_keys[k], key) == 0) return k;
+    return strcmp(key, "total") == 0 ? LLMOBS_COST_TOTAL : -1;
+}
+
+/* The caller's own cost details, as a recorded amount: their total, else their sum. */
+static void caller_cost(const llmobs__span *s, double cost[LLMOBS_COST_KIND_COUNT])
+{
+    double sum = 0;
+    bool has_total = false;
+    for (size_t i = 0; i < s->ncost; i++) {
+        int k = cost_kind_of_key(s->cost[i].key);
+        if (k == LLMOBS_COST_TOTAL)
+            has_total = true;
+        else
+            sum += s->cost[i].usd;
+        if (k >= 0) cost[k] = s->cost[i].usd;
+    }
+    if (!has_total) cost[LLMOBS_COST_TOTAL] = sum;
+}
+
+static llmobs_status attach_cost(llmobs__span *s, const bool present[LLMOBS_PRICE_KIND_COUNT],
+                                 const double cost[LLMOBS_COST_KIND_COUNT])
+{
+    size_t before = s->ncost;
+    for (int k = 0; k < LLMOBS_COST_KIND_COUNT; k++) {
+        if (k < LLMOBS_PRICE_KIND_COUNT && !present[k]) continue;
+        const char *key = k < LLMOBS_PRICE_KIND_COUNT ? llmobs__cost_usage_keys[k] : "total";
+        char *copy = s->ncost < LLMOBS__MAX_COST ? strdup(key) : NULL;
+        if (!copy) {
+            while (s->ncost > before)
+                free(s->cost[--s->ncost].key);
+            return llmobs__error(LLMOBS_ENOMEM, "cost details: out of memory");
+        }
+        s->cost[s->ncost++] = (llmobs__cost){copy, cost[k]};
+    }
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs__cost_on_generation(llmobs_cost_tracker *t, llmobs__span *s,
+                                         const char *feature, const char *user,
+                                         double cost_out[LLMOBS_COST_KIND_COUNT])
+{
+    double cost[LLMOBS_COST_KIND_COUNT] = {0};
+    if (cost_out) memset(cost_out, 0, sizeof cost);
+    if (!t || !s) return llmobs__error(LLMOBS_EINVAL, "llmobs__cost_on_generation: NULL argument");
+    const char *model = s->model && *s->model ? s->model : "unknown";
+    if (s->ncost) {
+        caller_cost(s, cost);
+        return record(t, model, feature, user, NULL, NULL, cost, cost_out, NULL);
+    }
+    int64_t tokens[LLMOBS_PRICE_KIND_COUNT];
+    bool present[LLMOBS_PRICE_KIND_COUNT], any = false;
+    for (int k = 0; k < LLMOBS_PRICE_KIND_COUNT; k++) {
+        int64_t v = llmobs__span_usage(s, llmobs__cost_usage_keys[k]);
+        present[k] = v >= 0;
+        tokens[k] = v > 0 ? v : 0;
+        any = any || present[k];
+    }
+    if (!any) return LLMOBS_OK; /* nothing priced, nothing to record */
+    bool known;
+    llmobs_status st = record(t, model, feature, user, tokens, NULL, NULL, cost, &known);
+    if (cost_out) memcpy(cost_out, cost, sizeof cost);
+    if (st != LLMOBS_OK) return st;
+    /* An unknown model gets no cost details: Langfuse may price it from its own table, which
+     * beats sending a 0 that looks like a price. It is still counted and warned about. */
+    return known ? attach_cost(s, present, cost) : LLMOBS_OK;
+}
+
+/* ---- reading spend ----------------------------------------------------------------------- */
+
+llmobs_status llmobs_cost_spend_feature(llmobs_cost_tracker *t, const char *feature, double *usd)
+{
+    if (!t || !usd) return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_spend_feature: NULL argument");
+    lock(t);
+    roll_day(t);
+    feature_ent *f = feature_find(t, feature_label(feature));
+    *usd = f ? f->spent : 0;
+    unlock(t);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_cost_spend_model(llmobs_cost_tracker *t, const char *model, double *usd)
+{
+    if (!t || !model || !usd)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_spend_model: NULL argument");
+    lock(t);
+    roll_day(t);
+    spend_ent *m = spend_find(&t->models, model);
+    *usd = m ? m->spent : 0;
+    unlock(t);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_cost_spend_user(llmobs_cost_tracker *t, const char *user, double *usd)
+{
+    if (!t || !user || !usd)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_spend_user: NULL argument");
+    lock(t);
+    roll_day(t);
+    if (strcmp(user, LLMOBS_COST_OTHER) == 0) {
+        *usd = t->other_users;
+    } else {
+        spend_ent *u = spend_find(&t->users, user);
+        *usd = u ? u->spent : 0;
+    }
+    unlock(t);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_cost_spend_total(llmobs_cost_tracker *t, double *usd)
+{
+    if (!t || !usd) return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_spend_total: NULL argument");
+    lock(t);
+    roll_day(t);
+    *usd = t->total;
+    unlock(t);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_cost_set_user_limit(llmobs_cost_tracker *t, uint32_t max_users)
+{
+    if (!t || max_users > LLMOBS__COST_MAX_USERS_LIMIT)
+        return llmobs__error(LLMOBS_EINVAL,
+                             "llmobs_cost_set_user_limit: NULL tracker or limit "
+                             "above %d",
+                             LLMOBS__COST_MAX_USERS_LIMIT);
+    lock(t);
+    t->max_users = max_users;
+    /* Shrinking: the smallest spenders move to "other" until the set fits. */
+    while (t->users.n > max_users) {
+        spend_ent *all = t->users.items;
+        size_t min = 0;
+        for (size_t i = 1; i < t->users.n; i++)
+            if (all[i].spent < all[min].spent) min = i;
+        t->other_users += all[min].spent;
+        free(all[min].name);
+        all[min] = all[--t->users.n];
+    }
+    unlock(t);
+    return LLMOBS_OK;
+}
+
+static llmobs_status copy_out(const char *name, char *buf, size_t cap)
+{
+    int n = snprintf(buf, cap, "%s", name);
+    if (n < 0 || (size_t)n >= cap)
+        return llmobs__error(LLMOBS_ELIMIT, "buffer needs %d bytes", n + 1);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_cost_user_at(llmobs_cost_tracker *t, size_t i, char *buf, size_t cap,
+                                  double *usd)
+{
+    if (!t || !buf || !cap)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_user_at: NULL argument");
+    llmobs_status st = LLMOBS_OK;
+    lock(t);
+    roll_day(t);
+    spend_ent *all = t->users.items;
+    if (i < t->users.n) {
+        st = copy_out(all[i].name, buf, cap);
+        if (usd) *usd = all[i].spent;
+    } else if (i == t->users.n && t->other_users > 0) {
+        st = copy_out(LLMOBS_COST_OTHER, buf, cap);
+        if (usd) *usd = t->other_users;
+    } else {
+        st = LLMOBS_ENOTFOUND;
+    }
+    unlock(t);
+    return st;
+}
+
+llmobs_status llmobs_cost_feature_at(llmobs_cost_tracker *t, size_t i, char *buf, size_t cap,
+                                     double *spent_usd, double *budget_usd)
+{
+    if (!t || !buf || !cap)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_feature_at: NULL argument");
+    llmobs_status st = LLMOBS_ENOTFOUND;
+    lock(t);
+    roll_day(t);
+    if (i < t->features.n) {
+        feature_ent *f = (feature_ent *)t->features.items + i;
+        st = copy_out(f->name, buf, cap);
+        if (spent_usd) *spent_usd = f->spent;
+        if (budget_usd) *budget_usd = f->budget;
+    }
+    unlock(t);
+    return st;
+}
+
+llmobs_status llmobs_cost_unknown_model_count(llmobs_cost_tracker *t, const char *model,
+                                              uint64_t *count)
+{
+    if (!t || !model || !count)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_unknown_model_count: NULL argument");
+    *count = 0;
+    lock(t);
+    unknown_ent *u = t->unknown.items;
+    for (size_t i = 0; i < t->unknown.n; i++)
+        if (strcmp(u[i].name, model) == 0) *count = u[i].count;
+    unlock(t);
+    return LLMOBS_OK;
+}
+
+/* ---- budgets ----------------------------------------------------------------------------- */
+
+llmobs_status llmobs_cost_set_budget(llmobs_cost_tracker *t, const char *feature, double daily_usd)
+{
+    if (!t || !feature || !*feature || !isfinite(daily_usd) || daily_usd <= 0)
+        return llmobs__error(LLMOBS_EINVAL,
+                             "llmobs_cost_set_budget: NULL tracker, empty feature or budget not "
+                             "> 0");
+    lock(t);
+    roll_day(t);
+    feature_ent *f = feature_find(t, feature);
+    if (!f && t->features.n >= LLMOBS__COST_MAX_FEATURES) {
+        unlock(t);
+        return llmobs__error(LLMOBS_ELIMIT, "budgets: at most %d features",
+                             LLMOBS__COST_MAX_FEATURES);
+    }
+    if (!f) f = feature_get(t, feature);
+    if (f) {
+        f->budget = daily_usd;
+        f->fired &= reached_mask(t, f->spent, daily_usd); /* re-arm what is no longer reached */
+    }
+    unlock(t);
+    return f ? LLMOBS_OK : llmobs__error(LLMOBS_ENOMEM, "budgets: out of memory");
+}
+
+llmobs_status llmobs_cost_clear_budget(llmobs_cost_tracker *t, const char *feature)
+{
+    if (!t || !feature)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_clear_budget: NULL argument");
+    lock(t);
+    feature_ent *f = feature_find(t, feature);
+    bool had = f && f->budget > 0;
+    if (had) {
+        f->budget = 0;
+        f->fired = 0;
+    }
+    unlock(t);
+    return had ? LLMOBS_OK : llmobs__error(LLMOBS_ENOTFOUND, "feature '%s' has no budget", feature);
+}
+
+llmobs_status llmobs_cost_budget(llmobs_cost_tracker *t, const char *feature, double *daily_usd)
+{
+    if (!t || !feature || !daily_usd)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_budget: NULL argument");
+    lock(t);
+    feature_ent *f = feature_find(t, feature);
+    double b = f ? f->budget : 0;
+    unlock(t);
+    if (b <= 0) return llmobs__error(LLMOBS_ENOTFOUND, "feature '%s' has no budget", feature);
+    *daily_usd = b;
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_cost_budget_remaining(llmobs_cost_tracker *t, const char *feature, double *usd)
+{
+    if (!t || !feature || !usd)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_budget_remaining: NULL argument");
+    lock(t);
+    roll_day(t);
+    feature_ent *f = feature_find(t, feature);
+    bool has = f && f->budget > 0;
+    if (has) *usd = fmax(0, f->budget - f->spent);
+    unlock(t);
+    return has ? LLMOBS_OK : llmobs__error(LLMOBS_ENOTFOUND, "feature '%s' has no budget", feature);
+}
+
+llmobs_status llmobs_cost_set_budget_thresholds(llmobs_cost_tracker *t, const double *fractions,
+                                                size_t n)
+{
+    if (!t || !fractions || n == 0 || n > LLMOBS__COST_MAX_THRESHOLDS)
+        return llmobs__error(LLMOBS_EINVAL,
+                             "llmobs_cost_set_budget_thresholds: NULL argument or "
+                             "count not in 1..%d",
+                             LLMOBS__COST_MAX_THRESHOLDS);
+    /* Validate through the option parser so both paths share one rule. */
+    char spec[LLMOBS__COST_MAX_THRESHOLDS * 32] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(fractions[i]))
+            return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_set_budget_thresholds: not finite");
+        used += (size_t)snprintf(spec + used, sizeof spec - used, "%s%.17g", i ? "," : "",
+                                 fractions[i]);
+    }
+    double parsed[LLMOBS__COST_MAX_THRESHOLDS];
+    size_t count;
+    llmobs_status st = llmobs__cost_parse_thresholds("budget_thresholds", spec, parsed, &count);
+    if (st != LLMOBS_OK) return st;
+    lock(t);
+    roll_day(t);
+    memcpy(t->thresholds, parsed, count * sizeof *parsed);
+    t->nthresholds = count;
+    feature_ent *f = t->features.items;
+    for (size_t i = 0; i < t->features.n; i++)
+        f[i].fired = f[i].budget > 0 ? reached_mask(t, f[i].spent, f[i].budget) : 0;
+    unlock(t);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_cost_set_budget_callback(llmobs_cost_tracker *t, llmobs_budget_alert_fn fn,
+                                              void *ud)
+{
+    if (!t) return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_set_budget_callback: NULL tracker");
+    lock(t);
+    t->alert_fn = fn;
+    t->alert_ud = ud;
+    unlock(t);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_budget_check(llmobs_cost_tracker *t, const char *feature,
+                                  double estimated_cost_usd, double *remaining_usd)
+{
+    if (!t || !isfinite(estimated_cost_usd) || estimated_cost_usd < 0)
+        return llmobs__error(LLMOBS_EINVAL,
+                             "llmobs_budget_check: NULL tracker or estimate not a number >= 0");
+    lock(t);
+    roll_day(t);
+    feature_ent *f = feature_find(t, feature_label(feature));
+    double budget = f ? f->budget : 0, spent = f ? f->spent : 0;
+    unlock(t);
+    if (budget <= 0) {
+        if (remaining_usd) *remaining_usd = INFINITY;
+        return LLMOBS_OK;
+    }
+    if (remaining_usd) *remaining_usd = fmax(0, budget - spent);
+    if (spent + estimated_cost_usd > budget + LLMOBS__COST_BUDGET_EPSILON)
+        return llmobs__error(LLMOBS_EBUDGET,
+                             "feature '%s': %.6f USD more would exceed the daily budget (%.6f of "
+                             "%.6f USD spent)",
+                             feature_label(feature), estimated_cost_usd, spent, budget);
+    return LLMOBS_OK;
+}
