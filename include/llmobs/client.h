@@ -67,6 +67,13 @@ LLMOBS_API llmobs_status llmobs_stats_get(const llmobs_client *client, llmobs_st
 LLMOBS_API llmobs_status llmobs_stats_dropped(const llmobs_client *client,
                                               llmobs_drop_reason reason, uint64_t *out);
 
+typedef struct llmobs_cost_tracker llmobs_cost_tracker;
+
+/** The client's cost tracker (see llmobs/cost.h): it prices every ended generation and keeps
+ * the daily budgets. Use it to set budgets and alert callbacks, read spend, and for the
+ * pre-call guard llmobs_budget_check. Owned by the client; NULL for a NULL client. */
+LLMOBS_API llmobs_cost_tracker *llmobs_client_cost_tracker(llmobs_client *client);
+
 #ifdef __cplusplus
 }
 #endif

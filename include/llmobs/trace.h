@@ -70,6 +70,8 @@ LLMOBS_API llmobs_trace *llmobs_trace_start_with_id(llmobs_client *client, const
                                                     const char *parent_span_id,
                                                     llmobs_status *status);
 
+/** The `feature` label of this trace's LLM metrics and cost (default: the trace name). */
+LLMOBS_API llmobs_status llmobs_trace_set_feature(llmobs_trace *trace, const char *feature);
 LLMOBS_API llmobs_status llmobs_trace_set_user_id(llmobs_trace *trace, const char *user_id);
 LLMOBS_API llmobs_status llmobs_trace_set_session_id(llmobs_trace *trace, const char *session_id);
 LLMOBS_API llmobs_status llmobs_trace_add_tag(llmobs_trace *trace, const char *tag);

@@ -1,6 +1,7 @@
 /* The client: options resolved once, one pipeline (queue + flusher thread + exporter). */
 #include "core/client.h"
 #include "core/error.h"
+#include "cost/cost.h"
 
 #include <stdlib.h>
 
@@ -27,6 +28,8 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
     if ((st = llmobs__options_apply_env(opts)) != LLMOBS_OK) goto fail;
     c->log = (llmobs__logger){opts->log_fn, opts->log_ud, opts->debug};
     c->enabled = opts->enabled;
+    c->cost = llmobs__cost_tracker_create(opts, &c->log, &st);
+    if (!c->cost) goto fail;
     llmobs__exporter *exporter = llmobs__exporter_from_options(opts, &c->log, &st);
     if (!exporter) goto fail;
     llmobs__log(&c->log, LLMOBS_LOG_INFO, "exporting with the %s exporter%s%s", exporter->name,
@@ -38,6 +41,7 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
     set_status(status, LLMOBS_OK);
     return c;
 fail:
+    llmobs_cost_tracker_free(c->cost);
     llmobs_options_free(opts);
     free(c);
     set_status(status, st);
@@ -59,6 +63,7 @@ void llmobs__client_unref(llmobs_client *c)
 {
     if (atomic_fetch_sub(&c->refs, 1) != 1) return;
     llmobs__pipeline_free(c->pipe);
+    llmobs_cost_tracker_free(c->cost);
     llmobs_options_free(c->opts);
     free(c);
 }
@@ -85,4 +90,9 @@ llmobs_status llmobs_stats_dropped(const llmobs_client *c, llmobs_drop_reason re
         return llmobs__error(LLMOBS_EINVAL, "llmobs_stats_dropped: NULL argument or unknown reason");
     *out = llmobs__pipeline_dropped(c->pipe, reason);
     return LLMOBS_OK;
+}
+
+llmobs_cost_tracker *llmobs_client_cost_tracker(llmobs_client *c)
+{
+    return c ? c->cost : NULL;
 }

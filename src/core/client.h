@@ -6,6 +6,7 @@
 #include "core/options.h"
 #include "export/pipeline.h"
 #include "llmobs/client.h"
+#include "llmobs/cost.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -17,6 +18,7 @@ struct llmobs_client {
     llmobs__logger log;
     bool enabled;
     llmobs__pipeline *pipe;
+    llmobs_cost_tracker *cost; /* prices every ended generation, keeps budgets */
     /* One reference for the application (dropped by llmobs_shutdown) and one per trace not
      * yet finished, so threads still ending observations during shutdown never touch freed
      * memory: their spans are counted as dropped (reason shutdown). */

@@ -11,6 +11,7 @@ static char *dup_or_null(const char *s)
 void llmobs__trace_attrs_clear(llmobs__trace_attrs *a)
 {
     free(a->name);
+    free(a->feature);
     free(a->user_id);
     free(a->session_id);
     free(a->release);
@@ -31,13 +32,14 @@ llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src)
     atomic_init(&a->refs, 1);
     a->is_public = src->is_public;
     a->name = dup_or_null(src->name);
+    a->feature = dup_or_null(src->feature);
     a->user_id = dup_or_null(src->user_id);
     a->session_id = dup_or_null(src->session_id);
     a->release = dup_or_null(src->release);
     a->version = dup_or_null(src->version);
     a->environment = dup_or_null(src->environment);
     a->metadata = src->metadata ? cJSON_Duplicate(src->metadata, 1) : NULL;
-    bool ok = (!src->name || a->name) && (!src->user_id || a->user_id) &&
+    bool ok = (!src->name || a->name) && (!src->feature || a->feature) && (!src->user_id || a->user_id) &&
               (!src->session_id || a->session_id) && (!src->release || a->release) &&
               (!src->version || a->version) && (!src->environment || a->environment) &&
               (!src->metadata || a->metadata);

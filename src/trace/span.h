@@ -16,6 +16,7 @@
 typedef struct llmobs__trace_attrs {
     atomic_int refs;
     char *name;
+    char *feature; /* metric label; NULL = the trace name */
     char *user_id;
     char *session_id;
     char *release;

@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/ids.h"
+#include "cost/cost.h"
 #include "trace/span.h"
 
 #include <pthread.h>
@@ -530,6 +531,7 @@ static llmobs__trace_attrs *attrs_lock(llmobs_trace *t, llmobs_status *st, const
         return st;                                                                                 \
     }
 
+TRACE_STRING_SETTER(llmobs_trace_set_feature, feature)
 TRACE_STRING_SETTER(llmobs_trace_set_user_id, user_id)
 TRACE_STRING_SETTER(llmobs_trace_set_session_id, session_id)
 TRACE_STRING_SETTER(llmobs_trace_set_release, release)
@@ -738,6 +740,10 @@ static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
         llmobs__span_free(s);
         llmobs__pipeline_count_dropped(c->pipe, LLMOBS_DROP_INVALID, 1);
     } else {
+        if (s->type == LLMOBS_OBS_GENERATION) {
+            const llmobs__trace_attrs *a = s->trace;
+            llmobs__cost_on_generation(c->cost, s, a->feature ? a->feature : a->name, a->user_id, NULL);
+        }
         s->hdr.kind = LLMOBS__ITEM_SPAN;
         s->hdr.bytes = llmobs__span_footprint(s);
         llmobs__pipeline_enqueue(c->pipe, &s->hdr);

@@ -292,6 +292,33 @@ static void plain_text_with_invalid_utf8_is_repaired_on_the_wire(void **state)
     assert_string_equal(span_attr_str(s, "langfuse.observation.input"), "\"bad \xef\xbf\xbd byte\"");
 }
 
+static void generation_without_cost_details_is_priced_from_the_table(void **state)
+{
+    fixture *f = *state;
+    llmobs_trace *t = llmobs_trace_start(f->client, "priced", NULL);
+    llmobs_obs *g = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, "g", NULL);
+    llmobs_obs_set_model(g, "gpt-4o-2024-08-06"); /* prefix rule: priced as gpt-4o */
+    llmobs_obs_set_usage(g, 1000, 500);
+    llmobs_obs_end(g);
+    llmobs_trace_end(t);
+    const cJSON *s = find_span_by_name(flush_and_get(f, 2), "g");
+    cJSON *cost = cJSON_Parse(span_attr_str(s, "langfuse.observation.cost_details"));
+    assert_non_null(cost);
+    double in_price = 0, out_price = 0;
+    llmobs_cost_tracker *ct = llmobs_client_cost_tracker(f->client);
+    assert_int_equal(llmobs_cost_get_price(ct, "gpt-4o", LLMOBS_PRICE_INPUT, &in_price), LLMOBS_OK);
+    assert_int_equal(llmobs_cost_get_price(ct, "gpt-4o", LLMOBS_PRICE_OUTPUT, &out_price), LLMOBS_OK);
+    assert_true(in_price > 0 && out_price > 0);
+    double want_in = 1000 * in_price / 1e6, want_out = 500 * out_price / 1e6;
+    assert_float_equal(cJSON_GetObjectItem(cost, "input")->valuedouble, want_in, 1e-12);
+    assert_float_equal(cJSON_GetObjectItem(cost, "output")->valuedouble, want_out, 1e-12);
+    assert_float_equal(cJSON_GetObjectItem(cost, "total")->valuedouble, want_in + want_out, 1e-12);
+    double spent = 0;
+    assert_int_equal(llmobs_cost_spend_feature(ct, "priced", &spent), LLMOBS_OK);
+    assert_float_equal(spent, want_in + want_out, 1e-12);
+    cJSON_Delete(cost);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +332,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(traceparent_round_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(trace_with_seeded_id_uses_it, setup, teardown),
         cmocka_unit_test_setup_teardown(plain_text_with_invalid_utf8_is_repaired_on_the_wire, setup, teardown),
+        cmocka_unit_test_setup_teardown(generation_without_cost_details_is_priced_from_the_table, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
