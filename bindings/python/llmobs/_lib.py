@@ -1,0 +1,243 @@
+"""Loading libllmobs.so.0 and declaring the prototype of every C function the binding calls.
+
+Only functions listed in PROTOTYPES are reachable: `lib()` returns a namespace holding exactly
+those, each with argtypes and restype set, so calling an undeclared function is an
+AttributeError instead of a silently mis-typed call. Public functions deliberately not wrapped
+are listed in OMITTED with the reason (tests check both lists against the headers).
+"""
+
+import ctypes
+import ctypes.util
+import os
+import threading
+import types
+
+__all__ = ["lib", "LibraryNotFoundError", "PROTOTYPES", "OMITTED", "OPTIONAL_GROUPS"]
+
+c_void_p = ctypes.c_void_p
+c_char_p = ctypes.c_char_p
+c_int = ctypes.c_int
+c_int32 = ctypes.c_int32
+c_int64 = ctypes.c_int64
+c_uint16 = ctypes.c_uint16
+c_uint32 = ctypes.c_uint32
+c_uint64 = ctypes.c_uint64
+c_size_t = ctypes.c_size_t
+c_double = ctypes.c_double
+P = ctypes.POINTER
+
+STATUS = c_int  # llmobs_status (a C enum: int-sized)
+
+# Callback types (typedefs of the public headers).
+LOG_FN = ctypes.CFUNCTYPE(None, c_int, c_char_p, c_void_p)
+EXPORT_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_size_t, c_char_p, c_uint32, c_void_p)
+MASK_FN = ctypes.CFUNCTYPE(c_int, c_char_p, c_char_p, c_void_p, c_size_t, P(c_size_t), c_void_p)
+BUDGET_FN = ctypes.CFUNCTYPE(None, c_char_p, c_double, c_double, c_double, c_char_p, c_void_p)
+
+# name -> (restype, [argtypes])
+PROTOTYPES = {
+    # common.h
+    "llmobs_version": (c_char_p, []),
+    "llmobs_status_str": (c_char_p, [STATUS]),
+    "llmobs_status_name": (c_char_p, [STATUS]),
+    "llmobs_last_error": (c_char_p, []),
+    "llmobs_now_ns": (c_int64, []),
+    # options.h
+    "llmobs_options_new": (c_void_p, []),
+    "llmobs_options_free": (None, [c_void_p]),
+    "llmobs_options_set": (STATUS, [c_void_p, c_char_p, c_char_p]),
+    "llmobs_option_key_at": (STATUS, [c_size_t, P(c_char_p), P(c_char_p), P(c_char_p),
+                                      P(c_char_p)]),
+    "llmobs_options_set_log_callback": (STATUS, [c_void_p, LOG_FN, c_void_p]),
+    "llmobs_options_set_export_callback": (STATUS, [c_void_p, EXPORT_FN, c_void_p]),
+    "llmobs_options_set_mask_callback": (STATUS, [c_void_p, MASK_FN, c_void_p]),
+    # client.h
+    "llmobs_client_new": (c_void_p, [c_void_p, P(STATUS)]),
+    "llmobs_flush": (STATUS, [c_void_p, c_int64, P(c_uint64)]),
+    "llmobs_shutdown": (STATUS, [c_void_p, c_int64]),
+    "llmobs_drop_reason_name": (c_char_p, [c_int]),
+    "llmobs_stats_get": (STATUS, [c_void_p, c_int, P(c_uint64)]),
+    "llmobs_stats_dropped": (STATUS, [c_void_p, c_int, P(c_uint64)]),
+    "llmobs_client_cost_tracker": (c_void_p, [c_void_p]),
+    # trace.h
+    "llmobs_obs_type_name": (c_char_p, [c_int]),
+    "llmobs_trace_start": (c_void_p, [c_void_p, c_char_p, P(STATUS)]),
+    "llmobs_trace_start_traceparent": (c_void_p, [c_void_p, c_char_p, c_char_p, P(STATUS)]),
+    "llmobs_trace_start_with_id": (c_void_p, [c_void_p, c_char_p, c_char_p, c_char_p,
+                                              P(STATUS)]),
+    "llmobs_trace_set_feature": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_trace_set_user_id": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_trace_set_session_id": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_trace_add_tag": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_trace_set_release": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_trace_set_version": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_trace_set_environment": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_trace_set_public": (STATUS, [c_void_p, c_int]),
+    "llmobs_trace_set_metadata_json": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_trace_set_metadata": (STATUS, [c_void_p, c_char_p, c_char_p]),
+    "llmobs_trace_set_input": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_trace_set_output": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_trace_set_input_json": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_trace_set_output_json": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_trace_set_start_time": (STATUS, [c_void_p, c_int64]),
+    "llmobs_trace_id": (STATUS, [c_void_p, c_char_p, c_size_t]),
+    "llmobs_trace_span_id": (STATUS, [c_void_p, c_char_p, c_size_t]),
+    "llmobs_trace_traceparent": (STATUS, [c_void_p, c_char_p, c_size_t]),
+    "llmobs_trace_is_sampled": (c_int, [c_void_p]),
+    "llmobs_trace_end": (STATUS, [c_void_p]),
+    "llmobs_trace_end_at": (STATUS, [c_void_p, c_int64]),
+    "llmobs_obs_start": (c_void_p, [c_void_p, c_void_p, c_int, c_char_p, P(STATUS)]),
+    "llmobs_obs_set_input": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_obs_set_output": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_obs_set_input_json": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_obs_set_output_json": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_obs_set_metadata_json": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_obs_set_metadata": (STATUS, [c_void_p, c_char_p, c_char_p]),
+    "llmobs_obs_set_level": (STATUS, [c_void_p, c_int]),
+    "llmobs_obs_set_status_message": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_obs_set_start_time": (STATUS, [c_void_p, c_int64]),
+    "llmobs_obs_set_completion_start_time": (STATUS, [c_void_p, c_int64]),
+    "llmobs_obs_set_model": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_obs_set_provider": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_obs_set_model_parameter": (STATUS, [c_void_p, c_char_p, c_char_p]),
+    "llmobs_obs_set_usage": (STATUS, [c_void_p, c_int64, c_int64]),
+    "llmobs_obs_set_usage_detail": (STATUS, [c_void_p, c_char_p, c_int64]),
+    "llmobs_obs_set_cost_detail": (STATUS, [c_void_p, c_char_p, c_double]),
+    "llmobs_obs_set_prompt": (STATUS, [c_void_p, c_char_p, c_int32]),
+    "llmobs_obs_id": (STATUS, [c_void_p, c_char_p, c_size_t]),
+    "llmobs_obs_traceparent": (STATUS, [c_void_p, c_char_p, c_size_t]),
+    "llmobs_obs_end": (STATUS, [c_void_p]),
+    "llmobs_obs_end_at": (STATUS, [c_void_p, c_int64]),
+    "llmobs_trace_id_from_seed": (STATUS, [c_char_p, c_char_p, c_size_t]),
+    "llmobs_obs_id_from_seed": (STATUS, [c_char_p, c_char_p, c_size_t]),
+    # score.h
+    "llmobs_score_new": (c_void_p, [c_char_p, P(STATUS)]),
+    "llmobs_score_free": (None, [c_void_p]),
+    "llmobs_score_set_numeric": (STATUS, [c_void_p, c_double]),
+    "llmobs_score_set_boolean": (STATUS, [c_void_p, c_int]),
+    "llmobs_score_set_categorical": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_score_set_text": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_score_set_trace_id": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_score_set_observation_id": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_score_set_session_id": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_score_set_comment": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_score_set_metadata_json": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_score_set_environment": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_score_set_config_id": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_score_set_id": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_score_send": (STATUS, [c_void_p, c_void_p]),
+    # cost.h
+    "llmobs_cost_tracker_new": (c_void_p, [c_void_p, P(STATUS)]),
+    "llmobs_cost_tracker_free": (None, [c_void_p]),
+    "llmobs_cost_tracker_set_log_callback": (STATUS, [c_void_p, LOG_FN, c_void_p]),
+    "llmobs_cost_set_price": (STATUS, [c_void_p, c_char_p, c_double, c_double, c_double,
+                                       c_double, c_double, c_int64]),
+    "llmobs_cost_load_prices_file": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_cost_resolve_model": (STATUS, [c_void_p, c_char_p, c_char_p, c_size_t]),
+    "llmobs_cost_get_price": (STATUS, [c_void_p, c_char_p, c_int, P(c_double)]),
+    "llmobs_cost_context_window": (STATUS, [c_void_p, c_char_p, P(c_int64)]),
+    "llmobs_cost_compute": (STATUS, [c_void_p, c_char_p, c_int64, c_int64, c_int64, c_int64,
+                                     c_int64, P(c_double), P(c_double)]),
+    "llmobs_cost_record": (STATUS, [c_void_p, c_char_p, c_char_p, c_char_p, c_int64, c_int64,
+                                    c_int64, c_int64, c_int64, P(c_double), P(c_double)]),
+    "llmobs_cost_record_usd": (STATUS, [c_void_p, c_char_p, c_char_p, c_char_p, c_double]),
+    "llmobs_cost_spend_feature": (STATUS, [c_void_p, c_char_p, P(c_double)]),
+    "llmobs_cost_spend_model": (STATUS, [c_void_p, c_char_p, P(c_double)]),
+    "llmobs_cost_spend_user": (STATUS, [c_void_p, c_char_p, P(c_double)]),
+    "llmobs_cost_spend_total": (STATUS, [c_void_p, P(c_double)]),
+    "llmobs_cost_set_user_limit": (STATUS, [c_void_p, c_uint32]),
+    "llmobs_cost_user_at": (STATUS, [c_void_p, c_size_t, c_char_p, c_size_t, P(c_double)]),
+    "llmobs_cost_feature_at": (STATUS, [c_void_p, c_size_t, c_char_p, c_size_t, P(c_double),
+                                        P(c_double)]),
+    "llmobs_cost_unknown_model_count": (STATUS, [c_void_p, c_char_p, P(c_uint64)]),
+    "llmobs_cost_set_budget": (STATUS, [c_void_p, c_char_p, c_double]),
+    "llmobs_cost_clear_budget": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_cost_budget": (STATUS, [c_void_p, c_char_p, P(c_double)]),
+    "llmobs_cost_budget_remaining": (STATUS, [c_void_p, c_char_p, P(c_double)]),
+    "llmobs_cost_set_budget_thresholds": (STATUS, [c_void_p, P(c_double), c_size_t]),
+    "llmobs_cost_set_budget_callback": (STATUS, [c_void_p, BUDGET_FN, c_void_p]),
+    "llmobs_budget_check": (STATUS, [c_void_p, c_char_p, c_double, P(c_double)]),
+}
+
+# Functions of a header that an older library may lack: the group's Python features raise
+# Unsupported instead of failing the import. name -> header.
+OPTIONAL_GROUPS = {}
+
+# Public functions deliberately not wrapped, with the reason.
+OMITTED = {
+    "llmobs_options_set_int": "options are passed in string form through llmobs_options_set "
+                              "(same table, same validation)",
+    "llmobs_options_set_double": "as llmobs_options_set_int",
+    "llmobs_options_set_bool": "as llmobs_options_set_int",
+    "llmobs_options_get": "an options object lives only inside Client(); nothing reads it back",
+}
+
+_lock = threading.Lock()
+_lib = None
+_searched = []
+
+
+class LibraryNotFoundError(OSError):
+    """libllmobs.so.0 could not be loaded; the message lists every place that was tried."""
+
+
+def _candidates():
+    env = os.environ.get("LLMOBS_LIBRARY")
+    if env:
+        yield env, "LLMOBS_LIBRARY"
+    here = os.path.dirname(os.path.abspath(__file__))
+    for d in (here, os.path.dirname(here)):
+        yield os.path.join(d, "libllmobs.so.0"), "next to the package"
+    found = ctypes.util.find_library("llmobs")
+    if found:
+        yield found, "ctypes.util.find_library"
+    yield "libllmobs.so.0", "the system library path (LD_LIBRARY_PATH, ld.so.cache)"
+
+
+def _open():
+    tried = []
+    for path, where in _candidates():
+        try:
+            return ctypes.CDLL(path), tried
+        except OSError as e:
+            tried.append("%s (%s): %s" % (path, where, e))
+    raise LibraryNotFoundError(
+        "cannot load libllmobs.so.0; set LLMOBS_LIBRARY to its path. Tried:\n  "
+        + "\n  ".join(tried))
+
+
+def _declare(cdll):
+    ns = types.SimpleNamespace()
+    missing = []
+    for name, (restype, argtypes) in PROTOTYPES.items():
+        try:
+            fn = getattr(cdll, name)
+        except AttributeError:
+            missing.append(name)
+            continue
+        fn.restype = restype
+        fn.argtypes = argtypes
+        setattr(ns, name, fn)
+    required = [m for m in missing if m not in OPTIONAL_GROUPS]
+    if required:
+        raise LibraryNotFoundError(
+            "the loaded libllmobs lacks functions this binding needs: " + ", ".join(required))
+    ns._cdll = cdll
+    ns._missing = frozenset(missing)
+    return ns
+
+
+def lib():
+    """The loaded library as a namespace of declared functions (loaded on first use)."""
+    global _lib
+    if _lib is None:
+        with _lock:
+            if _lib is None:
+                cdll, _ = _open()
+                _lib = _declare(cdll)
+    return _lib
+
+
+def has(name):
+    """True when the loaded library exports the declared function `name`."""
+    return hasattr(lib(), name)
