@@ -79,6 +79,9 @@ static void child_restarts_its_flusher_and_never_resends_the_parents_queue(void 
         llmobs_stats_get(c, LLMOBS_STAT_EXPORTED, &exported);
         llmobs_stats_get(c, LLMOBS_STAT_ITEMS, &items);
         int ok = st == LLMOBS_OK && pending == 0 && exported == 3 && items == 3;
+        if (!ok)
+            fprintf(stderr, "child: flush=%d pending=%llu exported=%llu items=%llu\n", (int)st,
+                    (unsigned long long)pending, (unsigned long long)exported, (unsigned long long)items);
         ok = ok && llmobs_shutdown(c, 5000) == LLMOBS_OK;
         _exit(ok ? 0 : 1);
     }
