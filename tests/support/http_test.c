@@ -66,7 +66,7 @@ char *logcap_line(logcap *lc, size_t i)
 llmobs_options *receiver_options(receiver *r, logcap *lc, int flush_at)
 {
     llmobs_options *o = llmobs_options_new();
-    llmobs_options_set(o, "base_url", receiver_url(r));
+    if (r) llmobs_options_set(o, "base_url", receiver_url(r));
     llmobs_options_set(o, "public_key", TEST_PUBLIC_KEY);
     llmobs_options_set(o, "secret_key", TEST_SECRET_KEY);
     llmobs_options_set_int(o, "flush_at", flush_at);

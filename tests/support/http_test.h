@@ -28,8 +28,9 @@ char *logcap_line(logcap *lc, size_t i);
 #define TEST_PUBLIC_KEY "pk-lf-1234567890"
 #define TEST_SECRET_KEY "sk-lf-TOPSECRET-0987654321"
 
-/* Options exporting to Langfuse at `r` (keys above), debug logging into `lc` (may be NULL),
- * flush_at and a 60 s interval so only flush_at and llmobs_flush trigger batches. */
+/* Options exporting to Langfuse at `r` (NULL: set base_url yourself; keys above), debug logging
+ * into `lc` (may be NULL), flush_at and a 60 s interval so only flush_at and llmobs_flush trigger
+ * batches. */
 llmobs_options *receiver_options(receiver *r, logcap *lc, int flush_at);
 
 /* Polls a client counter until it reaches `at_least` or `timeout_ms` passes. */
