@@ -212,30 +212,79 @@ static void tls_insecure_logs_one_warning(void **state)
     receiver_stop(r);
 }
 
-static void tls_verification_is_on_by_default(void **state)
+/* A self-signed certificate for 127.0.0.1, made with the openssl tool into `dir`. */
+static bool make_cert(char *dir, char **cert, char **key)
 {
-    (void)state;
-    /* An https URL to a plain-HTTP port fails the handshake; with a CA bundle that does not
-     * exist the request cannot even start verification. Both are retried, never sent in
-     * clear, and the batch is given up at the retry deadline. */
-    receiver *r = receiver_start(0);
-    logcap lc;
-    logcap_init(&lc);
-    llmobs_options *o = receiver_options(NULL, &lc, 100);
-    char url[128];
-    snprintf(url, sizeof url, "https://127.0.0.1:%d", receiver_port(r));
-    llmobs_options_set(o, "base_url", url);
-    llmobs_options_set(o, "ca_bundle", "/nonexistent/ca.pem");
+    if (!mkdtemp(dir)) return false;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+             "-addext subjectAltName=IP:127.0.0.1 -keyout %s/key.pem -out %s/cert.pem "
+             ">/dev/null 2>&1",
+             dir, dir);
+    if (system(cmd) != 0) return false;
+    char path[512];
+    char **out[2] = {cert, key};
+    const char *names[2] = {"cert.pem", "key.pem"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "rb");
+        if (!f) return false;
+        *out[i] = calloc(1, 16384);
+        size_t n = fread(*out[i], 1, 16383, f);
+        fclose(f);
+        if (!n) return false;
+    }
+    return true;
+}
+
+/* Delivers 1 trace to `r` with the TLS options given; returns spans exported. */
+static uint64_t send_over_tls(receiver *r, const char *ca_bundle, bool insecure, logcap *lc)
+{
+    llmobs_options *o = receiver_options(r, lc, 100);
+    if (ca_bundle) llmobs_options_set(o, "ca_bundle", ca_bundle);
+    if (insecure) llmobs_options_set(o, "tls_insecure", "true");
     llmobs_options_set(o, "retry_deadline", "0.5");
     llmobs_client *c = start(o);
     make_traces(c, 1);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 0);
-    assert_int_equal(receiver_span_count(r), 0);
+    uint64_t exported = stat(c, LLMOBS_STAT_EXPORTED);
     llmobs_shutdown(c, 5000);
+    return exported;
+}
+
+static void tls_verifies_certificates_unless_told_otherwise(void **state)
+{
+    (void)state;
+    if (system("openssl version >/dev/null 2>&1") != 0) skip();
+    char dir[] = "/tmp/llmobs-tls-XXXXXX";
+    char *cert = NULL, *key = NULL;
+    assert_true(make_cert(dir, &cert, &key));
+    receiver *r = receiver_start_tls(0, cert, key);
+    assert_non_null(r);
+    logcap lc;
+    logcap_init(&lc);
+    /* 1. default: a self-signed certificate is refused, nothing is sent */
+    assert_int_equal(send_over_tls(r, NULL, false, &lc), 0);
+    assert_int_equal(receiver_span_count(r), 0);
+    assert_true(logcap_count(&lc, "certificate", LLMOBS_LOG_ERROR) >= 1); /* why: logged */
     assert_int_equal(logcap_count(&lc, "NOT verified", LLMOBS_LOG_WARN), 0);
-    logcap_destroy(&lc);
+    /* 2. with the certificate as CA bundle it is trusted */
+    char ca[512];
+    snprintf(ca, sizeof ca, "%s/cert.pem", dir);
+    assert_int_equal(send_over_tls(r, ca, false, &lc), 2);
+    assert_int_equal(receiver_span_count(r), 2);
+    /* 3. tls_insecure skips verification, with one warning */
+    assert_int_equal(send_over_tls(r, NULL, true, &lc), 2);
+    assert_int_equal(receiver_span_count(r), 4);
+    assert_int_equal(logcap_count(&lc, "NOT verified", LLMOBS_LOG_WARN), 1);
     receiver_stop(r);
+    logcap_destroy(&lc);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cert);
+    free(key);
 }
 
 int main(void)
@@ -249,7 +298,7 @@ int main(void)
         cmocka_unit_test(secrets_never_appear_in_log_lines_even_at_debug_level),
         cmocka_unit_test(secret_in_a_url_never_appears_in_log_lines),
         cmocka_unit_test(tls_insecure_logs_one_warning),
-        cmocka_unit_test(tls_verification_is_on_by_default),
+        cmocka_unit_test(tls_verifies_certificates_unless_told_otherwise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -346,6 +346,11 @@ size_t receiver_connection_count(receiver *r)
 
 receiver *receiver_start(int port)
 {
+    return receiver_start_tls(port, NULL, NULL);
+}
+
+receiver *receiver_start_tls(int port, const char *cert_pem, const char *key_pem)
+{
     receiver *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     pthread_mutex_init(&r->mu, NULL);
@@ -358,12 +363,19 @@ receiver *receiver_start(int port)
     addr.sin_family = AF_INET;
     addr.sin_port = htons((uint16_t)port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+    if (cert_pem) flags |= MHD_USE_TLS;
+    /* TLS options are only legal on a TLS daemon: pass them through an option array that
+     * ends early without a certificate. */
+    struct MHD_OptionItem tls[] = {
+        {cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)(uintptr_t)cert_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)key_pem},
+        {MHD_OPTION_END, 0, NULL}};
     r->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL, 0, NULL,
-        NULL, handler, r, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_NOTIFY_COMPLETED, completed, r,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, r, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)120, MHD_OPTION_END);
+        flags, 0, NULL, NULL, handler, r, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_ARRAY, tls, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, r, MHD_OPTION_NOTIFY_CONNECTION, on_connection, r,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
     if (!r->daemon) {
         pthread_cond_destroy(&r->cv);
         pthread_mutex_destroy(&r->mu);
@@ -372,7 +384,7 @@ receiver *receiver_start(int port)
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(r->daemon, MHD_DAEMON_INFO_BIND_PORT);
     r->port = info ? info->port : port;
-    snprintf(r->url, sizeof r->url, "http://127.0.0.1:%d", r->port);
+    snprintf(r->url, sizeof r->url, "%s://127.0.0.1:%d", cert_pem ? "https" : "http", r->port);
     return r;
 }
 

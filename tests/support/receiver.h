@@ -44,10 +44,12 @@ typedef struct receiver receiver;
 
 /* Starts on `port` (0: any free port). NULL if the port cannot be bound. */
 receiver *receiver_start(int port);
+/* The same over HTTPS with a PEM certificate and key (strings). */
+receiver *receiver_start_tls(int port, const char *cert_pem, const char *key_pem);
 /* Stops the server (delays are cut short) and frees every recorded request. NULL-safe. */
 void receiver_stop(receiver *r);
 int receiver_port(const receiver *r);
-/* "http://127.0.0.1:<port>" */
+/* "http://127.0.0.1:<port>" (https for receiver_start_tls) */
 const char *receiver_url(const receiver *r);
 
 /* Scripted answers for the next requests, in arrival order; then the default answer. */
