@@ -506,8 +506,11 @@ llmobs_status llmobs__pipeline_stop(llmobs__pipeline *p, int64_t timeout_ms)
     p->stopping = true;
     p->stop_deadline = deadline_from(timeout_ms);
     p->flush_target = p->appended;
+    int64_t stop_deadline = p->stop_deadline;
     pthread_cond_broadcast(&p->work_cv);
     pthread_mutex_unlock(&p->mu);
+    /* A request in flight must not outlive the deadline either. */
+    if (p->exporter->interrupt) p->exporter->interrupt(p->exporter->self, stop_deadline);
     pthread_join(p->thread, NULL);
     llmobs_status st = LLMOBS_OK;
     if (atomic_load(&p->dropped[LLMOBS_DROP_SHUTDOWN]))
