@@ -36,6 +36,7 @@ typedef enum dest_state {
 typedef struct dest {
     const char *name; /* "langfuse" or "otlp" */
     char *url;
+    char *scores_url;  /* POST /api/public/scores; NULL: this destination takes no scores */
     char *display_url; /* without user:password, for the log */
     struct curl_slist *headers;
     bool gzip;
@@ -396,14 +397,16 @@ static void send_to(otlp_exporter *x, dest *d, const llmobs__payload *p, int64_t
         body = gz.data;
         len = gz.len;
     }
-    llmobs__http_request rq = {d->url, d->headers, body, len, d->timeout_ms, deadline};
+    const char *url = p->kind == LLMOBS__ITEM_SCORE ? d->scores_url : d->url;
+    llmobs__http_request rq = {url, d->headers, body, len, d->timeout_ms, deadline};
     llmobs__http_response rs;
     int64_t t0 = llmobs__mono_ns();
     llmobs__http_post(x->http, &rq, &rs);
     classify(x, d, &rs, r);
     llmobs__log(
-        &x->log, LLMOBS_LOG_DEBUG, "%s: POST %s (%u spans, %zu bytes%s): %ld in %lld ms%s%s",
-        d->name, d->display_url, p->items, len, d->gzip ? " gzip" : "", rs.status,
+        &x->log, LLMOBS_LOG_DEBUG, "%s: POST %s (%u %s, %zu bytes%s): %ld in %lld ms%s%s",
+        d->name, p->kind == LLMOBS__ITEM_SCORE ? "/api/public/scores" : d->display_url, p->items,
+        p->kind == LLMOBS__ITEM_SCORE ? "score" : "spans", len, d->gzip ? " gzip" : "", rs.status,
         (long long)((llmobs__mono_ns() - t0) / 1000000), r->message[0] ? ": " : "", r->message);
     llmobs__http_response_free(&rs);
     llmobs__buf_free(&gz);
@@ -420,13 +423,20 @@ static void begin_payload(otlp_exporter *x, const llmobs__payload *p)
     x->cur_len = p->len;
     x->cur_hash = h;
     idset ids = {0};
-    bool scanned = x->ndests > 1 && scan_span_ids(p->body, p->len, &ids);
+    bool spans = p->kind == LLMOBS__ITEM_SPAN;
+    bool scanned = spans && x->ndests > 1 && scan_span_ids(p->body, p->len, &ids);
     for (size_t i = 0; i < x->ndests; i++) {
         dest *d = &x->dests[i];
         d->state = DEST_PENDING;
         d->by_cover = false;
         d->last = (llmobs__export_result){.retry_after_ms = -1};
-        if (scanned && covered_by(&d->covered, &ids)) {
+        if (!spans) {
+            if (!d->scores_url) { /* not a score destination: nothing to deliver there */
+                d->state = DEST_SENT;
+                d->by_cover = true;
+                d->last.outcome = LLMOBS__SENT;
+            }
+        } else if (scanned && covered_by(&d->covered, &ids)) {
             d->state = DEST_SENT; /* it already has every span of this part */
             d->by_cover = true;
             d->last.outcome = LLMOBS__SENT;
@@ -497,6 +507,13 @@ static void otlp_send(void *self, const llmobs__payload *p, int64_t deadline,
                       llmobs__export_result *r)
 {
     otlp_exporter *x = self;
+    if (p->kind == LLMOBS__ITEM_SCORE && !x->dests[0].scores_url) {
+        /* Only Langfuse (dests[0] when configured) takes scores; an OTLP backend cannot. */
+        *r = (llmobs__export_result){.outcome = LLMOBS__FAILED, .retry_after_ms = -1};
+        snprintf(r->message, sizeof r->message,
+                 "scores need a Langfuse destination (public_key and secret_key)");
+        return;
+    }
     begin_payload(x, p);
     for (size_t i = 0; i < x->ndests; i++) {
         dest *d = &x->dests[i];
@@ -534,6 +551,7 @@ static void otlp_destroy(void *self)
     otlp_exporter *x = self;
     for (size_t i = 0; i < x->ndests; i++) {
         free(x->dests[i].url);
+        free(x->dests[i].scores_url);
         free(x->dests[i].display_url);
         curl_slist_free_all(x->dests[i].headers);
         free(x->dests[i].covered.ids);
@@ -551,13 +569,14 @@ static llmobs_status add_langfuse(otlp_exporter *x, const llmobs_options *o)
     d->gzip = o->gzip;
     d->timeout_ms = (int64_t)(o->timeout_s * 1000.0 + 0.5);
     d->url = join_path(o->base_url, "/api/public/otel/v1/traces");
+    d->scores_url = join_path(o->base_url, "/api/public/scores");
     d->display_url = d->url ? display_url(d->url) : NULL;
     size_t cred_len = strlen(o->public_key) + 1 + strlen(o->secret_key);
     char *cred = malloc(cred_len + 1);
     if (cred) snprintf(cred, cred_len + 1, "%s:%s", o->public_key, o->secret_key);
     char *token = cred ? base64((const unsigned char *)cred, cred_len) : NULL;
     char *auth = token ? join("Basic ", token) : NULL;
-    bool ok = d->url && d->display_url && auth && llmobs__http_add_secret(x->http, o->secret_key) &&
+    bool ok = d->url && d->scores_url && d->display_url && auth && llmobs__http_add_secret(x->http, o->secret_key) &&
               llmobs__http_add_secret(x->http, token) && add_url_secret(x->http, o->base_url) &&
               common_headers(&d->headers, d->gzip) &&
               add_header(&d->headers, "Authorization", auth) &&
