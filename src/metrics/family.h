@@ -16,7 +16,7 @@ enum { LLMOBS__COUNTER = 1, LLMOBS__GAUGE = 2, LLMOBS__HISTOGRAM = 3 };
 #define LLMOBS__REGISTRY_MAGIC 0x4c4f4252u /* "RBOL" */
 
 typedef struct llmobs__child {
-    uint32_t magic;
+    uint32_t magic; /* LLMOBS__CHILD_MAGIC + type while alive */
     uint32_t type;
     struct llmobs_family *family;
     uint64_t hash;

@@ -500,18 +500,45 @@ size_t llmobs_family_children(const llmobs_family *f)
 
 /* ---- children ---- */
 
+/* A word-at-a-time multiplicative hash: the labelled hot path hashes every lookup, so it must
+ * cost a few cycles per 8 bytes (byte-wise FNV cost ~1 ns per byte). Collisions only cost a
+ * compare; the values themselves are always compared. */
+static inline uint64_t hash_step(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 29);
+}
+
 static uint64_t hash_values(const char *const *values, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = 0x243f6a8885a308d3ull ^ n;
     for (size_t i = 0; i < n; i++) {
-        for (const unsigned char *p = (const unsigned char *)values[i]; *p; p++) {
-            h ^= *p;
-            h *= 1099511628211ull;
+        const char *s = values[i];
+        size_t len = strlen(s);
+        size_t total = len;
+        uint64_t w = 0;
+        for (; len > 8; s += 8, len -= 8) {
+            memcpy(&w, s, 8);
+            h = hash_step(h, w);
         }
-        h ^= 0xff;
-        h *= 1099511628211ull;
+        /* The tail is read with whole loads (overlapping when needed), never assembled byte by
+         * byte on the stack: that stalls store forwarding and tripled the lookup time. */
+        if (total >= 8) {
+            memcpy(&w, s + len - 8, 8);
+        } else if (len >= 4) {
+            uint32_t lo, hi;
+            memcpy(&lo, s, 4);
+            memcpy(&hi, s + len - 4, 4);
+            w = (uint64_t)lo | ((uint64_t)hi << 32);
+        } else if (len > 0) {
+            const unsigned char *u = (const unsigned char *)s;
+            w = (uint64_t)u[0] | ((uint64_t)u[len / 2] << 8) | ((uint64_t)u[len - 1] << 16);
+        }
+        h = hash_step(h, w ^ ((uint64_t)(total + 1) << 56));
     }
-    return h ^ (h >> 29);
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ull;
+    return h ^ (h >> 32);
 }
 
 static bool values_equal(const llmobs__child *c, const char *const *values, size_t n)
@@ -596,7 +623,7 @@ static llmobs_status child_create_locked(llmobs_family *f, uint64_t h, const cha
     size_t nb = f->type == LLMOBS__HISTOGRAM ? f->nbounds + 1 : 0;
     llmobs__child *c = calloc(1, sizeof *c + nb * sizeof c->buckets[0]);
     if (!c) return LLMOBS_ENOMEM;
-    c->magic = LLMOBS__CHILD_MAGIC;
+    c->magic = LLMOBS__CHILD_MAGIC + (uint32_t)f->type;
     c->type = (uint32_t)f->type;
     c->family = f;
     c->hash = h;

@@ -36,7 +36,8 @@ static inline void atomic_add_double(_Atomic uint64_t *p, double v)
 static inline llmobs__child *as_child(const void *h, int type)
 {
     const llmobs__child *c = h;
-    if (!c || c->magic != LLMOBS__CHILD_MAGIC || c->type != (uint32_t)type) return NULL;
+    /* The magic encodes the type, so one compare rejects NULL-adjacent garbage and wrong types. */
+    if (!c || c->magic != LLMOBS__CHILD_MAGIC + (uint32_t)type) return NULL;
     return (llmobs__child *)c;
 }
 
