@@ -136,6 +136,9 @@ LLMOBS_API llmobs_status llmobs_family_clear(llmobs_family *family);
  * U+FFFD); `n` must equal the family's label count. Lookup errors: LLMOBS_EINVAL (NULL, wrong
  * family type, wrong count), LLMOBS_ELIMIT (cardinality guard), LLMOBS_ENOMEM. */
 
+/* llmobs_last_error(): every function here sets it on failure; the lookup and update functions
+ * of this section leave it untouched on success (they are the hot path), the others clear it. */
+
 /** Finds or creates the counter child for `label_values`; `*out` stays valid until the
  * registry is freed. Thread-safe. */
 LLMOBS_API llmobs_status llmobs_counter_labels(llmobs_family *family,

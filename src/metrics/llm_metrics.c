@@ -161,6 +161,7 @@ bool llmobs__registry_valid(const llmobs_registry *r);
 
 llmobs__llm_metrics *llmobs__llm_metrics_get(llmobs_registry *r)
 {
+    llmobs__error_clear();
     if (!llmobs__registry_valid(r)) {
         llmobs__error(LLMOBS_EINVAL, "registry is NULL");
         return NULL;

@@ -208,6 +208,7 @@ bool llmobs__registry_process_conflict(llmobs_registry *r)
 
 llmobs_status llmobs_registry_set_process_metrics(llmobs_registry *r, int enabled)
 {
+    llmobs__error_clear();
     if (!llmobs__registry_valid(r)) return llmobs__error(LLMOBS_EINVAL, "registry is NULL");
     pthread_mutex_lock(&r->lock);
     llmobs_status st = LLMOBS_OK;
@@ -376,6 +377,7 @@ static llmobs_status family_register(llmobs_registry *r, int type, const char *n
                                      size_t nlabels, const double *bounds, size_t nbounds,
                                      llmobs_family **out)
 {
+    llmobs__error_clear();
     if (out) *out = NULL;
     if (!llmobs__registry_valid(r)) return llmobs__error(LLMOBS_EINVAL, "registry is NULL");
     if (!out) return llmobs__error(LLMOBS_EINVAL, "out is NULL");
@@ -713,6 +715,7 @@ static void retire_child_locked(llmobs_family *f, llmobs__child *c)
 
 llmobs_status llmobs_family_remove(llmobs_family *f, const char *const *values, size_t n)
 {
+    llmobs__error_clear();
     if (!family_valid(f)) return llmobs__error(LLMOBS_EINVAL, "family is NULL");
     llmobs_status st = check_values(f, values, n);
     if (st != LLMOBS_OK) return st;
@@ -732,6 +735,7 @@ llmobs_status llmobs_family_remove(llmobs_family *f, const char *const *values, 
 
 llmobs_status llmobs_family_clear(llmobs_family *f)
 {
+    llmobs__error_clear();
     if (!family_valid(f)) return llmobs__error(LLMOBS_EINVAL, "family is NULL");
     llmobs__table *nt = table_new(16);
     if (!nt) return llmobs__error(LLMOBS_ENOMEM, "out of memory");

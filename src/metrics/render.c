@@ -158,6 +158,7 @@ static void render_refused(llmobs__buf *b, llmobs_metrics_format fmt, llmobs_reg
 
 static llmobs_status render(llmobs_registry *r, llmobs_metrics_format fmt, llmobs__buf *b)
 {
+    llmobs__error_clear();
     if (!llmobs__registry_valid(r)) return llmobs__error(LLMOBS_EINVAL, "registry is NULL");
     if (fmt != LLMOBS_FORMAT_TEXT && fmt != LLMOBS_FORMAT_OPENMETRICS)
         return llmobs__error(LLMOBS_EINVAL, "unknown format %d", (int)fmt);

@@ -182,6 +182,7 @@ static llmobs_status parse_addr(const char *addr, struct sockaddr_storage *ss, s
 llmobs_status llmobs_metrics_server_start(llmobs_registry *registry, const char *addr,
                                           llmobs_metrics_server **out)
 {
+    llmobs__error_clear();
     if (out) *out = NULL;
     if (!llmobs__registry_valid(registry) || !out)
         return llmobs__error(LLMOBS_EINVAL, "registry or out is NULL");

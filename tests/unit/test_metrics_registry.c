@@ -417,6 +417,16 @@ static void process_metric_names_are_taken_while_process_metrics_are_on(void **s
     assert_int_equal(llmobs_registry_set_process_metrics(*state, 1), LLMOBS_EEXIST);
 }
 
+static void last_error_names_the_fault_and_clears_on_success(void **state)
+{
+    llmobs_family *f;
+    assert_int_equal(llmobs_gauge_register(*state, "bad-name", "h", NULL, NULL, 0, &f),
+                     LLMOBS_EINVAL);
+    assert_non_null(strstr(llmobs_last_error(), "bad-name"));
+    assert_int_equal(llmobs_gauge_register(*state, "good", "h", NULL, NULL, 0, &f), LLMOBS_OK);
+    assert_string_equal(llmobs_last_error(), "");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -444,6 +454,7 @@ int main(void)
         T(removed_child_disappears_and_its_handle_stays_usable),
         T(clear_removes_every_child),
         T(process_metric_names_are_taken_while_process_metrics_are_on),
+        T(last_error_names_the_fault_and_clears_on_success),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
