@@ -77,6 +77,15 @@ struct llmobs_registry {
     _Atomic(void *) llm; /* llmobs__llm_metrics, see llm_metrics.c */
 };
 
+/* Registry and children (registry.c, values.c). */
+bool llmobs__registry_valid(const llmobs_registry *r);
+/* Finds or creates the child of `f` (which must be of `type`) for these label values:
+ * lock-free when it exists, under the family lock when it is created. */
+llmobs_status llmobs__child_get(llmobs_family *f, int type, const char *const *values, size_t n,
+                                llmobs__child **out);
+double llmobs__child_counter_value(const llmobs__child *c);
+double llmobs__child_double(const llmobs__child *c); /* gauge value or histogram sum */
+
 /* A growing output buffer; `oom` latches the first allocation failure. */
 typedef struct llmobs__buf {
     char *p;

@@ -157,8 +157,6 @@ static llmobs_status register_def(llmobs_registry *r, const llmobs__llm_metric_d
     }
 }
 
-bool llmobs__registry_valid(const llmobs_registry *r);
-
 llmobs__llm_metrics *llmobs__llm_metrics_get(llmobs_registry *r)
 {
     llmobs__error_clear();

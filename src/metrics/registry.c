@@ -105,8 +105,6 @@ static void family_free(llmobs_family *f)
     free(f);
 }
 
-void llmobs__llm_metrics_free(void *m);
-
 void llmobs_registry_free(llmobs_registry *r)
 {
     if (!llmobs__registry_valid(r) || r->is_default) return;

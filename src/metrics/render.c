@@ -9,10 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-double llmobs__child_counter_value(const llmobs__child *c);
-double llmobs__child_double(const llmobs__child *c);
-bool llmobs__registry_valid(const llmobs_registry *r);
-
 static const char *const type_name[] = {"", "counter", "gauge", "histogram"};
 
 void llmobs__render_header(llmobs__buf *b, llmobs_metrics_format fmt, int type, const char *name,

@@ -17,8 +17,6 @@
 #define CONNECTION_LIMIT 32
 #define CONNECTION_TIMEOUT_S 10
 
-bool llmobs__registry_valid(const llmobs_registry *r);
-
 struct llmobs_metrics_server {
     struct MHD_Daemon *daemon;
     llmobs_registry *registry;

@@ -7,9 +7,6 @@
 #include <math.h>
 #include <string.h>
 
-llmobs_status llmobs__child_get(llmobs_family *f, int type, const char *const *values, size_t n,
-                                llmobs__child **out);
-
 static inline double from_bits(uint64_t u)
 {
     double d;
