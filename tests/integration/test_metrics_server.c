@@ -61,8 +61,8 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 }
 
 /* Performs one request; `gzip` makes curl send Accept-Encoding: gzip (and decode). */
-static reply *request(uint16_t port, const char *method, const char *path, const char *accept,
-                      int gzip)
+static reply *request_ae(uint16_t port, const char *method, const char *path, const char *accept,
+                         int gzip, const char *accept_encoding)
 {
     reply *r = calloc(1, sizeof *r);
     char url[128];
@@ -72,6 +72,11 @@ static reply *request(uint16_t port, const char *method, const char *path, const
     if (accept) {
         char line[512];
         snprintf(line, sizeof line, "Accept: %s", accept);
+        h = curl_slist_append(h, line);
+    }
+    if (accept_encoding) {
+        char line[512];
+        snprintf(line, sizeof line, "Accept-Encoding: %s", accept_encoding);
         h = curl_slist_append(h, line);
     }
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -89,6 +94,12 @@ static reply *request(uint16_t port, const char *method, const char *path, const
     curl_easy_cleanup(c);
     curl_slist_free_all(h);
     return r;
+}
+
+static reply *request(uint16_t port, const char *method, const char *path, const char *accept,
+                      int gzip)
+{
+    return request_ae(port, method, path, accept, gzip, NULL);
 }
 
 static int setup(void **state)
@@ -160,6 +171,43 @@ static void metrics_are_gzipped_when_the_client_accepts_gzip(void **state)
     assert_string_equal(r->content_encoding, "gzip");
     /* curl decoded it: the body is the plain exposition again. */
     assert_non_null(strstr(r->body, "llm_requests_total{model=\"gpt\"} 7\n"));
+    free(r);
+}
+
+static void gzip_with_q_zero_or_other_codings_is_not_used(void **state)
+{
+    const char *declined[] = {"gzip;q=0", "deflate, br", "identity", "gzipx"};
+    for (size_t i = 0; i < sizeof declined / sizeof declined[0]; i++) {
+        reply *r = request_ae(port_of(state), "GET", "/metrics", NULL, 0, declined[i]);
+        assert_int_equal(r->code, 200);
+        assert_string_equal(r->content_encoding, "");
+        assert_non_null(strstr(r->body, "llm_requests_total{model=\"gpt\"} 7\n"));
+        free(r);
+    }
+    /* Raw gzip bytes arrive when the client asks but does not decode (magic 1f 8b). */
+    reply *r = request_ae(port_of(state), "GET", "/metrics", NULL, 0, "br;q=1.0, GZIP;q=0.5");
+    assert_string_equal(r->content_encoding, "gzip");
+    assert_true(r->len > 2 && (unsigned char)r->body[0] == 0x1f &&
+                (unsigned char)r->body[1] == 0x8b);
+    free(r);
+}
+
+static void head_returns_headers_without_body(void **state)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/metrics", port_of(state));
+    reply *r = calloc(1, sizeof *r);
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->code);
+    curl_easy_cleanup(c);
+    assert_int_equal(r->code, 200);
+    assert_string_equal(r->content_type, "text/plain; version=0.0.4; charset=utf-8");
+    assert_int_equal(r->len, 0);
     free(r);
 }
 
@@ -261,6 +309,8 @@ int main(void)
         T(metrics_without_accept_is_text_0_0_4),
         T(metrics_with_prometheus_accept_is_openmetrics),
         T(metrics_are_gzipped_when_the_client_accepts_gzip),
+        T(gzip_with_q_zero_or_other_codings_is_not_used),
+        T(head_returns_headers_without_body),
         T(healthz_answers_ok),
         T(unknown_path_is_404),
         T(other_methods_are_405),

@@ -299,6 +299,35 @@ static void process_metrics_render_on_the_default_registry(void **state)
     assert_int_equal(llmobs_registry_set_process_metrics(llmobs_registry_default(), 1), LLMOBS_OK);
 }
 
+static void accept_parser_survives_random_and_malformed_headers(void **state)
+{
+    (void)state;
+    const char *odd[] = {",,,",
+                         ";;;",
+                         "application/openmetrics-text;",
+                         ";q=1",
+                         "application/openmetrics-text;q=",
+                         "application/openmetrics-text;q=abc",
+                         "application/openmetrics-text;version",
+                         "text/plain;q=-1,",
+                         "application/openmetrics-text;q=1e400"};
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        llmobs_metrics_format f = llmobs_metrics_format_for_accept(odd[i]);
+        assert_true(f == LLMOBS_FORMAT_TEXT || f == LLMOBS_FORMAT_OPENMETRICS);
+    }
+    srand(11);
+    char buf[64];
+    const char alphabet[] = "abcdeilmnopqrstx/*;=,. 0123456789";
+    for (int i = 0; i < 20000; i++) {
+        size_t n = (size_t)rand() % (sizeof buf - 1);
+        for (size_t k = 0; k < n; k++)
+            buf[k] = alphabet[(size_t)rand() % (sizeof alphabet - 1)];
+        buf[n] = '\0';
+        llmobs_metrics_format f = llmobs_metrics_format_for_accept(buf);
+        assert_true(f == LLMOBS_FORMAT_TEXT || f == LLMOBS_FORMAT_OPENMETRICS);
+    }
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -318,6 +347,7 @@ int main(void)
         T(caller_buffer_too_small_reports_needed_size),
         T(accept_header_selects_the_format),
         T(render_for_accept_returns_body_and_content_type),
+        T(accept_parser_survives_random_and_malformed_headers),
         T(process_metrics_render_on_the_default_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
