@@ -62,7 +62,8 @@ LLMOBS_API llmobs_status llmobs_registry_set_process_metrics(llmobs_registry *re
 
 /** Registers a counter family, or returns the existing one when `name` was already
  * registered in `registry` with an identical definition.
- * `name` must match [a-zA-Z_:][a-zA-Z0-9_:]*; a counter's samples always carry the suffix
+ * `name` must match [a-zA-Z_:][a-zA-Z0-9_:]* (at most 200 bytes, as are label names); a counter's
+ * samples always carry the suffix
  * `_total` ("llm_requests" and "llm_requests_total" name the same family).
  * `help` is required (may be ""), `unit` is optional (NULL or ""; when set the name without
  * `_total` must end in "_<unit>"). `label_names` holds `n_labels` names matching
@@ -154,6 +155,10 @@ LLMOBS_API llmobs_status llmobs_counter_get(const llmobs_counter *counter, doubl
 LLMOBS_API llmobs_status llmobs_counter_add_labels(llmobs_family *family,
                                                    const char *const *label_values, size_t n,
                                                    double amount);
+
+/** Looks up (or creates) the child and adds 1 to it. Thread-safe. */
+LLMOBS_API llmobs_status llmobs_counter_inc_labels(llmobs_family *family,
+                                                   const char *const *label_values, size_t n);
 
 /** Finds or creates the gauge child for `label_values`. Thread-safe. */
 LLMOBS_API llmobs_status llmobs_gauge_labels(llmobs_family *family, const char *const *label_values,

@@ -115,6 +115,15 @@ llmobs_status llmobs_counter_add_labels(llmobs_family *f, const char *const *val
     return LLMOBS_OK;
 }
 
+llmobs_status llmobs_counter_inc_labels(llmobs_family *f, const char *const *values, size_t n)
+{
+    llmobs__child *c;
+    llmobs_status st = llmobs__child_get(f, LLMOBS__COUNTER, values, n, &c);
+    if (st != LLMOBS_OK) return st;
+    atomic_fetch_add_explicit(&c->ival, 1, memory_order_relaxed);
+    return LLMOBS_OK;
+}
+
 /* ---- gauges ---- */
 
 llmobs_status llmobs_gauge_labels(llmobs_family *f, const char *const *values, size_t n,

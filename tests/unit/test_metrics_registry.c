@@ -227,6 +227,7 @@ static void null_arguments_return_einval_everywhere(void **state)
     assert_int_equal(llmobs_counter_add(NULL, 1), LLMOBS_EINVAL);
     assert_int_equal(llmobs_counter_get(NULL, &d), LLMOBS_EINVAL);
     assert_int_equal(llmobs_counter_add_labels(NULL, NULL, 0, 1), LLMOBS_EINVAL);
+    assert_int_equal(llmobs_counter_inc_labels(NULL, NULL, 0), LLMOBS_EINVAL);
     assert_int_equal(llmobs_gauge_set(NULL, 1), LLMOBS_EINVAL);
     assert_int_equal(llmobs_gauge_add(NULL, 1), LLMOBS_EINVAL);
     assert_int_equal(llmobs_gauge_inc(NULL), LLMOBS_EINVAL);
@@ -271,9 +272,10 @@ static void counter_rejects_negative_nan_and_infinite_increments(void **state)
     assert_int_equal(llmobs_counter_add(c, 2.5), LLMOBS_OK);
     assert_int_equal(llmobs_counter_add(c, 3), LLMOBS_OK);
     assert_int_equal(llmobs_counter_inc(c), LLMOBS_OK);
+    assert_int_equal(llmobs_counter_inc_labels(f, NULL, 0), LLMOBS_OK);
     double v;
     assert_int_equal(llmobs_counter_get(c, &v), LLMOBS_OK);
-    assert_true(v == 6.5);
+    assert_true(v == 7.5);
 }
 
 static void gauge_goes_up_and_down_including_negative_adds(void **state)
