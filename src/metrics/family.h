@@ -3,6 +3,7 @@
 #ifndef LLMOBS_METRICS_FAMILY_H
 #define LLMOBS_METRICS_FAMILY_H
 
+#include "core/buf.h"
 #include "llmobs/metrics.h"
 
 #include <pthread.h>
@@ -86,15 +87,7 @@ llmobs_status llmobs__child_get(llmobs_family *f, int type, const char *const *v
 double llmobs__child_counter_value(const llmobs__child *c);
 double llmobs__child_double(const llmobs__child *c); /* gauge value or histogram sum */
 
-/* A growing output buffer; `oom` latches the first allocation failure. */
-typedef struct llmobs__buf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} llmobs__buf;
-
-void llmobs__buf_put(llmobs__buf *b, const char *s, size_t n);
-void llmobs__buf_puts(llmobs__buf *b, const char *s);
+/* The output buffer is core/buf.h's (out of memory latches in `oom`). */
 
 /* Numbers, independent of the locale. Each returns the length written (< 40 bytes). */
 #define LLMOBS__NUM_MAX 40

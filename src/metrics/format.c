@@ -8,31 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void llmobs__buf_put(llmobs__buf *b, const char *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-void llmobs__buf_puts(llmobs__buf *b, const char *s)
-{
-    llmobs__buf_put(b, s, strlen(s));
-}
-
 size_t llmobs__fmt_u64(char *out, uint64_t v)
 {
     char tmp[24];
@@ -234,7 +209,7 @@ void llmobs__escape(llmobs__buf *b, const char *s, bool quote)
             }
         }
         if (rep) {
-            llmobs__buf_put(b, (const char *)run, (size_t)(p - run));
+            llmobs__buf_append(b, (const char *)run, (size_t)(p - run));
             llmobs__buf_puts(b, rep);
             p += adv;
             run = p;
@@ -242,5 +217,5 @@ void llmobs__escape(llmobs__buf *b, const char *s, bool quote)
             p += adv;
         }
     }
-    llmobs__buf_put(b, (const char *)run, (size_t)(p - run));
+    llmobs__buf_append(b, (const char *)run, (size_t)(p - run));
 }

@@ -229,12 +229,12 @@ static char *escaped(const char *s, bool quote)
 {
     llmobs__buf b = {0};
     llmobs__escape(&b, s, quote);
-    llmobs__buf_put(&b, "", 0); /* ensure a terminated buffer for empty strings */
+    llmobs__buf_append(&b, "", 0); /* ensure a terminated buffer for empty strings */
     if (b.oom) {
-        free(b.p);
+        free(b.data);
         return NULL;
     }
-    return b.p;
+    return b.data;
 }
 
 static llmobs__table *table_new(size_t cap)
@@ -602,19 +602,19 @@ static char *label_text_build(const llmobs_family *f, const char *const *values,
 {
     llmobs__buf b = {0};
     for (size_t i = 0; i < f->nlabels; i++) {
-        if (i) llmobs__buf_put(&b, ",", 1);
+        if (i) llmobs__buf_append(&b, ",", 1);
         llmobs__buf_puts(&b, f->labels[i]);
-        llmobs__buf_put(&b, "=\"", 2);
+        llmobs__buf_append(&b, "=\"", 2);
         llmobs__escape(&b, values[i], true);
-        llmobs__buf_put(&b, "\"", 1);
+        llmobs__buf_append(&b, "\"", 1);
     }
-    llmobs__buf_put(&b, "", 0);
+    llmobs__buf_append(&b, "", 0);
     if (b.oom) {
-        free(b.p);
+        free(b.data);
         return NULL;
     }
     *len = b.len;
-    return b.p;
+    return b.data;
 }
 
 static llmobs_status child_create_locked(llmobs_family *f, uint64_t h, const char *const *values,

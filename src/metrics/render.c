@@ -18,46 +18,46 @@ void llmobs__render_header(llmobs__buf *b, llmobs_metrics_format fmt, int type, 
     if (fmt == LLMOBS_FORMAT_OPENMETRICS) {
         llmobs__buf_puts(b, "# TYPE ");
         llmobs__buf_puts(b, name);
-        llmobs__buf_put(b, " ", 1);
+        llmobs__buf_append(b, " ", 1);
         llmobs__buf_puts(b, type_name[type]);
-        llmobs__buf_put(b, "\n", 1);
+        llmobs__buf_append(b, "\n", 1);
         if (unit && *unit) {
             llmobs__buf_puts(b, "# UNIT ");
             llmobs__buf_puts(b, name);
-            llmobs__buf_put(b, " ", 1);
+            llmobs__buf_append(b, " ", 1);
             llmobs__buf_puts(b, unit);
-            llmobs__buf_put(b, "\n", 1);
+            llmobs__buf_append(b, "\n", 1);
         }
     }
     if (help_escaped && *help_escaped) {
         llmobs__buf_puts(b, "# HELP ");
         llmobs__buf_puts(b, name);
         llmobs__buf_puts(b, suffix);
-        llmobs__buf_put(b, " ", 1);
+        llmobs__buf_append(b, " ", 1);
         llmobs__buf_puts(b, help_escaped);
-        llmobs__buf_put(b, "\n", 1);
+        llmobs__buf_append(b, "\n", 1);
     }
     if (fmt == LLMOBS_FORMAT_TEXT) {
         llmobs__buf_puts(b, "# TYPE ");
         llmobs__buf_puts(b, name);
         llmobs__buf_puts(b, suffix);
-        llmobs__buf_put(b, " ", 1);
+        llmobs__buf_append(b, " ", 1);
         llmobs__buf_puts(b, type_name[type]);
-        llmobs__buf_put(b, "\n", 1);
+        llmobs__buf_append(b, "\n", 1);
     }
 }
 
 static void sample_start(llmobs__buf *b, const char *name, size_t name_len, const char *suffix,
                          const char *labels, size_t labels_len)
 {
-    llmobs__buf_put(b, name, name_len);
+    llmobs__buf_append(b, name, name_len);
     llmobs__buf_puts(b, suffix);
     if (labels_len) {
-        llmobs__buf_put(b, "{", 1);
-        llmobs__buf_put(b, labels, labels_len);
-        llmobs__buf_put(b, "}", 1);
+        llmobs__buf_append(b, "{", 1);
+        llmobs__buf_append(b, labels, labels_len);
+        llmobs__buf_append(b, "}", 1);
     }
-    llmobs__buf_put(b, " ", 1);
+    llmobs__buf_append(b, " ", 1);
 }
 
 static void put_double_line(llmobs__buf *b, double v)
@@ -65,7 +65,7 @@ static void put_double_line(llmobs__buf *b, double v)
     char num[LLMOBS__NUM_MAX];
     size_t n = llmobs__fmt_double(num, v);
     num[n++] = '\n';
-    llmobs__buf_put(b, num, n);
+    llmobs__buf_append(b, num, n);
 }
 
 static void put_u64_line(llmobs__buf *b, uint64_t v)
@@ -73,7 +73,7 @@ static void put_u64_line(llmobs__buf *b, uint64_t v)
     char num[LLMOBS__NUM_MAX];
     size_t n = llmobs__fmt_u64(num, v);
     num[n++] = '\n';
-    llmobs__buf_put(b, num, n);
+    llmobs__buf_append(b, num, n);
 }
 
 void llmobs__render_sample(llmobs__buf *b, const char *name, const char *suffix, const char *labels,
@@ -89,15 +89,15 @@ static void render_histogram_child(llmobs__buf *b, llmobs_metrics_format fmt,
     uint64_t cumulative = 0;
     for (size_t i = 0; i <= f->nbounds; i++) {
         cumulative += atomic_load_explicit(&c->buckets[i], memory_order_relaxed);
-        llmobs__buf_put(b, f->name, f->name_len);
-        llmobs__buf_put(b, "_bucket{", 8);
+        llmobs__buf_append(b, f->name, f->name_len);
+        llmobs__buf_append(b, "_bucket{", 8);
         if (c->label_len) {
-            llmobs__buf_put(b, c->label_text, c->label_len);
-            llmobs__buf_put(b, ",", 1);
+            llmobs__buf_append(b, c->label_text, c->label_len);
+            llmobs__buf_append(b, ",", 1);
         }
-        llmobs__buf_put(b, "le=\"", 4);
+        llmobs__buf_append(b, "le=\"", 4);
         llmobs__buf_puts(b, i < f->nbounds ? f->le[i] : "+Inf");
-        llmobs__buf_put(b, "\"} ", 3);
+        llmobs__buf_append(b, "\"} ", 3);
         put_u64_line(b, cumulative);
     }
     /* OpenMetrics forbids _sum when a bucket threshold is negative, and _count goes with it. */
@@ -165,10 +165,10 @@ static llmobs_status render(llmobs_registry *r, llmobs_metrics_format fmt, llmob
     pthread_mutex_unlock(&r->lock);
     if (atomic_load(&r->process_metrics)) llmobs__process_render(b, fmt);
     if (fmt == LLMOBS_FORMAT_OPENMETRICS) llmobs__buf_puts(b, "# EOF\n");
-    llmobs__buf_put(b, "", 0); /* an empty registry still yields a terminated string */
+    llmobs__buf_append(b, "", 0); /* an empty registry still yields a terminated string */
     if (b->oom) {
-        free(b->p);
-        b->p = NULL;
+        free(b->data);
+        b->data = NULL;
         return llmobs__error(LLMOBS_ENOMEM, "out of memory rendering metrics");
     }
     return LLMOBS_OK;
@@ -185,12 +185,12 @@ llmobs_status llmobs_metrics_render(llmobs_registry *r, llmobs_metrics_format fm
     if (needed) *needed = b.len;
     if (cap < b.len + 1) {
         if (cap) buf[0] = '\0';
-        free(b.p);
+        free(b.data);
         return llmobs__error(LLMOBS_ELIMIT, "buffer of %zu bytes too small, %zu needed", cap,
                              b.len + 1);
     }
-    memcpy(buf, b.p, b.len + 1);
-    free(b.p);
+    memcpy(buf, b.data, b.len + 1);
+    free(b.data);
     return LLMOBS_OK;
 }
 
@@ -203,7 +203,7 @@ llmobs_status llmobs_metrics_render_string(llmobs_registry *r, llmobs_metrics_fo
     llmobs__buf b = {0};
     llmobs_status st = render(r, fmt, &b);
     if (st != LLMOBS_OK) return st;
-    *out = b.p;
+    *out = b.data;
     if (len) *len = b.len;
     return LLMOBS_OK;
 }

@@ -119,8 +119,8 @@ static char *escape(const char *s, bool quote)
 {
     llmobs__buf b = {0};
     llmobs__escape(&b, s, quote);
-    llmobs__buf_put(&b, "", 0);
-    return b.p;
+    llmobs__buf_append(&b, "", 0);
+    return b.data;
 }
 
 static void label_values_escape_backslash_quote_and_newline_only(void **state)
