@@ -18,6 +18,8 @@ from ._lib import LibraryNotFoundError, lib
 from .client import (ATEXIT_TIMEOUT, Client, DropReason, ExportResult, Level, LogLevel,
                      Observation, ObsType, Stat, Trace)
 from .cost import BudgetCheck, CostTracker
+from .metrics import (Counter, Gauge, Histogram, MetricsServer, Registry, buckets_exponential,
+                      buckets_linear)
 from .errors import (AlreadyExists, BudgetExceeded, InternalError, InvalidArgument,
                      InvalidState, IOFailure, LimitExceeded, LlmobsError, NetworkError,
                      NotFound, OutOfMemory, ParseError, QueueFull, Status, Timeout,
@@ -31,7 +33,8 @@ __all__ = [
     "InvalidArgument", "OutOfMemory", "InvalidState", "Timeout", "QueueFull", "IOFailure",
     "NotFound", "AlreadyExists", "LimitExceeded", "Unsupported", "NetworkError", "ParseError",
     "BudgetExceeded", "InternalError", "Status", "version", "now_ns", "option_keys",
-    "trace_id_from_seed", "observation_id_from_seed", "status_name", "ATEXIT_TIMEOUT",
+    "Registry", "Counter", "Gauge", "Histogram", "MetricsServer", "buckets_linear",
+    "buckets_exponential", "trace_id_from_seed", "observation_id_from_seed", "status_name", "ATEXIT_TIMEOUT",
 ]
 
 
