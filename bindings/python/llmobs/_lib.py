@@ -100,7 +100,6 @@ PROTOTYPES = {
     "llmobs_obs_set_model": (STATUS, [c_void_p, c_char_p]),
     "llmobs_obs_set_provider": (STATUS, [c_void_p, c_char_p]),
     "llmobs_obs_set_model_parameter": (STATUS, [c_void_p, c_char_p, c_char_p]),
-    "llmobs_obs_set_usage": (STATUS, [c_void_p, c_int64, c_int64]),
     "llmobs_obs_set_usage_detail": (STATUS, [c_void_p, c_char_p, c_int64]),
     "llmobs_obs_set_cost_detail": (STATUS, [c_void_p, c_char_p, c_double]),
     "llmobs_obs_set_prompt": (STATUS, [c_void_p, c_char_p, c_int32]),
@@ -216,6 +215,10 @@ OMITTED = {
     "llmobs_gauge_set_labels": "as llmobs_counter_add_labels",
     "llmobs_gauge_add_labels": "as llmobs_counter_add_labels",
     "llmobs_histogram_observe_labels": "as llmobs_counter_add_labels",
+    "llmobs_obs_set_usage": "Observation.usage() sets each bucket with "
+                            "llmobs_obs_set_usage_detail (input/output included)",
+    "llmobs_score_numeric": "Client.score() builds every score kind with the llmobs_score_* "
+                            "builder, which also covers this shortcut",
     "llmobs_metrics_render": "caller-buffer form; Registry.render uses "
                              "llmobs_metrics_render_string",
 }

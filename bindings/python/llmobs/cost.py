@@ -209,8 +209,9 @@ class CostTracker:
                                        _prices_array(prices), out), "record %r" % (model,))
         return dict(zip(COST_KINDS, out))
 
-    def record_usd(self, usd, model=None, feature=None, user=None):
-        check(lib().llmobs_cost_record_usd(self._handle(), _util.opt_cstr(model, "model"),
+    def record_usd(self, model, usd, feature=None, user=None):
+        """Adds an amount already known in USD (e.g. provider-reported) to today's spend."""
+        check(lib().llmobs_cost_record_usd(self._handle(), _util.cstr(model, "model"),
                                            _util.opt_cstr(feature, "feature"),
                                            _util.opt_cstr(user, "user"),
                                            _util.to_float(usd, "usd")), "record_usd")
