@@ -38,11 +38,14 @@ class Receiver:
                                           "time": time.monotonic()})
                     recv._cv.notify_all()
                 out = b"{}"
-                self.send_response(recv.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
+                try:
+                    self.send_response(recv.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(out)))
+                    self.end_headers()
+                    self.wfile.write(out)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a deadline passed): that is what some tests do
 
             def log_message(self, *args):
                 pass
