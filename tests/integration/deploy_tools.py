@@ -449,6 +449,15 @@ def metric_names(rules_path, dash_path):
         used |= promql_metric_names(r['expr'])
     for d in dashboard_exprs(dash_path):
         used |= promql_metric_names(d['expr'])
+    dash = json.load(open(dash_path, encoding='utf-8'))
+    for v in dash.get('templating', {}).get('list', []):
+        q = v.get('query')
+        q = q.get('query', '') if isinstance(q, dict) else (q or '')
+        m = re.match(r'\s*label_values\((.*),\s*[a-zA-Z_][a-zA-Z0-9_]*\s*\)\s*$', q)
+        if v.get('type') == 'query' and m:
+            used |= promql_metric_names(m.group(1))
+        elif v.get('type') == 'query':
+            raise ValueError('variable %r: query %r is not label_values(...)' % (v.get('name'), q))
     return sorted(n for n in used if n not in recorded and n not in _PROMETHEUS_SYNTHETIC)
 
 
