@@ -9,6 +9,7 @@ Anything outside that subset raises an error instead of being misread.
 Subcommands (all print to stdout, exit non-zero with a message on error):
   rules-json RULES.yml          the rules as JSON: [{group, kind, name, expr, for, labels, annotations}]
   mutate RULES.yml ALERT EXPR   the rules file with ALERT's expr replaced by EXPR
+  loosen RULES.yml ALERT        ALERT's expr without its final top-level comparison
   dashboard-exprs DASH.json     one JSON object per line: {panel, refId, expr} (vars substituted)
   check-dashboard DASH.json     structural checks of the Grafana dashboard
   metric-names RULES.yml DASH.json
@@ -302,6 +303,30 @@ def mutate(path, alert, new_expr):
     raise YamlError('alert %s has no expr' % alert)
 
 
+def loosen(expr):
+    """The left operand of the last top-level comparison of expr (the threshold removed)."""
+    depth, last, i = 0, None, 0
+    s = re.sub(r'"(?:[^"\\]|\\.)*"', lambda m: '_' * len(m.group(0)), expr)
+    while i < len(s):
+        c = s[i]
+        if c in '([{':
+            depth += 1
+        elif c in ')]}':
+            depth -= 1
+        elif depth == 0 and c in '<>=!':
+            two = s[i:i + 2]
+            if two in ('>=', '<=', '==', '!='):
+                last = i
+                i += 2
+                continue
+            if c in '<>':
+                last = i
+        i += 1
+    if last is None:
+        raise ValueError('no top-level comparison in %r' % expr)
+    return expr[:last].strip()
+
+
 # ----------------------------------------------------------------------------- PromQL names
 
 _PROMQL_KEYWORDS = {
@@ -470,6 +495,11 @@ def main(argv):
         print(json.dumps(load_rules(args[0]), indent=1))
     elif cmd == 'mutate':
         sys.stdout.write(mutate(args[0], args[1], args[2]))
+    elif cmd == 'loosen':
+        rule = [r for r in load_rules(args[0]) if r['name'] == args[1]]
+        if len(rule) != 1:
+            raise ValueError('alert %s not found exactly once' % args[1])
+        print(loosen(rule[0]['expr']))
     elif cmd == 'dashboard-exprs':
         for d in dashboard_exprs(args[0]):
             print(json.dumps(d))
