@@ -16,8 +16,8 @@ Subcommands (all print to stdout, exit non-zero with a message on error):
                                 metric names the rules and dashboard read (recording-rule
                                 outputs and Prometheus' own series such as `up` excluded)
   missing-metrics SCRAPE.txt NAME...
-                                the NAMEs absent from a text-format scrape (histograms count
-                                via _bucket/_sum/_count)
+                                the NAMEs absent from a text-format scrape: neither sampled
+                                nor declared by # TYPE (histograms count via _bucket/_sum/_count)
 """
 import json
 import re
@@ -449,14 +449,30 @@ def check_dashboard(path):
 # ----------------------------------------------------------------------------- scrape
 
 def scrape_names(text):
-    names = set()
+    """(names with samples, names declared by # TYPE) of a text-format scrape.
+
+    Declared names are expanded to the sample names the type implies: a histogram X
+    declares X_bucket, X_sum and X_count; a counter declared without _total (OpenMetrics
+    style) declares X_total.
+    """
+    samples, declared = set(), set()
     for line in text.splitlines():
-        if not line or line.startswith('#'):
+        if line.startswith('#'):
+            m = re.match(r'#\s+TYPE\s+([a-zA-Z_:][a-zA-Z0-9_:]*)\s+(\w+)', line)
+            if m:
+                name, typ = m.groups()
+                declared.add(name)
+                if typ in ('histogram', 'gaugehistogram'):
+                    declared |= {name + '_bucket', name + '_sum', name + '_count'}
+                elif typ == 'summary':
+                    declared |= {name + '_sum', name + '_count'}
+                elif typ == 'counter' and not name.endswith('_total'):
+                    declared.add(name + '_total')
             continue
         m = re.match(r'([a-zA-Z_:][a-zA-Z0-9_:]*)', line)
         if m:
-            names.add(m.group(1))
-    return names
+            samples.add(m.group(1))
+    return samples, declared
 
 
 def present(name, names):
@@ -511,9 +527,13 @@ def main(argv):
     elif cmd == 'metric-names':
         print('\n'.join(metric_names(args[0], args[1])))
     elif cmd == 'missing-metrics':
-        names = scrape_names(open(args[0], encoding='utf-8').read())
-        missing = [n for n in args[1:] if not present(n, names)]
-        print('\n'.join(missing))
+        samples, declared = scrape_names(open(args[0], encoding='utf-8').read())
+        missing = [n for n in args[1:] if not present(n, samples | declared)]
+        empty = [n for n in args[1:] if n not in missing and not present(n, samples)]
+        for n in missing:
+            print('%s: not in the scrape' % n)
+        for n in empty:
+            print('note: %s is declared (# TYPE) but has no samples yet' % n, file=sys.stderr)
         return 1 if missing else 0
     else:
         print('unknown command %r' % cmd, file=sys.stderr)
