@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # variables are used by the scripts that source this
 # Sourced by tests/integration/test_deploy_*.sh (not a test itself: ctest only registers test_*).
 # Needs LLMOBS_SOURCE_DIR (repo root; defaults to two levels above this file) and, for the
 # demo-based tests, LLMOBS_BUILD_DIR.

@@ -2,6 +2,7 @@
 # deploy/alertmanager: amtool check-config, no inline secrets, a placeholder for every secret
 # file, and `amtool config routes test` for every alert in llm-alerts.yml with the labels the
 # rule really attaches (read from the rules file), against the receivers intended below.
+# shellcheck source=tests/integration/deploy_common.sh
 . "$(dirname "$0")/deploy_common.sh"
 need amtool python3
 
@@ -13,11 +14,11 @@ declare -A EXPECTED=(
   [LlmEvalPassRateLow]=ml-team-slack
   [LlmRagFaithfulnessLow]=ml-team-slack
   [LlmLatencySLOBurn]=default-slack
-  [LlmErrorRateHigh]=pagerduty-platform,default-slack
+  [LlmErrorRateHigh]="pagerduty-platform,default-slack"
   [LlmobsExporterDropping]=default-slack
   [LlmobsExportFailures]=default-slack
   [LlmobsQueueNearFull]=default-slack
-  [LlmobsScrapeTargetDown]=pagerduty-platform,default-slack
+  [LlmobsScrapeTargetDown]="pagerduty-platform,default-slack"
 )
 
 note "amtool check-config"

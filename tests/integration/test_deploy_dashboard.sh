@@ -3,6 +3,7 @@
 # ${datasource} variable on every panel and target, gridPos on every panel, a PromQL expr on
 # every target, and every expr parsed by promtool (as recording rules of a generated rule
 # file). Negative controls show both checks reject a broken dashboard.
+# shellcheck source=tests/integration/deploy_common.sh
 . "$(dirname "$0")/deploy_common.sh"
 need promtool python3
 

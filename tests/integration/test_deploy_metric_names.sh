@@ -5,6 +5,7 @@
 # and Prometheus' own series (`up`) are excluded. A histogram used as X_bucket must be exposed
 # as X_bucket; a name counts as exposed when it has samples or is declared by a # TYPE line
 # (a registered family whose label children the demo never created).
+# shellcheck source=tests/integration/deploy_common.sh
 . "$(dirname "$0")/deploy_common.sh"
 need curl python3
 demo=$(demo_binary) || exit 1

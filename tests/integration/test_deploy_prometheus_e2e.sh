@@ -4,6 +4,7 @@
 # LlmDailyBudgetBurning must reach state "firing" in /api/v1/alerts within 60 s.
 # Then every rule must have evaluated without error against the real series, and the alert's
 # annotations must have rendered.
+# shellcheck source=tests/integration/deploy_common.sh
 . "$(dirname "$0")/deploy_common.sh"
 need prometheus curl python3
 demo=$(demo_binary) || exit 1

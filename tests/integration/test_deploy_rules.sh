@@ -5,6 +5,7 @@
 #   * "never": the alert's expr replaced by one that never fires  -> promtool test must fail
 #   * "loosened": the threshold (final comparison) removed, so the quiet series would fire
 #                 too -> promtool test must fail
+# shellcheck source=tests/integration/deploy_common.sh
 . "$(dirname "$0")/deploy_common.sh"
 need promtool python3
 
