@@ -248,12 +248,13 @@ int main(int argc, char **argv)
 
     uint64_t pending = 0, exported = 0, dropped = 0;
     llmobs_flush(client, 30000, &pending);
-    if (cfg.linger_s > 0) sleep_ns((int64_t)(cfg.linger_s * 1e9));
     llmobs_stats_get(client, LLMOBS_STAT_EXPORTED, &exported);
     llmobs_stats_get(client, LLMOBS_STAT_DROPPED, &dropped);
     llmobs_stats_get(client, LLMOBS_STAT_PENDING, &pending);
     printf("requests=%ld exported=%" PRIu64 " dropped=%" PRIu64 " pending=%" PRIu64 "\n",
            cfg.requests, exported, dropped, pending);
+    fflush(stdout); /* a supervisor reading the pipe sees it before the linger */
+    if (cfg.linger_s > 0) sleep_ns((int64_t)(cfg.linger_s * 1e9));
     llmobs_shutdown(client, 10000);
     free(workers);
     free(threads);

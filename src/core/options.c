@@ -29,7 +29,6 @@ typedef struct {
     const char *doc;
 } opt_def;
 
-static llmobs_status check_environment(const char *key, const char *v);
 static llmobs_status check_url(const char *key, const char *v);
 static llmobs_status check_headers(const char *key, const char *v);
 
@@ -43,7 +42,7 @@ static const opt_def options_table[] = {
     {"base_url", "LANGFUSE_BASE_URL,LANGFUSE_HOST", T_STR, OFF(base_url),
      "https://cloud.langfuse.com", 0, 0, NULL, check_url, "Langfuse server URL."},
     {"environment", "LANGFUSE_TRACING_ENVIRONMENT", T_STR, OFF(environment), "default", 0, 0, NULL,
-     check_environment, "Environment of every trace: [a-z0-9-_]+, not starting with 'langfuse'."},
+     llmobs__check_environment, "Environment of every trace: [a-z0-9-_]+, not starting with 'langfuse'."},
     {"release", "LANGFUSE_RELEASE", T_STR, OFF(release), "", 0, 0, NULL, NULL,
      "Release (e.g. git SHA) on every trace."},
     {"flush_at", "LANGFUSE_FLUSH_AT", T_INT, OFF(flush_at), "15", 1, 100000, NULL, NULL,
@@ -142,7 +141,7 @@ static int parse_enum(const char *choices, const char *v)
     return -1;
 }
 
-static llmobs_status check_environment(const char *key, const char *v)
+llmobs_status llmobs__check_environment(const char *key, const char *v)
 {
     if (!*v) return llmobs__error(LLMOBS_EINVAL, "option %s: must not be empty", key);
     if (strncmp(v, "langfuse", 8) == 0)
@@ -395,4 +394,11 @@ llmobs_status llmobs_options_set_double(llmobs_options *o, const char *key, doub
 llmobs_status llmobs_options_set_bool(llmobs_options *o, const char *key, int value)
 {
     return llmobs_options_set(o, key, value ? "true" : "false");
+}
+
+llmobs_status llmobs_options_set_registry(llmobs_options *o, llmobs_registry *registry)
+{
+    if (!o) return llmobs__error(LLMOBS_EINVAL, "llmobs_options_set_registry: NULL options");
+    o->registry = registry;
+    return LLMOBS_OK;
 }

@@ -61,9 +61,13 @@ struct llmobs_options {
     void *export_ud;
     llmobs_mask_fn mask_fn;
     void *mask_ud;
+    struct llmobs_registry *registry; /* NULL: the default registry */
     /* which table entries were set explicitly (bit i = entry i) */
     uint64_t explicitly_set;
 };
+
+/* Langfuse's environment rule ([a-z0-9-_]+, not starting with "langfuse"); errors name `key`. */
+llmobs_status llmobs__check_environment(const char *key, const char *value);
 
 /* Fills every key not set explicitly from the environment. Fails on a bad value, naming the
  * variable and key in llmobs_last_error(). */
