@@ -51,6 +51,7 @@ PROTOTYPES = {
     "llmobs_options_set_log_callback": (STATUS, [c_void_p, LOG_FN, c_void_p]),
     "llmobs_options_set_export_callback": (STATUS, [c_void_p, EXPORT_FN, c_void_p]),
     "llmobs_options_set_mask_callback": (STATUS, [c_void_p, MASK_FN, c_void_p]),
+    "llmobs_options_set_registry": (STATUS, [c_void_p, c_void_p]),
     # client.h
     "llmobs_client_new": (c_void_p, [c_void_p, P(STATUS)]),
     "llmobs_flush": (STATUS, [c_void_p, c_int64, P(c_uint64)]),

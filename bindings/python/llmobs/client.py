@@ -203,7 +203,7 @@ def _option_value(key, value):
 
 
 def build_options(options, keepalive, errors, log_callback=None, export_callback=None,
-                  mask_callback=None):
+                  mask_callback=None, registry=None):
     """A new llmobs_options handle with `options` applied (freed and raised on error)."""
     L = lib()
     opts = L.llmobs_options_new()
@@ -229,6 +229,12 @@ def build_options(options, keepalive, errors, log_callback=None, export_callback
             cb = _make_mask_callback(mask_callback, errors)
             keepalive.append(cb)
             check(L.llmobs_options_set_mask_callback(opts, cb, None), "mask_callback")
+        if registry is not None:
+            from .metrics import Registry
+            if not isinstance(registry, Registry):
+                raise TypeError("registry must be an llmobs.Registry, not %s"
+                                % type(registry).__name__)
+            check(L.llmobs_options_set_registry(opts, registry._handle()), "registry")
     except BaseException:
         L.llmobs_options_free(opts)
         raise
@@ -262,25 +268,31 @@ class Client:
       False (fail) or an ExportResult; on the flusher thread; selects exporter=callback
     - mask_callback(field: str, json_text: str) -> str, on the flusher thread
 
+    registry=llmobs.Registry(...) records the client's LLM and SDK metrics there instead of
+    in the default registry; it cannot be closed while the client is open.
+
     Exceptions raised by callbacks are printed and kept in `callback_errors`.
     The client is shut down by shutdown(), by leaving a `with` block, at interpreter exit
     (atexit, ATEXIT_TIMEOUT seconds) or when garbage-collected.
     """
 
     def __init__(self, *, log_callback=None, export_callback=None, mask_callback=None,
-                 **options):
+                 registry=None, **options):
         self._h = None
         self._keepalive = []  # CFUNCTYPE objects: alive as long as this object
         self.callback_errors = CallbackErrors()
         self._cost = None
+        self.registry = registry  # records the LLM/SDK metrics; kept open while we are
         opts = build_options(options, self._keepalive, self.callback_errors, log_callback,
-                             export_callback, mask_callback)
+                             export_callback, mask_callback, registry)
         status = ctypes.c_int(0)
         h = lib().llmobs_client_new(opts, ctypes.byref(status))  # takes ownership of opts
         if not h:
             raise error_for(status.value, "llmobs_client_new")
         self._h = h
         _live_clients.add(self)
+        if registry is not None:
+            registry._clients.add(self)
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -312,6 +324,8 @@ class Client:
             return True
         _live_clients.discard(self)
         st = lib().llmobs_shutdown(h, _util.timeout_ms(timeout))
+        if self.registry is not None:
+            self.registry._clients.discard(self)
         if st not in (0, 4):
             raise error_for(st, "shutdown")
         return st == 0

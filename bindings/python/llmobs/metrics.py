@@ -52,6 +52,7 @@ class Registry:
         self._h = h
         self._owned = True
         self._servers = weakref.WeakSet()
+        self._clients = weakref.WeakSet()  # open clients recording into this registry
 
     @classmethod
     def default(cls):
@@ -62,6 +63,7 @@ class Registry:
                     raise MemoryError("llmobs_registry_default failed")
                 r = cls.__new__(cls)
                 r._h, r._owned, r._servers = h, False, weakref.WeakSet()
+                r._clients = weakref.WeakSet()
                 cls._default = r
             return cls._default
 
@@ -75,6 +77,9 @@ class Registry:
         (no-op for the default registry). Idempotent."""
         if not self._owned:
             return
+        if len(self._clients):
+            raise InvalidState(3, "an open Client records into this registry: shut it down "
+                               "first", "registry")
         for s in list(self._servers):
             s.stop()
         h, self._h = self._h, None

@@ -94,6 +94,29 @@ class Metrics(unittest.TestCase):
         with self.assertRaises(llmobs.InvalidState):
             r.render()
 
+    def test_client_records_llm_metrics_in_its_registry(self):
+        client = llmobs.Client(exporter="none", registry=self.reg)
+        try:
+            with client.trace("rag") as t:
+                with t.generation("ok", model="gpt-4o") as g:
+                    g.usage(input=10, output=5)
+                with self.assertRaises(RuntimeError):
+                    with t.generation("bad", model="gpt-4o"):
+                        raise RuntimeError("provider 500")
+            with self.assertRaises(llmobs.InvalidState):
+                self.reg.close()  # the client still records into it
+            text = self.reg.render()
+            self.assertIn('llm_requests_total{model="gpt-4o",feature="rag",status="success"} 1',
+                          text)
+            self.assertIn('llm_requests_total{model="gpt-4o",feature="rag",status="error"} 1',
+                          text)
+            self.assertIn('llm_tokens_total{model="gpt-4o",token_type="input",feature="rag"} 10',
+                          text)
+        finally:
+            client.shutdown()
+        with self.assertRaises(TypeError):
+            llmobs.Client(exporter="none", registry="default")
+
     def test_default_registry_has_process_metrics(self):
         self.assertIn("process_", llmobs.Registry.default().render())
 
