@@ -15,6 +15,20 @@ symbols=$(nm -D --defined-only "$lib")  # captured once: `grep -q` in a pipe wou
 leaked=$(awk '$2 ~ /[TDBRV]/ {print $3}' <<<"$symbols" | grep -v '^llmobs_' | grep -v '^LLMOBS_0$' || true)
 [ -z "$leaked" ] || { echo "symbols exported beyond llmobs_*:"; echo "$leaked"; exit 1; }
 grep -q ' llmobs_client_new@@LLMOBS_0$' <<<"$symbols" || { echo "llmobs_client_new not exported"; exit 1; }
+# The export list equals the installed headers' LLMOBS_API declarations: nothing internal
+# leaks, nothing declared is missing, and every export carries the LLMOBS_0 version node.
+declared=$(python3 "$LLMOBS_SOURCE_DIR/tests/tools/header_functions.py" "$work/prefix/include/llmobs")
+exported=$(awk '$2 ~ /[TDBRVW]/ && $3 != "LLMOBS_0@@LLMOBS_0" {print $3}' <<<"$symbols" | sort)
+unversioned=$(grep -v '@@LLMOBS_0$' <<<"$exported" || true)
+[ -z "$unversioned" ] || { echo "exports without the LLMOBS_0 version:"; echo "$unversioned"; exit 1; }
+exported=$(sed 's/@@LLMOBS_0$//' <<<"$exported")
+undeclared=$(comm -13 <(echo "$declared") <(echo "$exported"))
+[ -z "$undeclared" ] || { echo "exported but not declared in a public header:"; echo "$undeclared"; exit 1; }
+missing=$(comm -23 <(echo "$declared") <(echo "$exported"))
+[ -z "$missing" ] || { echo "declared with LLMOBS_API but not exported:"; echo "$missing"; exit 1; }
+data=$(awk '$2 ~ /[DBRV]/ {print $3}' <<<"$symbols" | grep -v '^LLMOBS_0$' || true)
+[ -z "$data" ] || { echo "data symbols exported (the ABI is functions only):"; echo "$data"; exit 1; }
+echo "ABI: $(wc -l <<<"$declared") functions declared = exported"
 
 cat >"$work/app.c" <<'C'
 #include <llmobs/llmobs.h>
@@ -34,6 +48,21 @@ C
 export PKG_CONFIG_PATH="$(dirname "$lib")/pkgconfig"
 cc -Wall -Werror -o "$work/app-pc" "$work/app.c" $(pkg-config --cflags --libs llmobs)
 LD_LIBRARY_PATH="$(dirname "$lib")" "$work/app-pc"
+
+# The C++ wrapper is installed and usable header-only.
+cat >"$work/app.cpp" <<'CPP'
+#include <llmobs/llmobs.hpp>
+int main() {
+    llmobs::Options o;
+    if (!o.set("exporter", "none")) return 1;
+    llmobs::Client c(std::move(o));
+    { llmobs::Trace t = c.trace("consumer"); llmobs::Observation g = t.generation("g"); }
+    uint64_t pending = 1;
+    return c.flush(2000, &pending) && pending == 0 && c.stat(LLMOBS_STAT_ITEMS) == 2 ? 0 : 1;
+}
+CPP
+c++ -std=c++17 -Wall -Wextra -Werror -o "$work/app-cpp" "$work/app.cpp" $(pkg-config --cflags --libs llmobs)
+LD_LIBRARY_PATH="$(dirname "$lib")" "$work/app-cpp"
 
 mkdir -p "$work/cm"
 cat >"$work/cm/CMakeLists.txt" <<'CM'

@@ -6,6 +6,7 @@ import glob
 import os
 import re
 import subprocess
+import sys
 import unittest
 
 import llmobs
@@ -14,21 +15,13 @@ from llmobs import _lib
 SOURCE_DIR = os.environ["LLMOBS_SOURCE_DIR"]
 PKG_DIR = os.path.dirname(llmobs.__file__)
 
-DECL = re.compile(r"LLMOBS_API\s+([^;{}]*?)\b(llmobs_\w+)\s*\(([^;]*?)\)\s*;", re.S)
+sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "tools"))
+from header_functions import header_functions as _parse  # noqa: E402  (shared with the ABI check)
 
 
 def header_functions():
     """{name: (return type text, number of parameters)} for every LLMOBS_API declaration."""
-    out = {}
-    for path in sorted(glob.glob(os.path.join(SOURCE_DIR, "include", "llmobs", "*.h"))):
-        text = open(path, encoding="utf-8").read()
-        text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-        text = re.sub(r"#define\s+LLMOBS_API.*", "", text)
-        for m in DECL.finditer(text):
-            ret, name, params = " ".join(m.group(1).split()), m.group(2), m.group(3).strip()
-            n = 0 if params in ("", "void") else params.count(",") + 1
-            out[name] = (ret, n)
-    return out
+    return _parse([os.path.join(SOURCE_DIR, "include", "llmobs")])
 
 
 def exported_symbols(path):
