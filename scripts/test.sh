@@ -18,7 +18,10 @@ for san in address thread; do
         ctest --test-dir "build-$san" --output-on-failure -j"$jobs" -LE script
 done
 
+# test_fork is left out: a forked child deliberately abandons the parent's exporter (closing
+# it would close the parent's connections), which valgrind reports as a leak in the child.
 for t in build/tests/unit_test_*; do
+    [ "$t" = build/tests/unit_test_fork ] && continue
     valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
         --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 "$t" >/dev/null
 done

@@ -24,7 +24,7 @@ static llmobs__exporter *exporter_new(const char *name, void *self,
 {
     llmobs__exporter *e = calloc(1, sizeof *e);
     if (!e) return NULL;
-    *e = (llmobs__exporter){name, self, send, destroy};
+    *e = (llmobs__exporter){.name = name, .self = self, .send = send, .destroy = destroy};
     return e;
 }
 

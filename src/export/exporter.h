@@ -42,6 +42,9 @@ typedef struct llmobs__exporter {
     void (*send)(void *self, const llmobs__payload *p, int64_t deadline_mono_ns,
                  llmobs__export_result *r);
     void (*destroy)(void *self);
+    /* Optional. Called by shutdown on the application's thread: a send in flight, and later
+     * ones, must return by `deadline_mono_ns`. Must be thread-safe against send. */
+    void (*interrupt)(void *self, int64_t deadline_mono_ns);
 } llmobs__exporter;
 
 /* Builds the exporter the options select (exporter=auto|file|callback|none|...). */
@@ -52,5 +55,9 @@ void llmobs__exporter_free(llmobs__exporter *e);
 llmobs__exporter *llmobs__file_exporter_new(const char *path, llmobs_status *status);
 llmobs__exporter *llmobs__callback_exporter_new(llmobs_export_fn fn, void *userdata);
 llmobs__exporter *llmobs__none_exporter_new(void);
+/* OTLP/HTTP JSON to Langfuse (when both keys are set) and/or a generic OTLP endpoint (when
+ * otlp_endpoint or otlp_traces_endpoint is set). NULL with *status when neither is. */
+llmobs__exporter *llmobs__otlp_http_exporter_new(const llmobs_options *o, const llmobs__logger *lg,
+                                                 llmobs_status *status);
 
 #endif

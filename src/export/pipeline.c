@@ -48,6 +48,10 @@ struct llmobs__pipeline {
 
     atomic_uint_fast64_t items, exported, retries, batches;
     atomic_uint_fast64_t dropped[LLMOBS_DROP_REASON_COUNT];
+
+    const llmobs_options *opts; /* the client's; to rebuild the exporter after fork */
+    bool restart;               /* forked child: start a fresh flusher on next use */
+    struct llmobs__pipeline *fork_prev, *fork_next; /* the fork registry */
 };
 
 static const char *const drop_names[LLMOBS_DROP_REASON_COUNT] = {
@@ -67,6 +71,98 @@ static void count_drop(llmobs__pipeline *p, llmobs_drop_reason reason, uint64_t 
     if (p->hooks.on_drop) p->hooks.on_drop(p->hooks.ud, reason, n);
 }
 
+/* ---- fork ------------------------------------------------------------------------------
+ * A child of fork() has no flusher thread, may hold copies of locked mutexes and shares the
+ * parent's connections. The process-wide registry below (the one piece of global state here,
+ * guarded by its own mutex) lets pthread_atfork handlers lock every pipeline across fork, so
+ * the child's copy is consistent; the child then discards the parent's queued items (the
+ * parent still sends them: no double delivery), zeroes its counters, and starts a fresh
+ * flusher with a fresh exporter on first use. The parent's exporter and in-flight batch are
+ * abandoned in the child, never cleaned up there (that would close the parent's connections). */
+
+static pthread_mutex_t fork_mu = PTHREAD_MUTEX_INITIALIZER;
+static llmobs__pipeline *fork_list;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&fork_mu);
+    for (llmobs__pipeline *p = fork_list; p; p = p->fork_next)
+        pthread_mutex_lock(&p->mu);
+}
+
+static void fork_parent(void)
+{
+    for (llmobs__pipeline *p = fork_list; p; p = p->fork_next)
+        pthread_mutex_unlock(&p->mu);
+    pthread_mutex_unlock(&fork_mu);
+}
+
+static void fork_child(void)
+{
+    for (llmobs__pipeline *p = fork_list; p; p = p->fork_next) {
+        pthread_mutex_init(&p->mu, NULL);
+        llmobs__cond_init_monotonic(&p->work_cv);
+        llmobs__cond_init_monotonic(&p->settled_cv);
+        for (llmobs__item *it = p->head, *next; it; it = next) {
+            next = it->next;
+            llmobs__item_free(it);
+        }
+        p->head = p->tail = NULL;
+        p->queue_items = p->queue_bytes = 0;
+        p->appended = p->taken = p->settled = p->flush_target = 0;
+        atomic_store(&p->items, 0);
+        atomic_store(&p->exported, 0);
+        atomic_store(&p->retries, 0);
+        atomic_store(&p->batches, 0);
+        for (int r = 0; r < LLMOBS_DROP_REASON_COUNT; r++)
+            atomic_store(&p->dropped[r], 0);
+        p->exporter = NULL;
+        p->restart = !p->stopping;
+    }
+    pthread_mutex_init(&fork_mu, NULL);
+}
+
+static void fork_register_handlers(void)
+{
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+static void fork_register(llmobs__pipeline *p)
+{
+    pthread_once(&fork_once, fork_register_handlers);
+    pthread_mutex_lock(&fork_mu);
+    p->fork_next = fork_list;
+    if (fork_list) fork_list->fork_prev = p;
+    fork_list = p;
+    pthread_mutex_unlock(&fork_mu);
+}
+
+static void fork_unregister(llmobs__pipeline *p)
+{
+    pthread_mutex_lock(&fork_mu);
+    if (p->fork_prev) p->fork_prev->fork_next = p->fork_next;
+    else fork_list = p->fork_next;
+    if (p->fork_next) p->fork_next->fork_prev = p->fork_prev;
+    pthread_mutex_unlock(&fork_mu);
+}
+
+static void *flusher_main(void *arg);
+
+/* In a forked child, on first use (p->mu held): a new exporter and flusher thread. If that
+ * fails the pipeline stays stopped and items are dropped with reason "shutdown". */
+static void restart_after_fork(llmobs__pipeline *p)
+{
+    p->restart = false;
+    llmobs_status st;
+    p->exporter = llmobs__exporter_from_options(p->opts, &p->log, &st);
+    if (p->exporter && pthread_create(&p->thread, NULL, flusher_main, p) == 0) return;
+    llmobs__exporter_free(p->exporter);
+    p->exporter = NULL;
+    p->stopping = true;
+    p->stop_deadline = 0;
+}
+
 void llmobs__pipeline_count_dropped(llmobs__pipeline *p, llmobs_drop_reason reason, uint64_t n)
 {
     atomic_fetch_add(&p->items, n);
@@ -79,6 +175,7 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
     s->enqueued_mono_ns = llmobs__mono_ns();
     s->next = NULL;
     pthread_mutex_lock(&p->mu);
+    if (p->restart) restart_after_fork(p);
     if (p->stopping || p->queue_items >= p->max_items ||
         p->queue_bytes + s->bytes > p->max_bytes) {
         bool stopping = p->stopping;
@@ -339,6 +436,7 @@ llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__lo
     p->retry_deadline_ns = (int64_t)(o->retry_deadline_s * 1e9);
     p->max_retries = o->max_retries;
     p->exporter = exporter;
+    p->opts = o;
     p->ser = (llmobs__serializer){o->service_name, o->mask_fn, o->mask_ud};
     p->log = *lg;
     if (hooks) p->hooks = *hooks;
@@ -353,6 +451,7 @@ llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__lo
         *status = llmobs__error(LLMOBS_EINTERNAL, "pipeline: cannot start the flusher thread");
         return NULL;
     }
+    fork_register(p);
     *status = LLMOBS_OK;
     return p;
 }
@@ -382,6 +481,7 @@ llmobs_status llmobs__pipeline_flush(llmobs__pipeline *p, int64_t timeout_ms, ui
 {
     int64_t deadline = deadline_from(timeout_ms);
     pthread_mutex_lock(&p->mu);
+    if (p->restart) restart_after_fork(p);
     uint64_t target = p->appended;
     if (p->flush_target < target) p->flush_target = target;
     pthread_cond_signal(&p->work_cv);
@@ -397,15 +497,20 @@ llmobs_status llmobs__pipeline_flush(llmobs__pipeline *p, int64_t timeout_ms, ui
 llmobs_status llmobs__pipeline_stop(llmobs__pipeline *p, int64_t timeout_ms)
 {
     pthread_mutex_lock(&p->mu);
-    if (p->stopping) { /* stopped before: idempotent */
+    if (p->stopping || p->restart) { /* stopped before, or a forked child never used it */
+        p->restart = false;
+        p->stopping = true;
         pthread_mutex_unlock(&p->mu);
         return LLMOBS_OK;
     }
     p->stopping = true;
     p->stop_deadline = deadline_from(timeout_ms);
     p->flush_target = p->appended;
+    int64_t stop_deadline = p->stop_deadline;
     pthread_cond_broadcast(&p->work_cv);
     pthread_mutex_unlock(&p->mu);
+    /* A request in flight must not outlive the deadline either. */
+    if (p->exporter->interrupt) p->exporter->interrupt(p->exporter->self, stop_deadline);
     pthread_join(p->thread, NULL);
     llmobs_status st = LLMOBS_OK;
     if (atomic_load(&p->dropped[LLMOBS_DROP_SHUTDOWN]))
@@ -418,6 +523,7 @@ llmobs_status llmobs__pipeline_stop(llmobs__pipeline *p, int64_t timeout_ms)
 void llmobs__pipeline_free(llmobs__pipeline *p)
 {
     if (!p) return;
+    fork_unregister(p);
     free(p->batch);
     free(p->scratch);
     pthread_cond_destroy(&p->work_cv);

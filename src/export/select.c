@@ -5,7 +5,6 @@
 llmobs__exporter *llmobs__exporter_from_options(const llmobs_options *o, const llmobs__logger *lg,
                                                 llmobs_status *status)
 {
-    (void)lg;
     llmobs__exporter *e = NULL;
     int kind = o->exporter;
     if (kind == LLMOBS__EXPORTER_AUTO) {
@@ -14,12 +13,15 @@ llmobs__exporter *llmobs__exporter_from_options(const llmobs_options *o, const l
         kind = keys || otlp ? LLMOBS__EXPORTER_OTLP : LLMOBS__EXPORTER_FILE;
     }
     switch (kind) {
+    case LLMOBS__EXPORTER_OTLP:
+        return llmobs__otlp_http_exporter_new(o, lg, status);
     case LLMOBS__EXPORTER_FILE:
         return llmobs__file_exporter_new(o->file_path, status);
     case LLMOBS__EXPORTER_CALLBACK:
         if (!o->export_fn) {
-            *status = llmobs__error(LLMOBS_EINVAL,
-                                    "option exporter: 'callback' needs llmobs_options_set_export_callback");
+            *status = llmobs__error(
+                LLMOBS_EINVAL,
+                "option exporter: 'callback' needs llmobs_options_set_export_callback");
             return NULL;
         }
         e = llmobs__callback_exporter_new(o->export_fn, o->export_ud);
@@ -28,7 +30,8 @@ llmobs__exporter *llmobs__exporter_from_options(const llmobs_options *o, const l
         e = llmobs__none_exporter_new();
         break;
     default:
-        *status = llmobs__error(LLMOBS_EUNSUPPORTED, "option exporter: not available in this build");
+        *status =
+            llmobs__error(LLMOBS_EUNSUPPORTED, "option exporter: not available in this build");
         return NULL;
     }
     if (!e) *status = llmobs__error(LLMOBS_ENOMEM, "exporter: out of memory");

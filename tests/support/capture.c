@@ -53,7 +53,10 @@ llmobs_export_result capture_export(const char *body, size_t len, const char *co
     if (answer == LLMOBS_EXPORT_OK) {
         cJSON *req = cJSON_ParseWithLength(body, len);
         cJSON *spans = cJSON_GetObjectItem(
-            cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(req, "resourceSpans"), 0), "scopeSpans"), 0),
+            cJSON_GetArrayItem(
+                cJSON_GetObjectItem(
+                    cJSON_GetArrayItem(cJSON_GetObjectItem(req, "resourceSpans"), 0), "scopeSpans"),
+                0),
             "spans");
         cJSON *s;
         cJSON_ArrayForEach(s, spans) cJSON_AddItemToArray(c->spans, cJSON_Duplicate(s, 1));
@@ -118,7 +121,8 @@ const cJSON *span_attr(const cJSON *span, const char *key)
     cJSON_ArrayForEach(a, cJSON_GetObjectItem(span, "attributes"))
     {
         const cJSON *k = cJSON_GetObjectItem(a, "key");
-        if (cJSON_IsString(k) && strcmp(k->valuestring, key) == 0) return cJSON_GetObjectItem(a, "value");
+        if (cJSON_IsString(k) && strcmp(k->valuestring, key) == 0)
+            return cJSON_GetObjectItem(a, "value");
     }
     return NULL;
 }

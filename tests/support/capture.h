@@ -12,15 +12,15 @@
 typedef struct capture {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    cJSON *spans;   /* array of every span received, in order */
+    cJSON *spans; /* array of every span received, in order */
     size_t batches;
-    size_t calls;   /* export calls, including ones answered with a failure */
+    size_t calls; /* export calls, including ones answered with a failure */
     /* Behaviour knobs, read under mu on every call. */
-    llmobs_export_result answer;     /* what to return */
-    int fail_first;                  /* answer RETRY for this many calls first */
-    size_t max_items;                /* answer TOO_LARGE for batches above this (0 = off) */
-    bool block;                      /* hold calls until unblocked */
-    size_t blocked_calls;            /* calls currently held */
+    llmobs_export_result answer; /* what to return */
+    int fail_first;              /* answer RETRY for this many calls first */
+    size_t max_items;            /* answer TOO_LARGE for batches above this (0 = off) */
+    bool block;                  /* hold calls until unblocked */
+    size_t blocked_calls;        /* calls currently held */
 } capture;
 
 void capture_init(capture *c);

@@ -1,0 +1,116 @@
+/* Internal to src/metrics/: the layout of registries, families and children, shared by the
+ * registry, the renderer and the process metrics. Other modules include metrics.h instead. */
+#ifndef LLMOBS_METRICS_FAMILY_H
+#define LLMOBS_METRICS_FAMILY_H
+
+#include "core/buf.h"
+#include "llmobs/metrics.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+enum { LLMOBS__COUNTER = 1, LLMOBS__GAUGE = 2, LLMOBS__HISTOGRAM = 3 };
+
+#define LLMOBS__FAMILY_MAGIC 0x4c4f4246u   /* "FBOL" */
+#define LLMOBS__CHILD_MAGIC 0x4c4f4243u    /* "CBOL" */
+#define LLMOBS__REGISTRY_MAGIC 0x4c4f4252u /* "RBOL" */
+
+typedef struct llmobs__child {
+    uint32_t magic; /* LLMOBS__CHILD_MAGIC + type while alive */
+    uint32_t type;
+    struct llmobs_family *family;
+    uint64_t hash;
+    char **values;    /* raw label values as given (lookup identity) */
+    char *label_text; /* `a="x",b="y"`: escaped, UTF-8 repaired; "" without labels */
+    size_t label_len;
+    struct llmobs__child *prev, *next; /* live list in creation order (family lock) */
+    struct llmobs__child *dead_next;   /* removed children, freed with the registry */
+    _Atomic uint64_t ival;             /* counter: integral increments */
+    _Atomic uint64_t bits;             /* counter: fractional part; gauge: value; histogram: sum */
+    _Atomic uint64_t buckets[];        /* histogram: non-cumulative counts, nbounds + 1 (+Inf) */
+} llmobs__child;
+
+/* Open-addressing table of child pointers. Readers probe it without a lock; writers
+ * (family lock held) insert, tombstone, or publish a rebuilt table. Retired tables are
+ * kept until the registry is freed so a reader never touches freed memory. */
+typedef struct llmobs__table {
+    size_t mask;
+    size_t used; /* live + tombstones */
+    struct llmobs__table *retired_next;
+    _Atomic(llmobs__child *) slots[];
+} llmobs__table;
+
+struct llmobs_family {
+    uint32_t magic;
+    int type;
+    struct llmobs_registry *registry;
+    char *name; /* counters: without the `_total` suffix */
+    size_t name_len;
+    char *help;
+    char *unit;      /* "" when none */
+    char *help_text; /* escaped for text 0.0.4 */
+    char *help_om;   /* escaped for OpenMetrics */
+    char **labels;
+    size_t nlabels;
+    double *bounds;
+    size_t nbounds;
+    char **le; /* canonical le strings, nbounds entries */
+    bool negative_bound;
+    pthread_mutex_t lock;
+    _Atomic(llmobs__table *) table;
+    llmobs__table *retired;
+    llmobs__child *head, *tail;
+    llmobs__child *dead;
+    _Atomic size_t nchildren;
+    _Atomic size_t max_children;
+    _Atomic uint64_t refused;
+};
+
+struct llmobs_registry {
+    uint32_t magic;
+    bool is_default;
+    pthread_mutex_t lock; /* family list; held by renders */
+    struct llmobs_family **families;
+    size_t nfamilies, cap;
+    _Atomic int process_metrics;
+    pthread_mutex_t llm_lock;
+    _Atomic(void *) llm; /* llmobs__llm_metrics, see llm_metrics.c */
+};
+
+/* Registry and children (registry.c, values.c). */
+bool llmobs__registry_valid(const llmobs_registry *r);
+/* Finds or creates the child of `f` (which must be of `type`) for these label values:
+ * lock-free when it exists, under the family lock when it is created. */
+llmobs_status llmobs__child_get(llmobs_family *f, int type, const char *const *values, size_t n,
+                                llmobs__child **out);
+double llmobs__child_counter_value(const llmobs__child *c);
+double llmobs__child_double(const llmobs__child *c); /* gauge value or histogram sum */
+
+/* The output buffer is core/buf.h's (out of memory latches in `oom`). */
+
+/* Numbers, independent of the locale. Each returns the length written (< 40 bytes). */
+#define LLMOBS__NUM_MAX 40
+size_t llmobs__fmt_double(char *out, double v); /* shortest round-trip, +Inf -Inf NaN */
+size_t llmobs__fmt_le(char *out, double v);     /* OpenMetrics canonical: 1.0 0.1 1e+06 */
+size_t llmobs__fmt_u64(char *out, uint64_t v);
+/* Parses a number written by llmobs__fmt_double (used by its round-trip check). */
+double llmobs__parse_double(const char *s);
+
+/* Escapes `s` (repairing invalid UTF-8 to U+FFFD) into `b`: label values escape \ " and
+ * LF; help text escapes \ and LF, plus " when `quote` is set (OpenMetrics). */
+void llmobs__escape(llmobs__buf *b, const char *s, bool quote);
+
+/* Family metadata lines (HELP/TYPE, plus UNIT in OpenMetrics). `type` is an LLMOBS__ enum. */
+void llmobs__render_header(llmobs__buf *b, llmobs_metrics_format fmt, int type, const char *name,
+                           const char *unit, const char *help_escaped);
+/* One sample line: name suffix{labels} value. `labels` may be "". */
+void llmobs__render_sample(llmobs__buf *b, const char *name, const char *suffix, const char *labels,
+                           size_t labels_len, double value);
+
+/* Linux process metrics, rendered at scrape time. */
+void llmobs__process_render(llmobs__buf *b, llmobs_metrics_format fmt);
+/* Whether `name` is one of the sample or family names the process metrics use. */
+bool llmobs__process_name_taken(const char *name);
+
+#endif

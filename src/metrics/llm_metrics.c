@@ -1,0 +1,313 @@
+/* The LLM metric set: one table with the names, help, labels and buckets of the reference
+ * article (so its dashboards and alert rules work unchanged) plus the SDK's own health. */
+#include "metrics/metrics.h"
+#include "metrics/family.h"
+#include "core/error.h"
+
+#include <stdlib.h>
+
+static const double duration_buckets[] = {0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0};
+static const double ttft_buckets[] = {0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0};
+static const double cost_buckets[] = {0.0001, 0.001, 0.01, 0.05, 0.10,
+                                      0.25,   0.50,  1.00, 2.50, 5.00};
+static const double context_buckets[] = {0.1, 0.25, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99};
+static const double export_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                        0.5,   1,    2.5,   5,    10,  30};
+
+#define BUCKETS(a) a, sizeof a / sizeof a[0]
+#define NO_BUCKETS NULL, 0
+
+const llmobs__llm_metric_def llmobs__llm_metric_defs[LLMOBS__LLM_FAMILY_COUNT] = {
+    [LLMOBS__LLM_REQUESTS] = {"llm_requests_total",
+                              LLMOBS__COUNTER,
+                              "Total LLM requests",
+                              NULL,
+                              {"model", "feature", "status"},
+                              3,
+                              NO_BUCKETS},
+    [LLMOBS__LLM_REQUEST_DURATION] = {"llm_request_duration_seconds",
+                                      LLMOBS__HISTOGRAM,
+                                      "End-to-end LLM request latency (seconds)",
+                                      "seconds",
+                                      {"model", "feature", "provider"},
+                                      3,
+                                      BUCKETS(duration_buckets)},
+    [LLMOBS__LLM_TTFT] = {"llm_time_to_first_token_seconds",
+                          LLMOBS__HISTOGRAM,
+                          "Time from request start to first token in streaming response",
+                          "seconds",
+                          {"model", "feature"},
+                          2,
+                          BUCKETS(ttft_buckets)},
+    [LLMOBS__LLM_TOKENS] = {"llm_tokens_total",
+                            LLMOBS__COUNTER,
+                            "Total LLM tokens consumed",
+                            NULL,
+                            {"model", "token_type", "feature"},
+                            3,
+                            NO_BUCKETS},
+    [LLMOBS__LLM_COST] = {"llm_cost_usd_total",
+                          LLMOBS__COUNTER,
+                          "Total LLM cost in USD",
+                          NULL,
+                          {"model", "feature"},
+                          2,
+                          NO_BUCKETS},
+    [LLMOBS__LLM_COST_PER_REQUEST] = {"llm_cost_per_request_usd",
+                                      LLMOBS__HISTOGRAM,
+                                      "Cost per individual LLM request in USD",
+                                      NULL,
+                                      {"model", "feature"},
+                                      2,
+                                      BUCKETS(cost_buckets)},
+    [LLMOBS__LLM_BUDGET_REMAINING] = {"llm_daily_budget_remaining_usd",
+                                      LLMOBS__GAUGE,
+                                      "Remaining daily budget in USD",
+                                      NULL,
+                                      {"feature"},
+                                      1,
+                                      NO_BUCKETS},
+    [LLMOBS__LLM_INFLIGHT] = {"llm_inflight_requests",
+                              LLMOBS__GAUGE,
+                              "Number of LLM requests currently in flight",
+                              NULL,
+                              {"model", "feature"},
+                              2,
+                              NO_BUCKETS},
+    [LLMOBS__LLM_CONTEXT_UTILISATION] = {"llm_context_utilisation_ratio",
+                                         LLMOBS__HISTOGRAM,
+                                         "Fraction of context window used (input_tokens / "
+                                         "context_window_size)",
+                                         "ratio",
+                                         {"model", "feature"},
+                                         2,
+                                         BUCKETS(context_buckets)},
+    [LLMOBS__LLM_EVAL_PASS_RATE] = {"llm_eval_pass_rate",
+                                    LLMOBS__GAUGE,
+                                    "Rolling pass rate from LLM-as-judge evaluation",
+                                    NULL,
+                                    {"feature", "metric"},
+                                    2,
+                                    NO_BUCKETS},
+    [LLMOBS__LLM_EVAL_RUNS] = {"llm_eval_runs_total",
+                               LLMOBS__COUNTER,
+                               "Total evaluation runs",
+                               NULL,
+                               {"feature", "metric", "result"},
+                               3,
+                               NO_BUCKETS},
+    [LLMOBS__LLM_RAG_FAITHFULNESS] = {"llm_rag_faithfulness",
+                                      LLMOBS__GAUGE,
+                                      "Rolling faithfulness score for RAG pipeline responses",
+                                      NULL,
+                                      {"pipeline_version"},
+                                      1,
+                                      NO_BUCKETS},
+    [LLMOBS__SDK_EXPORTED] = {"llmobs_exported_total",
+                              LLMOBS__COUNTER,
+                              "Items (traces, observations, scores) accepted by the backend",
+                              NULL,
+                              {NULL},
+                              0,
+                              NO_BUCKETS},
+    [LLMOBS__SDK_DROPPED] = {"llmobs_dropped_total",
+                             LLMOBS__COUNTER,
+                             "Items dropped before export, by reason",
+                             NULL,
+                             {"reason"},
+                             1,
+                             NO_BUCKETS},
+    [LLMOBS__SDK_QUEUE_ITEMS] = {"llmobs_queue_items",
+                                 LLMOBS__GAUGE,
+                                 "Items waiting in the export queue",
+                                 NULL,
+                                 {NULL},
+                                 0,
+                                 NO_BUCKETS},
+    [LLMOBS__SDK_EXPORT_DURATION] = {"llmobs_export_duration_seconds",
+                                     LLMOBS__HISTOGRAM,
+                                     "Duration of one export request (seconds)",
+                                     "seconds",
+                                     {NULL},
+                                     0,
+                                     BUCKETS(export_buckets)},
+    [LLMOBS__SDK_EXPORT_RETRIES] = {"llmobs_export_retries_total",
+                                    LLMOBS__COUNTER,
+                                    "Export requests retried",
+                                    NULL,
+                                    {NULL},
+                                    0,
+                                    NO_BUCKETS},
+};
+
+const char *const llmobs__token_type_names[LLMOBS__TOKEN_TYPE_COUNT] = {
+    "input", "output", "cache_read", "cache_write", "reasoning"};
+
+static llmobs_status register_def(llmobs_registry *r, const llmobs__llm_metric_def *d,
+                                  llmobs_family **out)
+{
+    switch (d->type) {
+    case LLMOBS__COUNTER:
+        return llmobs_counter_register(r, d->name, d->help, d->unit, d->labels, d->nlabels, out);
+    case LLMOBS__GAUGE:
+        return llmobs_gauge_register(r, d->name, d->help, d->unit, d->labels, d->nlabels, out);
+    default:
+        return llmobs_histogram_register(r, d->name, d->help, d->unit, d->labels, d->nlabels,
+                                         d->bounds, d->nbounds, out);
+    }
+}
+
+llmobs__llm_metrics *llmobs__llm_metrics_get(llmobs_registry *r)
+{
+    llmobs__error_clear();
+    if (!llmobs__registry_valid(r)) {
+        llmobs__error(LLMOBS_EINVAL, "registry is NULL");
+        return NULL;
+    }
+    llmobs__llm_metrics *m = atomic_load_explicit(&r->llm, memory_order_acquire);
+    if (m) return m;
+    pthread_mutex_lock(&r->llm_lock);
+    m = atomic_load_explicit(&r->llm, memory_order_relaxed);
+    if (!m) {
+        m = calloc(1, sizeof *m);
+        if (!m) llmobs__error(LLMOBS_ENOMEM, "out of memory");
+        for (size_t i = 0; m && i < LLMOBS__LLM_FAMILY_COUNT; i++) {
+            if (register_def(r, &llmobs__llm_metric_defs[i], &m->f[i]) != LLMOBS_OK) {
+                free(m); /* families already registered stay; a retry finds them */
+                m = NULL;
+            }
+        }
+        if (m) atomic_store_explicit(&r->llm, m, memory_order_release);
+    }
+    pthread_mutex_unlock(&r->llm_lock);
+    return m;
+}
+
+void llmobs__llm_metrics_free(void *m)
+{
+    free(m);
+}
+
+static const char *or_unknown(const char *s)
+{
+    return s ? s : "unknown";
+}
+
+static llmobs_status first_error(llmobs_status a, llmobs_status b)
+{
+    return a != LLMOBS_OK ? a : b;
+}
+
+llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, const char *model,
+                                                    const char *feature, const char *provider,
+                                                    const char *status, double duration_s,
+                                                    double ttft_s, const int64_t *tokens,
+                                                    double ctx_ratio)
+{
+    if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
+    model = or_unknown(model);
+    feature = or_unknown(feature);
+    llmobs_status st = LLMOBS_OK;
+    const char *req[] = {model, feature, or_unknown(status)};
+    st = first_error(st, llmobs_counter_add_labels(m->f[LLMOBS__LLM_REQUESTS], req, 3, 1));
+    if (duration_s >= 0) {
+        const char *dur[] = {model, feature, or_unknown(provider)};
+        st = first_error(st, llmobs_histogram_observe_labels(m->f[LLMOBS__LLM_REQUEST_DURATION],
+                                                             dur, 3, duration_s));
+    }
+    const char *mf[] = {model, feature};
+    if (ttft_s >= 0)
+        st =
+            first_error(st, llmobs_histogram_observe_labels(m->f[LLMOBS__LLM_TTFT], mf, 2, ttft_s));
+    for (int i = 0; tokens && i < LLMOBS__TOKEN_TYPE_COUNT; i++) {
+        bool always = i == LLMOBS__TOKENS_INPUT || i == LLMOBS__TOKENS_OUTPUT;
+        if (tokens[i] < 0 || (!always && tokens[i] == 0)) continue;
+        const char *tk[] = {model, llmobs__token_type_names[i], feature};
+        st = first_error(
+            st, llmobs_counter_add_labels(m->f[LLMOBS__LLM_TOKENS], tk, 3, (double)tokens[i]));
+    }
+    if (ctx_ratio >= 0)
+        st = first_error(st, llmobs_histogram_observe_labels(m->f[LLMOBS__LLM_CONTEXT_UTILISATION],
+                                                             mf, 2, ctx_ratio));
+    return st;
+}
+
+llmobs_status llmobs__llm_metrics_inflight(llmobs__llm_metrics *m, const char *model,
+                                           const char *feature, double delta)
+{
+    if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
+    const char *mf[] = {or_unknown(model), or_unknown(feature)};
+    return llmobs_gauge_add_labels(m->f[LLMOBS__LLM_INFLIGHT], mf, 2, delta);
+}
+
+llmobs_status llmobs__llm_metrics_record_cost(llmobs__llm_metrics *m, const char *model,
+                                              const char *feature, double usd)
+{
+    if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
+    const char *mf[] = {or_unknown(model), or_unknown(feature)};
+    llmobs_status st = llmobs_counter_add_labels(m->f[LLMOBS__LLM_COST], mf, 2, usd);
+    return first_error(
+        st, llmobs_histogram_observe_labels(m->f[LLMOBS__LLM_COST_PER_REQUEST], mf, 2, usd));
+}
+
+llmobs_status llmobs__llm_metrics_budget_remaining(llmobs__llm_metrics *m, const char *feature,
+                                                   double usd)
+{
+    if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
+    const char *f[] = {or_unknown(feature)};
+    return llmobs_gauge_set_labels(m->f[LLMOBS__LLM_BUDGET_REMAINING], f, 1, usd);
+}
+
+llmobs_status llmobs__llm_metrics_record_eval(llmobs__llm_metrics *m, const char *feature,
+                                              const char *metric, const char *result,
+                                              double pass_rate)
+{
+    if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
+    const char *fm[] = {or_unknown(feature), or_unknown(metric)};
+    const char *fmr[] = {fm[0], fm[1], or_unknown(result)};
+    llmobs_status st = llmobs_counter_add_labels(m->f[LLMOBS__LLM_EVAL_RUNS], fmr, 3, 1);
+    if (pass_rate >= 0)
+        st = first_error(
+            st, llmobs_gauge_set_labels(m->f[LLMOBS__LLM_EVAL_PASS_RATE], fm, 2, pass_rate));
+    return st;
+}
+
+llmobs_status llmobs__llm_metrics_rag_faithfulness(llmobs__llm_metrics *m,
+                                                   const char *pipeline_version, double score)
+{
+    if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
+    const char *v[] = {or_unknown(pipeline_version)};
+    return llmobs_gauge_set_labels(m->f[LLMOBS__LLM_RAG_FAITHFULNESS], v, 1, score);
+}
+
+llmobs_status llmobs__llm_metrics_exported(llmobs__llm_metrics *m, uint64_t items)
+{
+    if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
+    return llmobs_counter_add_labels(m->f[LLMOBS__SDK_EXPORTED], NULL, 0, (double)items);
+}
+
+llmobs_status llmobs__llm_metrics_dropped(llmobs__llm_metrics *m, const char *reason,
+                                          uint64_t items)
+{
+    if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
+    const char *r[] = {or_unknown(reason)};
+    return llmobs_counter_add_labels(m->f[LLMOBS__SDK_DROPPED], r, 1, (double)items);
+}
+
+llmobs_status llmobs__llm_metrics_queue_items(llmobs__llm_metrics *m, double items)
+{
+    if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
+    return llmobs_gauge_set_labels(m->f[LLMOBS__SDK_QUEUE_ITEMS], NULL, 0, items);
+}
+
+llmobs_status llmobs__llm_metrics_export_duration(llmobs__llm_metrics *m, double seconds)
+{
+    if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
+    return llmobs_histogram_observe_labels(m->f[LLMOBS__SDK_EXPORT_DURATION], NULL, 0, seconds);
+}
+
+llmobs_status llmobs__llm_metrics_export_retries(llmobs__llm_metrics *m, uint64_t retries)
+{
+    if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
+    return llmobs_counter_add_labels(m->f[LLMOBS__SDK_EXPORT_RETRIES], NULL, 0, (double)retries);
+}

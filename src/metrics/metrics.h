@@ -1,0 +1,113 @@
+/* Internal API of src/metrics/ for other modules (tracing, export, cost, eval).
+ * The LLM metric set: the families of the reference article plus the SDK's health, defined
+ * in one table (llm_metrics.c) and registered once per registry. Every function here is
+ * thread-safe and never blocks on I/O; recording helpers take only atomics once the series
+ * exist (a lock-free hash lookup per label tuple). */
+#ifndef LLMOBS_METRICS_METRICS_H
+#define LLMOBS_METRICS_METRICS_H
+
+#include "llmobs/metrics.h"
+
+#include <stdint.h>
+
+/* Index of each family of the set, in table order. */
+typedef enum llmobs__llm_family {
+    LLMOBS__LLM_REQUESTS = 0,        /* llm_requests_total{model,feature,status} */
+    LLMOBS__LLM_REQUEST_DURATION,    /* llm_request_duration_seconds{model,feature,provider} */
+    LLMOBS__LLM_TTFT,                /* llm_time_to_first_token_seconds{model,feature} */
+    LLMOBS__LLM_TOKENS,              /* llm_tokens_total{model,token_type,feature} */
+    LLMOBS__LLM_COST,                /* llm_cost_usd_total{model,feature} */
+    LLMOBS__LLM_COST_PER_REQUEST,    /* llm_cost_per_request_usd{model,feature} */
+    LLMOBS__LLM_BUDGET_REMAINING,    /* llm_daily_budget_remaining_usd{feature} */
+    LLMOBS__LLM_INFLIGHT,            /* llm_inflight_requests{model,feature} */
+    LLMOBS__LLM_CONTEXT_UTILISATION, /* llm_context_utilisation_ratio{model,feature} */
+    LLMOBS__LLM_EVAL_PASS_RATE,      /* llm_eval_pass_rate{feature,metric} */
+    LLMOBS__LLM_EVAL_RUNS,           /* llm_eval_runs_total{feature,metric,result} */
+    LLMOBS__LLM_RAG_FAITHFULNESS,    /* llm_rag_faithfulness{pipeline_version} */
+    LLMOBS__SDK_EXPORTED,            /* llmobs_exported_total */
+    LLMOBS__SDK_DROPPED,             /* llmobs_dropped_total{reason} */
+    LLMOBS__SDK_QUEUE_ITEMS,         /* llmobs_queue_items */
+    LLMOBS__SDK_EXPORT_DURATION,     /* llmobs_export_duration_seconds */
+    LLMOBS__SDK_EXPORT_RETRIES,      /* llmobs_export_retries_total */
+    LLMOBS__LLM_FAMILY_COUNT
+} llmobs__llm_family;
+
+/* Token types, in the order of the `tokens[]` arrays below. */
+enum {
+    LLMOBS__TOKENS_INPUT = 0,
+    LLMOBS__TOKENS_OUTPUT,
+    LLMOBS__TOKENS_CACHE_READ,
+    LLMOBS__TOKENS_CACHE_WRITE,
+    LLMOBS__TOKENS_REASONING,
+    LLMOBS__TOKEN_TYPE_COUNT
+};
+
+typedef struct llmobs__llm_metrics {
+    llmobs_family *f[LLMOBS__LLM_FAMILY_COUNT];
+} llmobs__llm_metrics;
+
+/* One row of the definition table (exposed for docs checks and tests). */
+typedef struct llmobs__llm_metric_def {
+    const char *name;
+    int type; /* LLMOBS__COUNTER / LLMOBS__GAUGE / LLMOBS__HISTOGRAM (family.h values 1..3) */
+    const char *help;
+    const char *unit; /* NULL when none */
+    const char *labels[3];
+    size_t nlabels;
+    const double *bounds;
+    size_t nbounds;
+} llmobs__llm_metric_def;
+
+extern const llmobs__llm_metric_def llmobs__llm_metric_defs[LLMOBS__LLM_FAMILY_COUNT];
+/* Label value of each token type ("input", "output", "cache_read", "cache_write",
+ * "reasoning"). */
+extern const char *const llmobs__token_type_names[LLMOBS__TOKEN_TYPE_COUNT];
+
+/* Registers the whole set in `r` once (later calls return the same struct) and returns it;
+ * NULL when `r` is invalid, a name is taken by a different definition, or memory runs out
+ * (llmobs_last_error() says which). The struct lives as long as the registry. */
+llmobs__llm_metrics *llmobs__llm_metrics_get(llmobs_registry *r);
+
+/* What tracing calls when a generation ends. NULL strings record as "unknown". `status` is one
+ * of success | error | timeout | rate_limited. Records llm_requests_total{status},
+ * llm_request_duration_seconds (when duration_s >= 0), llm_time_to_first_token_seconds (when
+ * ttft_s >= 0), llm_tokens_total per token type (input and output when >= 0, the others when
+ * > 0; `tokens` may be NULL) and llm_context_utilisation_ratio (when ctx_ratio >= 0).
+ * Returns the first error (e.g. LLMOBS_ELIMIT from the cardinality guard) but still records
+ * what it can. */
+llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, const char *model,
+                                                    const char *feature, const char *provider,
+                                                    const char *status, double duration_s,
+                                                    double ttft_s, const int64_t *tokens,
+                                                    double ctx_ratio);
+
+/* What tracing calls at a generation's start (+1) and end (-1): llm_inflight_requests. */
+llmobs_status llmobs__llm_metrics_inflight(llmobs__llm_metrics *m, const char *model,
+                                           const char *feature, double delta);
+
+/* Cost (cost issue): adds to llm_cost_usd_total and observes llm_cost_per_request_usd. */
+llmobs_status llmobs__llm_metrics_record_cost(llmobs__llm_metrics *m, const char *model,
+                                              const char *feature, double usd);
+/* Sets llm_daily_budget_remaining_usd{feature}. */
+llmobs_status llmobs__llm_metrics_budget_remaining(llmobs__llm_metrics *m, const char *feature,
+                                                   double usd);
+/* Evals (quality issue): sets llm_eval_pass_rate and counts llm_eval_runs_total{result}. */
+llmobs_status llmobs__llm_metrics_record_eval(llmobs__llm_metrics *m, const char *feature,
+                                              const char *metric, const char *result,
+                                              double pass_rate);
+/* Sets llm_rag_faithfulness{pipeline_version}. */
+llmobs_status llmobs__llm_metrics_rag_faithfulness(llmobs__llm_metrics *m,
+                                                   const char *pipeline_version, double score);
+
+/* SDK health (export issue). */
+llmobs_status llmobs__llm_metrics_exported(llmobs__llm_metrics *m, uint64_t items);
+llmobs_status llmobs__llm_metrics_dropped(llmobs__llm_metrics *m, const char *reason,
+                                          uint64_t items);
+llmobs_status llmobs__llm_metrics_queue_items(llmobs__llm_metrics *m, double items);
+llmobs_status llmobs__llm_metrics_export_duration(llmobs__llm_metrics *m, double seconds);
+llmobs_status llmobs__llm_metrics_export_retries(llmobs__llm_metrics *m, uint64_t retries);
+
+/* Frees the struct returned by llmobs__llm_metrics_get (called by llmobs_registry_free). */
+void llmobs__llm_metrics_free(void *m);
+
+#endif

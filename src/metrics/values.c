@@ -1,0 +1,257 @@
+/* The hot path: updates and reads of counter, gauge and histogram children. Every update is
+ * a few atomic operations on the child, with no lock and no allocation. */
+#include "metrics/family.h"
+#include "metrics/metrics.h"
+#include "core/error.h"
+
+#include <math.h>
+#include <string.h>
+
+static inline double from_bits(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+static inline uint64_t to_bits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+/* Adds to a double stored as its bit pattern, with a CAS loop. */
+static inline void atomic_add_double(_Atomic uint64_t *p, double v)
+{
+    uint64_t old = atomic_load_explicit(p, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(p, &old, to_bits(from_bits(old) + v),
+                                                  memory_order_relaxed, memory_order_relaxed)) {
+    }
+}
+
+static inline llmobs__child *as_child(const void *h, int type)
+{
+    const llmobs__child *c = h;
+    /* The magic encodes the type, so one compare rejects NULL-adjacent garbage and wrong types. */
+    if (!c || c->magic != LLMOBS__CHILD_MAGIC + (uint32_t)type) return NULL;
+    return (llmobs__child *)c;
+}
+
+static llmobs_status bad_handle(const char *what)
+{
+    return llmobs__error(LLMOBS_EINVAL, "%s handle is NULL or invalid", what);
+}
+
+double llmobs__child_counter_value(const llmobs__child *c)
+{
+    uint64_t i = atomic_load_explicit(&((llmobs__child *)c)->ival, memory_order_relaxed);
+    uint64_t b = atomic_load_explicit(&((llmobs__child *)c)->bits, memory_order_relaxed);
+    return (double)i + from_bits(b);
+}
+
+double llmobs__child_double(const llmobs__child *c)
+{
+    return from_bits(atomic_load_explicit(&((llmobs__child *)c)->bits, memory_order_relaxed));
+}
+
+/* ---- counters ---- */
+
+static inline void counter_add(llmobs__child *c, double v)
+{
+    /* Whole increments (the common case: requests, tokens) take a single fetch_add. */
+    if (v < 4503599627370496.0 && v == (double)(uint64_t)v)
+        atomic_fetch_add_explicit(&c->ival, (uint64_t)v, memory_order_relaxed);
+    else
+        atomic_add_double(&c->bits, v);
+}
+
+llmobs_status llmobs_counter_labels(llmobs_family *f, const char *const *values, size_t n,
+                                    llmobs_counter **out)
+{
+    if (!out) return llmobs__error(LLMOBS_EINVAL, "out is NULL");
+    *out = NULL;
+    llmobs__child *c;
+    llmobs_status st = llmobs__child_get(f, LLMOBS__COUNTER, values, n, &c);
+    if (st == LLMOBS_OK) *out = (llmobs_counter *)c;
+    return st;
+}
+
+llmobs_status llmobs_counter_inc(llmobs_counter *counter)
+{
+    llmobs__child *c = as_child(counter, LLMOBS__COUNTER);
+    if (!c) return bad_handle("counter");
+    atomic_fetch_add_explicit(&c->ival, 1, memory_order_relaxed);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_counter_add(llmobs_counter *counter, double amount)
+{
+    llmobs__child *c = as_child(counter, LLMOBS__COUNTER);
+    if (!c) return bad_handle("counter");
+    if (!(amount >= 0) || !isfinite(amount))
+        return llmobs__error(LLMOBS_EINVAL, "counter increment must be finite and >= 0");
+    counter_add(c, amount);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_counter_get(const llmobs_counter *counter, double *out)
+{
+    llmobs__child *c = as_child(counter, LLMOBS__COUNTER);
+    if (!c || !out) return bad_handle("counter");
+    *out = llmobs__child_counter_value(c);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_counter_add_labels(llmobs_family *f, const char *const *values, size_t n,
+                                        double amount)
+{
+    if (!(amount >= 0) || !isfinite(amount))
+        return llmobs__error(LLMOBS_EINVAL, "counter increment must be finite and >= 0");
+    llmobs__child *c;
+    llmobs_status st = llmobs__child_get(f, LLMOBS__COUNTER, values, n, &c);
+    if (st != LLMOBS_OK) return st;
+    counter_add(c, amount);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_counter_inc_labels(llmobs_family *f, const char *const *values, size_t n)
+{
+    llmobs__child *c;
+    llmobs_status st = llmobs__child_get(f, LLMOBS__COUNTER, values, n, &c);
+    if (st != LLMOBS_OK) return st;
+    atomic_fetch_add_explicit(&c->ival, 1, memory_order_relaxed);
+    return LLMOBS_OK;
+}
+
+/* ---- gauges ---- */
+
+llmobs_status llmobs_gauge_labels(llmobs_family *f, const char *const *values, size_t n,
+                                  llmobs_gauge **out)
+{
+    if (!out) return llmobs__error(LLMOBS_EINVAL, "out is NULL");
+    *out = NULL;
+    llmobs__child *c;
+    llmobs_status st = llmobs__child_get(f, LLMOBS__GAUGE, values, n, &c);
+    if (st == LLMOBS_OK) *out = (llmobs_gauge *)c;
+    return st;
+}
+
+llmobs_status llmobs_gauge_set(llmobs_gauge *gauge, double value)
+{
+    llmobs__child *c = as_child(gauge, LLMOBS__GAUGE);
+    if (!c) return bad_handle("gauge");
+    atomic_store_explicit(&c->bits, to_bits(value), memory_order_relaxed);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_gauge_add(llmobs_gauge *gauge, double delta)
+{
+    llmobs__child *c = as_child(gauge, LLMOBS__GAUGE);
+    if (!c) return bad_handle("gauge");
+    if (isnan(delta)) return llmobs__error(LLMOBS_EINVAL, "gauge delta is NaN");
+    atomic_add_double(&c->bits, delta);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_gauge_inc(llmobs_gauge *gauge)
+{
+    return llmobs_gauge_add(gauge, 1.0);
+}
+
+llmobs_status llmobs_gauge_dec(llmobs_gauge *gauge)
+{
+    return llmobs_gauge_add(gauge, -1.0);
+}
+
+llmobs_status llmobs_gauge_get(const llmobs_gauge *gauge, double *out)
+{
+    llmobs__child *c = as_child(gauge, LLMOBS__GAUGE);
+    if (!c || !out) return bad_handle("gauge");
+    *out = llmobs__child_double(c);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_gauge_set_labels(llmobs_family *f, const char *const *values, size_t n,
+                                      double value)
+{
+    llmobs_gauge *g;
+    llmobs_status st = llmobs_gauge_labels(f, values, n, &g);
+    return st != LLMOBS_OK ? st : llmobs_gauge_set(g, value);
+}
+
+llmobs_status llmobs_gauge_add_labels(llmobs_family *f, const char *const *values, size_t n,
+                                      double delta)
+{
+    if (isnan(delta)) return llmobs__error(LLMOBS_EINVAL, "gauge delta is NaN");
+    llmobs_gauge *g;
+    llmobs_status st = llmobs_gauge_labels(f, values, n, &g);
+    return st != LLMOBS_OK ? st : llmobs_gauge_add(g, delta);
+}
+
+/* ---- histograms ---- */
+
+llmobs_status llmobs_histogram_labels(llmobs_family *f, const char *const *values, size_t n,
+                                      llmobs_histogram **out)
+{
+    if (!out) return llmobs__error(LLMOBS_EINVAL, "out is NULL");
+    *out = NULL;
+    llmobs__child *c;
+    llmobs_status st = llmobs__child_get(f, LLMOBS__HISTOGRAM, values, n, &c);
+    if (st == LLMOBS_OK) *out = (llmobs_histogram *)c;
+    return st;
+}
+
+static inline size_t bucket_index(const llmobs_family *f, double v)
+{
+    const double *b = f->bounds;
+    size_t n = f->nbounds;
+    if (n <= 16) {
+        size_t i = 0;
+        while (i < n && v > b[i])
+            i++;
+        return i;
+    }
+    size_t lo = 0, hi = n; /* first i with v <= b[i], or n */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v <= b[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+llmobs_status llmobs_histogram_observe(llmobs_histogram *histogram, double value)
+{
+    llmobs__child *c = as_child(histogram, LLMOBS__HISTOGRAM);
+    if (!c) return bad_handle("histogram");
+    if (isnan(value)) return llmobs__error(LLMOBS_EINVAL, "observation is NaN");
+    atomic_fetch_add_explicit(&c->buckets[bucket_index(c->family, value)], 1, memory_order_relaxed);
+    atomic_add_double(&c->bits, value);
+    return LLMOBS_OK;
+}
+
+llmobs_status llmobs_histogram_observe_labels(llmobs_family *f, const char *const *values, size_t n,
+                                              double value)
+{
+    if (isnan(value)) return llmobs__error(LLMOBS_EINVAL, "observation is NaN");
+    llmobs_histogram *h;
+    llmobs_status st = llmobs_histogram_labels(f, values, n, &h);
+    return st != LLMOBS_OK ? st : llmobs_histogram_observe(h, value);
+}
+
+llmobs_status llmobs_histogram_get(const llmobs_histogram *histogram, uint64_t *count, double *sum)
+{
+    llmobs__child *c = as_child(histogram, LLMOBS__HISTOGRAM);
+    if (!c) return bad_handle("histogram");
+    if (count) {
+        uint64_t total = 0;
+        for (size_t i = 0; i <= c->family->nbounds; i++)
+            total += atomic_load_explicit(&c->buckets[i], memory_order_relaxed);
+        *count = total;
+    }
+    if (sum) *sum = llmobs__child_double(c);
+    return LLMOBS_OK;
+}

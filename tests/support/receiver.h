@@ -1,0 +1,95 @@
+/* Test support: a real OTLP/HTTP receiver on 127.0.0.1 (libmicrohttpd, a thread per
+ * connection) that records every request and answers as scripted: any status, Retry-After,
+ * body, a delay, or a dropped connection. All functions are thread-safe; waits take a
+ * deadline and never sleep blindly. */
+#ifndef LLMOBS_TEST_RECEIVER_H
+#define LLMOBS_TEST_RECEIVER_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum recv_drop {
+    RECV_DROP_NONE = 0,
+    RECV_DROP_AT_HEADERS, /* close the connection once the request headers arrived */
+    RECV_DROP_MID_BODY,   /* close it when the first bytes of the body arrive */
+    RECV_DROP_AFTER_BODY  /* read the whole request, then close without answering */
+} recv_drop;
+
+typedef struct recv_answer {
+    int status;              /* 0: 200, or 413 when over the span limit */
+    const char *retry_after; /* Retry-After header value; NULL: none (copied) */
+    const char *body;        /* NULL: "{}" (copied) */
+    int delay_ms;            /* wait before answering; receiver_stop cuts it short */
+    recv_drop drop;
+    bool echo_auth; /* answer {"error":"bad credentials: <the Authorization header>"} */
+} recv_answer;
+
+typedef struct recv_request {
+    char method[16];
+    char path[512];
+    cJSON *headers; /* object: lowercase name -> value */
+    char *body;     /* after gunzip when Content-Encoding: gzip; NUL-terminated */
+    size_t len;
+    size_t wire_len;  /* bytes as received */
+    bool gunzip_ok;   /* false when the body claimed gzip and did not decode */
+    int status;       /* status answered; 0 when the connection was dropped */
+    int spans;        /* spans in the OTLP JSON body; -1 if it did not parse */
+    int64_t start_ms; /* monotonic ms: headers arrived */
+    int64_t end_ms;   /* monotonic ms: answered or dropped */
+} recv_request;
+
+typedef struct receiver receiver;
+
+/* Starts on `port` (0: any free port). NULL if the port cannot be bound. */
+receiver *receiver_start(int port);
+/* The same over HTTPS with a PEM certificate and key (strings). */
+receiver *receiver_start_tls(int port, const char *cert_pem, const char *key_pem);
+/* Stops the server (delays are cut short) and frees every recorded request. NULL-safe. */
+void receiver_stop(receiver *r);
+int receiver_port(const receiver *r);
+/* "http://127.0.0.1:<port>" (https for receiver_start_tls) */
+const char *receiver_url(const receiver *r);
+
+/* Scripted answers for the next requests, in arrival order; then the default answer. */
+void receiver_push(receiver *r, recv_answer a);
+void receiver_set_default(receiver *r, recv_answer a);
+/* Answer 413 to requests carrying more than `max_spans` spans (0: no limit). */
+void receiver_set_max_spans(receiver *r, int max_spans);
+
+/* Requests recorded (answered or dropped), in the order they ended. The pointer stays valid
+ * until receiver_stop. */
+size_t receiver_request_count(receiver *r);
+const recv_request *receiver_request(receiver *r, size_t i);
+const char *recv_header(const recv_request *q, const char *name);
+
+/* Wait until at least n requests are recorded / n are being handled / n spans were accepted
+ * (answered 2xx), or timeout_ms passes; each returns the count it saw last. */
+size_t receiver_wait_requests(receiver *r, size_t n, int timeout_ms);
+size_t receiver_wait_inflight(receiver *r, size_t n, int timeout_ms);
+size_t receiver_wait_spans(receiver *r, size_t n, int timeout_ms);
+/* TCP connections accepted so far. */
+size_t receiver_connection_count(receiver *r);
+/* Spans in requests answered 2xx. */
+size_t receiver_span_count(receiver *r);
+/* A new array with a copy of every span of every request answered 2xx, in order. */
+cJSON *receiver_accepted_spans(receiver *r);
+
+/* Number of spans in an OTLP JSON ExportTraceServiceRequest; -1 if it is not one. */
+int otlp_count_spans(const char *json, size_t len);
+
+/* Checks a span (and, for the request, its envelope) against the OTLP JSON rules of
+ * reference/otlp-json.md: lowercase hex ids of the right length, int64 as decimal strings,
+ * integer kind, attributes as [{key,value}] with one AnyValue each. On failure writes the
+ * reason into `why` and returns false. */
+bool otlp_check_span(const cJSON *span, char *why, size_t cap);
+bool otlp_check_request(const cJSON *req, char *why, size_t cap);
+/* The Langfuse attribute rules every llmobs span must meet: langfuse.observation.type is
+ * one of Langfuse's types; JSON-valued langfuse.* attributes are JSON strings. */
+bool langfuse_check_span(const cJSON *span, char *why, size_t cap);
+
+/* Monotonic milliseconds, for measuring. */
+int64_t test_mono_ms(void);
+
+#endif

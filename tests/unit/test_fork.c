@@ -1,0 +1,131 @@
+/* After fork() the child gets a working flusher of its own and never re-sends the parent's
+ * queue; the parent is unaffected. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <llmobs/llmobs.h>
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static llmobs_client *file_client(const char *path)
+{
+    llmobs_options *o = llmobs_options_new();
+    llmobs_options_set(o, "exporter", "file");
+    llmobs_options_set(o, "file_path", path);
+    llmobs_options_set(o, "flush_at", "1000");
+    llmobs_options_set(o, "flush_interval", "3600");
+    return llmobs_client_new(o, NULL);
+}
+
+static void end_named(llmobs_client *c, const char *name, int n)
+{
+    for (int i = 0; i < n; i++)
+        llmobs_trace_end(llmobs_trace_start(c, name, NULL));
+}
+
+/* Counts spans per name in the JSON Lines file, and fails on a repeated span id. */
+static void count_spans(const char *path, int *parent, int *child)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    cJSON *seen = cJSON_CreateObject();
+    char *line = NULL;
+    size_t cap = 0;
+    *parent = *child = 0;
+    while (getline(&line, &cap, f) > 0) {
+        cJSON *req = cJSON_Parse(line);
+        cJSON *spans = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(
+            cJSON_GetArrayItem(cJSON_GetObjectItem(req, "resourceSpans"), 0), "scopeSpans"), 0), "spans");
+        cJSON *s;
+        cJSON_ArrayForEach(s, spans)
+        {
+            const char *id = cJSON_GetObjectItem(s, "spanId")->valuestring;
+            assert_null(cJSON_GetObjectItem(seen, id));
+            cJSON_AddTrueToObject(seen, id);
+            const char *name = cJSON_GetObjectItem(s, "name")->valuestring;
+            if (strcmp(name, "parent") == 0) (*parent)++;
+            else if (strcmp(name, "child") == 0) (*child)++;
+        }
+        cJSON_Delete(req);
+    }
+    free(line);
+    fclose(f);
+    cJSON_Delete(seen);
+}
+
+static void child_restarts_its_flusher_and_never_resends_the_parents_queue(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/llmobs-fork-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    llmobs_client *c = file_client(path);
+    end_named(c, "parent", 5); /* queued, not yet sent */
+
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        end_named(c, "child", 3);
+        uint64_t pending = 99, exported = 0, items = 0;
+        llmobs_status st = llmobs_flush(c, 5000, &pending);
+        llmobs_stats_get(c, LLMOBS_STAT_EXPORTED, &exported);
+        llmobs_stats_get(c, LLMOBS_STAT_ITEMS, &items);
+        int ok = st == LLMOBS_OK && pending == 0 && exported == 3 && items == 3;
+        if (!ok)
+            fprintf(stderr, "child: flush=%d pending=%llu exported=%llu items=%llu\n", (int)st,
+                    (unsigned long long)pending, (unsigned long long)exported, (unsigned long long)items);
+        ok = ok && llmobs_shutdown(c, 5000) == LLMOBS_OK;
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    uint64_t pending = 99;
+    assert_int_equal(llmobs_flush(c, 5000, &pending), LLMOBS_OK);
+    assert_int_equal(pending, 0);
+    int parent = 0, child = 0;
+    count_spans(path, &parent, &child);
+    assert_int_equal(parent, 5);
+    assert_int_equal(child, 3);
+    assert_int_equal(llmobs_shutdown(c, 5000), LLMOBS_OK);
+    unlink(path);
+}
+
+static void child_that_never_traces_shuts_down_without_a_thread(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/llmobs-fork-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    llmobs_client *c = file_client(path);
+    end_named(c, "parent", 2);
+    pid_t pid = fork();
+    if (pid == 0) _exit(llmobs_shutdown(c, 1000) == LLMOBS_OK ? 0 : 1);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(llmobs_shutdown(c, 5000), LLMOBS_OK);
+    int parent = 0, child = 0;
+    count_spans(path, &parent, &child);
+    assert_int_equal(parent, 2);
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(child_restarts_its_flusher_and_never_resends_the_parents_queue),
+        cmocka_unit_test(child_that_never_traces_shuts_down_without_a_thread),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,86 @@
+/* The libcurl wrapper's pure parts: Retry-After parsing, gzip, secret redaction. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "export/http.h"
+
+#include <string.h>
+#include <zlib.h>
+
+static void retry_after_accepts_delay_seconds(void **state)
+{
+    (void)state;
+    assert_int_equal(llmobs__http_parse_retry_after("120", 0), 120000);
+    assert_int_equal(llmobs__http_parse_retry_after(" 5 ", 0), 5000);
+    assert_int_equal(llmobs__http_parse_retry_after("0", 0), 0);
+}
+
+static void retry_after_accepts_http_dates(void **state)
+{
+    (void)state;
+    /* Wed, 21 Oct 2015 07:28:00 GMT = 1445412480 */
+    assert_int_equal(llmobs__http_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470),
+                     10000);
+    assert_int_equal(llmobs__http_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412490),
+                     0); /* in the past: retry now */
+}
+
+static void retry_after_rejects_garbage(void **state)
+{
+    (void)state;
+    assert_int_equal(llmobs__http_parse_retry_after("", 0), -1);
+    assert_int_equal(llmobs__http_parse_retry_after("soon", 0), -1);
+    assert_int_equal(llmobs__http_parse_retry_after("12abc", 0), -1);
+    assert_int_equal(llmobs__http_parse_retry_after("99999999999999999999", 0), -1);
+}
+
+static void gzip_round_trips(void **state)
+{
+    (void)state;
+    const char *text = "{\"resourceSpans\":[]} {\"resourceSpans\":[]} {\"resourceSpans\":[]}";
+    llmobs__buf gz = {0};
+    assert_true(llmobs__gzip(text, strlen(text), &gz));
+    assert_int_equal((unsigned char)gz.data[0], 0x1f); /* gzip magic */
+    assert_int_equal((unsigned char)gz.data[1], 0x8b);
+    char out[256];
+    z_stream z = {0};
+    assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
+    z.next_in = (Bytef *)gz.data;
+    z.avail_in = (uInt)gz.len;
+    z.next_out = (Bytef *)out;
+    z.avail_out = sizeof out;
+    assert_int_equal(inflate(&z, Z_FINISH), Z_STREAM_END);
+    assert_int_equal(z.total_out, strlen(text));
+    assert_memory_equal(out, text, strlen(text));
+    inflateEnd(&z);
+    llmobs__buf_free(&gz);
+}
+
+static void redact_replaces_every_registered_secret(void **state)
+{
+    (void)state;
+    llmobs_status st;
+    llmobs__http *h = llmobs__http_new(NULL, false, &st);
+    assert_non_null(h);
+    assert_true(llmobs__http_add_secret(h, "sk-lf-abc"));
+    assert_true(llmobs__http_add_secret(h, "sk-lf-abcdef")); /* contains the first */
+    assert_true(llmobs__http_add_secret(h, "xy"));           /* too short: ignored */
+    char msg[128] = "a sk-lf-abcdef b sk-lf-abc c sk-lf-abc xy";
+    llmobs__http_redact(h, msg);
+    assert_string_equal(msg, "a *** b *** c *** xy");
+    llmobs__http_free(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(retry_after_accepts_delay_seconds),
+        cmocka_unit_test(retry_after_accepts_http_dates),
+        cmocka_unit_test(retry_after_rejects_garbage),
+        cmocka_unit_test(gzip_round_trips),
+        cmocka_unit_test(redact_replaces_every_registered_secret),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,206 @@
+/* The LLM metric set: names, labels and buckets as in the reference article, registration once
+ * per registry, and what the recording helpers used by tracing record. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics/family.h"
+#include "metrics/metrics.h"
+
+static int setup(void **state)
+{
+    *state = llmobs_registry_new(NULL);
+    return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    llmobs_registry_free(*state);
+    return 0;
+}
+
+/* Written out independently of the table, from the article and DESIGN.md §6. */
+static const struct {
+    const char *name;
+    int type;
+    const char *labels;
+} expected[] = {
+    {"llm_requests_total", LLMOBS__COUNTER, "model,feature,status"},
+    {"llm_request_duration_seconds", LLMOBS__HISTOGRAM, "model,feature,provider"},
+    {"llm_time_to_first_token_seconds", LLMOBS__HISTOGRAM, "model,feature"},
+    {"llm_tokens_total", LLMOBS__COUNTER, "model,token_type,feature"},
+    {"llm_cost_usd_total", LLMOBS__COUNTER, "model,feature"},
+    {"llm_cost_per_request_usd", LLMOBS__HISTOGRAM, "model,feature"},
+    {"llm_daily_budget_remaining_usd", LLMOBS__GAUGE, "feature"},
+    {"llm_inflight_requests", LLMOBS__GAUGE, "model,feature"},
+    {"llm_context_utilisation_ratio", LLMOBS__HISTOGRAM, "model,feature"},
+    {"llm_eval_pass_rate", LLMOBS__GAUGE, "feature,metric"},
+    {"llm_eval_runs_total", LLMOBS__COUNTER, "feature,metric,result"},
+    {"llm_rag_faithfulness", LLMOBS__GAUGE, "pipeline_version"},
+    {"llmobs_exported_total", LLMOBS__COUNTER, ""},
+    {"llmobs_dropped_total", LLMOBS__COUNTER, "reason"},
+    {"llmobs_queue_items", LLMOBS__GAUGE, ""},
+    {"llmobs_export_duration_seconds", LLMOBS__HISTOGRAM, ""},
+    {"llmobs_export_retries_total", LLMOBS__COUNTER, ""},
+};
+
+static void table_has_the_article_names_types_and_labels(void **state)
+{
+    (void)state;
+    assert_int_equal(sizeof expected / sizeof expected[0], LLMOBS__LLM_FAMILY_COUNT);
+    for (size_t i = 0; i < LLMOBS__LLM_FAMILY_COUNT; i++) {
+        const llmobs__llm_metric_def *d = &llmobs__llm_metric_defs[i];
+        assert_string_equal(d->name, expected[i].name);
+        assert_int_equal(d->type, expected[i].type);
+        char joined[128] = "";
+        for (size_t k = 0; k < d->nlabels; k++) {
+            if (k) strcat(joined, ",");
+            strcat(joined, d->labels[k]);
+        }
+        assert_string_equal(joined, expected[i].labels);
+    }
+}
+
+static void assert_bounds(llmobs__llm_family f, const double *want, size_t n)
+{
+    const llmobs__llm_metric_def *d = &llmobs__llm_metric_defs[f];
+    assert_int_equal(d->nbounds, n);
+    for (size_t i = 0; i < n; i++)
+        assert_true(d->bounds[i] == want[i]);
+}
+
+static void histogram_buckets_are_the_article_buckets(void **state)
+{
+    (void)state;
+    const double duration[] = {0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0};
+    const double ttft[] = {0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0};
+    const double cost[] = {0.0001, 0.001, 0.01, 0.05, 0.10, 0.25, 0.50, 1.00, 2.50, 5.00};
+    const double ctx[] = {0.1, 0.25, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99};
+    assert_bounds(LLMOBS__LLM_REQUEST_DURATION, duration, 9);
+    assert_bounds(LLMOBS__LLM_TTFT, ttft, 7);
+    assert_bounds(LLMOBS__LLM_COST_PER_REQUEST, cost, 10);
+    assert_bounds(LLMOBS__LLM_CONTEXT_UTILISATION, ctx, 8);
+}
+
+static void the_set_is_registered_once_per_registry(void **state)
+{
+    llmobs__llm_metrics *a = llmobs__llm_metrics_get(*state);
+    llmobs__llm_metrics *b = llmobs__llm_metrics_get(*state);
+    assert_non_null(a);
+    assert_ptr_equal(a, b);
+    /* A user registering the identical definition gets the same family. */
+    llmobs_family *f;
+    const char *const l[] = {"model", "feature", "status"};
+    assert_int_equal(
+        llmobs_counter_register(*state, "llm_requests_total", "Total LLM requests", NULL, l, 3, &f),
+        LLMOBS_OK);
+    assert_ptr_equal(f, a->f[LLMOBS__LLM_REQUESTS]);
+    assert_null(llmobs__llm_metrics_get(NULL));
+}
+
+static void a_conflicting_user_family_makes_get_fail_with_eexist(void **state)
+{
+    llmobs_family *f;
+    assert_int_equal(
+        llmobs_gauge_register(*state, "llm_inflight_requests", "mine", NULL, NULL, 0, &f),
+        LLMOBS_OK);
+    assert_null(llmobs__llm_metrics_get(*state));
+    assert_non_null(strstr(llmobs_last_error(), "llm_inflight_requests"));
+}
+
+static double counter_value(llmobs_family *f, const char *const *v, size_t n)
+{
+    llmobs_counter *c;
+    assert_int_equal(llmobs_counter_labels(f, v, n, &c), LLMOBS_OK);
+    double d;
+    llmobs_counter_get(c, &d);
+    return d;
+}
+
+static void record_generation_records_requests_latency_ttft_tokens_and_context(void **state)
+{
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state);
+    const int64_t tokens[5] = {100, 20, 0, 0, 7};
+    assert_int_equal(llmobs__llm_metrics_record_generation(m, "gpt", "chat", "openai", "success",
+                                                           1.25, 0.3, tokens, 0.5),
+                     LLMOBS_OK);
+    const char *const req[] = {"gpt", "chat", "success"};
+    assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], req, 3) == 1);
+    const char *const in[] = {"gpt", "input", "chat"}, *const out[] = {"gpt", "output", "chat"},
+                      *const reason[] = {"gpt", "reasoning", "chat"};
+    assert_true(counter_value(m->f[LLMOBS__LLM_TOKENS], in, 3) == 100);
+    assert_true(counter_value(m->f[LLMOBS__LLM_TOKENS], out, 3) == 20);
+    assert_true(counter_value(m->f[LLMOBS__LLM_TOKENS], reason, 3) == 7);
+    /* Zero cache tokens create no series. */
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TOKENS]), 3);
+    const char *const dur[] = {"gpt", "chat", "openai"};
+    llmobs_histogram *h;
+    uint64_t n;
+    double sum;
+    assert_int_equal(llmobs_histogram_labels(m->f[LLMOBS__LLM_REQUEST_DURATION], dur, 3, &h), 0);
+    llmobs_histogram_get(h, &n, &sum);
+    assert_int_equal(n, 1);
+    assert_true(sum == 1.25);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TTFT]), 1);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_CONTEXT_UTILISATION]), 1);
+}
+
+static void negative_ttft_and_context_ratio_are_not_recorded(void **state)
+{
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state);
+    assert_int_equal(
+        llmobs__llm_metrics_record_generation(m, NULL, NULL, NULL, "error", 2, -1, NULL, -1),
+        LLMOBS_OK);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TTFT]), 0);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_CONTEXT_UTILISATION]), 0);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TOKENS]), 0);
+    const char *const req[] = {"unknown", "unknown", "error"};
+    assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], req, 3) == 1);
+}
+
+static void inflight_goes_up_at_start_and_down_at_end(void **state)
+{
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state);
+    llmobs__llm_metrics_inflight(m, "gpt", "chat", 1);
+    llmobs__llm_metrics_inflight(m, "gpt", "chat", 1);
+    llmobs__llm_metrics_inflight(m, "gpt", "chat", -1);
+    llmobs_gauge *g;
+    const char *const v[] = {"gpt", "chat"};
+    assert_int_equal(llmobs_gauge_labels(m->f[LLMOBS__LLM_INFLIGHT], v, 2, &g), LLMOBS_OK);
+    double d;
+    llmobs_gauge_get(g, &d);
+    assert_true(d == 1);
+}
+
+static void helpers_reject_a_null_set(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        llmobs__llm_metrics_record_generation(NULL, "m", "f", "p", "success", 1, 1, NULL, 1),
+        LLMOBS_EINVAL);
+    assert_int_equal(llmobs__llm_metrics_inflight(NULL, "m", "f", 1), LLMOBS_EINVAL);
+    assert_int_equal(llmobs__llm_metrics_record_cost(NULL, "m", "f", 1), LLMOBS_EINVAL);
+    assert_int_equal(llmobs__llm_metrics_dropped(NULL, "queue_full", 1), LLMOBS_EINVAL);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(table_has_the_article_names_types_and_labels),
+        T(histogram_buckets_are_the_article_buckets),
+        T(the_set_is_registered_once_per_registry),
+        T(a_conflicting_user_family_makes_get_fail_with_eexist),
+        T(record_generation_records_requests_latency_ttft_tokens_and_context),
+        T(negative_ttft_and_context_ratio_are_not_recorded),
+        T(inflight_goes_up_at_start_and_down_at_end),
+        T(helpers_reject_a_null_set),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
