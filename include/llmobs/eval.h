@@ -77,8 +77,8 @@ LLMOBS_API llmobs_status llmobs_eval_record_error(llmobs_evaluator *ev, const ch
  * llm_rag_faithfulness{pipeline_version} to the mean of the window. With a trace id and a
  * client, also sends a numeric score named "faithfulness". */
 LLMOBS_API llmobs_status llmobs_eval_record_faithfulness(llmobs_evaluator *ev,
-                                                         const char *pipeline_version,
-                                                         double score, const char *trace_id,
+                                                         const char *pipeline_version, double score,
+                                                         const char *trace_id,
                                                          const char *observation_id,
                                                          const char *comment);
 
@@ -139,9 +139,8 @@ LLMOBS_API llmobs_status llmobs_judge_faithfulness(llmobs_judge *judge, const ch
  * The reply must hold a JSON object whose field `score_field` (NULL: "score") is a number in
  * [0, 1]; "reasoning" is read when present. */
 LLMOBS_API llmobs_status llmobs_judge_template(llmobs_judge *judge, const char *template_text,
-                                               const char *const *names,
-                                               const char *const *values, size_t n,
-                                               const char *score_field,
+                                               const char *const *names, const char *const *values,
+                                               size_t n, const char *score_field,
                                                llmobs_judgement **out);
 
 /** Parses a judge model's reply text as the judge calls do (JSON alone, inside prose or in a

@@ -25,8 +25,8 @@ typedef struct llmobs__ehttp_response {
  * `headers` "Name: value" lines. `timeout_ms` bounds the whole transfer. Returns LLMOBS_OK
  * when a response arrived (any status), LLMOBS_ETIMEOUT or LLMOBS_ENETWORK otherwise. */
 llmobs_status llmobs__ehttp(CURL *curl, const char *method, const char *url,
-                            const struct curl_slist *headers, const char *body,
-                            int64_t timeout_ms, llmobs__ehttp_response *rs);
+                            const struct curl_slist *headers, const char *body, int64_t timeout_ms,
+                            llmobs__ehttp_response *rs);
 void llmobs__ehttp_response_free(llmobs__ehttp_response *rs);
 /* Whether a status is worth retrying: 0 (connection failure), 408, 429, 5xx. */
 bool llmobs__ehttp_retryable(long status);
@@ -81,20 +81,20 @@ char *llmobs__lf_observations_url(const char *base_url, const char *trace_name,
  * the matching root observations (copies) to the array *out. *pages receives the number of
  * pages read. */
 llmobs_status llmobs__lf_fetch_observations(llmobs__lf_reader *r, const char *trace_name,
-                                            const char *from_iso, int page_limit,
-                                            size_t max_items, cJSON *out, int *pages);
+                                            const char *from_iso, int page_limit, size_t max_items,
+                                            cJSON *out, int *pages);
 
 /* POSTs one CreateScoreRequest body to {base}/api/public/scores. */
 llmobs_status llmobs__lf_post_score(llmobs__lf_reader *r, const char *body);
 
 /* ---- metrics (eval_metrics.c) ----------------------------------------------------------- */
 
-/* The default registry when the metrics module is built in, else NULL. */
+/* The default registry (llmobs_registry_default). */
 llmobs_registry *llmobs__eval_default_registry(void);
 /* Counts llm_eval_runs_total{feature,metric,result} and, when pass_rate >= 0 (NaN: skipped),
  * sets llm_eval_pass_rate{feature,metric}. No-op with a NULL registry. */
-llmobs_status llmobs__eval_metrics_run(llmobs_registry *r, const char *feature,
-                                       const char *metric, const char *result, double pass_rate);
+llmobs_status llmobs__eval_metrics_run(llmobs_registry *r, const char *feature, const char *metric,
+                                       const char *result, double pass_rate);
 llmobs_status llmobs__eval_metrics_faithfulness(llmobs_registry *r, const char *pipeline_version,
                                                 double mean);
 

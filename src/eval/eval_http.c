@@ -49,8 +49,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 }
 
 llmobs_status llmobs__ehttp(CURL *curl, const char *method, const char *url,
-                            const struct curl_slist *headers, const char *body,
-                            int64_t timeout_ms, llmobs__ehttp_response *rs)
+                            const struct curl_slist *headers, const char *body, int64_t timeout_ms,
+                            llmobs__ehttp_response *rs)
 {
     pthread_once(&curl_once, curl_init_once);
     memset(rs, 0, sizeof *rs);

@@ -6,7 +6,6 @@
 
 #include <math.h>
 
-#if __has_include("metrics/metrics.h")
 #include "metrics/metrics.h"
 
 llmobs_registry *llmobs__eval_default_registry(void)
@@ -32,25 +31,3 @@ llmobs_status llmobs__eval_metrics_faithfulness(llmobs_registry *r, const char *
     if (!m) return LLMOBS_EINTERNAL;
     return llmobs__llm_metrics_rag_faithfulness(m, pipeline_version, mean);
 }
-
-#else /* built without src/metrics: windows and counts still work, no Prometheus series */
-
-llmobs_registry *llmobs__eval_default_registry(void)
-{
-    return NULL;
-}
-
-llmobs_status llmobs__eval_metrics_run(llmobs_registry *r, const char *feature, const char *metric,
-                                       const char *result, double pass_rate)
-{
-    (void)r, (void)feature, (void)metric, (void)result, (void)pass_rate;
-    return LLMOBS_OK;
-}
-
-llmobs_status llmobs__eval_metrics_faithfulness(llmobs_registry *r, const char *pipeline_version,
-                                                double mean)
-{
-    (void)r, (void)pipeline_version, (void)mean;
-    return LLMOBS_OK;
-}
-#endif

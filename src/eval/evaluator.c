@@ -298,8 +298,10 @@ llmobs_status llmobs_eval_record(llmobs_evaluator *ev, const char *feature, cons
                              "llmobs_eval_record: NULL evaluator or empty feature/metric");
     if (!isfinite(score) || score < 0 || score > 1) {
         llmobs_eval_record_error(ev, feature, metric, "score outside [0, 1]");
-        return llmobs__error(LLMOBS_EINVAL, "eval %s/%s: score %g is not in [0, 1] (counted as "
-                                            "result=\"error\")", feature, metric, score);
+        return llmobs__error(LLMOBS_EINVAL,
+                             "eval %s/%s: score %g is not in [0, 1] (counted as "
+                             "result=\"error\")",
+                             feature, metric, score);
     }
     if (isnan(threshold) || threshold > 1)
         return llmobs__error(LLMOBS_EINVAL, "eval %s/%s: threshold must be <= 1", feature, metric);

@@ -98,10 +98,10 @@ llmobs_judge *llmobs_judge_new(llmobs_options *opts, llmobs_status *status)
         goto fail;
     }
     j->api = opts->judge_api;
-    const char *base = *opts->judge_base_url ? opts->judge_base_url
+    const char *base = *opts->judge_base_url     ? opts->judge_base_url
                        : j->api == API_ANTHROPIC ? "https://api.anthropic.com"
                                                  : "https://api.openai.com";
-    const char *model = *opts->judge_model ? opts->judge_model
+    const char *model = *opts->judge_model        ? opts->judge_model
                         : j->api == API_ANTHROPIC ? "claude-haiku-4-5"
                                                   : "gpt-4o-mini";
     j->url = join_url(base, j->api == API_ANTHROPIC ? "/messages" : "/chat/completions");
@@ -198,8 +198,9 @@ static char *request_body(const llmobs_judge *j, const char *prompt)
     llmobs__buf b = {0};
     llmobs__buf_puts(&b, "{\"model\":");
     llmobs__buf_json_string(&b, j->model, strlen(j->model));
-    llmobs__buf_printf(&b, ",\"max_tokens\":%d,\"temperature\":0,\"messages\":[{\"role\":\"user\","
-                           "\"content\":",
+    llmobs__buf_printf(&b,
+                       ",\"max_tokens\":%d,\"temperature\":0,\"messages\":[{\"role\":\"user\","
+                       "\"content\":",
                        JUDGE_MAX_TOKENS);
     llmobs__buf_json_string(&b, prompt, strlen(prompt));
     llmobs__buf_puts(&b, "}]}");
@@ -237,13 +238,15 @@ static llmobs_status call_model(llmobs_judge *j, const char *body, llmobs__judge
     for (int attempt = 0;; attempt++) {
         int64_t remaining_ms = (deadline - llmobs__mono_ns()) / 1000000;
         if (remaining_ms <= 0)
-            return llmobs__error(LLMOBS_ETIMEOUT, "judge: deadline of %gs passed after %d "
-                                                  "attempt(s)%s%s", j->deadline_s, attempt,
-                                 *last ? "; last: " : "", last);
+            return llmobs__error(LLMOBS_ETIMEOUT,
+                                 "judge: deadline of %gs passed after %d "
+                                 "attempt(s)%s%s",
+                                 j->deadline_s, attempt, *last ? "; last: " : "", last);
         int64_t timeout_ms = (int64_t)(j->timeout_s * 1000);
         if (timeout_ms > remaining_ms) timeout_ms = remaining_ms;
         llmobs__ehttp_response rs;
-        llmobs_status st = llmobs__ehttp(j->curl, "POST", j->url, j->headers, body, timeout_ms, &rs);
+        llmobs_status st =
+            llmobs__ehttp(j->curl, "POST", j->url, j->headers, body, timeout_ms, &rs);
         *attempts = attempt + 1;
         if (st == LLMOBS_OK && rs.status >= 200 && rs.status < 300) {
             st = llmobs__judge_reply_parse(j->api, rs.body.data ? rs.body.data : "", reply);
@@ -266,8 +269,10 @@ static llmobs_status call_model(llmobs_judge *j, const char *body, llmobs__judge
             return llmobs__error(last_st, "judge: gave up after %d attempt(s): %s", attempt + 1,
                                  last);
         if (llmobs__mono_ns() + delay * 1000000 >= deadline)
-            return llmobs__error(LLMOBS_ETIMEOUT, "judge: deadline of %gs leaves no time to "
-                                                  "retry: %s", j->deadline_s, last);
+            return llmobs__error(LLMOBS_ETIMEOUT,
+                                 "judge: deadline of %gs leaves no time to "
+                                 "retry: %s",
+                                 j->deadline_s, last);
         sleep_ms(delay);
     }
 }
@@ -297,8 +302,7 @@ static void trace_call(llmobs_judge *j, const char *kind, const char *prompt,
             if (reply->cache_read_tokens > 0)
                 llmobs_obs_set_usage_detail(o, LLMOBS_USAGE_CACHE_READ, reply->cache_read_tokens);
             if (reply->cache_write_tokens > 0)
-                llmobs_obs_set_usage_detail(o, LLMOBS_USAGE_CACHE_WRITE,
-                                            reply->cache_write_tokens);
+                llmobs_obs_set_usage_detail(o, LLMOBS_USAGE_CACHE_WRITE, reply->cache_write_tokens);
             llmobs_cost_tracker *ct = llmobs_client_cost_tracker(j->client);
             const char *model = *reply->model ? reply->model : j->model;
             double cost[LLMOBS_COST_KIND_COUNT];
@@ -325,9 +329,8 @@ static void trace_call(llmobs_judge *j, const char *kind, const char *prompt,
     llmobs_trace_end(t);
 }
 
-static llmobs_status judge(llmobs_judge *j, const char *kind, const char *prompt,
-                           const char *field, bool need_reasoning, bool need_claims,
-                           llmobs_judgement **out)
+static llmobs_status judge(llmobs_judge *j, const char *kind, const char *prompt, const char *field,
+                           bool need_reasoning, bool need_claims, llmobs_judgement **out)
 {
     int64_t start = llmobs_now_ns();
     char *body = request_body(j, prompt);
@@ -339,7 +342,8 @@ static llmobs_status judge(llmobs_judge *j, const char *kind, const char *prompt
     llmobs_judgement *jm = NULL;
     llmobs_status st = call_model(j, body, &reply, &attempts);
     free(body);
-    if (st == LLMOBS_OK) st = llmobs_judge_parse(reply.text, field, need_reasoning, need_claims, &jm);
+    if (st == LLMOBS_OK)
+        st = llmobs_judge_parse(reply.text, field, need_reasoning, need_claims, &jm);
     if (jm) {
         snprintf(jm->model, sizeof jm->model, "%s", *reply.model ? reply.model : j->model);
         jm->input_tokens = reply.input_tokens;

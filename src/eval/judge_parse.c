@@ -39,8 +39,7 @@ static llmobs_status parse_openai(const cJSON *root, llmobs__buf *text, llmobs__
     return LLMOBS_OK;
 }
 
-static llmobs_status parse_anthropic(const cJSON *root, llmobs__buf *text,
-                                     llmobs__judge_reply *out)
+static llmobs_status parse_anthropic(const cJSON *root, llmobs__buf *text, llmobs__judge_reply *out)
 {
     const cJSON *content = cJSON_GetObjectItemCaseSensitive(root, "content");
     const cJSON *block;
@@ -77,7 +76,8 @@ llmobs_status llmobs__judge_reply_parse(int api, const char *body, llmobs__judge
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
     if (cJSON_IsString(model)) snprintf(out->model, sizeof out->model, "%s", model->valuestring);
     llmobs__buf text = {0};
-    llmobs_status st = api == 1 ? parse_anthropic(root, &text, out) : parse_openai(root, &text, out);
+    llmobs_status st =
+        api == 1 ? parse_anthropic(root, &text, out) : parse_openai(root, &text, out);
     cJSON_Delete(root);
     llmobs__buf_putc(&text, '\0');
     if (st == LLMOBS_OK && text.oom) st = llmobs__error(LLMOBS_ENOMEM, "judge reply: no memory");
@@ -110,8 +110,10 @@ static cJSON *keep_if_has(cJSON *o, const char *field, cJSON **any)
 {
     if (!o) return NULL;
     if (cJSON_GetObjectItemCaseSensitive(o, field)) return o;
-    if (!*any) *any = o;
-    else cJSON_Delete(o);
+    if (!*any)
+        *any = o;
+    else
+        cJSON_Delete(o);
     return NULL;
 }
 
@@ -208,7 +210,8 @@ static llmobs_status read_claims(const cJSON *obj, llmobs_judgement *j)
 llmobs_status llmobs_judge_parse(const char *reply_text, const char *score_field,
                                  int require_reasoning, int require_claims, llmobs_judgement **out)
 {
-    if (!reply_text || !out) return llmobs__error(LLMOBS_EINVAL, "llmobs_judge_parse: NULL argument");
+    if (!reply_text || !out)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_judge_parse: NULL argument");
     *out = NULL;
     if (!score_field || !*score_field) score_field = "score";
     cJSON *obj = llmobs__judge_find_object(reply_text, score_field);
@@ -220,7 +223,8 @@ llmobs_status llmobs_judge_parse(const char *reply_text, const char *score_field
     if (st == LLMOBS_OK) st = llmobs__judge_read_score(obj, score_field, &j->score);
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(obj, "reasoning");
     if (st == LLMOBS_OK && require_reasoning && !cJSON_IsString(r))
-        st = llmobs__error(LLMOBS_EPARSE, "judge verdict: \"reasoning\" is missing or not a string");
+        st =
+            llmobs__error(LLMOBS_EPARSE, "judge verdict: \"reasoning\" is missing or not a string");
     if (st == LLMOBS_OK && !(j->reasoning = strdup(cJSON_IsString(r) ? r->valuestring : "")))
         st = llmobs__error(LLMOBS_ENOMEM, "judge verdict: no memory");
     if (st == LLMOBS_OK && require_claims) st = read_claims(obj, j);

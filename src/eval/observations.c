@@ -10,8 +10,10 @@
 static void put_escaped(llmobs__buf *b, CURL *curl, const char *s)
 {
     char *e = curl_easy_escape(curl, s, 0);
-    if (e) llmobs__buf_puts(b, e);
-    else b->oom = true;
+    if (e)
+        llmobs__buf_puts(b, e);
+    else
+        b->oom = true;
     curl_free(e);
 }
 
@@ -40,8 +42,9 @@ char *llmobs__lf_observations_url(const char *base_url, const char *trace_name,
     while (n && base_url[n - 1] == '/')
         n--;
     llmobs__buf_append(&u, base_url, n);
-    llmobs__buf_printf(&u, "/api/public/v2/observations?fields=core,basic,io,metadata,"
-                           "trace_context&expandMetadata=retrieved_context&limit=%d&filter=",
+    llmobs__buf_printf(&u,
+                       "/api/public/v2/observations?fields=core,basic,io,metadata,"
+                       "trace_context&expandMetadata=retrieved_context&limit=%d&filter=",
                        limit);
     if (!f.oom) put_escaped(&u, curl, f.data);
     if (cursor && *cursor) {
@@ -71,15 +74,15 @@ static bool wanted(const cJSON *o, const char *name)
 }
 
 llmobs_status llmobs__lf_fetch_observations(llmobs__lf_reader *r, const char *trace_name,
-                                            const char *from_iso, int page_limit,
-                                            size_t max_items, cJSON *out, int *pages)
+                                            const char *from_iso, int page_limit, size_t max_items,
+                                            cJSON *out, int *pages)
 {
     char *cursor = NULL;
     llmobs_status st = LLMOBS_OK;
     *pages = 0;
     for (;;) {
-        char *url = llmobs__lf_observations_url(r->base_url, trace_name, from_iso, page_limit,
-                                                cursor);
+        char *url =
+            llmobs__lf_observations_url(r->base_url, trace_name, from_iso, page_limit, cursor);
         if (!url) {
             st = llmobs__error(LLMOBS_ENOMEM, "observations: out of memory");
             break;
@@ -93,14 +96,13 @@ llmobs_status llmobs__lf_fetch_observations(llmobs__lf_reader *r, const char *tr
             break;
         }
         if (rs.status != 200) {
-            st = llmobs__error(rs.status == 401 || rs.status == 403 ? LLMOBS_EINVAL
-                                                                    : LLMOBS_ENETWORK,
-                               "Langfuse GET /api/public/v2/observations: HTTP %ld%s: %.200s",
-                               rs.status,
-                               rs.status == 401 || rs.status == 403 ? " (check LANGFUSE_PUBLIC_KEY"
-                                                                      "/LANGFUSE_SECRET_KEY)"
-                                                                    : "",
-                               rs.body.data ? rs.body.data : "");
+            st = llmobs__error(
+                rs.status == 401 || rs.status == 403 ? LLMOBS_EINVAL : LLMOBS_ENETWORK,
+                "Langfuse GET /api/public/v2/observations: HTTP %ld%s: %.200s", rs.status,
+                rs.status == 401 || rs.status == 403 ? " (check LANGFUSE_PUBLIC_KEY"
+                                                       "/LANGFUSE_SECRET_KEY)"
+                                                     : "",
+                rs.body.data ? rs.body.data : "");
             llmobs__ehttp_response_free(&rs);
             break;
         }
