@@ -78,6 +78,12 @@ LLMOBS_API llmobs_status llmobs_options_set_export_callback(llmobs_options *opts
 LLMOBS_API llmobs_status llmobs_options_set_mask_callback(llmobs_options *opts, llmobs_mask_fn fn,
                                                           void *userdata);
 
+typedef struct llmobs_registry llmobs_registry;
+/** Registry the client records its LLM and SDK metrics in (see llmobs/metrics.h); NULL or
+ * never called: the process-wide default registry. The registry must outlive the client. */
+LLMOBS_API llmobs_status llmobs_options_set_registry(llmobs_options *opts,
+                                                     llmobs_registry *registry);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,7 @@
 /* The client: options resolved once, one pipeline (queue + flusher thread + exporter). */
 #include "core/client.h"
 #include "core/error.h"
+#include "core/client_metrics.h"
 #include "cost/cost.h"
 
 #include <stdlib.h>
@@ -30,17 +31,34 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
     c->enabled = opts->enabled;
     c->cost = llmobs__cost_tracker_create(opts, &c->log, &st);
     if (!c->cost) goto fail;
+    c->registry = opts->registry ? opts->registry : llmobs_registry_default();
+    c->metrics = llmobs__llm_metrics_get(c->registry);
+    if (!c->metrics) {
+        st = llmobs__error(LLMOBS_EEXIST, "metrics: cannot register the LLM metric set: %s",
+                           llmobs_last_error());
+        goto fail;
+    }
+    llmobs__client_metrics_init(c);
+    if (*opts->metrics_addr &&
+        (st = llmobs_metrics_server_start(c->registry, opts->metrics_addr, &c->server)) != LLMOBS_OK) {
+        st = llmobs__error(st, "option metrics_addr: cannot serve on '%s': %s", opts->metrics_addr,
+                           llmobs_last_error());
+        goto fail;
+    }
     llmobs__exporter *exporter = llmobs__exporter_from_options(opts, &c->log, &st);
     if (!exporter) goto fail;
     llmobs__log(&c->log, LLMOBS_LOG_INFO, "exporting with the %s exporter%s%s", exporter->name,
                 opts->exporter == LLMOBS__EXPORTER_FILE || exporter->name[0] == 'f' ? " to " : "",
                 exporter->name[0] == 'f' ? opts->file_path : "");
-    c->pipe = llmobs__pipeline_new(opts, &c->log, exporter, NULL, &st);
+    llmobs__pipeline_hooks hooks = llmobs__client_pipeline_hooks(c->metrics);
+    c->pipe = llmobs__pipeline_new(opts, &c->log, exporter, &hooks, &st);
     if (!c->pipe) goto fail;
     llmobs__error_clear();
     set_status(status, LLMOBS_OK);
     return c;
 fail:
+    llmobs_metrics_server_stop(c->server);
+    if (c->cost) llmobs__cost_tracker_set_hooks(c->cost, NULL);
     llmobs_cost_tracker_free(c->cost);
     llmobs_options_free(opts);
     free(c);
@@ -72,6 +90,8 @@ llmobs_status llmobs_shutdown(llmobs_client *c, int64_t timeout_ms)
 {
     if (!c) return LLMOBS_OK;
     llmobs_status st = llmobs__pipeline_stop(c->pipe, timeout_ms);
+    llmobs_metrics_server_stop(c->server);
+    c->server = NULL;
     llmobs__client_unref(c);
     return st;
 }

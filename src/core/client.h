@@ -7,6 +7,7 @@
 #include "export/pipeline.h"
 #include "llmobs/client.h"
 #include "llmobs/cost.h"
+#include "llmobs/metrics.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -19,6 +20,9 @@ struct llmobs_client {
     bool enabled;
     llmobs__pipeline *pipe;
     llmobs_cost_tracker *cost; /* prices every ended generation, keeps budgets */
+    llmobs_registry *registry; /* the LLM metric set lives here (default: the process's) */
+    struct llmobs__llm_metrics *metrics;
+    llmobs_metrics_server *server; /* when metrics_addr is set */
     /* One reference for the application (dropped by llmobs_shutdown) and one per trace not
      * yet finished, so threads still ending observations during shutdown never touch freed
      * memory: their spans are counted as dropped (reason shutdown). */

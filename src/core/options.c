@@ -419,3 +419,10 @@ llmobs_status llmobs_options_set_bool(llmobs_options *o, const char *key, int va
 {
     return llmobs_options_set(o, key, value ? "true" : "false");
 }
+
+llmobs_status llmobs_options_set_registry(llmobs_options *o, llmobs_registry *registry)
+{
+    if (!o) return llmobs__error(LLMOBS_EINVAL, "llmobs_options_set_registry: NULL options");
+    o->registry = registry;
+    return LLMOBS_OK;
+}

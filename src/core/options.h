@@ -73,6 +73,7 @@ struct llmobs_options {
     void *export_ud;
     llmobs_mask_fn mask_fn;
     void *mask_ud;
+    struct llmobs_registry *registry; /* NULL: the default registry */
     /* which table entries were set explicitly (bit i = entry i) */
     uint64_t explicitly_set;
 };

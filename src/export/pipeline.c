@@ -193,7 +193,9 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
     /* Wake the flusher when a batch is full, and on the first item so it arms the interval
      * timer (it sleeps without a deadline while the queue is empty). */
     if (p->queue_items >= p->flush_at || p->queue_items == 1) pthread_cond_signal(&p->work_cv);
+    size_t queued = p->queue_items;
     pthread_mutex_unlock(&p->mu);
+    if (p->hooks.on_queue) p->hooks.on_queue(p->hooks.ud, queued);
     return true;
 }
 
@@ -263,6 +265,7 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl, in
                                    (double)(llmobs__mono_ns() - started) / 1e9, retries);
             return true;
         }
+        if (p->hooks.on_attempt_failed) p->hooks.on_attempt_failed(p->hooks.ud);
         if (r.outcome == LLMOBS__TOO_LARGE && n > 1) return false;
         if (r.outcome != LLMOBS__RETRY) {
             llmobs__log(&p->log, LLMOBS_LOG_ERROR, "%s: %u %s rejected (status %ld): %s",
@@ -383,7 +386,9 @@ static void *flusher_main(void *arg)
         }
         if (!p->head) p->tail = NULL;
         p->taken += n;
+        size_t queued = p->queue_items;
         pthread_mutex_unlock(&p->mu);
+        if (p->hooks.on_queue) p->hooks.on_queue(p->hooks.ud, queued);
         export_batch(p, batch, n);
         pthread_mutex_lock(&p->mu);
         p->settled += n;

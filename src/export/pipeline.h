@@ -15,6 +15,8 @@ typedef struct llmobs__pipeline llmobs__pipeline;
 typedef struct llmobs__pipeline_hooks {
     void (*on_export)(void *ud, uint32_t exported, double seconds, uint32_t retries);
     void (*on_drop)(void *ud, llmobs_drop_reason reason, uint64_t n);
+    void (*on_attempt_failed)(void *ud);      /* one send that did not succeed */
+    void (*on_queue)(void *ud, size_t items); /* queue length after a change */
     void *ud;
 } llmobs__pipeline_hooks;
 

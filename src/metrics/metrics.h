@@ -29,6 +29,10 @@ typedef enum llmobs__llm_family {
     LLMOBS__SDK_QUEUE_ITEMS,         /* llmobs_queue_items */
     LLMOBS__SDK_EXPORT_DURATION,     /* llmobs_export_duration_seconds */
     LLMOBS__SDK_EXPORT_RETRIES,      /* llmobs_export_retries_total */
+    LLMOBS__LLM_BUDGET,              /* llm_daily_budget_usd{feature} */
+    LLMOBS__LLM_COST_UNKNOWN_MODEL,  /* llm_cost_unknown_model_total{model} */
+    LLMOBS__SDK_QUEUE_CAPACITY,      /* llmobs_queue_capacity_items */
+    LLMOBS__SDK_EXPORT_FAILURES,     /* llmobs_export_failures_total */
     LLMOBS__LLM_FAMILY_COUNT
 } llmobs__llm_family;
 

@@ -4,7 +4,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/ids.h"
-#include "cost/cost.h"
+#include "core/client_metrics.h"
 #include "trace/span.h"
 
 #include <pthread.h>
@@ -18,6 +18,8 @@ struct llmobs_obs {
     llmobs__span *rec; /* being built; NULL once ended or when the trace is not recorded */
     bool ended;
     bool is_generation;
+    bool metrics_only;   /* generation of an unrecorded trace: feeds metrics and cost only */
+    llmobs_gauge *inflight; /* llm_inflight_requests series to decrement at the end */
 };
 
 struct llmobs_trace {
@@ -101,6 +103,12 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
     t->root.trace = t;
     t->recording = c->enabled && llmobs__sampled(t->trace_id, c->opts->sample_rate);
     t->drop_reason = c->enabled ? LLMOBS_DROP_SAMPLED_OUT : LLMOBS_DROP_DISABLED;
+    /* Attributes are kept even when the trace is not recorded: generations of every trace
+     * feed the metrics and the cost tracker, which need the feature (trace name) and user. */
+    if (!(t->attrs.name = strdup(name))) goto oom;
+    const llmobs_options *o = c->opts;
+    if (*o->environment && !(t->attrs.environment = strdup(o->environment))) goto oom;
+    if (*o->release && !(t->attrs.release = strdup(o->release))) goto oom;
     if (t->recording) {
         t->root.rec = span_new(t, t->root.span_id, LLMOBS_OBS_SPAN, name);
         if (!t->root.rec) goto oom;
@@ -109,10 +117,6 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
             memcpy(t->root.rec->parent_id, parent_span_id, 8);
             t->root.rec->has_parent = true;
         }
-        if (!(t->attrs.name = strdup(name))) goto oom;
-        const llmobs_options *o = c->opts;
-        if (*o->environment && !(t->attrs.environment = strdup(o->environment))) goto oom;
-        if (*o->release && !(t->attrs.release = strdup(o->release))) goto oom;
     }
     llmobs__client_ref(c);
     set_status(status, LLMOBS_OK);
@@ -195,8 +199,9 @@ llmobs_obs *llmobs_obs_start(llmobs_trace *t, llmobs_obs *parent, llmobs_obs_typ
     if (!o) goto oom;
     o->trace = t;
     o->is_generation = type == LLMOBS_OBS_GENERATION;
+    o->metrics_only = !t->recording;
     llmobs__random_id(o->span_id, 8);
-    if (t->recording) {
+    if (t->recording || o->is_generation) {
         o->rec = span_new(t, o->span_id, type, name);
         if (!o->rec) goto oom;
         memcpy(o->rec->parent_id, parent ? parent->span_id : t->root.span_id, 8);
@@ -245,6 +250,18 @@ static void obs_unlock(llmobs_obs *o)
     pthread_mutex_unlock(&o->trace->mu);
 }
 
+/* obs_lock for content (input, output, metadata, parameters): never kept for a generation
+ * that only feeds metrics, so an unrecorded trace copies no payloads. */
+static llmobs__span *content_lock(llmobs_obs *o, llmobs_status *st, const char *fn)
+{
+    llmobs__span *s = obs_lock(o, st, fn);
+    if (s && o->metrics_only) {
+        obs_unlock(o);
+        return NULL;
+    }
+    return s;
+}
+
 static llmobs_status replace_string(char **field, const char *value)
 {
     char *copy = value ? strdup(value) : NULL;
@@ -271,7 +288,7 @@ static llmobs_status obs_set_io(llmobs_obs *o, const char *value, bool output, b
         if (st != LLMOBS_OK) return st;
     }
     llmobs_status st;
-    llmobs__span *s = obs_lock(o, &st, fn);
+    llmobs__span *s = content_lock(o, &st, fn);
     if (!s) return st;
     st = replace_string(output ? &s->output : &s->input, value);
     if (st == LLMOBS_OK) {
@@ -337,7 +354,7 @@ llmobs_status llmobs_obs_set_metadata_json(llmobs_obs *o, const char *json)
     cJSON *obj;
     llmobs_status st = parse_object(json, &obj, "llmobs_obs_set_metadata_json");
     if (st != LLMOBS_OK) return st;
-    llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_metadata_json");
+    llmobs__span *s = content_lock(o, &st, "llmobs_obs_set_metadata_json");
     if (!s) {
         cJSON_Delete(obj);
         return st;
@@ -352,7 +369,7 @@ llmobs_status llmobs_obs_set_metadata(llmobs_obs *o, const char *key, const char
 {
     if (!key || !value) return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_metadata: NULL key or value");
     llmobs_status st;
-    llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_metadata");
+    llmobs__span *s = content_lock(o, &st, "llmobs_obs_set_metadata");
     if (!s) return st;
     st = object_put(&s->metadata, key, cJSON_CreateString(value));
     obs_unlock(o);
@@ -384,7 +401,23 @@ llmobs_status llmobs_obs_set_level(llmobs_obs *o, llmobs_level level)
     }
 
 STRING_SETTER(llmobs_obs_set_status_message, status_message)
-STRING_SETTER(llmobs_obs_set_model, model)
+
+/* The model names the llm_inflight_requests series, so a generation counts as in flight
+ * from the moment its model is known (usually right before the call) until it ends. */
+llmobs_status llmobs_obs_set_model(llmobs_obs *o, const char *model)
+{
+    if (!model) return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_model: NULL value");
+    llmobs_status st;
+    llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_model");
+    if (!s) return st;
+    st = replace_string(&s->model, model);
+    if (st == LLMOBS_OK && o->is_generation && !o->inflight) {
+        llmobs_trace *t = o->trace;
+        o->inflight = llmobs__client_inflight_up(t->client, model, t->attrs.feature ? t->attrs.feature : t->attrs.name);
+    }
+    obs_unlock(o);
+    return st;
+}
 STRING_SETTER(llmobs_obs_set_provider, provider)
 
 static llmobs_status set_time(llmobs_obs *o, int64_t unix_ns, bool completion, const char *fn)
@@ -416,7 +449,7 @@ llmobs_status llmobs_obs_set_model_parameter(llmobs_obs *o, const char *key, con
     cJSON *v = cJSON_Parse(json_value);
     if (!v) return llmobs__error(LLMOBS_EPARSE, "llmobs_obs_set_model_parameter: value of '%s' is not JSON", key);
     llmobs_status st;
-    llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_model_parameter");
+    llmobs__span *s = content_lock(o, &st, "llmobs_obs_set_model_parameter");
     if (!s) {
         cJSON_Delete(v);
         return st;
@@ -512,7 +545,6 @@ static llmobs__trace_attrs *attrs_lock(llmobs_trace *t, llmobs_status *st, const
         return NULL;
     }
     *st = LLMOBS_OK;
-    if (!t->recording) return NULL;
     pthread_mutex_lock(&t->mu);
     llmobs__trace_attrs_unref(t->snapshot); /* changed: the next ended span takes a new copy */
     t->snapshot = NULL;
@@ -733,17 +765,19 @@ static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
     /* Read before unlocking: once unlocked, another thread may finish and free the trace. */
     llmobs_client *c = t->client;
     llmobs_drop_reason not_recorded = t->drop_reason;
+    bool metrics_only = o->metrics_only;
+    llmobs_gauge *inflight = o->inflight;
     pthread_mutex_unlock(&t->mu);
 
-    if (!s) llmobs__pipeline_count_dropped(c->pipe, not_recorded, 1);
-    else if (st != LLMOBS_OK) {
+    if (inflight) llmobs_gauge_dec(inflight);
+    if (s && st == LLMOBS_OK && s->type == LLMOBS_OBS_GENERATION) llmobs__client_generation_ended(c, s);
+    if (!s || metrics_only) {
+        llmobs__span_free(s);
+        llmobs__pipeline_count_dropped(c->pipe, not_recorded, 1);
+    } else if (st != LLMOBS_OK) {
         llmobs__span_free(s);
         llmobs__pipeline_count_dropped(c->pipe, LLMOBS_DROP_INVALID, 1);
     } else {
-        if (s->type == LLMOBS_OBS_GENERATION) {
-            const llmobs__trace_attrs *a = s->trace;
-            llmobs__cost_on_generation(c->cost, s, a->feature ? a->feature : a->name, a->user_id, NULL);
-        }
         s->hdr.kind = LLMOBS__ITEM_SPAN;
         s->hdr.bytes = llmobs__span_footprint(s);
         llmobs__pipeline_enqueue(c->pipe, &s->hdr);

@@ -47,6 +47,10 @@ static const struct {
     {"llmobs_queue_items", LLMOBS__GAUGE, ""},
     {"llmobs_export_duration_seconds", LLMOBS__HISTOGRAM, ""},
     {"llmobs_export_retries_total", LLMOBS__COUNTER, ""},
+    {"llm_daily_budget_usd", LLMOBS__GAUGE, "feature"},
+    {"llm_cost_unknown_model_total", LLMOBS__COUNTER, "model"},
+    {"llmobs_queue_capacity_items", LLMOBS__GAUGE, ""},
+    {"llmobs_export_failures_total", LLMOBS__COUNTER, ""},
 };
 
 static void table_has_the_article_names_types_and_labels(void **state)

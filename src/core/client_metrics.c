@@ -1,0 +1,137 @@
+/* What a client records in its metrics registry: the LLM metric set for every ended
+ * generation (with its cost), budgets, and the SDK's own delivery health. All of it is
+ * atomics on series that exist after the first use; nothing here does I/O. */
+#include "core/client_metrics.h"
+#include "cost/cost.h"
+#include "llmobs/metrics.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* ---- cost hooks (run on the thread that ended the generation, outside the tracker's lock) */
+
+static void on_cost(void *ud, const char *model, const char *feature,
+                    const double cost[LLMOBS_COST_KIND_COUNT])
+{
+    llmobs__llm_metrics_record_cost(ud, model, feature, cost[LLMOBS_COST_TOTAL]);
+}
+
+static void on_unknown_model(void *ud, const char *model)
+{
+    llmobs__llm_metrics *m = ud;
+    const char *v[1] = {model};
+    llmobs_counter_inc_labels(m->f[LLMOBS__LLM_COST_UNKNOWN_MODEL], v, 1);
+}
+
+static void on_budget(void *ud, const char *feature, double budget, double remaining)
+{
+    llmobs__llm_metrics *m = ud;
+    const char *v[1] = {feature};
+    llmobs_gauge_set_labels(m->f[LLMOBS__LLM_BUDGET], v, 1, budget);
+    llmobs__llm_metrics_budget_remaining(m, feature, remaining);
+}
+
+/* ---- pipeline hooks (flusher thread, or the caller's for queue_full) ---------------------- */
+
+static void on_export(void *ud, uint32_t exported, double seconds, uint32_t retries)
+{
+    llmobs__llm_metrics *m = ud;
+    llmobs__llm_metrics_exported(m, exported);
+    llmobs__llm_metrics_export_duration(m, seconds);
+    if (retries) llmobs__llm_metrics_export_retries(m, retries);
+}
+
+static void on_drop(void *ud, llmobs_drop_reason reason, uint64_t n)
+{
+    llmobs__llm_metrics_dropped(ud, llmobs_drop_reason_name(reason), n);
+}
+
+static void on_attempt_failed(void *ud)
+{
+    llmobs__llm_metrics *m = ud;
+    llmobs_counter_inc_labels(m->f[LLMOBS__SDK_EXPORT_FAILURES], NULL, 0);
+}
+
+static void on_queue(void *ud, size_t items)
+{
+    llmobs__llm_metrics_queue_items(ud, (double)items);
+}
+
+llmobs__pipeline_hooks llmobs__client_pipeline_hooks(llmobs__llm_metrics *m)
+{
+    return (llmobs__pipeline_hooks){on_export, on_drop, on_attempt_failed, on_queue, m};
+}
+
+llmobs_status llmobs__client_metrics_init(llmobs_client *c)
+{
+    llmobs__llm_metrics *m = c->metrics;
+    llmobs_gauge_set_labels(m->f[LLMOBS__SDK_QUEUE_CAPACITY], NULL, 0, (double)c->opts->max_queue_items);
+    llmobs__cost_tracker_set_hooks(c->cost, &(llmobs__cost_hooks){on_cost, on_unknown_model, on_budget, m});
+    /* Budgets from the options show up before the first spend. */
+    char feature[256];
+    double spent, budget;
+    for (size_t i = 0; llmobs_cost_feature_at(c->cost, i, feature, sizeof feature, &spent, &budget) == LLMOBS_OK; i++)
+        if (budget > 0) on_budget(m, feature, budget, budget > spent ? budget - spent : 0);
+    return LLMOBS_OK;
+}
+
+/* ---- generations ---------------------------------------------------------------------------- */
+
+static bool contains(const char *haystack, const char *needle)
+{
+    return haystack && strcasestr(haystack, needle) != NULL;
+}
+
+const char *llmobs__request_status(const llmobs__span *s)
+{
+    if (s->level != LLMOBS_LEVEL_ERROR) return "success";
+    const char *m = s->status_message;
+    if (contains(m, "timeout") || contains(m, "timed out") || contains(m, "deadline"))
+        return "timeout";
+    if (contains(m, "429") || contains(m, "rate limit") || contains(m, "rate_limit") ||
+        contains(m, "ratelimit"))
+        return "rate_limited";
+    return "error";
+}
+
+static int64_t usage(const llmobs__span *s, const char *key)
+{
+    int64_t v = llmobs__span_usage(s, key);
+    return v > 0 ? v : 0;
+}
+
+void llmobs__client_generation_ended(llmobs_client *c, llmobs__span *s)
+{
+    const llmobs__trace_attrs *a = s->trace;
+    const char *feature = a && a->feature ? a->feature : a ? a->name : NULL;
+    llmobs__cost_on_generation(c->cost, s, feature, a ? a->user_id : NULL, NULL);
+
+    int64_t tokens[LLMOBS__TOKEN_TYPE_COUNT] = {
+        [LLMOBS__TOKENS_INPUT] = usage(s, LLMOBS_USAGE_INPUT),
+        [LLMOBS__TOKENS_OUTPUT] = usage(s, LLMOBS_USAGE_OUTPUT),
+        [LLMOBS__TOKENS_CACHE_READ] = usage(s, LLMOBS_USAGE_CACHE_READ),
+        [LLMOBS__TOKENS_CACHE_WRITE] = usage(s, LLMOBS_USAGE_CACHE_WRITE),
+        [LLMOBS__TOKENS_REASONING] = usage(s, LLMOBS_USAGE_REASONING),
+    };
+    double ttft = s->completion_start_ns > 0 ? (double)(s->completion_start_ns - s->start_ns) / 1e9 : -1;
+    double ctx = -1;
+    int64_t window = 0;
+    if (s->model && llmobs_cost_context_window(c->cost, s->model, &window) == LLMOBS_OK && window > 0) {
+        int64_t prompt = tokens[LLMOBS__TOKENS_INPUT] + tokens[LLMOBS__TOKENS_CACHE_READ] +
+                         tokens[LLMOBS__TOKENS_CACHE_WRITE];
+        ctx = (double)prompt / (double)window;
+    }
+    llmobs__llm_metrics_record_generation(c->metrics, s->model, feature, s->provider,
+                                          llmobs__request_status(s),
+                                          (double)(s->end_ns - s->start_ns) / 1e9,
+                                          ttft >= 0 ? ttft : -1, tokens, ctx);
+}
+
+llmobs_gauge *llmobs__client_inflight_up(llmobs_client *c, const char *model, const char *feature)
+{
+    const char *v[2] = {model, feature};
+    llmobs_gauge *g = NULL;
+    if (llmobs_gauge_labels(c->metrics->f[LLMOBS__LLM_INFLIGHT], v, 2, &g) != LLMOBS_OK) return NULL;
+    llmobs_gauge_inc(g);
+    return g;
+}
