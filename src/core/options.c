@@ -29,7 +29,6 @@ typedef struct {
     const char *doc;
 } opt_def;
 
-static llmobs_status check_environment(const char *key, const char *v);
 static llmobs_status check_url(const char *key, const char *v);
 static llmobs_status check_headers(const char *key, const char *v);
 
@@ -43,7 +42,7 @@ static const opt_def options_table[] = {
     {"base_url", "LANGFUSE_BASE_URL,LANGFUSE_HOST", T_STR, OFF(base_url),
      "https://cloud.langfuse.com", 0, 0, NULL, check_url, "Langfuse server URL."},
     {"environment", "LANGFUSE_TRACING_ENVIRONMENT", T_STR, OFF(environment), "default", 0, 0, NULL,
-     check_environment, "Environment of every trace: [a-z0-9-_]+, not starting with 'langfuse'."},
+     llmobs__check_environment, "Environment of every trace: [a-z0-9-_]+, not starting with 'langfuse'."},
     {"release", "LANGFUSE_RELEASE", T_STR, OFF(release), "", 0, 0, NULL, NULL,
      "Release (e.g. git SHA) on every trace."},
     {"flush_at", "LANGFUSE_FLUSH_AT", T_INT, OFF(flush_at), "15", 1, 100000, NULL, NULL,
@@ -165,7 +164,7 @@ static int parse_enum(const char *choices, const char *v)
     return -1;
 }
 
-static llmobs_status check_environment(const char *key, const char *v)
+llmobs_status llmobs__check_environment(const char *key, const char *v)
 {
     if (!*v) return llmobs__error(LLMOBS_EINVAL, "option %s: must not be empty", key);
     if (strncmp(v, "langfuse", 8) == 0)

@@ -78,6 +78,9 @@ struct llmobs_options {
     uint64_t explicitly_set;
 };
 
+/* Langfuse's environment rule ([a-z0-9-_]+, not starting with "langfuse"); errors name `key`. */
+llmobs_status llmobs__check_environment(const char *key, const char *value);
+
 /* Fills every key not set explicitly from the environment. Fails on a bad value, naming the
  * variable and key in llmobs_last_error(). */
 llmobs_status llmobs__options_apply_env(llmobs_options *opts);

@@ -165,29 +165,6 @@ size_t llmobs__fmt_le(char *out, double v)
 }
 
 /* Length of the valid UTF-8 sequence at `s`, or 0 if the bytes there are not one. */
-static size_t utf8_valid_len(const unsigned char *s)
-{
-    unsigned c = s[0];
-    if (c < 0x80) return 1;
-    size_t n;
-    unsigned min;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef)
-        n = 3, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4)
-        n = 4, min = 0x10000;
-    else
-        return 0;
-    unsigned cp = c & (0x3fu >> (n - 1));
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3fu);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-    return n;
-}
-
 void llmobs__escape(llmobs__buf *b, const char *s, bool quote)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -202,7 +179,9 @@ void llmobs__escape(llmobs__buf *b, const char *s, bool quote)
         else if (*p == '"' && quote)
             rep = "\\\"";
         else if (*p >= 0x80) {
-            adv = utf8_valid_len(p);
+            /* The string is NUL-terminated and NUL is never a continuation byte, so the
+             * check stops at the terminator whatever `avail` says. */
+            adv = llmobs__utf8_seq_len(p, 4);
             if (adv == 0) {
                 rep = "\xef\xbf\xbd";
                 adv = 1;

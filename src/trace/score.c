@@ -161,10 +161,7 @@ SCORE_STRING_SETTER(llmobs_score_set_id, id)
 llmobs_status llmobs_score_set_environment(llmobs_score *sc, const char *env)
 {
     if (!sc || !env) return llmobs__error(LLMOBS_EINVAL, "llmobs_score_set_environment: NULL argument");
-    llmobs_options *probe = llmobs_options_new(); /* the same rule as the option */
-    if (!probe) return llmobs__error(LLMOBS_ENOMEM, "out of memory");
-    llmobs_status st = llmobs_options_set(probe, "environment", env);
-    llmobs_options_free(probe);
+    llmobs_status st = llmobs__check_environment("llmobs_score_set_environment", env);
     return st == LLMOBS_OK ? replace(&sc->s.environment, env, "llmobs_score_set_environment") : st;
 }
 

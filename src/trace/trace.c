@@ -572,10 +572,7 @@ TRACE_STRING_SETTER(llmobs_trace_set_version, version)
 llmobs_status llmobs_trace_set_environment(llmobs_trace *t, const char *value)
 {
     if (!value) return llmobs__error(LLMOBS_EINVAL, "llmobs_trace_set_environment: NULL value");
-    llmobs_options *probe = llmobs_options_new(); /* same rule as the option */
-    if (!probe) return llmobs__error(LLMOBS_ENOMEM, "out of memory");
-    llmobs_status st = llmobs_options_set(probe, "environment", value);
-    llmobs_options_free(probe);
+    llmobs_status st = llmobs__check_environment("llmobs_trace_set_environment", value);
     if (st != LLMOBS_OK) return st;
     llmobs__trace_attrs *a = attrs_lock(t, &st, "llmobs_trace_set_environment");
     if (!a) return st;
