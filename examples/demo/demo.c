@@ -3,7 +3,8 @@
  * or two generations on models from the reference article's price table, with realistic
  * token counts and latencies, some streamed first tokens and a few errors. Deterministic for
  * a given --seed. Latencies are simulated with explicit start/end times, so a thousand
- * requests take well under a second; --realtime sleeps through them instead. */
+ * requests take well under a second; --realtime sleeps through them instead, and --rate N
+ * spreads the requests over wall time at N per second (for a scraper to see rates). */
 #include <llmobs/llmobs.h>
 
 #include <errno.h>
@@ -21,6 +22,7 @@ typedef struct {
     int realtime;
     const char *metrics_addr;
     double linger_s;
+    double rate; /* requests per second of wall time; 0 = as fast as possible */
 } demo_config;
 
 typedef struct {
@@ -81,6 +83,7 @@ typedef struct {
     const demo_config *cfg;
     long first, count; /* request indices handled by this worker */
     int64_t base_ns;
+    int64_t start_mono_ns; /* --rate paces request i to start_mono_ns + i / rate */
 } worker;
 
 static void sleep_ns(int64_t ns)
@@ -163,11 +166,24 @@ static void one_request(worker *w, long i)
     llmobs_trace_end_at(t, end);
 }
 
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
-    for (long i = w->first; i < w->first + w->count; i++)
+    for (long i = w->first; i < w->first + w->count; i++) {
+        if (w->cfg->rate > 0) {
+            int64_t due = w->start_mono_ns + (int64_t)((double)i / w->cfg->rate * 1e9);
+            int64_t now = mono_ns();
+            if (due > now) sleep_ns(due - now);
+        }
         one_request(w, i);
+    }
     return NULL;
 }
 
@@ -191,12 +207,14 @@ static int parse_args(int argc, char **argv, demo_config *cfg)
         else if (strcmp(a, "--concurrency") == 0) cfg->concurrency = strtol(v, &end, 10);
         else if (strcmp(a, "--seed") == 0) cfg->seed = strtoull(v, &end, 10);
         else if (strcmp(a, "--linger-seconds") == 0) cfg->linger_s = strtod(v, &end);
+        else if (strcmp(a, "--rate") == 0) cfg->rate = strtod(v, &end);
         else if (strcmp(a, "--metrics-addr") == 0) cfg->metrics_addr = v, end = (char *)v + strlen(v);
         else {
             fprintf(stderr, "llmobs-demo: unknown flag %s\n", a);
             return -1;
         }
-        if (errno || !end || *end || cfg->requests < 0 || cfg->concurrency < 1 || cfg->linger_s < 0) {
+        if (errno || !end || *end || cfg->requests < 0 || cfg->concurrency < 1 || cfg->linger_s < 0 ||
+            cfg->rate < 0) {
             fprintf(stderr, "llmobs-demo: bad value for %s: %s\n", a, v);
             return -1;
         }
@@ -209,7 +227,7 @@ int main(int argc, char **argv)
     demo_config cfg = {.requests = 100, .concurrency = 1, .seed = 1};
     if (parse_args(argc, argv, &cfg) != 0) {
         fprintf(stderr, "usage: llmobs-demo [--requests N] [--concurrency C] [--seed S] "
-                        "[--realtime] [--metrics-addr HOST:PORT] [--linger-seconds S]\n");
+                        "[--realtime] [--rate REQ_PER_S] [--metrics-addr HOST:PORT] [--linger-seconds S]\n");
         return 2;
     }
     llmobs_options *opts = llmobs_options_new();
@@ -236,10 +254,11 @@ int main(int argc, char **argv)
     pthread_t *threads = calloc((size_t)cfg.concurrency, sizeof *threads);
     if (!workers || !threads) return 1;
     int64_t base = llmobs_now_ns() - cfg.requests * 50000000LL; /* history ending now */
+    int64_t start_mono = mono_ns();
     long per = cfg.requests / cfg.concurrency, extra = cfg.requests % cfg.concurrency, next = 0;
     for (long k = 0; k < cfg.concurrency; k++) {
         long n = per + (k < extra);
-        workers[k] = (worker){client, &cfg, next, n, base};
+        workers[k] = (worker){client, &cfg, next, n, base, start_mono};
         next += n;
         pthread_create(&threads[k], NULL, worker_main, &workers[k]);
     }

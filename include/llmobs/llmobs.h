@@ -9,5 +9,6 @@
 #include "llmobs/trace.h"
 #include "llmobs/score.h"
 #include "llmobs/cost.h"
+#include "llmobs/eval.h"
 
 #endif

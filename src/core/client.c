@@ -38,7 +38,7 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
                            llmobs_last_error());
         goto fail;
     }
-    llmobs__client_metrics_init(c);
+    if ((st = llmobs__client_metrics_init(c)) != LLMOBS_OK) goto fail;
     if (*opts->metrics_addr &&
         (st = llmobs_metrics_server_start(c->registry, opts->metrics_addr, &c->server)) != LLMOBS_OK) {
         st = llmobs__error(st, "option metrics_addr: cannot serve on '%s': %s", opts->metrics_addr,
@@ -58,6 +58,7 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
     return c;
 fail:
     llmobs_metrics_server_stop(c->server);
+    if (c->metrics) llmobs__client_metrics_fini(c);
     if (c->cost) llmobs__cost_tracker_set_hooks(c->cost, NULL);
     llmobs_cost_tracker_free(c->cost);
     llmobs_options_free(opts);
@@ -80,6 +81,7 @@ void llmobs__client_ref(llmobs_client *c)
 void llmobs__client_unref(llmobs_client *c)
 {
     if (atomic_fetch_sub(&c->refs, 1) != 1) return;
+    llmobs__client_metrics_fini(c);
     llmobs__pipeline_free(c->pipe);
     llmobs_cost_tracker_free(c->cost);
     llmobs_options_free(c->opts);

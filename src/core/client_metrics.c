@@ -62,17 +62,29 @@ llmobs__pipeline_hooks llmobs__client_pipeline_hooks(llmobs__llm_metrics *m)
     return (llmobs__pipeline_hooks){on_export, on_drop, on_attempt_failed, on_queue, m};
 }
 
+/* At every scrape: the budget gauges from the tracker, which applies the UTC-midnight reset,
+ * so a new day shows full budgets before the first spend of that day. */
+static void collect_budgets(void *ud)
+{
+    llmobs_client *c = ud;
+    char feature[256];
+    double spent, budget;
+    for (size_t i = 0; llmobs_cost_feature_at(c->cost, i, feature, sizeof feature, &spent, &budget) == LLMOBS_OK; i++)
+        if (budget > 0) on_budget(c->metrics, feature, budget, budget > spent ? budget - spent : 0);
+}
+
 llmobs_status llmobs__client_metrics_init(llmobs_client *c)
 {
     llmobs__llm_metrics *m = c->metrics;
     llmobs_gauge_set_labels(m->f[LLMOBS__SDK_QUEUE_CAPACITY], NULL, 0, (double)c->opts->max_queue_items);
     llmobs__cost_tracker_set_hooks(c->cost, &(llmobs__cost_hooks){on_cost, on_unknown_model, on_budget, m});
-    /* Budgets from the options show up before the first spend. */
-    char feature[256];
-    double spent, budget;
-    for (size_t i = 0; llmobs_cost_feature_at(c->cost, i, feature, sizeof feature, &spent, &budget) == LLMOBS_OK; i++)
-        if (budget > 0) on_budget(m, feature, budget, budget > spent ? budget - spent : 0);
-    return LLMOBS_OK;
+    collect_budgets(c);
+    return llmobs__registry_add_collector(c->registry, collect_budgets, c);
+}
+
+void llmobs__client_metrics_fini(llmobs_client *c)
+{
+    llmobs__registry_remove_collector(c->registry, collect_budgets, c);
 }
 
 /* ---- generations ---------------------------------------------------------------------------- */

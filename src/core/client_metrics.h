@@ -8,8 +8,10 @@
 
 /* Hooks that feed the SDK health families from the pipeline. */
 llmobs__pipeline_hooks llmobs__client_pipeline_hooks(llmobs__llm_metrics *m);
-/* Queue capacity gauge, cost hooks, configured budgets. */
+/* Queue capacity gauge, cost hooks, and the budget gauges (also refreshed at every scrape). */
 llmobs_status llmobs__client_metrics_init(llmobs_client *c);
+/* Stops the scrape-time refresh; before the client's cost tracker is freed. */
+void llmobs__client_metrics_fini(llmobs_client *c);
 /* Prices an ended generation (cost details onto the span, spend and budgets) and records the
  * LLM metric set for it. Caller's thread, no llmobs lock held; the span is exclusively owned. */
 void llmobs__client_generation_ended(llmobs_client *c, llmobs__span *s);

@@ -54,6 +54,18 @@ struct llmobs_options {
     char *prices_file;
     char *budgets;
     char *budget_thresholds;
+    /* evaluation */
+    int judge_api; /* 0 openai, 1 anthropic */
+    char *judge_base_url;
+    char *judge_api_key;
+    char *judge_model;
+    double judge_timeout_s;
+    double judge_deadline_s;
+    int64_t judge_max_retries;
+    double eval_threshold;
+    int64_t eval_window;
+    double eval_window_s;
+    int64_t eval_max_windows;
     /* callbacks (not in the key table) */
     llmobs_log_fn log_fn;
     void *log_ud;

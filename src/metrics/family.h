@@ -67,6 +67,8 @@ struct llmobs_family {
     _Atomic uint64_t refused;
 };
 
+#define LLMOBS__MAX_COLLECTORS 32
+
 struct llmobs_registry {
     uint32_t magic;
     bool is_default;
@@ -76,6 +78,12 @@ struct llmobs_registry {
     _Atomic int process_metrics;
     pthread_mutex_t llm_lock;
     _Atomic(void *) llm; /* llmobs__llm_metrics, see llm_metrics.c */
+    pthread_mutex_t collectors_lock; /* held while collectors run, so removal waits for them */
+    struct {
+        void (*fn)(void *ud);
+        void *ud;
+    } collectors[LLMOBS__MAX_COLLECTORS];
+    size_t ncollectors;
 };
 
 /* Registry and children (registry.c, values.c). */

@@ -111,6 +111,13 @@ llmobs_status llmobs__llm_metrics_queue_items(llmobs__llm_metrics *m, double ite
 llmobs_status llmobs__llm_metrics_export_duration(llmobs__llm_metrics *m, double seconds);
 llmobs_status llmobs__llm_metrics_export_retries(llmobs__llm_metrics *m, uint64_t retries);
 
+/* Collectors run at the start of every render (scrape), before any registry lock is taken,
+ * to refresh values that are computed rather than recorded. A collector may set metrics but
+ * must not add or remove collectors. Removal waits for a render that is running it. */
+llmobs_status llmobs__registry_add_collector(llmobs_registry *r, void (*fn)(void *ud), void *ud);
+void llmobs__registry_remove_collector(llmobs_registry *r, void (*fn)(void *ud), void *ud);
+void llmobs__registry_run_collectors(llmobs_registry *r);
+
 /* Frees the struct returned by llmobs__llm_metrics_get (called by llmobs_registry_free). */
 void llmobs__llm_metrics_free(void *m);
 

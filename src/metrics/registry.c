@@ -24,6 +24,7 @@ static llmobs_registry *registry_alloc(void)
     r->magic = LLMOBS__REGISTRY_MAGIC;
     pthread_mutex_init(&r->lock, NULL);
     pthread_mutex_init(&r->llm_lock, NULL);
+    pthread_mutex_init(&r->collectors_lock, NULL);
     return r;
 }
 
@@ -114,8 +115,44 @@ void llmobs_registry_free(llmobs_registry *r)
     llmobs__llm_metrics_free(atomic_load(&r->llm));
     pthread_mutex_destroy(&r->lock);
     pthread_mutex_destroy(&r->llm_lock);
+    pthread_mutex_destroy(&r->collectors_lock);
     r->magic = 0;
     free(r);
+}
+
+/* ---- collectors ---- */
+
+llmobs_status llmobs__registry_add_collector(llmobs_registry *r, void (*fn)(void *), void *ud)
+{
+    if (!llmobs__registry_valid(r) || !fn) return llmobs__error(LLMOBS_EINVAL, "add_collector: bad argument");
+    pthread_mutex_lock(&r->collectors_lock);
+    llmobs_status st = LLMOBS_OK;
+    if (r->ncollectors == LLMOBS__MAX_COLLECTORS)
+        st = llmobs__error(LLMOBS_ELIMIT, "at most %d collectors per registry", LLMOBS__MAX_COLLECTORS);
+    else
+        r->collectors[r->ncollectors].fn = fn, r->collectors[r->ncollectors++].ud = ud;
+    pthread_mutex_unlock(&r->collectors_lock);
+    return st;
+}
+
+void llmobs__registry_remove_collector(llmobs_registry *r, void (*fn)(void *), void *ud)
+{
+    if (!llmobs__registry_valid(r)) return;
+    pthread_mutex_lock(&r->collectors_lock);
+    for (size_t i = 0; i < r->ncollectors; i++)
+        if (r->collectors[i].fn == fn && r->collectors[i].ud == ud) {
+            r->collectors[i] = r->collectors[--r->ncollectors];
+            break;
+        }
+    pthread_mutex_unlock(&r->collectors_lock);
+}
+
+void llmobs__registry_run_collectors(llmobs_registry *r)
+{
+    pthread_mutex_lock(&r->collectors_lock);
+    for (size_t i = 0; i < r->ncollectors; i++)
+        r->collectors[i].fn(r->collectors[i].ud);
+    pthread_mutex_unlock(&r->collectors_lock);
 }
 
 /* ---- validation ---- */

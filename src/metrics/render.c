@@ -158,6 +158,7 @@ static llmobs_status render(llmobs_registry *r, llmobs_metrics_format fmt, llmob
     if (!llmobs__registry_valid(r)) return llmobs__error(LLMOBS_EINVAL, "registry is NULL");
     if (fmt != LLMOBS_FORMAT_TEXT && fmt != LLMOBS_FORMAT_OPENMETRICS)
         return llmobs__error(LLMOBS_EINVAL, "unknown format %d", (int)fmt);
+    llmobs__registry_run_collectors(r); /* values computed at scrape time */
     pthread_mutex_lock(&r->lock);
     for (size_t i = 0; i < r->nfamilies; i++)
         render_family(b, fmt, r->families[i]);
