@@ -18,6 +18,7 @@ from ._lib import LibraryNotFoundError, lib
 from .client import (ATEXIT_TIMEOUT, Client, DropReason, ExportResult, Level, LogLevel,
                      Observation, ObsType, Stat, Trace)
 from .cost import BudgetCheck, CostTracker
+from .eval import Evaluator, Judge, Judgement, parse_judgement
 from .metrics import (Counter, Gauge, Histogram, MetricsServer, Registry, buckets_exponential,
                       buckets_linear)
 from .errors import (AlreadyExists, BudgetExceeded, InternalError, InvalidArgument,
@@ -33,7 +34,7 @@ __all__ = [
     "InvalidArgument", "OutOfMemory", "InvalidState", "Timeout", "QueueFull", "IOFailure",
     "NotFound", "AlreadyExists", "LimitExceeded", "Unsupported", "NetworkError", "ParseError",
     "BudgetExceeded", "InternalError", "Status", "version", "now_ns", "option_keys",
-    "Registry", "Counter", "Gauge", "Histogram", "MetricsServer", "buckets_linear",
+    "Evaluator", "Judge", "Judgement", "parse_judgement", "Registry", "Counter", "Gauge", "Histogram", "MetricsServer", "buckets_linear",
     "buckets_exponential", "trace_id_from_seed", "observation_id_from_seed", "status_name", "ATEXIT_TIMEOUT",
 ]
 

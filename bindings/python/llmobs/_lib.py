@@ -32,6 +32,7 @@ STATUS = c_int  # llmobs_status (a C enum: int-sized)
 LOG_FN = ctypes.CFUNCTYPE(None, c_int, c_char_p, c_void_p)
 EXPORT_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_size_t, c_char_p, c_uint32, c_void_p)
 MASK_FN = ctypes.CFUNCTYPE(c_int, c_char_p, c_char_p, c_void_p, c_size_t, P(c_size_t), c_void_p)
+CLOCK_FN = ctypes.CFUNCTYPE(c_int64, c_void_p)
 BUDGET_FN = ctypes.CFUNCTYPE(None, c_char_p, c_double, c_double, c_double, c_char_p, c_void_p)
 
 # name -> (restype, [argtypes])
@@ -197,6 +198,41 @@ PROTOTYPES = {
     "llmobs_metrics_server_start": (STATUS, [c_void_p, c_char_p, P(c_void_p)]),
     "llmobs_metrics_server_port": (c_uint16, [c_void_p]),
     "llmobs_metrics_server_stop": (None, [c_void_p]),
+    # eval.h
+    "llmobs_evaluator_new": (c_void_p, [c_void_p, c_void_p, P(STATUS)]),
+    "llmobs_evaluator_free": (None, [c_void_p]),
+    "llmobs_evaluator_set_registry": (STATUS, [c_void_p, c_void_p]),
+    "llmobs_evaluator_set_clock": (STATUS, [c_void_p, CLOCK_FN, c_void_p]),
+    "llmobs_evaluator_set_window": (STATUS, [c_void_p, c_int64, c_double]),
+    "llmobs_eval_record": (STATUS, [c_void_p, c_char_p, c_char_p, c_double, c_double, c_char_p,
+                                    c_char_p, c_char_p, P(c_int)]),
+    "llmobs_eval_record_error": (STATUS, [c_void_p, c_char_p, c_char_p, c_char_p]),
+    "llmobs_eval_record_faithfulness": (STATUS, [c_void_p, c_char_p, c_double, c_char_p,
+                                                 c_char_p, c_char_p]),
+    "llmobs_eval_pass_rate": (STATUS, [c_void_p, c_char_p, c_char_p, P(c_double), P(c_int64)]),
+    "llmobs_eval_faithfulness": (STATUS, [c_void_p, c_char_p, P(c_double), P(c_int64)]),
+    "llmobs_eval_counts": (STATUS, [c_void_p, c_char_p, c_char_p, P(c_uint64), P(c_uint64),
+                                    P(c_uint64)]),
+    "llmobs_judge_new": (c_void_p, [c_void_p, P(STATUS)]),
+    "llmobs_judge_free": (None, [c_void_p]),
+    "llmobs_judge_set_client": (STATUS, [c_void_p, c_void_p, c_char_p]),
+    "llmobs_judge_accuracy": (STATUS, [c_void_p, c_char_p, c_char_p, c_char_p, c_char_p,
+                                       P(c_void_p)]),
+    "llmobs_judge_faithfulness": (STATUS, [c_void_p, c_char_p, c_char_p, P(c_void_p)]),
+    "llmobs_judge_template": (STATUS, [c_void_p, c_char_p, P(c_char_p), P(c_char_p), c_size_t,
+                                       c_char_p, P(c_void_p)]),
+    "llmobs_judge_parse": (STATUS, [c_char_p, c_char_p, c_int, c_int, P(c_void_p)]),
+    "llmobs_judgement_score": (c_double, [c_void_p]),
+    "llmobs_judgement_reasoning": (c_char_p, [c_void_p]),
+    "llmobs_judgement_claim_count": (c_size_t, [c_void_p]),
+    "llmobs_judgement_claim_at": (c_char_p, [c_void_p, c_size_t]),
+    "llmobs_judgement_json": (c_char_p, [c_void_p]),
+    "llmobs_judgement_model": (c_char_p, [c_void_p]),
+    "llmobs_judgement_input_tokens": (c_int64, [c_void_p]),
+    "llmobs_judgement_output_tokens": (c_int64, [c_void_p]),
+    "llmobs_judgement_cost_usd": (c_double, [c_void_p]),
+    "llmobs_judgement_attempts": (c_int32, [c_void_p]),
+    "llmobs_judgement_free": (None, [c_void_p]),
 }
 
 # Functions of a header that an older library may lack: the group's Python features raise
