@@ -8,6 +8,7 @@
 #include "core/options.h"
 #include "eval/eval.h"
 #include "llmobs/score.h"
+#include "metrics/metrics.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -60,6 +61,31 @@ static llmobs_status apply_window(llmobs_evaluator *ev, int64_t max_results, dou
     return LLMOBS_OK;
 }
 
+static void expire(const llmobs_evaluator *ev, window *w, int64_t now);
+static double mean(const llmobs_evaluator *ev, const window *w);
+
+/* At every scrape of the registry: expire every window and refresh its gauge, so a pass rate
+ * or faithfulness whose results all aged out disappears instead of keeping its last value.
+ * Runs under the registry's collector lock, then takes ev->mu; nothing takes them the other
+ * way round (collectors are added and removed without holding ev->mu). */
+static void collect(void *ud)
+{
+    llmobs_evaluator *ev = ud;
+    pthread_mutex_lock(&ev->mu);
+    llmobs__llm_metrics *m = ev->registry ? llmobs__llm_metrics_get(ev->registry) : NULL;
+    int64_t now = ev->clock(ev->clock_ud);
+    for (size_t i = 0; m && i < NBUCKETS; i++)
+        for (window *w = ev->buckets[i]; w; w = w->next) {
+            expire(ev, w, now);
+            const char *labels[2] = {w->key, w->key + strlen(w->key) + 1};
+            llmobs_family *f = m->f[w->faith ? LLMOBS__LLM_RAG_FAITHFULNESS : LLMOBS__LLM_EVAL_PASS_RATE];
+            size_t n = w->faith ? 1 : 2;
+            if (w->count) llmobs_gauge_set_labels(f, labels, n, mean(ev, w));
+            else llmobs_family_remove(f, labels, n);
+        }
+    pthread_mutex_unlock(&ev->mu);
+}
+
 llmobs_evaluator *llmobs_evaluator_new(llmobs_client *client, llmobs_options *opts,
                                        llmobs_status *status)
 {
@@ -83,6 +109,7 @@ llmobs_evaluator *llmobs_evaluator_new(llmobs_client *client, llmobs_options *op
     ev->threshold = o->eval_threshold;
     ev->max_windows = (size_t)o->eval_max_windows;
     apply_window(ev, o->eval_window, o->eval_window_s);
+    llmobs__registry_add_collector(ev->registry, collect, ev);
     llmobs_options_free(own);
     llmobs__error_clear();
     if (status) *status = LLMOBS_OK;
@@ -103,6 +130,7 @@ static void window_free(window *w)
 void llmobs_evaluator_free(llmobs_evaluator *ev)
 {
     if (!ev) return;
+    llmobs__registry_remove_collector(ev->registry, collect, ev);
     for (size_t i = 0; i < NBUCKETS; i++)
         for (window *w = ev->buckets[i], *next; w; w = next) {
             next = w->next;
@@ -115,9 +143,11 @@ void llmobs_evaluator_free(llmobs_evaluator *ev)
 llmobs_status llmobs_evaluator_set_registry(llmobs_evaluator *ev, llmobs_registry *registry)
 {
     if (!ev) return llmobs__error(LLMOBS_EINVAL, "llmobs_evaluator_set_registry: NULL evaluator");
+    llmobs__registry_remove_collector(ev->registry, collect, ev);
     pthread_mutex_lock(&ev->mu);
     ev->registry = registry;
     pthread_mutex_unlock(&ev->mu);
+    if (registry) llmobs__registry_add_collector(registry, collect, ev);
     return LLMOBS_OK;
 }
 

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "http_test.h"
+#include "capture.h"
 #include "receiver.h"
 
 #include <pthread.h>
@@ -15,21 +16,6 @@
 
 #define MARGIN_MS 250
 
-static llmobs_client *start(llmobs_options *o)
-{
-    llmobs_status st;
-    llmobs_client *c = llmobs_client_new(o, &st);
-    if (!c) fail_msg("client: %s", llmobs_last_error());
-    return c;
-}
-
-static uint64_t stat(llmobs_client *c, llmobs_stat s)
-{
-    uint64_t v = 0;
-    assert_int_equal(llmobs_stats_get(c, s, &v), LLMOBS_OK);
-    return v;
-}
-
 static void
 flush_returns_by_its_deadline_with_the_pending_count_when_server_never_answers(void **state)
 {
@@ -38,7 +24,7 @@ flush_returns_by_its_deadline_with_the_pending_count_when_server_never_answers(v
     receiver_set_default(r, (recv_answer){.delay_ms = 60000});
     llmobs_options *o = receiver_options(r, NULL, 100);
     llmobs_options_set(o, "timeout", "30");
-    llmobs_client *c = start(o);
+    llmobs_client *c = start_client(o);
     make_traces(c, 3);
     uint64_t pending = 0;
     int64_t t0 = test_mono_ms();
@@ -63,7 +49,7 @@ static void shutdown_returns_by_its_deadline_while_a_request_is_in_flight(void *
     receiver_set_default(r, (recv_answer){.delay_ms = 60000});
     llmobs_options *o = receiver_options(r, NULL, 100);
     llmobs_options_set(o, "timeout", "30");
-    llmobs_client *c = start(o);
+    llmobs_client *c = start_client(o);
     make_traces(c, 2);
     llmobs_flush(c, 0, NULL); /* start sending, do not wait */
     assert_int_equal(receiver_wait_inflight(r, 1, 5000), 1);
@@ -94,7 +80,7 @@ static void many_threads_against_a_slow_receiver_lose_and_double_nothing(void **
     enum { THREADS = 8, TRACES = 150 }; /* 2 spans per trace: 2400 spans */
     receiver *r = receiver_start(0);
     receiver_set_default(r, (recv_answer){.delay_ms = 15});
-    llmobs_client *c = start(receiver_options(r, NULL, 50));
+    llmobs_client *c = start_client(receiver_options(r, NULL, 50));
     pthread_t th[THREADS];
     worker_arg w = {c, TRACES};
     int64_t t0 = test_mono_ms();
@@ -107,9 +93,9 @@ static void many_threads_against_a_slow_receiver_lose_and_double_nothing(void **
     const size_t want = (size_t)THREADS * TRACES * 2;
     print_message("%zu spans from %d threads delivered in %lld ms in %zu requests\n", want, THREADS,
                   (long long)elapsed, receiver_request_count(r));
-    assert_int_equal(stat(c, LLMOBS_STAT_ITEMS), want);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), want);
-    assert_int_equal(stat(c, LLMOBS_STAT_DROPPED), 0);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_ITEMS), want);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), want);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_DROPPED), 0);
     assert_int_equal(receiver_span_count(r), want);
     cJSON *spans = receiver_accepted_spans(r);
     cJSON *seen = cJSON_CreateObject();
@@ -151,7 +137,7 @@ static void secrets_never_appear_in_log_lines_even_at_debug_level(void **state)
     llmobs_options *o = receiver_options(lf, &lc, 100);
     llmobs_options_set(o, "otlp_endpoint", receiver_url(ot));
     llmobs_options_set(o, "otlp_headers", "Authorization=Bearer%20otlp-token-XYZ-123");
-    llmobs_client *c = start(o);
+    llmobs_client *c = start_client(o);
     make_traces(c, 2);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
     llmobs_shutdown(c, 5000);
@@ -184,10 +170,10 @@ static void secret_in_a_url_never_appears_in_log_lines(void **state)
     llmobs_options_set(o, "otlp_endpoint", url);
     llmobs_options_set(o, "public_key", "");
     llmobs_options_set(o, "retry_deadline", "0.5");
-    llmobs_client *c = start(o);
+    llmobs_client *c = start_client(o);
     make_traces(c, 1);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
-    assert_true(stat(c, LLMOBS_STAT_RETRIES) >= 1);
+    assert_true(client_stat(c, LLMOBS_STAT_RETRIES) >= 1);
     llmobs_shutdown(c, 5000);
     assert_true(logcap_count(&lc, "giving up", LLMOBS_LOG_ERROR) >= 1);
     static const char *const secrets[] = {"url-password-777"};
@@ -203,7 +189,7 @@ static void tls_insecure_logs_one_warning(void **state)
     logcap_init(&lc);
     llmobs_options *o = receiver_options(r, &lc, 100);
     llmobs_options_set(o, "tls_insecure", "true");
-    llmobs_client *c = start(o);
+    llmobs_client *c = start_client(o);
     make_traces(c, 3);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
     llmobs_shutdown(c, 5000);
@@ -245,10 +231,10 @@ static uint64_t send_over_tls(receiver *r, const char *ca_bundle, bool insecure,
     if (ca_bundle) llmobs_options_set(o, "ca_bundle", ca_bundle);
     if (insecure) llmobs_options_set(o, "tls_insecure", "true");
     llmobs_options_set(o, "retry_deadline", "0.5");
-    llmobs_client *c = start(o);
+    llmobs_client *c = start_client(o);
     make_traces(c, 1);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
-    uint64_t exported = stat(c, LLMOBS_STAT_EXPORTED);
+    uint64_t exported = client_stat(c, LLMOBS_STAT_EXPORTED);
     llmobs_shutdown(c, 5000);
     return exported;
 }

@@ -7,34 +7,13 @@
 #include <cmocka.h>
 
 #include "http_test.h"
+#include "capture.h"
 #include "receiver.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static llmobs_client *start(llmobs_options *o)
-{
-    llmobs_status st;
-    llmobs_client *c = llmobs_client_new(o, &st);
-    if (!c) fail_msg("client: %s", llmobs_last_error());
-    return c;
-}
-
-static uint64_t stat(llmobs_client *c, llmobs_stat s)
-{
-    uint64_t v = 0;
-    assert_int_equal(llmobs_stats_get(c, s, &v), LLMOBS_OK);
-    return v;
-}
-
-static uint64_t dropped(llmobs_client *c, llmobs_drop_reason reason)
-{
-    uint64_t v = 0;
-    assert_int_equal(llmobs_stats_dropped(c, reason, &v), LLMOBS_OK);
-    return v;
-}
 
 /* Every accepted span arrived once; returns how many there were. */
 static size_t assert_no_duplicates(receiver *r)
@@ -59,14 +38,14 @@ static void retries_on_503_and_delivers(void **state)
     (void)state;
     receiver *r = receiver_start(0);
     receiver_push(r, (recv_answer){.status = 503, .body = "{\"message\":\"overloaded\"}"});
-    llmobs_client *c = start(receiver_options(r, NULL, 100));
+    llmobs_client *c = start_client(receiver_options(r, NULL, 100));
     make_traces(c, 3);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request_count(r), 2);
     assert_int_equal(receiver_request(r, 0)->status, 503);
     assert_int_equal(receiver_request(r, 1)->status, 200);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 6);
-    assert_int_equal(stat(c, LLMOBS_STAT_RETRIES), 1);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 6);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_RETRIES), 1);
     assert_int_equal(assert_no_duplicates(r), 6);
     llmobs_shutdown(c, 5000);
     receiver_stop(r);
@@ -78,12 +57,12 @@ static void retries_on_502_and_504(void **state)
     receiver *r = receiver_start(0);
     receiver_push(r, (recv_answer){.status = 502, .retry_after = "0"});
     receiver_push(r, (recv_answer){.status = 504, .retry_after = "0"});
-    llmobs_client *c = start(receiver_options(r, NULL, 100));
+    llmobs_client *c = start_client(receiver_options(r, NULL, 100));
     make_traces(c, 1);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request_count(r), 3);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 2);
-    assert_int_equal(stat(c, LLMOBS_STAT_RETRIES), 2);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 2);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_RETRIES), 2);
     llmobs_shutdown(c, 5000);
     receiver_stop(r);
 }
@@ -99,7 +78,7 @@ static void honours_retry_after_seconds_on_429(void **state)
     (void)state;
     receiver *r = receiver_start(0);
     receiver_push(r, (recv_answer){.status = 429, .retry_after = "1", .body = "rate limited"});
-    llmobs_client *c = start(receiver_options(r, NULL, 100));
+    llmobs_client *c = start_client(receiver_options(r, NULL, 100));
     make_traces(c, 2);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request_count(r), 2);
@@ -107,7 +86,7 @@ static void honours_retry_after_seconds_on_429(void **state)
     print_message("429 Retry-After: 1 -> retried after %lld ms\n", (long long)gap);
     assert_true(gap >= 999); /* ms clocks truncate: 1000 ms can read as 999 */
     assert_true(gap < 2500); /* and not much later */
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 4);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 4);
     llmobs_shutdown(c, 5000);
     receiver_stop(r);
 }
@@ -122,7 +101,7 @@ static void honours_retry_after_http_date_on_503(void **state)
     gmtime_r(&at, &tm);
     strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
     receiver_push(r, (recv_answer){.status = 503, .retry_after = date});
-    llmobs_client *c = start(receiver_options(r, NULL, 100));
+    llmobs_client *c = start_client(receiver_options(r, NULL, 100));
     make_traces(c, 1);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request_count(r), 2);
@@ -140,13 +119,13 @@ static void no_retry_on_client_errors(int status, const char *body, const char *
     receiver_set_default(r, (recv_answer){.status = status, .body = body});
     logcap lc;
     logcap_init(&lc);
-    llmobs_client *c = start(receiver_options(r, &lc, 100));
+    llmobs_client *c = start_client(receiver_options(r, &lc, 100));
     make_traces(c, 2);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request_count(r), 1);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 0);
-    assert_int_equal(stat(c, LLMOBS_STAT_RETRIES), 0);
-    assert_int_equal(dropped(c, LLMOBS_DROP_REJECTED), 4);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 0);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_RETRIES), 0);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_REJECTED), 4);
     char want[128];
     snprintf(want, sizeof want, "HTTP %d: %s", status, logged);
     if (logcap_count(&lc, want, LLMOBS_LOG_ERROR) != 1) fail_msg("no error line with '%s'", want);
@@ -185,7 +164,7 @@ static void split_on_413_until_it_fits(void **state)
     (void)state;
     receiver *r = receiver_start(0);
     receiver_set_max_spans(r, 5);
-    llmobs_client *c = start(receiver_options(r, NULL, 100));
+    llmobs_client *c = start_client(receiver_options(r, NULL, 100));
     make_traces(c, 10); /* 20 spans: 20 -> 10 -> 5 */
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
     size_t too_large = 0, accepted = 0;
@@ -200,8 +179,8 @@ static void split_on_413_until_it_fits(void **state)
     assert_int_equal(too_large, 3); /* the 20 and both 10s */
     assert_int_equal(accepted, 4);
     assert_int_equal(assert_no_duplicates(r), 20);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 20);
-    assert_int_equal(stat(c, LLMOBS_STAT_DROPPED), 0);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 20);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_DROPPED), 0);
     llmobs_shutdown(c, 5000);
     receiver_stop(r);
 }
@@ -215,14 +194,14 @@ static void partial_success_counts_rejected_spans(void **state)
     receiver_push(r, (recv_answer){.body = "{\"partialSuccess\":{\"rejectedSpans\":1}}"});
     logcap lc;
     logcap_init(&lc);
-    llmobs_client *c = start(receiver_options(r, &lc, 100));
+    llmobs_client *c = start_client(receiver_options(r, &lc, 100));
     make_traces(c, 5);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
     make_traces(c, 1);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request_count(r), 2); /* partial success is never retried */
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 7 + 1);
-    assert_int_equal(dropped(c, LLMOBS_DROP_REJECTED), 3 + 1);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 7 + 1);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_REJECTED), 3 + 1);
     assert_int_equal(logcap_count(&lc, "3 spans had bad attributes", LLMOBS_LOG_WARN), 1);
     llmobs_shutdown(c, 5000);
     logcap_destroy(&lc);
@@ -234,11 +213,11 @@ static void success_with_a_body_that_is_not_json_counts_as_exported(void **state
     (void)state;
     receiver *r = receiver_start(0);
     receiver_set_default(r, (recv_answer){.body = "OK"});
-    llmobs_client *c = start(receiver_options(r, NULL, 100));
+    llmobs_client *c = start_client(receiver_options(r, NULL, 100));
     make_traces(c, 2);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 4);
-    assert_int_equal(stat(c, LLMOBS_STAT_DROPPED), 0);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 4);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_DROPPED), 0);
     llmobs_shutdown(c, 5000);
     receiver_stop(r);
 }
@@ -255,7 +234,7 @@ static void receiver_down_then_up_is_retried_and_delivered(void **state)
     logcap_init(&lc);
     llmobs_options *o = receiver_options(NULL, &lc, 100);
     llmobs_options_set(o, "base_url", url);
-    llmobs_client *c = start(o);
+    llmobs_client *c = start_client(o);
     make_traces(c, 3);
     uint64_t pending = 0;
     assert_int_equal(llmobs_flush(c, 0, &pending), LLMOBS_ETIMEOUT); /* starts the send */
@@ -267,7 +246,7 @@ static void receiver_down_then_up_is_retried_and_delivered(void **state)
     r = receiver_start(port);
     assert_non_null(r);
     assert_int_equal(llmobs_flush(c, 30000, NULL), LLMOBS_OK);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 6);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 6);
     assert_int_equal(assert_no_duplicates(r), 6);
     llmobs_shutdown(c, 5000);
     logcap_destroy(&lc);
@@ -278,12 +257,12 @@ static void connection_reset_is_retried(recv_drop how)
 {
     receiver *r = receiver_start(0);
     receiver_push(r, (recv_answer){.drop = how});
-    llmobs_client *c = start(receiver_options(r, NULL, 100));
+    llmobs_client *c = start_client(receiver_options(r, NULL, 100));
     make_traces(c, 4);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request(r, 0)->status, 0);
-    assert_true(stat(c, LLMOBS_STAT_RETRIES) >= 1);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 8);
+    assert_true(client_stat(c, LLMOBS_STAT_RETRIES) >= 1);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 8);
     assert_int_equal(assert_no_duplicates(r), 8);
     llmobs_shutdown(c, 5000);
     receiver_stop(r);
@@ -308,13 +287,13 @@ static void request_timeout_is_retried(void **state)
     receiver_push(r, (recv_answer){.delay_ms = 3000});
     llmobs_options *o = receiver_options(r, NULL, 100);
     llmobs_options_set(o, "timeout", "0.3");
-    llmobs_client *c = start(o);
+    llmobs_client *c = start_client(o);
     make_traces(c, 1);
     int64_t t0 = test_mono_ms();
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
     assert_true(test_mono_ms() - t0 < 2500); /* did not wait for the slow answer */
-    assert_true(stat(c, LLMOBS_STAT_RETRIES) >= 1);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 2);
+    assert_true(client_stat(c, LLMOBS_STAT_RETRIES) >= 1);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 2);
     llmobs_shutdown(c, 5000);
     receiver_stop(r);
 }
@@ -327,13 +306,13 @@ static void destination_that_accepted_is_not_sent_again_when_the_other_retries(v
     receiver_push(ot, (recv_answer){.status = 429, .retry_after = "0"});
     llmobs_options *o = receiver_options(lf, NULL, 100);
     llmobs_options_set(o, "otlp_endpoint", receiver_url(ot));
-    llmobs_client *c = start(o);
+    llmobs_client *c = start_client(o);
     make_traces(c, 3);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request_count(lf), 1);
     assert_int_equal(receiver_request_count(ot), 3);
-    assert_int_equal(stat(c, LLMOBS_STAT_RETRIES), 2);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 6);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_RETRIES), 2);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 6);
     assert_int_equal(assert_no_duplicates(lf), 6);
     assert_int_equal(assert_no_duplicates(ot), 6);
     /* the next batch goes to both again */
@@ -353,13 +332,13 @@ static void split_for_one_destination_is_not_resent_to_the_other(void **state)
     receiver_set_max_spans(ot, 5);
     llmobs_options *o = receiver_options(lf, NULL, 100);
     llmobs_options_set(o, "otlp_endpoint", receiver_url(ot));
-    llmobs_client *c = start(o);
+    llmobs_client *c = start_client(o);
     make_traces(c, 10);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request_count(lf), 1);
     assert_int_equal(assert_no_duplicates(lf), 20);
     assert_int_equal(assert_no_duplicates(ot), 20);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 20);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 20);
     llmobs_shutdown(c, 5000);
     receiver_stop(lf);
     receiver_stop(ot);
@@ -372,13 +351,13 @@ static void final_refusal_by_one_destination_counts_the_batch_rejected(void **st
     receiver_set_default(ot, (recv_answer){.status = 400, .body = "{\"error\":\"bad\"}"});
     llmobs_options *o = receiver_options(lf, NULL, 100);
     llmobs_options_set(o, "otlp_endpoint", receiver_url(ot));
-    llmobs_client *c = start(o);
+    llmobs_client *c = start_client(o);
     make_traces(c, 2);
     assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_span_count(lf), 4);
     assert_int_equal(receiver_request_count(ot), 1);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 0);
-    assert_int_equal(dropped(c, LLMOBS_DROP_REJECTED), 4);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 0);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_REJECTED), 4);
     llmobs_shutdown(c, 5000);
     receiver_stop(lf);
     receiver_stop(ot);

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "http_test.h"
+#include "capture.h"
 #include "receiver.h"
 
 #include <stdio.h>
@@ -14,21 +15,6 @@
 #include <string.h>
 
 #define BASIC_AUTH "Basic cGstbGYtMTIzNDU2Nzg5MDpzay1sZi1UT1BTRUNSRVQtMDk4NzY1NDMyMQ=="
-
-static llmobs_client *start(llmobs_options *o)
-{
-    llmobs_status st;
-    llmobs_client *c = llmobs_client_new(o, &st);
-    if (!c) fail_msg("client: %s", llmobs_last_error());
-    return c;
-}
-
-static uint64_t stat(llmobs_client *c, llmobs_stat s)
-{
-    uint64_t v = 0;
-    assert_int_equal(llmobs_stats_get(c, s, &v), LLMOBS_OK);
-    return v;
-}
 
 static const cJSON *attr_value(const cJSON *span, const char *key, const char *field)
 {
@@ -48,7 +34,7 @@ static void spans_arrive_with_otlp_structure_and_langfuse_attributes(void **stat
     (void)state;
     receiver *r = receiver_start(0);
     assert_non_null(r);
-    llmobs_client *c = start(receiver_options(r, NULL, 100));
+    llmobs_client *c = start_client(receiver_options(r, NULL, 100));
     llmobs_trace *t = llmobs_trace_start(c, "checkout", NULL);
     llmobs_trace_set_user_id(t, "user-7");
     llmobs_trace_set_session_id(t, "session-3");
@@ -116,7 +102,7 @@ static void spans_arrive_with_otlp_structure_and_langfuse_attributes(void **stat
     assert_string_equal(attr_value(gen, "gen_ai.usage.input_tokens", "intValue")->valuestring,
                         "52");
     cJSON_Delete(req);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 2);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 2);
     llmobs_shutdown(c, 5000);
     receiver_stop(r);
 }
@@ -125,7 +111,7 @@ static void langfuse_headers_and_basic_auth_are_sent(void **state)
 {
     (void)state;
     receiver *r = receiver_start(0);
-    llmobs_client *c = start(receiver_options(r, NULL, 100));
+    llmobs_client *c = start_client(receiver_options(r, NULL, 100));
     make_traces(c, 1);
     assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request_count(r), 1);
@@ -155,7 +141,7 @@ static void gzip_bodies_decode_to_the_same_json(void **state)
     char url[128];
     snprintf(url, sizeof url, "%s/plain/v1/traces", receiver_url(r));
     llmobs_options_set(o, "otlp_traces_endpoint", url);
-    llmobs_client *c = start(o);
+    llmobs_client *c = start_client(o);
     make_traces(c, 5);
     assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request_count(r), 2);
@@ -191,7 +177,7 @@ static void otlp_endpoint_gets_v1_traces_appended_and_custom_headers(void **stat
     llmobs_options_set(o, "otlp_headers", " api-key = abc%20def%2C1 ,x-tenant=t1,");
     llmobs_options_set(o, "otlp_compression", "gzip");
     llmobs_options_set_int(o, "flush_at", 100);
-    llmobs_client *c = start(o);
+    llmobs_client *c = start_client(o);
     make_traces(c, 2);
     assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request_count(r), 1);
@@ -217,7 +203,7 @@ static void otlp_traces_endpoint_is_used_as_is(void **state)
     snprintf(url, sizeof url, "%s/custom/traces", receiver_url(r));
     llmobs_options_set(o, "otlp_traces_endpoint", url);
     llmobs_options_set(o, "exporter", "otlp");
-    llmobs_client *c = start(o);
+    llmobs_client *c = start_client(o);
     make_traces(c, 1);
     assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request_count(r), 1);
@@ -232,10 +218,10 @@ static void both_destinations_receive_every_span_once(void **state)
     receiver *lf = receiver_start(0), *ot = receiver_start(0);
     llmobs_options *o = receiver_options(lf, NULL, 10);
     llmobs_options_set(o, "otlp_endpoint", receiver_url(ot));
-    llmobs_client *c = start(o);
+    llmobs_client *c = start_client(o);
     make_traces(c, 20);
     assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 40);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 40);
     receiver *both[] = {lf, ot};
     for (int k = 0; k < 2; k++) {
         assert_int_equal(receiver_span_count(both[k]), 40);
@@ -281,7 +267,7 @@ static void exporter_auto_picks_otlp_when_keys_are_set(void **state)
     receiver *r = receiver_start(0);
     logcap lc;
     logcap_init(&lc);
-    llmobs_client *c = start(receiver_options(r, &lc, 100));
+    llmobs_client *c = start_client(receiver_options(r, &lc, 100));
     assert_int_equal(logcap_count(&lc, "exporting with the otlp exporter", LLMOBS_LOG_INFO), 1);
     make_traces(c, 1);
     assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
@@ -295,7 +281,7 @@ static void keep_alive_reuses_one_connection(void **state)
 {
     (void)state;
     receiver *r = receiver_start(0);
-    llmobs_client *c = start(receiver_options(r, NULL, 2));
+    llmobs_client *c = start_client(receiver_options(r, NULL, 2));
     for (int i = 0; i < 5; i++) {
         make_traces(c, 1);
         assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);

@@ -1,5 +1,10 @@
 #include "capture.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
 #include <string.h>
 #include <time.h>
 
@@ -142,4 +147,26 @@ const cJSON *find_span_by_name(const cJSON *spans, const char *name)
         if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0) return s;
     }
     return NULL;
+}
+
+llmobs_client *start_client(llmobs_options *o)
+{
+    llmobs_status st;
+    llmobs_client *c = llmobs_client_new(o, &st);
+    if (!c) fail_msg("client: %s", llmobs_last_error());
+    return c;
+}
+
+uint64_t client_stat(llmobs_client *c, llmobs_stat s)
+{
+    uint64_t v = 0;
+    assert_int_equal(llmobs_stats_get(c, s, &v), LLMOBS_OK);
+    return v;
+}
+
+uint64_t client_dropped(llmobs_client *c, llmobs_drop_reason r)
+{
+    uint64_t v = 0;
+    assert_int_equal(llmobs_stats_dropped(c, r, &v), LLMOBS_OK);
+    return v;
 }

@@ -37,6 +37,12 @@ size_t capture_count(capture *c);
 /* Options for a client exporting into `c` with flush_at/interval given. */
 llmobs_options *capture_options(capture *c, int flush_at, double interval_s);
 
+/* Client helpers: a client from options (fails the test with llmobs_last_error() if it cannot
+ * be created), and counters read through the public API (failing the test on error). */
+llmobs_client *start_client(llmobs_options *o);
+uint64_t client_stat(llmobs_client *c, llmobs_stat s);
+uint64_t client_dropped(llmobs_client *c, llmobs_drop_reason r);
+
 /* Span helpers on parsed OTLP JSON. */
 const cJSON *span_attr(const cJSON *span, const char *key); /* the AnyValue or NULL */
 const char *span_attr_str(const cJSON *span, const char *key);

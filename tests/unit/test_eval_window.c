@@ -119,6 +119,32 @@ static void results_older_than_the_window_expire(void **state)
     assert_true(has_line(f, "llm_eval_pass_rate{feature=\"chat\",metric=\"accuracy\"} 1"));
 }
 
+static bool exposition_mentions(fixture *f, const char *needle)
+{
+    char *text = NULL;
+    assert_int_equal(llmobs_metrics_render_string(f->reg, LLMOBS_FORMAT_TEXT, &text, NULL), LLMOBS_OK);
+    bool found = strstr(text, needle) != NULL;
+    llmobs_metrics_string_free(text);
+    return found;
+}
+
+static void a_scrape_expires_results_without_a_new_record(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(llmobs_evaluator_set_window(f->ev, 100, 10), LLMOBS_OK);
+    llmobs_eval_record(f->ev, "chat", "accuracy", 0.9, -1, NULL, NULL, NULL, NULL); /* t=0 pass */
+    f->now += 5 * SEC;
+    llmobs_eval_record(f->ev, "chat", "accuracy", 0.1, -1, NULL, NULL, NULL, NULL); /* t=5 fail */
+    llmobs_eval_record_faithfulness(f->ev, "v2", 0.8, NULL, NULL, NULL);
+    f->now += 6 * SEC; /* t=11: only the fail is in the window; nobody recorded or read since */
+    assert_true(has_line(f, "llm_eval_pass_rate{feature=\"chat\",metric=\"accuracy\"} 0"));
+    f->now += 10 * SEC; /* everything aged out: the series go away rather than lie */
+    assert_false(exposition_mentions(f, "llm_eval_pass_rate{"));
+    assert_false(exposition_mentions(f, "llm_rag_faithfulness{"));
+    /* The run counters are history and stay. */
+    assert_true(has_line(f, "llm_eval_runs_total{feature=\"chat\",metric=\"accuracy\",result=\"pass\"} 1"));
+}
+
 static void threshold_defaults_to_0_7_inclusive(void **state)
 {
     fixture *f = *state;
@@ -262,6 +288,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(pass_rate_is_over_the_last_n_results, setup, teardown),
         cmocka_unit_test_setup_teardown(results_older_than_the_window_expire, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_scrape_expires_results_without_a_new_record, setup, teardown),
         cmocka_unit_test_setup_teardown(threshold_defaults_to_0_7_inclusive, setup, teardown),
         cmocka_unit_test(threshold_option_changes_the_default),
         cmocka_unit_test_setup_teardown(errors_are_counted_but_do_not_move_the_pass_rate, setup,

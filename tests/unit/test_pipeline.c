@@ -26,20 +26,6 @@ static void end_traces(llmobs_client *c, int n)
     }
 }
 
-static uint64_t stat(llmobs_client *c, llmobs_stat s)
-{
-    uint64_t v = 0;
-    assert_int_equal(llmobs_stats_get(c, s, &v), LLMOBS_OK);
-    return v;
-}
-
-static uint64_t dropped(llmobs_client *c, llmobs_drop_reason r)
-{
-    uint64_t v = 0;
-    assert_int_equal(llmobs_stats_dropped(c, r, &v), LLMOBS_OK);
-    return v;
-}
-
 static void batch_is_sent_when_flush_at_items_are_queued(void **state)
 {
     (void)state;
@@ -79,7 +65,7 @@ static void flush_sends_immediately_and_reports_nothing_pending(void **state)
     assert_int_equal(llmobs_flush(c, 5000, &pending), LLMOBS_OK);
     assert_int_equal(pending, 0);
     assert_int_equal(capture_count(&cap), 7);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 7);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 7);
     llmobs_shutdown(c, 5000);
     capture_destroy(&cap);
 }
@@ -96,13 +82,13 @@ static void full_queue_drops_and_counts_queue_full(void **state)
     end_traces(c, 1);
     assert_true(capture_wait_blocked(&cap, 1, 5000)); /* that one is in flight */
     end_traces(c, 25);
-    assert_int_equal(dropped(c, LLMOBS_DROP_QUEUE_FULL), 15);
-    assert_int_equal(stat(c, LLMOBS_STAT_QUEUE_ITEMS), 10);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_QUEUE_FULL), 15);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_QUEUE_ITEMS), 10);
     capture_unblock(&cap);
     assert_int_equal(llmobs_flush(c, 5000, NULL), LLMOBS_OK);
     assert_int_equal(capture_count(&cap), 11);
-    assert_int_equal(stat(c, LLMOBS_STAT_ITEMS), 26);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED) + stat(c, LLMOBS_STAT_DROPPED), 26);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_ITEMS), 26);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED) + client_stat(c, LLMOBS_STAT_DROPPED), 26);
     llmobs_shutdown(c, 5000);
     capture_destroy(&cap);
 }
@@ -126,9 +112,9 @@ static void queue_is_bounded_by_bytes(void **state)
         llmobs_trace_set_input(t, big);
         llmobs_trace_end(t);
     }
-    uint64_t full = dropped(c, LLMOBS_DROP_QUEUE_FULL);
+    uint64_t full = client_dropped(c, LLMOBS_DROP_QUEUE_FULL);
     assert_true(full >= 5 && full <= 6); /* ~4.3 KB each against 20 KB */
-    assert_true(stat(c, LLMOBS_STAT_QUEUE_BYTES) <= 20000);
+    assert_true(client_stat(c, LLMOBS_STAT_QUEUE_BYTES) <= 20000);
     capture_unblock(&cap);
     llmobs_shutdown(c, 5000);
     capture_destroy(&cap);
@@ -148,7 +134,7 @@ static void flush_with_a_stuck_exporter_returns_at_the_deadline_with_pending_cou
     int64_t took = mono_ms() - start;
     assert_true(took >= 295 && took < 2000);
     assert_int_equal(pending, 12);
-    assert_int_equal(stat(c, LLMOBS_STAT_PENDING), 12);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_PENDING), 12);
     capture_unblock(&cap);
     assert_int_equal(llmobs_flush(c, 5000, &pending), LLMOBS_OK);
     assert_int_equal(pending, 0);
@@ -167,8 +153,8 @@ static void retryable_failures_are_retried_then_delivered_once(void **state)
     assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
     assert_int_equal(capture_count(&cap), 4);
     assert_int_equal(cap.calls, 3);
-    assert_int_equal(stat(c, LLMOBS_STAT_RETRIES), 2);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 4);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_RETRIES), 2);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 4);
     llmobs_shutdown(c, 5000);
     capture_destroy(&cap);
 }
@@ -185,8 +171,8 @@ static void retries_stop_at_max_retries_and_count_retries_exhausted(void **state
     end_traces(c, 3);
     assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
     assert_int_equal(cap.calls, 3);
-    assert_int_equal(dropped(c, LLMOBS_DROP_RETRIES_EXHAUSTED), 3);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 0);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_RETRIES_EXHAUSTED), 3);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 0);
     llmobs_shutdown(c, 5000);
     capture_destroy(&cap);
 }
@@ -201,7 +187,7 @@ static void final_failure_is_not_retried_and_counts_rejected(void **state)
     end_traces(c, 5);
     assert_int_equal(llmobs_flush(c, 5000, NULL), LLMOBS_OK);
     assert_int_equal(cap.calls, 1);
-    assert_int_equal(dropped(c, LLMOBS_DROP_REJECTED), 5);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_REJECTED), 5);
     llmobs_shutdown(c, 5000);
     capture_destroy(&cap);
 }
@@ -216,7 +202,7 @@ static void too_large_batches_are_split_until_they_fit(void **state)
     end_traces(c, 20);
     assert_int_equal(llmobs_flush(c, 5000, NULL), LLMOBS_OK);
     assert_int_equal(capture_count(&cap), 20);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), 20);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 20);
     assert_true(cap.batches >= 7);
     llmobs_shutdown(c, 5000);
     capture_destroy(&cap);
@@ -248,7 +234,7 @@ static void batches_are_capped_by_serialized_bytes(void **state)
     assert_int_equal(llmobs_flush(c, 5000, NULL), LLMOBS_OK);
     assert_int_equal(capture_count(&cap), 10);
     assert_true(cap.batches >= 5);
-    assert_int_equal(dropped(c, LLMOBS_DROP_TOO_LARGE), 1);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_TOO_LARGE), 1);
     llmobs_shutdown(c, 5000);
     capture_destroy(&cap);
 }
@@ -305,7 +291,7 @@ static void sampled_out_traces_are_counted_not_exported(void **state)
     assert_int_equal(llmobs_trace_end(t), LLMOBS_OK);
     assert_int_equal(llmobs_flush(c, 5000, NULL), LLMOBS_OK);
     assert_int_equal(capture_count(&cap), 0);
-    assert_int_equal(dropped(c, LLMOBS_DROP_SAMPLED_OUT), 2);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_SAMPLED_OUT), 2);
     llmobs_shutdown(c, 5000);
     capture_destroy(&cap);
 }
@@ -325,7 +311,7 @@ static void disabled_client_hands_out_working_handles(void **state)
     assert_string_equal(tp + 52, "-00"); /* not sampled */
     llmobs_trace_end(t);
     assert_int_equal(llmobs_flush(c, 5000, NULL), LLMOBS_OK);
-    assert_int_equal(dropped(c, LLMOBS_DROP_DISABLED), 1);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_DISABLED), 1);
     assert_int_equal(capture_count(&cap), 0);
     llmobs_shutdown(c, 5000);
     capture_destroy(&cap);
@@ -375,8 +361,8 @@ static void many_threads_hand_over_every_span_exactly_once(void **state)
         cJSON_AddTrueToObject(seen, id);
     }
     cJSON_Delete(seen);
-    assert_int_equal(stat(c, LLMOBS_STAT_EXPORTED), n);
-    assert_int_equal(stat(c, LLMOBS_STAT_ITEMS), n);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), n);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_ITEMS), n);
     llmobs_shutdown(c, 5000);
     capture_destroy(&cap);
 }
@@ -417,11 +403,11 @@ static void shutdown_while_other_threads_still_end_observations_is_safe_and_coun
     assert_true(st == LLMOBS_OK || st == LLMOBS_ETIMEOUT);
     for (int k = 0; k < 4; k++)
         pthread_join(th[k], NULL);
-    uint64_t exported = stat(c, LLMOBS_STAT_EXPORTED);
-    assert_int_equal(stat(c, LLMOBS_STAT_ITEMS), 800);
+    uint64_t exported = client_stat(c, LLMOBS_STAT_EXPORTED);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_ITEMS), 800);
     assert_int_equal(exported, capture_count(&cap));
-    assert_int_equal(exported + dropped(c, LLMOBS_DROP_SHUTDOWN), 800);
-    assert_int_equal(stat(c, LLMOBS_STAT_PENDING), 0);
+    assert_int_equal(exported + client_dropped(c, LLMOBS_DROP_SHUTDOWN), 800);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_PENDING), 0);
     assert_int_equal(llmobs_trace_end(keeper), LLMOBS_OK); /* frees the client */
     capture_destroy(&cap);
 }
