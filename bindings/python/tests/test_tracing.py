@@ -2,6 +2,10 @@
 through the callback exporter."""
 
 import json
+import os
+import subprocess
+import sys
+import tempfile
 import threading
 import unittest
 
@@ -220,6 +224,33 @@ class CallbackExporter(unittest.TestCase):
             self.client.trace("after shutdown")
         with self.assertRaises(llmobs.InvalidState):
             self.client.flush()
+
+
+class ProcessExit(unittest.TestCase):
+    def test_atexit_flushes_a_client_the_program_forgot_to_shut_down(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "spans.jsonl")
+            # atexit runs handlers last-in first-out: this checker, registered before llmobs is
+            # imported, runs after llmobs' own handler, while `c` is still referenced here.
+            code = ("import atexit\n"
+                    "atexit.register(lambda: print('closed-at-exit=' + str(c.closed)))\n"
+                    "import llmobs\n"
+                    "c = llmobs.Client(exporter='file', file_path=%r, flush_interval=3600)\n"
+                    "with c.trace('short-lived') as t:\n"
+                    "    with t.generation('g', model='gpt-4o'):\n"
+                    "        pass\n"
+                    "print(t.id)\n") % out  # no flush, no shutdown: atexit must do it
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+            r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            trace_id, closed = r.stdout.split()
+            self.assertEqual(closed, "closed-at-exit=True")
+            with open(out) as f:
+                spans = [s for line in f for rs in json.loads(line)["resourceSpans"]
+                         for ss in rs["scopeSpans"] for s in ss["spans"]]
+            self.assertEqual(sorted(s["name"] for s in spans), ["g", "short-lived"])
+            self.assertTrue(all(s["traceId"] == trace_id for s in spans))
 
 
 if __name__ == "__main__":
