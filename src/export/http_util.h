@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Standard base64 of `len` bytes (malloc'd, NUL-terminated), or NULL on out of memory. */
 char *llmobs__base64(const unsigned char *in, size_t len);
@@ -31,6 +32,10 @@ bool llmobs__common_headers(struct curl_slist **list, bool gzip);
  * secrets of `h` first. */
 bool llmobs__basic_auth_header(struct curl_slist **list, llmobs__http *h, const char *public_key,
                                const char *secret_key);
+
+/* FNV-1a of a payload: with its address and length, tells a retry of the payload in hand
+ * (the same bytes again) from a new payload that malloc placed at the same address. */
+uint64_t llmobs__payload_hash(const char *s, size_t n);
 
 /* Copies printable text, at most `max` bytes, turning control characters into spaces. */
 void llmobs__copy_text(char *out, size_t cap, const char *in, size_t max);

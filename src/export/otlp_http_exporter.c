@@ -181,16 +181,6 @@ static bool covered_by(const idset *covered, const idset *ids)
     return true;
 }
 
-static uint64_t fnv1a(const char *s, size_t n)
-{
-    uint64_t h = UINT64_C(1469598103934665603);
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= UINT64_C(1099511628211);
-    }
-    return h;
-}
-
 /* ---- classifying one answer ---------------------------------------------------------------- */
 
 /* partialSuccess of a 200 answer; the body may be empty or not JSON at all. */
@@ -281,7 +271,7 @@ static void send_to(otlp_exporter *x, dest *d, const llmobs__payload *p, int64_t
  * the previous one: that is the same bytes again). */
 static void begin_payload(otlp_exporter *x, const llmobs__payload *p)
 {
-    uint64_t h = fnv1a(p->body, p->len);
+    uint64_t h = llmobs__payload_hash(p->body, p->len);
     if (x->have_cur && x->cur_body == p->body && x->cur_len == p->len && x->cur_hash == h) return;
     x->have_cur = true;
     x->cur_body = p->body;
