@@ -26,6 +26,8 @@ typedef struct ingestion_server {
     pthread_mutex_t mu;
     event_rule rules[MAX_EVENT_RULES];
     size_t nrules;
+    int request_status[8]; /* whole-request status of the k-th request (0: answer per event) */
+    size_t requests;
 } ingestion_server;
 
 void ingestion_server_init(ingestion_server *s);
