@@ -608,13 +608,22 @@ static void read_reply(ingestion_exporter *x, const char *body, event **req, siz
         const cJSON *err = cJSON_GetObjectItemCaseSensitive(it, "error");
         event *e = cJSON_IsString(id) ? find_event(x, id->valuestring) : NULL;
         long status = cJSON_IsNumber(st) ? (long)st->valuedouble : 0;
-        char *errtext = err && !cJSON_IsNull(err) ? cJSON_PrintUnformatted(err) : NULL;
-        char text[200], line[512];
-        snprintf(line, sizeof line, "%s%s%s", cJSON_IsString(msg) ? msg->valuestring : "",
-                 errtext && cJSON_IsString(msg) ? ": " : "", errtext ? errtext : "");
-        free(errtext);
-        llmobs__copy_text(text, sizeof text, line, 160);
         if (!e || e->state != EV_PENDING) continue;
+        /* The whole explanation is redacted before it is shortened, so that no part of a
+         * secret the server echoed can survive the cut. */
+        const char *m = cJSON_IsString(msg) ? msg->valuestring : "";
+        char *errtext = err && !cJSON_IsNull(err) ? cJSON_PrintUnformatted(err) : NULL;
+        size_t full_len = strlen(m) + (errtext ? strlen(errtext) : 0) + 3;
+        char *full = malloc(full_len);
+        char text[200], line[512];
+        if (full) {
+            snprintf(full, full_len, "%s%s%s", m, errtext && *m ? ": " : "",
+                     errtext ? errtext : "");
+            llmobs__http_redact(x->http, full);
+        }
+        llmobs__copy_text(text, sizeof text, full ? full : "(out of memory)", 160);
+        free(full);
+        free(errtext);
         if (status >= 500 || status == 429) {
             /* stays pending: resent under the same id when the pipeline retries */
             note(a, status, "event %s failed on the server: %ld %s", e->id, status, text);
