@@ -310,6 +310,25 @@ static void root_span_sends_trace_create_with_the_trace_fields(void **state)
     stop(&e);
 }
 
+static void root_continued_from_a_remote_parent_still_makes_the_trace(void **state)
+{
+    (void)state;
+    env e;
+    start(&e, NULL);
+    llmobs_trace *t =
+        llmobs_trace_start_with_id(e.c, "downstream", TRACE_ID, "00f067aa0ba902b7", NULL);
+    char root[17];
+    llmobs_trace_span_id(t, root, sizeof root);
+    llmobs_trace_end(t);
+    assert_int_equal(llmobs_flush(e.c, 10000, NULL), LLMOBS_OK);
+    cJSON *events = ingestion_events(e.r, true);
+    assert_non_null(find_event(events, "trace-create", TRACE_ID));
+    /* the remote parent is no observation of this trace */
+    assert_null(cJSON_GetObjectItem(body_of(events, "span-create", root), "parentObservationId"));
+    cJSON_Delete(events);
+    stop(&e);
+}
+
 static void generation_fields_come_back_from_the_attributes(void **state)
 {
     (void)state;
@@ -459,6 +478,7 @@ int main(void)
         cmocka_unit_test(schema_check_fails_events_that_break_the_schema_or_server_rules),
         cmocka_unit_test(every_observation_type_maps_to_its_event_type),
         cmocka_unit_test(root_span_sends_trace_create_with_the_trace_fields),
+        cmocka_unit_test(root_continued_from_a_remote_parent_still_makes_the_trace),
         cmocka_unit_test(generation_fields_come_back_from_the_attributes),
         cmocka_unit_test(score_is_sent_as_score_create),
         cmocka_unit_test(request_goes_to_the_ingestion_path_with_basic_auth_and_metadata),
