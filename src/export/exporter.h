@@ -32,7 +32,8 @@ typedef struct llmobs__payload {
     const char *content_type;
     uint32_t items;
     llmobs__item_kind kind; /* SPAN: an OTLP ExportTraceServiceRequest; SCORE: one
-                               CreateScoreRequest (POST /api/public/scores) */
+                               CreateScoreRequest (POST /api/public/scores); the legacy
+                               ingestion exporter converts both to ingestion events */
 } llmobs__payload;
 
 typedef struct llmobs__exporter {
@@ -58,6 +59,10 @@ llmobs__exporter *llmobs__none_exporter_new(void);
 /* OTLP/HTTP JSON to Langfuse (when both keys are set) and/or a generic OTLP endpoint (when
  * otlp_endpoint or otlp_traces_endpoint is set). NULL with *status when neither is. */
 llmobs__exporter *llmobs__otlp_http_exporter_new(const llmobs_options *o, const llmobs__logger *lg,
+                                                 llmobs_status *status);
+/* Legacy Langfuse batch ingestion ({base_url}/api/public/ingestion): spans become
+ * trace-create / <type>-create events, scores score-create. Needs public_key and secret_key. */
+llmobs__exporter *llmobs__ingestion_exporter_new(const llmobs_options *o, const llmobs__logger *lg,
                                                  llmobs_status *status);
 
 #endif

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "export/exporter.h"
 #include "export/http.h"
+#include "export/http_util.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -62,120 +63,12 @@ typedef struct otlp_exporter {
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
-static char *base64(const unsigned char *in, size_t len)
-{
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *out = malloc(4 * ((len + 2) / 3) + 1), *o = out;
-    if (!out) return NULL;
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (i + 1 < len) v |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < len) v |= in[i + 2];
-        *o++ = tbl[(v >> 18) & 63];
-        *o++ = tbl[(v >> 12) & 63];
-        *o++ = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
-        *o++ = i + 2 < len ? tbl[v & 63] : '=';
-    }
-    *o = '\0';
-    return out;
-}
-
-static char *join(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    char *s = malloc(la + lb + 1);
-    if (!s) return NULL;
-    memcpy(s, a, la);
-    memcpy(s + la, b, lb + 1);
-    return s;
-}
-
-/* `base` without trailing slashes, then `suffix`. */
-static char *join_path(const char *base, const char *suffix)
-{
-    size_t n = strlen(base);
-    while (n && base[n - 1] == '/')
-        n--;
-    char *s = malloc(n + strlen(suffix) + 1);
-    if (!s) return NULL;
-    memcpy(s, base, n);
-    strcpy(s + n, suffix);
-    return s;
-}
-
-/* Where the authority of an http(s) URL starts and ends. */
-static void authority(const char *url, const char **start, const char **end)
-{
-    const char *s = strstr(url, "://");
-    s = s ? s + 3 : url;
-    *start = s;
-    *end = s + strcspn(s, "/?#");
-}
-
 /* OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as is; only "/" is added when there is no path. */
 static char *traces_url(const char *url)
 {
     const char *a, *e;
-    authority(url, &a, &e);
-    return *e ? strdup(url) : join(url, "/");
-}
-
-/* The URL without "user:password@", for log lines. */
-static char *display_url(const char *url)
-{
-    const char *a, *e;
-    authority(url, &a, &e);
-    const char *at = NULL;
-    for (const char *p = a; p < e; p++)
-        if (*p == '@') at = p;
-    if (!at) return strdup(url);
-    char *s = malloc(strlen(url) + 1);
-    if (!s) return NULL;
-    size_t head = (size_t)(a - url);
-    memcpy(s, url, head);
-    strcpy(s + head, at + 1);
-    return s;
-}
-
-/* The password in "user:password@" of a URL, registered as a secret. */
-static bool add_url_secret(llmobs__http *h, const char *url)
-{
-    const char *a, *e;
-    authority(url, &a, &e);
-    const char *at = NULL;
-    for (const char *p = a; p < e; p++)
-        if (*p == '@') at = p;
-    if (!at) return true;
-    const char *colon = memchr(a, ':', (size_t)(at - a));
-    if (!colon) return true;
-    char pw[256];
-    snprintf(pw, sizeof pw, "%.*s", (int)(at - colon - 1), colon + 1);
-    return llmobs__http_add_secret(h, pw);
-}
-
-static bool add_header(struct curl_slist **list, const char *name, const char *value)
-{
-    size_t n = strlen(name) + strlen(value) + 3;
-    char *line = malloc(n);
-    if (!line) return false;
-    snprintf(line, n, "%s: %s", name, value);
-    struct curl_slist *l = curl_slist_append(*list, line);
-    /* curl copies the line; wipe ours since it may hold a credential. */
-    memset(line, 0, n);
-    free(line);
-    if (!l) return false;
-    *list = l;
-    return true;
-}
-
-/* The headers every destination sends; the caller adds its own. */
-static bool common_headers(struct curl_slist **list, bool gzip)
-{
-    return add_header(list, "Content-Type", "application/json") &&
-           add_header(list, "User-Agent", "llmobs-c/" LLMOBS_VERSION_STRING) &&
-           /* no "Expect: 100-continue" round trip before large bodies */
-           add_header(list, "Expect", "") &&
-           (!gzip || add_header(list, "Content-Encoding", "gzip"));
+    llmobs__url_authority(url, &a, &e);
+    return *e ? strdup(url) : llmobs__join(url, "/");
 }
 
 static int hexval(int c)
@@ -237,7 +130,7 @@ static llmobs_status parse_otlp_headers(const char *spec, struct curl_slist **li
                 break;
             }
         if (st != LLMOBS_OK) break;
-        if (!llmobs__http_add_secret(h, v) || !add_header(list, k, v)) {
+        if (!llmobs__http_add_secret(h, v) || !llmobs__header_add(list, k, v)) {
             st = llmobs__error(LLMOBS_ENOMEM, "otlp exporter: out of memory");
             break;
         }
@@ -288,45 +181,7 @@ static bool covered_by(const idset *covered, const idset *ids)
     return true;
 }
 
-static uint64_t fnv1a(const char *s, size_t n)
-{
-    uint64_t h = UINT64_C(1469598103934665603);
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= UINT64_C(1099511628211);
-    }
-    return h;
-}
-
 /* ---- classifying one answer ---------------------------------------------------------------- */
-
-/* Copies printable text, at most `max` bytes, turning control characters into spaces. */
-static void copy_text(char *out, size_t cap, const char *in, size_t max)
-{
-    size_t n = 0;
-    for (; in[n] && n < max && n + 1 < cap; n++)
-        out[n] = (unsigned char)in[n] < 0x20 ? ' ' : in[n];
-    out[n] = '\0';
-}
-
-/* The server's explanation: {"error": "..."}, {"error": {"message": ...}}, {"message": ...}
- * (google.rpc.Status, Langfuse) or, when the body is not JSON, the raw text. */
-static void server_message(const char *body, char *out, size_t cap)
-{
-    out[0] = '\0';
-    cJSON *j = cJSON_Parse(body);
-    const cJSON *m = NULL;
-    if (cJSON_IsObject(j)) {
-        const cJSON *err = cJSON_GetObjectItemCaseSensitive(j, "error");
-        if (cJSON_IsObject(err)) err = cJSON_GetObjectItemCaseSensitive(err, "message");
-        m = cJSON_IsString(err) ? err : cJSON_GetObjectItemCaseSensitive(j, "message");
-    }
-    if (cJSON_IsString(m))
-        copy_text(out, cap, m->valuestring, 160);
-    else
-        copy_text(out, cap, body, 160);
-    cJSON_Delete(j);
-}
 
 /* partialSuccess of a 200 answer; the body may be empty or not JSON at all. */
 static void partial_success(const char *body, uint32_t *rejected, char *msg, size_t cap)
@@ -342,7 +197,7 @@ static void partial_success(const char *body, uint32_t *rejected, char *msg, siz
                                        : 0;
         if (v > 0) *rejected = v > (double)UINT32_MAX ? UINT32_MAX : (uint32_t)v;
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(ps, "errorMessage");
-        if (cJSON_IsString(m)) copy_text(msg, cap, m->valuestring, 160);
+        if (cJSON_IsString(m)) llmobs__copy_text(msg, cap, m->valuestring, 160);
     }
     cJSON_Delete(j);
 }
@@ -369,11 +224,11 @@ static void classify(otlp_exporter *x, dest *d, const llmobs__http_response *rs,
     } else if (rs->status == 429 || rs->status == 502 || rs->status == 503 || rs->status == 504) {
         r->outcome = LLMOBS__RETRY;
         r->retry_after_ms = rs->retry_after_ms;
-        server_message(rs->body.data, text, sizeof text);
+        llmobs__server_message(rs->body.data, text, sizeof text);
         snprintf(r->message, sizeof r->message, "%s: HTTP %ld: %s", d->name, rs->status, text);
     } else {
         r->outcome = rs->status == 413 ? LLMOBS__TOO_LARGE : LLMOBS__FAILED;
-        server_message(rs->body.data, text, sizeof text);
+        llmobs__server_message(rs->body.data, text, sizeof text);
         snprintf(r->message, sizeof r->message, "%s: HTTP %ld: %s", d->name, rs->status, text);
     }
     llmobs__http_redact(x->http, r->message);
@@ -403,11 +258,11 @@ static void send_to(otlp_exporter *x, dest *d, const llmobs__payload *p, int64_t
     int64_t t0 = llmobs__mono_ns();
     llmobs__http_post(x->http, &rq, &rs);
     classify(x, d, &rs, r);
-    llmobs__log(
-        &x->log, LLMOBS_LOG_DEBUG, "%s: POST %s (%u %s, %zu bytes%s): %ld in %lld ms%s%s",
-        d->name, p->kind == LLMOBS__ITEM_SCORE ? "/api/public/scores" : d->display_url, p->items,
-        p->kind == LLMOBS__ITEM_SCORE ? "score" : "spans", len, d->gzip ? " gzip" : "", rs.status,
-        (long long)((llmobs__mono_ns() - t0) / 1000000), r->message[0] ? ": " : "", r->message);
+    llmobs__log(&x->log, LLMOBS_LOG_DEBUG, "%s: POST %s (%u %s, %zu bytes%s): %ld in %lld ms%s%s",
+                d->name, p->kind == LLMOBS__ITEM_SCORE ? "/api/public/scores" : d->display_url,
+                p->items, p->kind == LLMOBS__ITEM_SCORE ? "score" : "spans", len,
+                d->gzip ? " gzip" : "", rs.status, (long long)((llmobs__mono_ns() - t0) / 1000000),
+                r->message[0] ? ": " : "", r->message);
     llmobs__http_response_free(&rs);
     llmobs__buf_free(&gz);
 }
@@ -416,7 +271,7 @@ static void send_to(otlp_exporter *x, dest *d, const llmobs__payload *p, int64_t
  * the previous one: that is the same bytes again). */
 static void begin_payload(otlp_exporter *x, const llmobs__payload *p)
 {
-    uint64_t h = fnv1a(p->body, p->len);
+    uint64_t h = llmobs__payload_hash(p->body, p->len);
     if (x->have_cur && x->cur_body == p->body && x->cur_len == p->len && x->cur_hash == h) return;
     x->have_cur = true;
     x->cur_body = p->body;
@@ -568,28 +423,17 @@ static llmobs_status add_langfuse(otlp_exporter *x, const llmobs_options *o)
     d->name = "langfuse";
     d->gzip = o->gzip;
     d->timeout_ms = (int64_t)(o->timeout_s * 1000.0 + 0.5);
-    d->url = join_path(o->base_url, "/api/public/otel/v1/traces");
-    d->scores_url = join_path(o->base_url, "/api/public/scores");
-    d->display_url = d->url ? display_url(d->url) : NULL;
-    size_t cred_len = strlen(o->public_key) + 1 + strlen(o->secret_key);
-    char *cred = malloc(cred_len + 1);
-    if (cred) snprintf(cred, cred_len + 1, "%s:%s", o->public_key, o->secret_key);
-    char *token = cred ? base64((const unsigned char *)cred, cred_len) : NULL;
-    char *auth = token ? join("Basic ", token) : NULL;
-    bool ok = d->url && d->scores_url && d->display_url && auth && llmobs__http_add_secret(x->http, o->secret_key) &&
-              llmobs__http_add_secret(x->http, token) && add_url_secret(x->http, o->base_url) &&
-              common_headers(&d->headers, d->gzip) &&
-              add_header(&d->headers, "Authorization", auth) &&
-              add_header(&d->headers, "x-langfuse-ingestion-version", "4") &&
-              add_header(&d->headers, "x-langfuse-sdk-name", "llmobs-c") &&
-              add_header(&d->headers, "x-langfuse-sdk-version", LLMOBS_VERSION_STRING) &&
-              add_header(&d->headers, "x-langfuse-public-key", o->public_key);
-    if (cred) memset(cred, 0, cred_len);
-    if (token) memset(token, 0, strlen(token));
-    if (auth) memset(auth, 0, strlen(auth));
-    free(cred);
-    free(token);
-    free(auth);
+    d->url = llmobs__join_path(o->base_url, "/api/public/otel/v1/traces");
+    d->scores_url = llmobs__join_path(o->base_url, "/api/public/scores");
+    d->display_url = d->url ? llmobs__display_url(d->url) : NULL;
+    bool ok = d->url && d->scores_url && d->display_url &&
+              llmobs__http_add_url_secret(x->http, o->base_url) &&
+              llmobs__common_headers(&d->headers, d->gzip) &&
+              llmobs__basic_auth_header(&d->headers, x->http, o->public_key, o->secret_key) &&
+              llmobs__header_add(&d->headers, "x-langfuse-ingestion-version", "4") &&
+              llmobs__header_add(&d->headers, "x-langfuse-sdk-name", "llmobs-c") &&
+              llmobs__header_add(&d->headers, "x-langfuse-sdk-version", LLMOBS_VERSION_STRING) &&
+              llmobs__header_add(&d->headers, "x-langfuse-public-key", o->public_key);
     return ok ? LLMOBS_OK : llmobs__error(LLMOBS_ENOMEM, "otlp exporter: out of memory");
 }
 
@@ -600,10 +444,10 @@ static llmobs_status add_otlp(otlp_exporter *x, const llmobs_options *o)
     d->gzip = o->otlp_compression == 1;
     d->timeout_ms = (int64_t)(o->otlp_timeout_s + 0.5); /* the option is in milliseconds */
     d->url = *o->otlp_traces_endpoint ? traces_url(o->otlp_traces_endpoint)
-                                      : join_path(o->otlp_endpoint, "/v1/traces");
-    d->display_url = d->url ? display_url(d->url) : NULL;
-    if (!d->url || !d->display_url || !add_url_secret(x->http, d->url) ||
-        !common_headers(&d->headers, d->gzip))
+                                      : llmobs__join_path(o->otlp_endpoint, "/v1/traces");
+    d->display_url = d->url ? llmobs__display_url(d->url) : NULL;
+    if (!d->url || !d->display_url || !llmobs__http_add_url_secret(x->http, d->url) ||
+        !llmobs__common_headers(&d->headers, d->gzip))
         return llmobs__error(LLMOBS_ENOMEM, "otlp exporter: out of memory");
     return parse_otlp_headers(o->otlp_headers, &d->headers, x->http);
 }

@@ -15,6 +15,8 @@ llmobs__exporter *llmobs__exporter_from_options(const llmobs_options *o, const l
     switch (kind) {
     case LLMOBS__EXPORTER_OTLP:
         return llmobs__otlp_http_exporter_new(o, lg, status);
+    case LLMOBS__EXPORTER_LANGFUSE_INGESTION:
+        return llmobs__ingestion_exporter_new(o, lg, status);
     case LLMOBS__EXPORTER_FILE:
         return llmobs__file_exporter_new(o->file_path, status);
     case LLMOBS__EXPORTER_CALLBACK:

@@ -33,6 +33,8 @@ struct receiver {
     size_t script_head, script_len;
     answer_slot dflt;
     int max_spans;
+    recv_responder responder;
+    void *responder_ud;
     recv_request **reqs;
     size_t nreqs, cap;
     size_t inflight;
@@ -48,6 +50,7 @@ typedef struct conn_state {
     int fault;
     recv_request *q;
     answer_slot a;
+    bool scripted;
     char *raw;
     size_t raw_len, raw_cap;
     bool recorded;
@@ -292,6 +295,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         r->inflight++;
         if (r->script_len) {
             st->a = r->script[r->script_head];
+            st->scripted = true;
             r->script_head = (r->script_head + 1) % MAX_SCRIPT;
             r->script_len--;
         } else if (r->faults_on) {
@@ -338,6 +342,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     int status = st->a.status ? st->a.status : 200;
     pthread_mutex_lock(&r->mu);
     int max_spans = r->max_spans;
+    recv_responder responder = st->scripted ? NULL : r->responder;
+    void *responder_ud = r->responder_ud;
     pthread_mutex_unlock(&r->mu);
     if (!st->a.status && max_spans && q->spans > max_spans) status = 413;
     if (st->a.delay_ms) delay(r, st->a.delay_ms);
@@ -351,7 +357,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return MHD_NO;
     }
     char echo[1024];
-    const char *body = st->a.body ? st->a.body : "{}";
+    char *computed = responder ? responder(q, &status, responder_ud) : NULL;
+    const char *body = computed ? computed : st->a.body ? st->a.body : "{}";
     if (st->a.echo_auth) {
         const char *auth = recv_header(q, "authorization");
         snprintf(echo, sizeof echo, "{\"error\":\"bad credentials: %s\"}", auth ? auth : "");
@@ -365,6 +372,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     record(r, st, status);
     enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, resp);
     MHD_destroy_response(resp);
+    free(computed);
     return rc;
 }
 
@@ -500,6 +508,14 @@ void receiver_set_default(receiver *r, recv_answer a)
     pthread_mutex_lock(&r->mu);
     slot_free(&r->dflt);
     r->dflt = s;
+    pthread_mutex_unlock(&r->mu);
+}
+
+void receiver_set_responder(receiver *r, recv_responder fn, void *ud)
+{
+    pthread_mutex_lock(&r->mu);
+    r->responder = fn;
+    r->responder_ud = ud;
     pthread_mutex_unlock(&r->mu);
 }
 

@@ -87,7 +87,11 @@ void receiver_push(receiver *r, recv_answer a);
 void receiver_set_default(receiver *r, recv_answer a);
 /* Turns random faults on (NULL: off). */
 void receiver_set_faults(receiver *r, const recv_faults *f);
-
+/* Computes the answer to a request that has no scripted answer (receiver_push): returns the
+ * body (malloc'd; freed by the receiver) and may change *status (preset to the default
+ * answer's status, 200 when unset). Runs on the receiver's threads, concurrently. */
+typedef char *(*recv_responder)(const recv_request *q, int *status, void *ud);
+void receiver_set_responder(receiver *r, recv_responder fn, void *ud);
 /* Answer 413 to requests carrying more than `max_spans` spans (0: no limit). */
 void receiver_set_max_spans(receiver *r, int max_spans);
 
