@@ -126,6 +126,38 @@ class BudgetAlerts(unittest.TestCase):
         client.shutdown()
 
 
+class Concurrency(unittest.TestCase):
+    def test_many_threads_with_every_callback_active_do_not_deadlock(self):
+        col = Collector()
+        logs = []
+        alerts = []
+        client = llmobs.Client(export_callback=col, flush_at=7, log_callback=lambda l, m:
+                               logs.append(m), budgets={"w": 0.5})
+        client.cost.set_price("toy-model", 1.0, 1.0)
+        client.cost.on_budget_alert(lambda *a: alerts.append(a))
+        per_thread = 150
+
+        def work(i):
+            for k in range(per_thread):
+                with client.trace("w", feature="w") as t:
+                    with t.generation("g", model="toy-model") as g:
+                        g.usage(input=1000, output=10)
+                    if k % 50 == 0:
+                        client.flush(timeout=2)  # blocks in C while others call back
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(120)
+            self.assertFalse(th.is_alive(), "a thread is stuck: deadlock")
+        self.assertEqual(client.flush(30), 0)
+        self.assertEqual(col.wait_spans(6 * per_thread * 2, 30), 6 * per_thread * 2)
+        self.assertEqual(len(alerts), 3)  # 0.8, 0.9, 1.0 of the "w" budget, once each
+        self.assertEqual(len(client.callback_errors), 0)
+        client.shutdown()
+
+
 class CostTracker(unittest.TestCase):
     def test_standalone_tracker_prices_spend_and_budgets(self):
         with llmobs.CostTracker(budgets={"chat": 10}) as ct:
