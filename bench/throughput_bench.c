@@ -89,6 +89,19 @@ static uint64_t receiver_stat(const char *endpoint, const char *key)
 
 /* ---- throughput ------------------------------------------------------------------------ */
 
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* CPU time (user + sys, all threads of this process: producer and flusher) per delivered span
+ * of the last run, in microseconds: unlike spans/s, it hardly depends on how much of the
+ * machine other processes take. */
+static double last_cpu_us_per_span;
+
 static double one_run(const char *endpoint, long spans, int gzip, double rss_curve[10])
 {
     llmobs_options *o = llmobs_options_new();
@@ -104,6 +117,7 @@ static double one_run(const char *endpoint, long spans, int gzip, double rss_cur
     }
     uint64_t before = receiver_stat(endpoint, "spans");
     long calls = (spans + 2) / 3;
+    double cpu0 = cpu_seconds();
     int64_t t0 = bench_now_ns();
     for (long i = 0; i < calls; i++) {
         if ((i & 255) == 0) {
@@ -122,6 +136,7 @@ static double one_run(const char *endpoint, long spans, int gzip, double rss_cur
     uint64_t pending = 0;
     llmobs_flush(c, 300000, &pending);
     int64_t t1 = bench_now_ns();
+    double cpu1 = cpu_seconds();
     uint64_t got = receiver_stat(endpoint, "spans") - before;
     uint64_t dropped = 0, exported = 0;
     llmobs_stats_get(c, LLMOBS_STAT_DROPPED, &dropped);
@@ -133,6 +148,7 @@ static double one_run(const char *endpoint, long spans, int gzip, double rss_cur
                 calls * 3, (unsigned long long)got, (unsigned long long)exported,
                 (unsigned long long)dropped, (unsigned long long)pending);
     llmobs_shutdown(c, 10000);
+    last_cpu_us_per_span = got ? (cpu1 - cpu0) * 1e6 / (double)got : 0;
     return (double)got / ((double)(t1 - t0) / 1e9);
 }
 
@@ -289,7 +305,22 @@ int main(int argc, char **argv)
     }
     double rss0 = bench_rss_mib();
     double *v = malloc((size_t)runs * sizeof *v), curve[10] = {0};
-    for (int r = 0; r < runs; r++) v[r] = one_run(endpoint, spans, gzip, curve);
+    double *cpu = malloc((size_t)runs * sizeof *cpu);
+    for (int r = 0; r < runs; r++) {
+        v[r] = one_run(endpoint, spans, gzip, curve);
+        cpu[r] = last_cpu_us_per_span;
+    }
+    bench_emit(gzip ? "trace.cpu_per_span.gzip" : "trace.cpu_per_span",
+               gzip ? "CPU time per delivered span (user+sys, producer + flusher), gzip"
+                    : "CPU time per delivered span (user+sys, producer + flusher)",
+               "us/span", cpu, (size_t)runs, 1, "per-run", NULL);
+    if (!gzip) {
+        for (int r = 0; r < runs; r++) cpu[r] *= 3; /* 3 spans per traced call */
+        bench_emit("trace.cpu_per_call",
+                   "CPU time per delivered traced LLM call (whole client process)", "us/call", cpu,
+                   (size_t)runs, 1, "per-run", NULL);
+    }
+    free(cpu);
     char extra[512];
     int n = snprintf(extra, sizeof extra,
                      "\"spans\":%ld,\"peak_rss_mib\":%.1f,\"rss_before_mib\":%.1f,"

@@ -86,15 +86,18 @@ async function main() {
 
   // delivered events/s
   const traces = quick ? 500 : 1500, druns = quick ? 1 : 3;
-  const d = [], c = [];
+  const d = [], c = [], cpu = [];
   let evPerCall = 0;
   for (let r = 0; r < druns; r++) {
     const l2 = client();
     const s0 = (await stats()).events;
     const t0 = process.hrtime.bigint();
+    const u0 = process.cpuUsage();
     for (let i = 0; i < traces; i++) { tracedCall(l2); await tick(); }
     await l2.flushAsync();
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    const u = process.cpuUsage(u0);
+    cpu.push((u.user + u.system) / traces);
     const got = (await stats()).events - s0;
     evPerCall = got / traces;
     d.push(got / secs);
@@ -103,6 +106,7 @@ async function main() {
   }
   emit('trace.throughput.events', `delivered to local receiver, ${traces} traced calls (events/s)`, 'events/s', d, 'per-run',
     { events_per_call: evPerCall });
+  emit('trace.cpu_per_call', 'CPU time per delivered traced LLM call (whole client process)', 'us/call', cpu, 'per-run');
   emit('trace.throughput.calls', 'delivered traced LLM calls per second (1 producer)', 'calls/s', c, 'per-run');
 }
 main().catch((e) => { console.error(e); process.exit(1); });
