@@ -19,7 +19,7 @@ TARGETS = {
     "trace.throughput": (200000, "min"),
 }
 HIGHER_IS_BETTER = ("/s",)
-ORDER = ["trace.caller", "trace.throughput", "trace.peak_rss", "receiver", "metrics.counter",
+ORDER = ["trace.caller", "trace.throughput", "trace.cpu", "trace.peak_rss", "receiver", "metrics.counter",
          "metrics.histogram", "metrics.gauge", "metrics.render", "metrics.scrape", "callgrind"]
 
 
