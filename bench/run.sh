@@ -45,7 +45,11 @@ say "receiver"
 rpid=$!
 for _ in $(seq 50); do grep -q '^port' "$scratch/receiver.out" && break; sleep 0.1; done
 endpoint="http://127.0.0.1:$(awk '/^port/{print $2}' "$scratch/receiver.out")"
-cleanup() { kill "$rpid" 2>/dev/null; [ -n "${spid:-}" ] && kill "$spid" 2>/dev/null; }
+cleanup() {
+    kill "$rpid" 2>/dev/null
+    [ -n "${spid:-}" ] && kill "$spid" 2>/dev/null
+    rm -rf "$scratch/node" # the installed peers; logs and raw lines stay for inspection
+}
 trap cleanup EXIT
 
 if [ -n "$quick" ]; then spans=30000; runs=1; secs=0.5; else spans=1000000; runs=2; secs=2; fi
