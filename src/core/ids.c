@@ -3,6 +3,7 @@
 #include "core/sha256.h"
 #include "llmobs/trace.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -12,6 +13,30 @@
  * comes from the kernel and is renewed in a forked child (pid changes). */
 static _Thread_local uint64_t rng_state[4];
 static _Thread_local pid_t rng_pid;
+
+/* getpid() is a system call (glibc does not cache it), and a slow one in some VMs: ~1-2 us on
+ * the 2-vCPU dev VM, where calling it for every id made it three quarters of a traced call's
+ * caller cost (bench/run.sh). The process id is read once and refreshed in a forked child by
+ * an atfork handler, which runs before the child can make any id. */
+static pid_t cached_pid;
+static pthread_once_t cached_pid_once = PTHREAD_ONCE_INIT;
+
+static void cached_pid_after_fork(void)
+{
+    cached_pid = getpid();
+}
+
+static void cached_pid_init(void)
+{
+    cached_pid = getpid();
+    pthread_atfork(NULL, NULL, cached_pid_after_fork);
+}
+
+static pid_t current_pid(void)
+{
+    pthread_once(&cached_pid_once, cached_pid_init);
+    return cached_pid;
+}
 
 static uint64_t rotl(uint64_t x, int k)
 {
@@ -33,12 +58,12 @@ static void rng_seed(void)
             rng_state[i] = z ^ (z >> 31);
         }
     }
-    rng_pid = getpid();
+    rng_pid = current_pid();
 }
 
 static uint64_t rng_next(void)
 {
-    if (rng_pid != getpid() || (rng_state[0] | rng_state[1] | rng_state[2] | rng_state[3]) == 0)
+    if (rng_pid != current_pid() || (rng_state[0] | rng_state[1] | rng_state[2] | rng_state[3]) == 0)
         rng_seed();
     uint64_t *s = rng_state;
     uint64_t result = rotl(s[1] * 5, 7) * 9;

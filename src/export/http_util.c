@@ -135,18 +135,26 @@ bool llmobs__basic_auth_header(struct curl_slist **list, llmobs__http *h, const 
     return ok;
 }
 
-/* Copies printable text, at most `max` bytes, turning control characters into spaces. */
-void llmobs__copy_text(char *out, size_t cap, const char *in, size_t max)
+void llmobs__copy_text(const llmobs__http *h, char *out, size_t cap, const char *in, size_t max)
 {
+    /* Redact the whole text first: cutting first could leave the start of a secret behind. */
+    char *clean = h ? strdup(in) : NULL;
+    if (clean) {
+        llmobs__http_redact(h, clean);
+        in = clean;
+    } else if (h) {
+        in = "(out of memory)";
+    }
     size_t n = 0;
     for (; in[n] && n < max && n + 1 < cap; n++)
         out[n] = (unsigned char)in[n] < 0x20 ? ' ' : in[n];
     out[n] = '\0';
+    free(clean);
 }
 
 /* The server's explanation: {"error": "..."}, {"error": {"message": ...}}, {"message": ...}
  * (google.rpc.Status, Langfuse) or, when the body is not JSON, the raw text. */
-void llmobs__server_message(const char *body, char *out, size_t cap)
+void llmobs__server_message(const llmobs__http *h, const char *body, char *out, size_t cap)
 {
     out[0] = '\0';
     cJSON *j = cJSON_Parse(body);
@@ -157,9 +165,9 @@ void llmobs__server_message(const char *body, char *out, size_t cap)
         m = cJSON_IsString(err) ? err : cJSON_GetObjectItemCaseSensitive(j, "message");
     }
     if (cJSON_IsString(m))
-        llmobs__copy_text(out, cap, m->valuestring, 160);
+        llmobs__copy_text(h, out, cap, m->valuestring, 160);
     else
-        llmobs__copy_text(out, cap, body, 160);
+        llmobs__copy_text(h, out, cap, body, 160);
     cJSON_Delete(j);
 }
 

@@ -37,10 +37,11 @@ bool llmobs__basic_auth_header(struct curl_slist **list, llmobs__http *h, const 
  * (the same bytes again) from a new payload that malloc placed at the same address. */
 uint64_t llmobs__payload_hash(const char *s, size_t n);
 
-/* Copies printable text, at most `max` bytes, turning control characters into spaces. */
-void llmobs__copy_text(char *out, size_t cap, const char *in, size_t max);
+/* Copies printable text, at most `max` bytes, turning control characters into spaces, after
+ * redacting the secrets `h` knows (NULL: none) from the whole text. */
+void llmobs__copy_text(const llmobs__http *h, char *out, size_t cap, const char *in, size_t max);
 /* The server's explanation: {"error": "..."}, {"error": {"message": ...}}, {"message": ...}
  * or, when the body is not JSON, the raw text (at most 160 bytes). */
-void llmobs__server_message(const char *body, char *out, size_t cap);
+void llmobs__server_message(const llmobs__http *h, const char *body, char *out, size_t cap);
 
 #endif

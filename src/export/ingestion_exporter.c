@@ -609,19 +609,15 @@ static void read_reply(ingestion_exporter *x, const char *body, event **req, siz
         event *e = cJSON_IsString(id) ? find_event(x, id->valuestring) : NULL;
         long status = cJSON_IsNumber(st) ? (long)st->valuedouble : 0;
         if (!e || e->state != EV_PENDING) continue;
-        /* The whole explanation is redacted before it is shortened, so that no part of a
-         * secret the server echoed can survive the cut. */
         const char *m = cJSON_IsString(msg) ? msg->valuestring : "";
         char *errtext = err && !cJSON_IsNull(err) ? cJSON_PrintUnformatted(err) : NULL;
         size_t full_len = strlen(m) + (errtext ? strlen(errtext) : 0) + 3;
         char *full = malloc(full_len);
         char text[200], line[512];
-        if (full) {
+        if (full)
             snprintf(full, full_len, "%s%s%s", m, errtext && *m ? ": " : "",
                      errtext ? errtext : "");
-            llmobs__http_redact(x->http, full);
-        }
-        llmobs__copy_text(text, sizeof text, full ? full : "(out of memory)", 160);
+        llmobs__copy_text(x->http, text, sizeof text, full ? full : "(out of memory)", 160);
         free(full);
         free(errtext);
         if (status >= 500 || status == 429) {
@@ -696,18 +692,18 @@ static bool post_next(ingestion_exporter *x, int64_t deadline, event **req, atte
         read_reply(x, rs.body.data, req, n, a);
     } else if (rs.status == 413) {
         a->too_large = true;
-        llmobs__server_message(rs.body.data, text, sizeof text);
+        llmobs__server_message(x->http, rs.body.data, text, sizeof text);
         note(a, rs.status, "HTTP %ld: %s", rs.status, text);
     } else if (rs.status == 429 || rs.status >= 500) {
         a->retry = true;
         if (rs.retry_after_ms > a->retry_after_ms) a->retry_after_ms = rs.retry_after_ms;
-        llmobs__server_message(rs.body.data, text, sizeof text);
+        llmobs__server_message(x->http, rs.body.data, text, sizeof text);
         note(a, rs.status, "HTTP %ld: %s", rs.status, text);
     } else {
         /* 400, 401, 403, ...: final. Credentials and suspension apply to every request. */
         a->refused = true;
         refuse(x, req, n, rs.status == 401 || rs.status == 403);
-        llmobs__server_message(rs.body.data, text, sizeof text);
+        llmobs__server_message(x->http, rs.body.data, text, sizeof text);
         note(a, rs.status, "HTTP %ld: %s", rs.status, text);
     }
     llmobs__http_redact(x->http, a->message);

@@ -184,7 +184,8 @@ static bool covered_by(const idset *covered, const idset *ids)
 /* ---- classifying one answer ---------------------------------------------------------------- */
 
 /* partialSuccess of a 200 answer; the body may be empty or not JSON at all. */
-static void partial_success(const char *body, uint32_t *rejected, char *msg, size_t cap)
+static void partial_success(const llmobs__http *h, const char *body, uint32_t *rejected, char *msg,
+                            size_t cap)
 {
     *rejected = 0;
     msg[0] = '\0';
@@ -197,7 +198,7 @@ static void partial_success(const char *body, uint32_t *rejected, char *msg, siz
                                        : 0;
         if (v > 0) *rejected = v > (double)UINT32_MAX ? UINT32_MAX : (uint32_t)v;
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(ps, "errorMessage");
-        if (cJSON_IsString(m)) llmobs__copy_text(msg, cap, m->valuestring, 160);
+        if (cJSON_IsString(m)) llmobs__copy_text(h, msg, cap, m->valuestring, 160);
     }
     cJSON_Delete(j);
 }
@@ -214,7 +215,7 @@ static void classify(otlp_exporter *x, dest *d, const llmobs__http_response *rs,
         snprintf(r->message, sizeof r->message, "%s: %s", d->name, rs->error);
     } else if (rs->status >= 200 && rs->status < 300) {
         r->outcome = LLMOBS__SENT;
-        partial_success(rs->body.data, &r->rejected, text, sizeof text);
+        partial_success(x->http, rs->body.data, &r->rejected, text, sizeof text);
         if (text[0])
             snprintf(r->message, sizeof r->message, "%s: partial success: %s", d->name, text);
         if (!r->rejected && text[0]) {
@@ -224,11 +225,11 @@ static void classify(otlp_exporter *x, dest *d, const llmobs__http_response *rs,
     } else if (rs->status == 429 || rs->status == 502 || rs->status == 503 || rs->status == 504) {
         r->outcome = LLMOBS__RETRY;
         r->retry_after_ms = rs->retry_after_ms;
-        llmobs__server_message(rs->body.data, text, sizeof text);
+        llmobs__server_message(x->http, rs->body.data, text, sizeof text);
         snprintf(r->message, sizeof r->message, "%s: HTTP %ld: %s", d->name, rs->status, text);
     } else {
         r->outcome = rs->status == 413 ? LLMOBS__TOO_LARGE : LLMOBS__FAILED;
-        llmobs__server_message(rs->body.data, text, sizeof text);
+        llmobs__server_message(x->http, rs->body.data, text, sizeof text);
         snprintf(r->message, sizeof r->message, "%s: HTTP %ld: %s", d->name, rs->status, text);
     }
     llmobs__http_redact(x->http, r->message);

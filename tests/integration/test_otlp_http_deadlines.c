@@ -156,6 +156,28 @@ static void secrets_never_appear_in_log_lines_even_at_debug_level(void **state)
     receiver_stop(ot);
 }
 
+static void a_secret_straddling_the_message_cut_is_not_partly_logged(void **state)
+{
+    (void)state;
+    /* The server's message is shortened to 160 bytes for the log; a secret starting just
+     * before the cut must be redacted as a whole, not cut first and then missed. */
+    char body[400];
+    snprintf(body, sizeof body, "{\"message\":\"%0150d %s\"}", 0, TEST_SECRET_KEY);
+    receiver *r = receiver_start(0);
+    receiver_set_default(r, (recv_answer){.status = 400, .body = body});
+    logcap lc;
+    logcap_init(&lc);
+    llmobs_client *c = start_client(receiver_options(r, &lc, 100));
+    make_traces(c, 1);
+    assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
+    llmobs_shutdown(c, 5000);
+    assert_true(logcap_count(&lc, "HTTP 400", LLMOBS_LOG_ERROR) >= 1);
+    static const char *const secrets[] = {"sk-lf-T", "TOPSECRET"};
+    assert_log_free_of(&lc, secrets, 2);
+    logcap_destroy(&lc);
+    receiver_stop(r);
+}
+
 static void secret_in_a_url_never_appears_in_log_lines(void **state)
 {
     (void)state;
@@ -282,6 +304,7 @@ int main(void)
         cmocka_unit_test(shutdown_returns_by_its_deadline_while_a_request_is_in_flight),
         cmocka_unit_test(many_threads_against_a_slow_receiver_lose_and_double_nothing),
         cmocka_unit_test(secrets_never_appear_in_log_lines_even_at_debug_level),
+        cmocka_unit_test(a_secret_straddling_the_message_cut_is_not_partly_logged),
         cmocka_unit_test(secret_in_a_url_never_appears_in_log_lines),
         cmocka_unit_test(tls_insecure_logs_one_warning),
         cmocka_unit_test(tls_verifies_certificates_unless_told_otherwise),

@@ -9,6 +9,8 @@
 #include <llmobs/llmobs.h>
 
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void sha256_matches_fips_vectors(void **state)
 {
@@ -106,6 +108,32 @@ static void sampling_keeps_about_the_requested_fraction(void **state)
     assert_in_range(kept, 5600, 6400); /* 0.3 +- 6 sigma */
 }
 
+/* The generator's state is copied into a forked child; the child must reseed (the process id
+ * is cached and refreshed by an atfork handler, not read for every id). */
+static void forked_child_makes_ids_other_than_the_parents(void **state)
+{
+    (void)state;
+    uint8_t warm[8], mine[8], theirs[8];
+    llmobs__random_id(warm, sizeof warm); /* the parent's generator is seeded */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        uint8_t id[8];
+        llmobs__random_id(id, sizeof id);
+        _exit(write(fds[1], id, sizeof id) == (ssize_t)sizeof id ? 0 : 1);
+    }
+    llmobs__random_id(mine, sizeof mine);
+    assert_int_equal(read(fds[0], theirs, sizeof theirs), (ssize_t)sizeof theirs);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_memory_not_equal(mine, theirs, sizeof mine);
+    close(fds[0]);
+    close(fds[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +141,7 @@ int main(void)
         cmocka_unit_test(seeded_ids_are_sha256_prefixes_like_langfuse),
         cmocka_unit_test(seeded_ids_reject_null_and_short_buffers),
         cmocka_unit_test(random_ids_are_nonzero_and_distinct),
+        cmocka_unit_test(forked_child_makes_ids_other_than_the_parents),
         cmocka_unit_test(hex_ids_parse_and_reject_bad_input),
         cmocka_unit_test(sampling_follows_langfuse_sha256_rule),
         cmocka_unit_test(sampling_keeps_about_the_requested_fraction),

@@ -1,0 +1,106 @@
+/* Fixed-iteration driver for `valgrind --tool=callgrind`: instruction counts of the hot paths are
+ * repeatable on a noisy machine where times are not. bench/run.sh runs
+ *   valgrind --tool=callgrind --separate-threads=yes --toggle-collect=cg_loop \
+ *       bench_callgrind <case> <iterations>
+ * and divides the calling thread's instruction total by <iterations>. Only cg_loop (and what it
+ * calls) is counted: set-up, warm-up, the flusher thread and shutdown are not.
+ * Cases: traced_call traced_call_sampled_out traced_call_disabled counter_inc_labels
+ *        counter_inc histogram_observe histogram_observe_labels gauge_set */
+#include "llmobs/llmobs.h"
+#include "llmobs/metrics.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char INPUT[] =
+    "What is the refund policy for annual plans purchased through the partner store? The "
+    "customer bought in March, used the product for two months and now asks for a prorated "
+    "refund of the remaining ten months.";
+static const char OUTPUT[] =
+    "Annual plans bought through partner stores are refunded by the partner. Prorated refunds "
+    "are possible within 90 days of purchase; after that, the remaining months are credited to "
+    "the account instead. Contact the partner store with the order id.";
+
+static void traced_call(llmobs_client *c)
+{
+    llmobs_trace *t = llmobs_trace_start(c, "rag_query", NULL);
+    llmobs_obs *r = llmobs_obs_start(t, NULL, LLMOBS_OBS_RETRIEVER, "retrieval", NULL);
+    llmobs_obs_set_input(r, INPUT);
+    llmobs_obs_set_output(r, OUTPUT);
+    llmobs_obs_end(r);
+    llmobs_obs *g = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, "answer", NULL);
+    llmobs_obs_set_model(g, "gpt-4o-mini");
+    llmobs_obs_set_input(g, INPUT);
+    llmobs_obs_set_output(g, OUTPUT);
+    llmobs_obs_set_usage(g, 52, 47);
+    llmobs_obs_end(g);
+    llmobs_trace_end(t);
+}
+
+typedef struct env {
+    const char *which;
+    llmobs_client *client;
+    llmobs_family *counter, *hist;
+    llmobs_counter *bound;
+    llmobs_histogram *bound_hist;
+    llmobs_gauge *gauge;
+} env;
+
+static const char *const LV[] = {"gpt-4o-mini", "rag_pipeline"};
+
+__attribute__((noinline)) void cg_loop(env *e, long n);
+__attribute__((noinline)) void cg_loop(env *e, long n)
+{
+    const char *w = e->which;
+    if (strncmp(w, "traced_call", 11) == 0)
+        for (long i = 0; i < n; i++) traced_call(e->client);
+    else if (strcmp(w, "counter_inc_labels") == 0)
+        for (long i = 0; i < n; i++) llmobs_counter_inc_labels(e->counter, LV, 2);
+    else if (strcmp(w, "counter_inc") == 0)
+        for (long i = 0; i < n; i++) llmobs_counter_inc(e->bound);
+    else if (strcmp(w, "histogram_observe") == 0)
+        for (long i = 0; i < n; i++) llmobs_histogram_observe(e->bound_hist, (double)(i & 63) * 0.5);
+    else if (strcmp(w, "histogram_observe_labels") == 0)
+        for (long i = 0; i < n; i++)
+            llmobs_histogram_observe_labels(e->hist, LV, 2, (double)(i & 63) * 0.5);
+    else if (strcmp(w, "gauge_set") == 0)
+        for (long i = 0; i < n; i++) llmobs_gauge_set(e->gauge, (double)i);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench_callgrind <case> <iterations>\n");
+        return 2;
+    }
+    env e = {.which = argv[1]};
+    long n = atol(argv[2]);
+    llmobs_registry *reg = llmobs_registry_new(NULL);
+    const char *const l[] = {"model", "feature"};
+    const double b[] = {0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32};
+    llmobs_counter_register(reg, "bench_requests_total", "Requests", NULL, l, 2, &e.counter);
+    llmobs_histogram_register(reg, "bench_duration_seconds", "Latency", "seconds", l, 2, b, 9,
+                              &e.hist);
+    llmobs_family *gf;
+    llmobs_gauge_register(reg, "bench_inflight", "Inflight", NULL, l, 2, &gf);
+    llmobs_counter_labels(e.counter, LV, 2, &e.bound);
+    llmobs_histogram_labels(e.hist, LV, 2, &e.bound_hist);
+    llmobs_gauge_labels(gf, LV, 2, &e.gauge);
+    if (strncmp(e.which, "traced_call", 11) == 0) {
+        llmobs_options *o = llmobs_options_new();
+        llmobs_options_set(o, "exporter", "none");
+        llmobs_options_set(o, "service_name", "bench");
+        if (strcmp(e.which, "traced_call_sampled_out") == 0)
+            llmobs_options_set(o, "sample_rate", "0");
+        if (strcmp(e.which, "traced_call_disabled") == 0) llmobs_options_set(o, "enabled", "false");
+        e.client = llmobs_client_new(o, NULL);
+        if (!e.client) return 1;
+        for (int i = 0; i < 100; i++) traced_call(e.client); /* create metric children */
+        llmobs_flush(e.client, 30000, NULL);
+    }
+    cg_loop(&e, n);
+    if (e.client) llmobs_shutdown(e.client, 10000);
+    llmobs_registry_free(reg);
+    return 0;
+}
