@@ -66,7 +66,7 @@ llmobs_status llmobs__cost_parse_budgets(const char *key, const char *spec,
         }
         trimmed(item, eq, name, sizeof name);
         trimmed(eq + 1, eq + 1 + strlen(eq + 1), amount, sizeof amount);
-        double usd;
+        double usd = 0;
         if (!*name)
             st = llmobs__error(LLMOBS_EINVAL, "option %s: empty feature name in '%s'", key, item);
         else if (!parse_number(amount, &usd) || usd <= 0)

@@ -34,6 +34,7 @@ typedef struct llmobs__payload {
     llmobs__item_kind kind; /* SPAN: an OTLP ExportTraceServiceRequest; SCORE: one
                                CreateScoreRequest (POST /api/public/scores); the legacy
                                ingestion exporter converts both to ingestion events */
+    uint64_t id; /* unique per payload; a retry passes the same payload, so the same id */
 } llmobs__payload;
 
 typedef struct llmobs__exporter {

@@ -171,12 +171,3 @@ void llmobs__server_message(const llmobs__http *h, const char *body, char *out, 
     cJSON_Delete(j);
 }
 
-uint64_t llmobs__payload_hash(const char *s, size_t n)
-{
-    uint64_t h = UINT64_C(1469598103934665603);
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= UINT64_C(1099511628211);
-    }
-    return h;
-}

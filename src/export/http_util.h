@@ -33,10 +33,6 @@ bool llmobs__common_headers(struct curl_slist **list, bool gzip);
 bool llmobs__basic_auth_header(struct curl_slist **list, llmobs__http *h, const char *public_key,
                                const char *secret_key);
 
-/* FNV-1a of a payload: with its address and length, tells a retry of the payload in hand
- * (the same bytes again) from a new payload that malloc placed at the same address. */
-uint64_t llmobs__payload_hash(const char *s, size_t n);
-
 /* Copies printable text, at most `max` bytes, turning control characters into spaces, after
  * redacting the secrets `h` knows (NULL: none) from the whole text. */
 void llmobs__copy_text(const llmobs__http *h, char *out, size_t cap, const char *in, size_t max);

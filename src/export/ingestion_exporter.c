@@ -63,9 +63,7 @@ typedef struct ingestion_exporter {
     int64_t timeout_ms;
     size_t max_request_bytes, max_event_bytes;
     /* the current payload: a retry passes the same bytes again */
-    const char *cur_body;
-    size_t cur_len;
-    uint64_t cur_hash;
+    uint64_t cur_id; /* the payload in hand (llmobs__payload.id); a retry has the same id */
     bool have_cur;
     event *ev;
     size_t nev, evcap;
@@ -533,14 +531,10 @@ static void carry_settled(ingestion_exporter *x)
 /* Converts a new payload; a retry of the current one keeps its events and their states. */
 static bool begin_payload(ingestion_exporter *x, const llmobs__payload *p)
 {
-    uint64_t h = llmobs__payload_hash(p->body, p->len);
-    if (x->have_cur && x->cur_body == p->body && x->cur_len == p->len && x->cur_hash == h)
-        return true;
+    if (x->have_cur && x->cur_id == p->id) return true;
     events_clear(x);
     x->have_cur = true;
-    x->cur_body = p->body;
-    x->cur_len = p->len;
-    x->cur_hash = h;
+    x->cur_id = p->id;
     if (!convert(x, p)) {
         events_clear(x);
         x->have_cur = false;

@@ -55,9 +55,7 @@ typedef struct otlp_exporter {
     dest dests[MAX_DESTS];
     size_t ndests;
     /* identity of the current payload: a retry passes the same bytes again */
-    const char *cur_body;
-    size_t cur_len;
-    uint64_t cur_hash;
+    uint64_t cur_id; /* the payload in hand (llmobs__payload.id); a retry has the same id */
     bool have_cur;
 } otlp_exporter;
 
@@ -272,12 +270,9 @@ static void send_to(otlp_exporter *x, dest *d, const llmobs__payload *p, int64_t
  * the previous one: that is the same bytes again). */
 static void begin_payload(otlp_exporter *x, const llmobs__payload *p)
 {
-    uint64_t h = llmobs__payload_hash(p->body, p->len);
-    if (x->have_cur && x->cur_body == p->body && x->cur_len == p->len && x->cur_hash == h) return;
+    if (x->have_cur && x->cur_id == p->id) return;
     x->have_cur = true;
-    x->cur_body = p->body;
-    x->cur_len = p->len;
-    x->cur_hash = h;
+    x->cur_id = p->id;
     idset ids = {0};
     bool spans = p->kind == LLMOBS__ITEM_SPAN;
     bool scanned = spans && x->ndests > 1 && scan_span_ids(p->body, p->len, &ids);

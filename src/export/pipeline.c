@@ -48,6 +48,7 @@ struct llmobs__pipeline {
 
     atomic_uint_fast64_t items, exported, retries, batches;
     atomic_uint_fast64_t dropped[LLMOBS_DROP_REASON_COUNT];
+    uint64_t payloads; /* flusher-only: ids of the payloads it builds */
 
     const llmobs_options *opts; /* the client's; to rebuild the exporter after fork */
     bool restart;               /* forked child: start a fresh flusher on next use */
@@ -303,7 +304,8 @@ static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n)
     bool fits = !body.oom && body.len <= p->max_batch_bytes;
     bool settled = false;
     if (fits) {
-        llmobs__payload pl = {body.data, body.len, "application/json", (uint32_t)n, LLMOBS__ITEM_SPAN};
+        llmobs__payload pl = {body.data, body.len, "application/json", (uint32_t)n,
+                              LLMOBS__ITEM_SPAN, ++p->payloads};
         settled = send_with_retries(p, &pl, spans[0]->hdr.enqueued_mono_ns);
     } else if (n == 1) {
         if (body.oom) llmobs__log(&p->log, LLMOBS_LOG_ERROR, "out of memory serializing a span; dropped");
@@ -328,7 +330,8 @@ static void export_score(llmobs__pipeline *p, llmobs__score *sc)
     if (body.oom) {
         count_drop(p, LLMOBS_DROP_INVALID, 1);
     } else {
-        llmobs__payload pl = {body.data, body.len, "application/json", 1, LLMOBS__ITEM_SCORE};
+        llmobs__payload pl = {body.data, body.len, "application/json", 1, LLMOBS__ITEM_SCORE,
+                              ++p->payloads};
         send_with_retries(p, &pl, sc->hdr.enqueued_mono_ns);
     }
     llmobs__buf_free(&body);

@@ -351,7 +351,7 @@ static llmobs_status object_put(cJSON **obj, const char *key, cJSON *item)
 
 llmobs_status llmobs_obs_set_metadata_json(llmobs_obs *o, const char *json)
 {
-    cJSON *obj;
+    cJSON *obj = NULL;
     llmobs_status st = parse_object(json, &obj, "llmobs_obs_set_metadata_json");
     if (st != LLMOBS_OK) return st;
     llmobs__span *s = content_lock(o, &st, "llmobs_obs_set_metadata_json");
@@ -615,7 +615,7 @@ llmobs_status llmobs_trace_set_public(llmobs_trace *t, int is_public)
 
 llmobs_status llmobs_trace_set_metadata_json(llmobs_trace *t, const char *json)
 {
-    cJSON *obj;
+    cJSON *obj = NULL;
     llmobs_status st = parse_object(json, &obj, "llmobs_trace_set_metadata_json");
     if (st != LLMOBS_OK) return st;
     llmobs__trace_attrs *a = attrs_lock(t, &st, "llmobs_trace_set_metadata_json");
