@@ -5,6 +5,7 @@
 #include "cost/cost.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static void set_status(llmobs_status *out, llmobs_status st)
 {
@@ -47,9 +48,10 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
     }
     llmobs__exporter *exporter = llmobs__exporter_from_options(opts, &c->log, &st);
     if (!exporter) goto fail;
-    llmobs__log(&c->log, LLMOBS_LOG_INFO, "exporting with the %s exporter%s%s", exporter->name,
-                opts->exporter == LLMOBS__EXPORTER_FILE || exporter->name[0] == 'f' ? " to " : "",
-                exporter->name[0] == 'f' ? opts->file_path : "");
+    if (strcmp(exporter->name, "file") == 0)
+        llmobs__log(&c->log, LLMOBS_LOG_INFO, "exporting to the file %s", opts->file_path);
+    else
+        llmobs__log(&c->log, LLMOBS_LOG_INFO, "exporting with the %s exporter", exporter->name);
     llmobs__pipeline_hooks hooks = llmobs__client_pipeline_hooks(c->metrics);
     c->pipe = llmobs__pipeline_new(opts, &c->log, exporter, &hooks, &st);
     if (!c->pipe) goto fail;
