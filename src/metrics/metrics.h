@@ -33,6 +33,8 @@ typedef enum llmobs__llm_family {
     LLMOBS__LLM_COST_UNKNOWN_MODEL,  /* llm_cost_unknown_model_total{model} */
     LLMOBS__SDK_QUEUE_CAPACITY,      /* llmobs_queue_capacity_items */
     LLMOBS__SDK_EXPORT_FAILURES,     /* llmobs_export_failures_total */
+    LLMOBS__SDK_SPOOL_ITEMS,         /* llmobs_spool_items_total{outcome} */
+    LLMOBS__SDK_SPOOL_CORRUPT,       /* llmobs_spool_corrupt_files_total */
     LLMOBS__LLM_FAMILY_COUNT
 } llmobs__llm_family;
 
