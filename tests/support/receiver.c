@@ -38,9 +38,14 @@ struct receiver {
     size_t inflight;
     size_t spans_accepted;
     size_t connections;
+    bool faults_on;
+    recv_faults faults;
+    char *fault_retry_after;
+    uint64_t rng;
 };
 
 typedef struct conn_state {
+    int fault;
     recv_request *q;
     answer_slot a;
     char *raw;
@@ -164,6 +169,7 @@ static void record(receiver *r, conn_state *st, int status)
 {
     recv_request *q = st->q;
     q->status = status;
+    q->fault = st->fault;
     q->end_ms = test_mono_ms();
     pthread_mutex_lock(&r->mu);
     if (r->nreqs == r->cap) {
@@ -216,6 +222,55 @@ static void delay(receiver *r, int ms)
     pthread_mutex_unlock(&r->mu);
 }
 
+/* Draws the fault of a new request and the answer that goes with it (r->mu held). */
+static int draw_fault(receiver *r, answer_slot *a)
+{
+    r->rng ^= r->rng << 13; /* xorshift64 */
+    r->rng ^= r->rng >> 7;
+    r->rng ^= r->rng << 17;
+    int u = (int)(r->rng % 1000), acc = 0, f = RECV_FAULT_NONE;
+    for (int i = 1; i < RECV_FAULT_COUNT && f == RECV_FAULT_NONE; i++) {
+        acc += r->faults.per_mille[i];
+        if (u < acc) f = i;
+    }
+    *a = (answer_slot){0};
+    switch (f) {
+    case RECV_FAULT_500: a->status = 500; break;
+    case RECV_FAULT_503: a->status = 503; break;
+    case RECV_FAULT_429:
+        a->status = 429;
+        a->retry_after = dup_or_null(r->fault_retry_after);
+        break;
+    case RECV_FAULT_413: a->status = 413; break;
+    case RECV_FAULT_SLOW: a->delay_ms = r->faults.slow_ms; break;
+    case RECV_FAULT_RESET_HEADERS: a->drop = RECV_DROP_AT_HEADERS; break;
+    case RECV_FAULT_RESET_BODY: a->drop = RECV_DROP_MID_BODY; break;
+    case RECV_FAULT_RESET_AFTER: a->drop = RECV_DROP_AFTER_BODY; break;
+    case RECV_FAULT_ACCEPT_RESET: a->drop = RECV_DROP_AFTER_ACCEPT; break;
+    case RECV_FAULT_TIMEOUT:
+        a->delay_ms = r->faults.timeout_ms;
+        a->drop = RECV_DROP_AFTER_BODY;
+        break;
+    default: break;
+    }
+    return f;
+}
+
+void receiver_set_faults(receiver *r, const recv_faults *f)
+{
+    pthread_mutex_lock(&r->mu);
+    free(r->fault_retry_after);
+    r->fault_retry_after = NULL;
+    r->faults_on = f != NULL;
+    if (f) {
+        r->faults = *f;
+        r->faults.retry_after = NULL;
+        r->fault_retry_after = dup_or_null(f->retry_after);
+        r->rng = f->seed * UINT64_C(0x9E3779B97F4A7C15) + 1;
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_data_size, void **con_cls)
@@ -239,6 +294,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             st->a = r->script[r->script_head];
             r->script_head = (r->script_head + 1) % MAX_SCRIPT;
             r->script_len--;
+        } else if (r->faults_on) {
+            st->fault = draw_fault(r, &st->a);
         } else {
             st->a = (answer_slot){r->dflt.status,
                                   dup_or_null(r->dflt.retry_after),
@@ -286,6 +343,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (st->a.delay_ms) delay(r, st->a.delay_ms);
     if (st->a.drop == RECV_DROP_AFTER_BODY) {
         record(r, st, 0);
+        return MHD_NO;
+    }
+    if (st->a.drop == RECV_DROP_AFTER_ACCEPT) {
+        q->reply_lost = true;
+        record(r, st, 200);
         return MHD_NO;
     }
     char echo[1024];
@@ -408,6 +470,7 @@ void receiver_stop(receiver *r)
         r->script_len--;
     }
     slot_free(&r->dflt);
+    free(r->fault_retry_after);
     pthread_cond_destroy(&r->cv);
     pthread_mutex_destroy(&r->mu);
     free(r);
