@@ -9,142 +9,17 @@
 #include "http_test.h"
 #include "itemset.h"
 #include "receiver.h"
+#include "spool_test.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <llmobs/llmobs.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static uint64_t stat_of(llmobs_client *c, llmobs_stat s)
-{
-    uint64_t v = 0;
-    assert_int_equal(llmobs_stats_get(c, s, &v), LLMOBS_OK);
-    return v;
-}
-
-static char *make_dir(void)
-{
-    char tmpl[] = "/tmp/llmobs-spool-test-XXXXXX";
-    char *d = mkdtemp(tmpl);
-    assert_non_null(d);
-    return strdup(d);
-}
-
-static void remove_tree(const char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
-}
-
-/* Spool files (not temp files) in `dir`: count and total bytes. */
-static size_t spool_files(const char *dir, uint64_t *bytes)
-{
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    size_t n = 0;
-    uint64_t total = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t len = strlen(de->d_name);
-        if (de->d_name[0] == '.' || len < 5 || strcmp(de->d_name + len - 5, ".llsp") != 0) continue;
-        struct stat st;
-        if (fstatat(dirfd(d), de->d_name, &st, 0) == 0) total += (uint64_t)st.st_size;
-        n++;
-    }
-    closedir(d);
-    if (bytes) *bytes = total;
-    return n;
-}
-
-/* Reads every spool file of `dir` and adds its span ids / score ids (the ground truth of what
- * reached the disk). Returns the items the headers declare. */
-static uint64_t spooled_ids(const char *dir, itemset *spans, itemset *scores)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    uint64_t items = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t len = strlen(de->d_name);
-        if (de->d_name[0] == '.' || len < 5 || strcmp(de->d_name + len - 5, ".llsp") != 0) continue;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        FILE *f = fopen(path, "rb");
-        assert_non_null(f);
-        fseek(f, 0, SEEK_END);
-        long size = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        unsigned char *data = malloc((size_t)size);
-        assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
-        fclose(f);
-        llmobs__spool_header h;
-        const char *body;
-        assert_true(llmobs__spool_decode(data, (size_t)size, &h, &body));
-        items += h.items;
-        cJSON *j = cJSON_ParseWithLength(body, (size_t)h.payload_len);
-        assert_non_null(j);
-        if (h.kind == 1) {
-            itemset_add(scores, cJSON_GetObjectItem(j, "id")->valuestring);
-        } else {
-            const cJSON *rs, *ss, *sp;
-            cJSON_ArrayForEach(rs, cJSON_GetObjectItem(j, "resourceSpans"))
-            {
-                cJSON_ArrayForEach(ss, cJSON_GetObjectItem(rs, "scopeSpans"))
-                {
-                    cJSON_ArrayForEach(sp, cJSON_GetObjectItem(ss, "spans"))
-                        itemset_add(spans, cJSON_GetObjectItem(sp, "spanId")->valuestring);
-                }
-            }
-        }
-        cJSON_Delete(j);
-        free(data);
-    }
-    closedir(d);
-    return items;
-}
-
-/* A client of `r` spooling to `dir`, giving up after the first failed attempt. */
-static llmobs_client *spool_client(receiver *r, const char *dir, int flush_at,
-                                   const char *max_bytes)
-{
-    llmobs_options *o = receiver_options(r, NULL, flush_at);
-    llmobs_options_set(o, "debug", "false");
-    assert_int_equal(llmobs_options_set(o, "spool_dir", dir), LLMOBS_OK);
-    llmobs_options_set(o, "max_retries", "0");
-    if (max_bytes) assert_int_equal(llmobs_options_set(o, "spool_max_bytes", max_bytes), LLMOBS_OK);
-    llmobs_client *c = llmobs_client_new(o, NULL);
-    assert_non_null(c);
-    return c;
-}
-
-static void assert_balanced(llmobs_client *c)
-{
-    assert_int_equal(stat_of(c, LLMOBS_STAT_ITEMS),
-                     stat_of(c, LLMOBS_STAT_EXPORTED) + stat_of(c, LLMOBS_STAT_DROPPED) +
-                         stat_of(c, LLMOBS_STAT_SPOOLED) + stat_of(c, LLMOBS_STAT_PENDING));
-}
-
-static void check_exactly_once(receiver *r, const itemset *spans, const itemset *scores)
-{
-    char why[200] = "";
-    itemset got = {0};
-    accepted_span_ids(r, &got);
-    bool ok = itemset_exactly_once(spans, &got, why, sizeof why);
-    if (!ok) fail_msg("spans: %s", why);
-    itemset_free(&got);
-    accepted_score_ids(r, &got);
-    ok = itemset_exactly_once(scores, &got, why, sizeof why);
-    if (!ok) fail_msg("scores: %s", why);
-    itemset_free(&got);
-}
 
 static void backend_down_for_a_whole_run_then_next_client_delivers_exactly_once(void **state)
 {
@@ -395,67 +270,6 @@ static void two_clients_sharing_a_directory_never_send_a_file_twice(void **state
     free(dir);
 }
 
-/* The child: traces forever into a spool (the backend at `url` refuses connections) until
- * it is killed. */
-static void child_traces_forever(const char *dir, const char *url)
-{
-    llmobs_options *o = llmobs_options_new();
-    llmobs_options_set(o, "base_url", url);
-    llmobs_options_set(o, "public_key", TEST_PUBLIC_KEY);
-    llmobs_options_set(o, "secret_key", TEST_SECRET_KEY);
-    llmobs_options_set(o, "flush_at", "4");
-    llmobs_options_set(o, "max_retries", "0");
-    llmobs_options_set(o, "spool_dir", dir);
-    llmobs_client *c = llmobs_client_new(o, NULL);
-    if (!c) _exit(3);
-    for (int i = 0;; i++) {
-        char tag[32];
-        snprintf(tag, sizeof tag, "child%d", i);
-        make_tracked(c, 2, 1, tag, NULL, NULL);
-        llmobs_flush(c, 5000, NULL);
-    }
-}
-
-static void kill_9_mid_run_then_restart_delivers_what_reached_the_spool(void **state)
-{
-    (void)state;
-    clear_env();
-    char *dir = make_dir();
-    /* A port nothing listens on: bind a receiver, note its URL, stop it. */
-    receiver *gone = receiver_start(0);
-    char url[64];
-    snprintf(url, sizeof url, "%s", receiver_url(gone));
-    receiver_stop(gone);
-
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) child_traces_forever(dir, url);
-    int64_t until = test_mono_ms() + 20000;
-    while (spool_files(dir, NULL) < 8 && test_mono_ms() < until) {
-        struct timespec ts = {0, 5000000};
-        nanosleep(&ts, NULL); /* polling a directory: there is nothing to wait on */
-    }
-    assert_int_equal(kill(pid, SIGKILL), 0);
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-    assert_true(spool_files(dir, NULL) >= 8);
-
-    itemset spans = {0}, scores = {0};
-    uint64_t items = spooled_ids(dir, &spans, &scores);
-    receiver *r = receiver_start(0);
-    llmobs_client *c = spool_client(r, dir, 10, NULL);
-    assert_true(wait_stat(c, LLMOBS_STAT_SPOOL_RESENT, items, 20000));
-    llmobs_shutdown(c, 2000);
-    assert_int_equal(spool_files(dir, NULL), 0);
-    check_exactly_once(r, &spans, &scores);
-    itemset_free(&spans);
-    itemset_free(&scores);
-    receiver_stop(r);
-    remove_tree(dir);
-    free(dir);
-}
-
 static void files_older_than_max_age_are_evicted_and_counted(void **state)
 {
     (void)state;
@@ -506,7 +320,6 @@ int main(void)
         cmocka_unit_test(two_clients_sharing_a_directory_never_send_a_file_twice),
         cmocka_unit_test(files_older_than_max_age_are_evicted_and_counted),
         cmocka_unit_test(spool_dir_that_cannot_be_created_fails_the_client),
-        cmocka_unit_test(kill_9_mid_run_then_restart_delivers_what_reached_the_spool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
