@@ -59,5 +59,10 @@ llmobs__exporter *llmobs__none_exporter_new(void);
  * otlp_endpoint or otlp_traces_endpoint is set). NULL with *status when neither is. */
 llmobs__exporter *llmobs__otlp_http_exporter_new(const llmobs_options *o, const llmobs__logger *lg,
                                                  llmobs_status *status);
+/* Parsers of the receiver's answers (outside input; fuzzed in tests/fuzz): the
+ * partialSuccess of a 2xx body, and the server's explanation of an error. `body` is any
+ * NUL-terminated text; outputs are NUL-terminated within `cap`. */
+void llmobs__otlp_partial_success(const char *body, uint32_t *rejected, char *msg, size_t cap);
+void llmobs__otlp_server_message(const char *body, char *out, size_t cap);
 
 #endif

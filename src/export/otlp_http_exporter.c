@@ -311,7 +311,7 @@ static void copy_text(char *out, size_t cap, const char *in, size_t max)
 
 /* The server's explanation: {"error": "..."}, {"error": {"message": ...}}, {"message": ...}
  * (google.rpc.Status, Langfuse) or, when the body is not JSON, the raw text. */
-static void server_message(const char *body, char *out, size_t cap)
+void llmobs__otlp_server_message(const char *body, char *out, size_t cap)
 {
     out[0] = '\0';
     cJSON *j = cJSON_Parse(body);
@@ -329,7 +329,7 @@ static void server_message(const char *body, char *out, size_t cap)
 }
 
 /* partialSuccess of a 200 answer; the body may be empty or not JSON at all. */
-static void partial_success(const char *body, uint32_t *rejected, char *msg, size_t cap)
+void llmobs__otlp_partial_success(const char *body, uint32_t *rejected, char *msg, size_t cap)
 {
     *rejected = 0;
     msg[0] = '\0';
@@ -359,7 +359,7 @@ static void classify(otlp_exporter *x, dest *d, const llmobs__http_response *rs,
         snprintf(r->message, sizeof r->message, "%s: %s", d->name, rs->error);
     } else if (rs->status >= 200 && rs->status < 300) {
         r->outcome = LLMOBS__SENT;
-        partial_success(rs->body.data, &r->rejected, text, sizeof text);
+        llmobs__otlp_partial_success(rs->body.data, &r->rejected, text, sizeof text);
         if (text[0])
             snprintf(r->message, sizeof r->message, "%s: partial success: %s", d->name, text);
         if (!r->rejected && text[0]) {
@@ -369,11 +369,11 @@ static void classify(otlp_exporter *x, dest *d, const llmobs__http_response *rs,
     } else if (rs->status == 429 || rs->status == 502 || rs->status == 503 || rs->status == 504) {
         r->outcome = LLMOBS__RETRY;
         r->retry_after_ms = rs->retry_after_ms;
-        server_message(rs->body.data, text, sizeof text);
+        llmobs__otlp_server_message(rs->body.data, text, sizeof text);
         snprintf(r->message, sizeof r->message, "%s: HTTP %ld: %s", d->name, rs->status, text);
     } else {
         r->outcome = rs->status == 413 ? LLMOBS__TOO_LARGE : LLMOBS__FAILED;
-        server_message(rs->body.data, text, sizeof text);
+        llmobs__otlp_server_message(rs->body.data, text, sizeof text);
         snprintf(r->message, sizeof r->message, "%s: HTTP %ld: %s", d->name, rs->status, text);
     }
     llmobs__http_redact(x->http, r->message);

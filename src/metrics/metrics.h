@@ -8,6 +8,7 @@
 
 #include "llmobs/metrics.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Index of each family of the set, in table order. */
@@ -115,5 +116,8 @@ llmobs_status llmobs__llm_metrics_export_retries(llmobs__llm_metrics *m, uint64_
 
 /* Frees the struct returned by llmobs__llm_metrics_get (called by llmobs_registry_free). */
 void llmobs__llm_metrics_free(void *m);
+
+/* Whether an Accept-Encoding header lists gzip with a non-zero q (scrape server). */
+bool llmobs__metrics_gzip_accepted(const char *accept_encoding);
 
 #endif
