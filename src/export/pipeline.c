@@ -254,7 +254,7 @@ static const char *kind_name(const llmobs__payload *pl)
     return pl->kind == LLMOBS__ITEM_SCORE ? "scores" : "spans";
 }
 
-/* ---- the spool -------------------------------------------------------------------------------- */
+/* ---- the spool -------------------------------------------------------------------------  */
 
 /* A payload that cannot be delivered now: spooled when a spool is configured (and it fits),
  * else dropped with `reason`. */
@@ -302,9 +302,9 @@ static void forward_spool_event(void *ud, llmobs__spool_event ev, uint64_t n)
     if (p->hooks.on_spool) p->hooks.on_spool(p->hooks.ud, ev, n);
 }
 
-/* Sends one payload under the retry policy and counts every item in it as exported,
- * dropped or spooled. Returns false, counting nothing, when the receiver wants a smaller payload and the
- * payload holds more than one item: the caller splits it. */
+/* Sends one payload under the retry policy and counts every item in it as exported, dropped
+ * or spooled. Returns false, counting nothing, when the receiver wants a smaller payload and
+ * the payload holds more than one item: the caller splits it. */
 static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl, int64_t oldest_enqueued)
 {
     uint32_t n = pl->items;
@@ -676,7 +676,8 @@ uint64_t llmobs__pipeline_stat(const llmobs__pipeline *p, llmobs_stat stat)
     case LLMOBS_STAT_SPOOL_RESENT: return llmobs__spool_count(p->spool, LLMOBS__SPOOL_RESENT);
     case LLMOBS_STAT_SPOOL_EVICTED: return llmobs__spool_count(p->spool, LLMOBS__SPOOL_EVICTED);
     case LLMOBS_STAT_SPOOL_REJECTED: return llmobs__spool_count(p->spool, LLMOBS__SPOOL_REJECTED);
-    case LLMOBS_STAT_SPOOL_CORRUPT_FILES: return llmobs__spool_count(p->spool, LLMOBS__SPOOL_CORRUPT);
+    case LLMOBS_STAT_SPOOL_CORRUPT_FILES:
+        return llmobs__spool_count(p->spool, LLMOBS__SPOOL_CORRUPT);
     }
     return 0;
 }

@@ -15,9 +15,16 @@ static llmobs_export_result check_body(const char *body, size_t len, const char 
     return LLMOBS_EXPORT_OK;
 }
 
+static llmobs_client *c;
+
+/* Joins the flusher before exit, so leak checking sees a quiescent process. */
+static void shutdown_client(void)
+{
+    llmobs_shutdown(c, 5000);
+}
+
 static llmobs_client *client(void)
 {
-    static llmobs_client *c;
     if (!c) {
         llmobs_options *o = llmobs_options_new();
         llmobs_options_set(o, "exporter", "callback");
@@ -25,6 +32,7 @@ static llmobs_client *client(void)
         llmobs_options_set(o, "flush_at", "1");
         c = llmobs_client_new(o, NULL);
         FUZZ_CHECK(c != NULL);
+        atexit(shutdown_client);
     }
     return c;
 }
@@ -53,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     llmobs_score_free(sc);
     /* Every few inputs, wait for the flusher so a serializer crash is tied to its input. */
     static unsigned n;
-    if (++n % 16 == 0) llmobs_flush(c, 5000, NULL);
+    if (++n % 64 == 0) llmobs_flush(c, 5000, NULL);
     free(json);
     return 0;
 }

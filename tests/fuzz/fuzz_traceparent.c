@@ -4,14 +4,22 @@
 #include <llmobs/llmobs.h>
 #include <strings.h>
 
+static llmobs_client *c;
+
+/* Joins the flusher before exit, so leak checking sees a quiescent process. */
+static void shutdown_client(void)
+{
+    llmobs_shutdown(c, 5000);
+}
+
 static llmobs_client *client(void)
 {
-    static llmobs_client *c;
     if (!c) {
         llmobs_options *o = llmobs_options_new();
         llmobs_options_set(o, "exporter", "none");
         c = llmobs_client_new(o, NULL);
         FUZZ_CHECK(c != NULL);
+        atexit(shutdown_client);
     }
     return c;
 }
