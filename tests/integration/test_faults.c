@@ -96,7 +96,9 @@ typedef struct outcome {
 } outcome;
 
 /* The checks every fault run ends with. */
-static void check_accounting(receiver *r, llmobs_client *c, itemset *want, outcome *o)
+/* `spool_lost`: items of spool files the backend refused on resend (0 without a spool). */
+static void check_accounting(receiver *r, llmobs_client *c, itemset *want, outcome *o,
+                             uint64_t spool_lost)
 {
     itemset got = {0}, lost_reply = {0}, refused = {0}, too_large = {0};
     accepted_span_ids(r, &got);
@@ -124,7 +126,9 @@ static void check_accounting(receiver *r, llmobs_client *c, itemset *want, outco
     o->created = want->n;
     assert_int_equal(stat_of(c, LLMOBS_STAT_ITEMS), want->n);
     assert_int_equal(stat_of(c, LLMOBS_STAT_PENDING), 0);
-    assert_int_equal(stat_of(c, LLMOBS_STAT_EXPORTED) + stat_of(c, LLMOBS_STAT_DROPPED), want->n);
+    assert_int_equal(stat_of(c, LLMOBS_STAT_EXPORTED) + stat_of(c, LLMOBS_STAT_DROPPED) +
+                         stat_of(c, LLMOBS_STAT_SPOOLED),
+                     want->n);
 
     /* Nothing foreign arrived. */
     for (size_t i = 0; i < got.n; i++)
@@ -149,15 +153,16 @@ static void check_accounting(receiver *r, llmobs_client *c, itemset *want, outco
             o->duplicates += k - 1;
         }
     }
-    uint64_t d = stat_of(c, LLMOBS_STAT_DROPPED);
+    uint64_t d = stat_of(c, LLMOBS_STAT_DROPPED), lost = d + spool_lost;
     uint64_t d_rej = dropped(c, LLMOBS_DROP_REJECTED), d_big = dropped(c, LLMOBS_DROP_TOO_LARGE),
              d_ret = dropped(c, LLMOBS_DROP_RETRIES_EXHAUSTED);
     /* Every item that never arrived is counted as dropped; items counted as dropped that did
      * arrive can only be ones whose accepted request's reply was lost. */
-    assert_true(o->missing <= d);
-    assert_true(d <= o->missing + received_though_dropped_bound);
+    assert_true(o->missing <= lost);
+    assert_true(lost <= o->missing + received_though_dropped_bound);
     /* ... with a reason that matches what the receiver did. */
     assert_int_equal(d, d_rej + d_big + d_ret);
+    assert_true(d_rej + d_big + spool_lost <= refused.n + too_large.n);
     assert_true(d_rej <= refused.n);
     assert_true(d_big <= too_large.n);
     assert_true(missing_unexplained <= d_ret);
@@ -188,8 +193,8 @@ static void silent(llmobs_log_level level, const char *message, void *userdata)
     (void)level, (void)message, (void)userdata;
 }
 
-/* Requests time out after 0.5 s; up to 5 retries within 30 s. */
-static llmobs_client *fault_client(receiver *r)
+/* Requests time out after 0.5 s; up to 5 retries within 30 s (1 with a spool). */
+static llmobs_client *fault_client(receiver *r, const char *spool_dir)
 {
     llmobs_options *o = receiver_options(r, NULL, 50);
     llmobs_options_set(o, "debug", "false");
@@ -198,6 +203,10 @@ static llmobs_client *fault_client(receiver *r)
     llmobs_options_set(o, "max_retries", "5");
     llmobs_options_set(o, "retry_deadline", "30");
     llmobs_options_set(o, "max_batch_items", "200");
+    if (spool_dir) {
+        llmobs_options_set(o, "spool_dir", spool_dir);
+        llmobs_options_set(o, "max_retries", "1");
+    }
     llmobs_client *c = llmobs_client_new(o, NULL);
     assert_non_null(c);
     return c;
@@ -205,12 +214,13 @@ static llmobs_client *fault_client(receiver *r)
 
 /* Drives THREADS workers while the main thread calls flush(150 ms) and measures how late each
  * returns; then flushes everything and checks the books. */
-static void run(const char *name, const recv_faults *f, int rounds, int traces, int scores)
+static void run(const char *name, const recv_faults *f, int rounds, int traces, int scores,
+                const char *spool_dir)
 {
     clear_env();
     receiver *r = receiver_start(0);
     receiver_set_faults(r, f);
-    llmobs_client *c = fault_client(r);
+    llmobs_client *c = fault_client(r, spool_dir);
     worker w[THREADS];
     for (int i = 0; i < THREADS; i++) {
         w[i] = (worker){.c = c, .id = i, .rounds = rounds, .traces = traces, .scores = scores};
@@ -240,13 +250,43 @@ static void run(const char *name, const recv_faults *f, int rounds, int traces, 
     assert_int_equal(pending, 0);
     /* A flush returns by its deadline: 100 ms of slack for scheduling on a loaded machine. */
     assert_true(out.worst_flush_overshoot_ms < 100);
-    check_accounting(r, c, &want, &out);
+    uint64_t spool_lost = 0;
+    llmobs_client *next = NULL;
+    if (spool_dir) {
+        /* The backend recovers; a new client on the same directory drains the spool (the
+         * faulty one may still be resending some files too). */
+        receiver_set_faults(r, NULL);
+        next = fault_client(r, spool_dir);
+        uint64_t spooled = stat_of(c, LLMOBS_STAT_SPOOLED), settled = 0;
+        assert_true(spooled > 0);
+        int64_t until = test_mono_ms() + 60000;
+        for (;;) {
+            settled = 0;
+            llmobs_client *both[2] = {c, next};
+            for (int i = 0; i < 2; i++)
+                settled += stat_of(both[i], LLMOBS_STAT_SPOOL_RESENT) +
+                           stat_of(both[i], LLMOBS_STAT_SPOOL_REJECTED);
+            if (settled >= spooled || test_mono_ms() >= until) break;
+            receiver_wait_requests(r, receiver_request_count(r) + 1, 100);
+        }
+        assert_int_equal(settled, spooled);
+        spool_lost =
+            stat_of(c, LLMOBS_STAT_SPOOL_REJECTED) + stat_of(next, LLMOBS_STAT_SPOOL_REJECTED);
+        printf("%s: %llu items spooled, %llu resent by the faulty client, %llu by the next one,"
+               " %llu refused on resend\n",
+               name, (unsigned long long)spooled,
+               (unsigned long long)stat_of(c, LLMOBS_STAT_SPOOL_RESENT),
+               (unsigned long long)stat_of(next, LLMOBS_STAT_SPOOL_RESENT),
+               (unsigned long long)spool_lost);
+    }
+    check_accounting(r, c, &want, &out, spool_lost);
     print_outcome(name, &out, c);
     /* The faults really happened (the run is not vacuous). */
     for (int i = 1; i < RECV_FAULT_COUNT; i++)
         if (f->per_mille[i] && !out.faults[i]) fail_msg("fault %s never drawn", fault_names[i]);
     assert_true(out.received_once > 0);
     llmobs_shutdown(c, 5000);
+    llmobs_shutdown(next, 5000);
     receiver_stop(r);
     itemset_free(&want);
 }
@@ -258,7 +298,7 @@ static void every_fault_at_a_few_percent(void **state)
     for (int i = 1; i < RECV_FAULT_COUNT; i++)
         f.per_mille[i] = 25; /* 25% of requests fail one way or another */
     f.per_mille[RECV_FAULT_TIMEOUT] = 5;
-    run("few-percent", &f, 25, 20, 4); /* 4 threads x 25 x (40 spans + 4 scores) = 4400 */
+    run("few-percent", &f, 25, 20, 4, NULL); /* 4 threads x 25 x (40 spans + 4 scores) = 4400 */
 }
 
 static void heavy_faults(void **state)
@@ -273,7 +313,29 @@ static void heavy_faults(void **state)
     f.per_mille[RECV_FAULT_ACCEPT_RESET] = 100;
     f.per_mille[RECV_FAULT_500] = 20;
     f.per_mille[RECV_FAULT_413] = 30;
-    run("heavy", &f, 10, 10, 3); /* 4 x 10 x (20 spans + 3 scores) = 920 */
+    run("heavy", &f, 10, 10, 3, NULL); /* 4 x 10 x (20 spans + 3 scores) = 920 */
+}
+
+/* Heavy faults with a spool and one retry: much is spooled; after the backend recovers, a new
+ * client drains the spool. Every item still arrives exactly once or is counted (dropped, or
+ * refused when resent from the spool), with duplicates only from lost replies. */
+static void heavy_faults_with_a_spool(void **state)
+{
+    (void)state;
+    char tmpl[] = "/tmp/llmobs-faults-spool-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    assert_non_null(dir);
+    recv_faults f = {.seed = seed() + 2, .slow_ms = 20, .timeout_ms = 900, .retry_after = "0"};
+    f.per_mille[RECV_FAULT_503] = 200;
+    f.per_mille[RECV_FAULT_429] = 100;
+    f.per_mille[RECV_FAULT_RESET_HEADERS] = 50;
+    f.per_mille[RECV_FAULT_RESET_AFTER] = 50;
+    f.per_mille[RECV_FAULT_ACCEPT_RESET] = 100;
+    f.per_mille[RECV_FAULT_500] = 20;
+    run("heavy+spool", &f, 10, 10, 3, dir);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 /* A backend that never answers: flush and shutdown still return by their deadlines, and
@@ -286,7 +348,7 @@ static void backend_that_never_answers(void **state)
     recv_faults f = {.seed = seed(), .timeout_ms = 10000};
     f.per_mille[RECV_FAULT_TIMEOUT] = 1000;
     receiver_set_faults(r, &f);
-    llmobs_client *c = fault_client(r);
+    llmobs_client *c = fault_client(r, NULL);
     make_tracked(c, 100, 10, "hang", NULL, NULL);
     int64_t t0 = test_mono_ms();
     uint64_t pending = 0;
@@ -315,6 +377,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_fault_at_a_few_percent),
         cmocka_unit_test(heavy_faults),
+        cmocka_unit_test(heavy_faults_with_a_spool),
         cmocka_unit_test(backend_that_never_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
