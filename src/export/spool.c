@@ -73,11 +73,12 @@ const char *llmobs__spool_event_name(llmobs__spool_event ev)
     return (unsigned)ev < LLMOBS__SPOOL_EVENT_COUNT ? event_names[ev] : "unknown";
 }
 
+/* The metric first: whoever sees a counter change also sees the metric's. */
 static void count(llmobs__spool *s, llmobs__spool_event ev, uint64_t n)
 {
     if (!n) return;
-    atomic_fetch_add(&s->counts[ev], n);
     if (s->hook) s->hook(s->hook_ud, ev, n);
+    atomic_fetch_add(&s->counts[ev], n);
 }
 
 uint64_t llmobs__spool_count(const llmobs__spool *s, llmobs__spool_event ev)

@@ -89,6 +89,24 @@ static void request_ids(const recv_request *q, itemset *out)
     cJSON_Delete(j);
 }
 
+/* On failure: every request that carried `id`. */
+static void dump_requests_with(receiver *r, const char *id)
+{
+    size_t n = receiver_request_count(r);
+    for (size_t i = 0; i < n; i++) {
+        const recv_request *q = receiver_request(r, i);
+        itemset ids = {0};
+        request_ids(q, &ids);
+        itemset_sort(&ids);
+        if (itemset_count(&ids, id))
+            printf(
+                "  request %zu %s: fault %s, status %d, reply_lost %d, %zu items, %lld..%lld ms\n",
+                i, q->path, fault_names[q->fault], q->status, q->reply_lost, ids.n,
+                (long long)q->start_ms, (long long)q->end_ms);
+        itemset_free(&ids);
+    }
+}
+
 typedef struct outcome {
     size_t created, received_once, duplicates, missing, requests;
     size_t faults[RECV_FAULT_COUNT];
@@ -148,8 +166,10 @@ static void check_accounting(receiver *r, llmobs_client *c, itemset *want, outco
         }
         if (k >= 2) {
             /* The only duplicate the protocol cannot exclude: a reply lost after acceptance. */
-            if (k - 1 > lost)
+            if (k - 1 > lost) {
+                dump_requests_with(r, id);
                 fail_msg("id %s received %zu times, only %zu replies lost", id, k, lost);
+            }
             o->duplicates += k - 1;
         }
     }
@@ -294,7 +314,8 @@ static void run(const char *name, const recv_faults *f, int rounds, int traces, 
 static void every_fault_at_a_few_percent(void **state)
 {
     (void)state;
-    recv_faults f = {.seed = seed(), .slow_ms = 30, .timeout_ms = 900, .retry_after = "0"};
+    recv_faults f = {
+        .seed = seed(), .slow_ms = 30, .timeout_ms = 900, .retry_after = "0", .late_ms = 250};
     for (int i = 1; i < RECV_FAULT_COUNT; i++)
         f.per_mille[i] = 25; /* 25% of requests fail one way or another */
     f.per_mille[RECV_FAULT_TIMEOUT] = 5;
@@ -304,7 +325,8 @@ static void every_fault_at_a_few_percent(void **state)
 static void heavy_faults(void **state)
 {
     (void)state;
-    recv_faults f = {.seed = seed() + 1, .slow_ms = 20, .timeout_ms = 900, .retry_after = "0"};
+    recv_faults f = {
+        .seed = seed() + 1, .slow_ms = 20, .timeout_ms = 900, .retry_after = "0", .late_ms = 250};
     f.per_mille[RECV_FAULT_503] = 150;
     f.per_mille[RECV_FAULT_429] = 100;
     f.per_mille[RECV_FAULT_RESET_HEADERS] = 50;
@@ -325,7 +347,8 @@ static void heavy_faults_with_a_spool(void **state)
     char tmpl[] = "/tmp/llmobs-faults-spool-XXXXXX";
     char *dir = mkdtemp(tmpl);
     assert_non_null(dir);
-    recv_faults f = {.seed = seed() + 2, .slow_ms = 20, .timeout_ms = 900, .retry_after = "0"};
+    recv_faults f = {
+        .seed = seed() + 2, .slow_ms = 20, .timeout_ms = 900, .retry_after = "0", .late_ms = 250};
     f.per_mille[RECV_FAULT_503] = 200;
     f.per_mille[RECV_FAULT_429] = 100;
     f.per_mille[RECV_FAULT_RESET_HEADERS] = 50;

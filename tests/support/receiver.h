@@ -12,9 +12,9 @@
 
 typedef enum recv_drop {
     RECV_DROP_NONE = 0,
-    RECV_DROP_AT_HEADERS, /* close the connection once the request headers arrived */
-    RECV_DROP_MID_BODY,   /* close it when the first bytes of the body arrive */
-    RECV_DROP_AFTER_BODY, /* read the whole request, then close without answering */
+    RECV_DROP_AT_HEADERS,  /* close the connection once the request headers arrived */
+    RECV_DROP_MID_BODY,    /* close it when the first bytes of the body arrive */
+    RECV_DROP_AFTER_BODY,  /* read the whole request, then close without answering */
     RECV_DROP_AFTER_ACCEPT /* accept the request (recorded 200, reply_lost), then close
                               without answering: the one case where a client must resend
                               what the server already has */
@@ -41,7 +41,8 @@ typedef struct recv_request {
     int spans;        /* spans in the OTLP JSON body; -1 if it did not parse */
     int64_t start_ms; /* monotonic ms: headers arrived */
     int64_t end_ms;   /* monotonic ms: answered or dropped */
-    bool reply_lost;  /* accepted (status 200) but the reply was never sent */
+    bool reply_lost;  /* accepted (status 200) but the reply was never sent, or sent so late
+                         (recv_faults.late_ms) that the client may have timed out first */
     int fault;        /* the recv_fault drawn for it (RECV_FAULT_NONE when scripted) */
 } recv_request;
 
@@ -68,6 +69,8 @@ typedef struct recv_faults {
     int slow_ms;
     int timeout_ms;          /* make it longer than the client's request timeout */
     const char *retry_after; /* for 429 (copied); NULL: none */
+    int late_ms;             /* an accepted request answered this long after its headers arrived is
+                                recorded reply_lost (set it below the client's timeout); 0: never */
 } recv_faults;
 
 typedef struct receiver receiver;
