@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds llmobs and runs the whole test suite: the normal build (every test, including the
 # ones that start Prometheus, Alertmanager tools and local receivers), then ASan+UBSan and
-# TSan builds of the C tests, then valgrind's leak check on the unit tests.
+# TSan builds of the C tests, then valgrind's leak check on the unit tests, then 10 s of
+# libFuzzer per fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -25,4 +26,7 @@ for t in build/tests/unit_test_*; do
     valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
         --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 "$t" >/dev/null
 done
-echo "all tests passed (normal, ASan+UBSan, TSan, valgrind)"
+# A short libFuzzer run of every tests/fuzz target (the seed corpora already ran above as
+# ctest tests); docs/reliability.md describes longer runs.
+tests/fuzz/run.sh 10
+echo "all tests passed (normal, ASan+UBSan, TSan, valgrind, fuzzing)"

@@ -42,7 +42,9 @@ typedef enum llmobs_drop_reason {
     LLMOBS_DROP_SHUTDOWN = 5,          /* still queued when the shutdown deadline passed */
     LLMOBS_DROP_TOO_LARGE = 6,         /* one item larger than a batch may be */
     LLMOBS_DROP_INVALID = 7,           /* could not be serialized */
-    LLMOBS_DROP_REASON_COUNT = 8
+    LLMOBS_DROP_SPOOL_FULL = 8, /* undeliverable, and the spool could not take it (larger than
+                                   spool_max_bytes, or the disk write failed) */
+    LLMOBS_DROP_REASON_COUNT = 9
 } llmobs_drop_reason;
 
 /** The label name of a drop reason ("queue_full"); static storage, "unknown" if out of range. */
@@ -56,11 +58,21 @@ typedef enum llmobs_stat {
     LLMOBS_STAT_RETRIES = 4,  /* batch send attempts that were retried */
     LLMOBS_STAT_BATCHES = 5,  /* batches delivered */
     LLMOBS_STAT_QUEUE_ITEMS = 6, /* items waiting in the queue now */
-    LLMOBS_STAT_QUEUE_BYTES = 7  /* bytes of item data waiting now */
+    LLMOBS_STAT_QUEUE_BYTES = 7, /* bytes of item data waiting now */
+    /* The spool (option spool_dir; docs/reliability.md). */
+    LLMOBS_STAT_SPOOLED = 8,       /* items of this client written to the spool: settled */
+    LLMOBS_STAT_SPOOL_RESENT = 9,  /* items read back from spool files and accepted */
+    LLMOBS_STAT_SPOOL_EVICTED = 10, /* items deleted from the spool unsent (spool_max_bytes,
+                                       spool_max_age) */
+    LLMOBS_STAT_SPOOL_REJECTED = 11, /* items of spool files the backend refused for good */
+    LLMOBS_STAT_SPOOL_CORRUPT_FILES = 12 /* spool files (not items) found corrupt or
+                                            truncated and moved to <spool_dir>/corrupt/ */
 } llmobs_stat;
 
 /** Reads one delivery counter. Every item ends as exactly one of exported, dropped (with a
- * reason) or pending: ITEMS == EXPORTED + DROPPED + PENDING at any quiescent moment. */
+ * reason), spooled or pending: ITEMS == EXPORTED + DROPPED + SPOOLED + PENDING at any
+ * quiescent moment. SPOOL_RESENT, SPOOL_EVICTED and SPOOL_REJECTED count what this client
+ * did with spool files, which may come from earlier runs or other processes. */
 LLMOBS_API llmobs_status llmobs_stats_get(const llmobs_client *client, llmobs_stat stat,
                                           uint64_t *out);
 /** Reads the number of items dropped for `reason`. */

@@ -3,6 +3,7 @@
  * atomics on series that exist after the first use; nothing here does I/O. */
 #include "core/client_metrics.h"
 #include "cost/cost.h"
+#include "export/spool.h"
 #include "llmobs/metrics.h"
 
 #include <string.h>
@@ -57,9 +58,25 @@ static void on_queue(void *ud, size_t items)
     llmobs__llm_metrics_queue_items(ud, (double)items);
 }
 
+static void on_spool(void *ud, int event, uint64_t n)
+{
+    llmobs__llm_metrics *m = ud;
+    if (event == LLMOBS__SPOOL_CORRUPT) {
+        llmobs_counter_add_labels(m->f[LLMOBS__SDK_SPOOL_CORRUPT], NULL, 0, (double)n);
+        return;
+    }
+    const char *v[1] = {llmobs__spool_event_name((llmobs__spool_event)event)};
+    llmobs_counter_add_labels(m->f[LLMOBS__SDK_SPOOL_ITEMS], v, 1, (double)n);
+}
+
 llmobs__pipeline_hooks llmobs__client_pipeline_hooks(llmobs__llm_metrics *m)
 {
-    return (llmobs__pipeline_hooks){on_export, on_drop, on_attempt_failed, on_queue, m};
+    return (llmobs__pipeline_hooks){.on_export = on_export,
+                                    .on_drop = on_drop,
+                                    .on_attempt_failed = on_attempt_failed,
+                                    .on_queue = on_queue,
+                                    .ud = m,
+                                    .on_spool = on_spool};
 }
 
 /* At every scrape: the budget gauges from the tracker, which applies the UTC-midnight reset,

@@ -94,6 +94,13 @@ static const opt_def options_table[] = {
      "true turns TLS verification off (logged as a warning)."},
     {"metrics_addr", "LLMOBS_METRICS_ADDR", T_STR, OFF(metrics_addr), "", 0, 0, NULL, NULL,
      "host:port of the scrape endpoint started with the client; empty = none."},
+    {"spool_dir", "LLMOBS_SPOOL_DIR", T_STR, OFF(spool_dir), "", 0, 0, NULL, NULL,
+     "Directory of the disk spool for undeliverable batches (e.g. /tmp/llmobs-spool on "
+     "Lambda); empty = off."},
+    {"spool_max_bytes", "LLMOBS_SPOOL_MAX_BYTES", T_INT, OFF(spool_max_bytes), "67108864", 4096,
+     1e13, NULL, NULL, "Bound on the spool directory's files; the oldest are deleted first."},
+    {"spool_max_age", "LLMOBS_SPOOL_MAX_AGE", T_DOUBLE, OFF(spool_max_age_s), "86400", 1,
+     31 * 86400, NULL, NULL, "Seconds a spooled batch is kept before it is deleted unsent."},
     {"prices_file", "LLMOBS_PRICES_FILE", T_STR, OFF(prices_file), "", 0, 0, NULL, NULL,
      "JSON price file adding or overriding models (docs/cost.md); empty = built-in table."},
     {"budgets", "LLMOBS_BUDGETS", T_STR, OFF(budgets), "", 0, 0, NULL, llmobs__cost_check_budgets,

@@ -141,7 +141,11 @@ int64_t llmobs__http_parse_retry_after(const char *value, time_t now)
     }
     time_t t = curl_getdate(value, &now);
     if (t == (time_t)-1) return -1;
-    return t <= now ? 0 : (int64_t)(t - now) * 1000;
+    if (t <= now) return 0;
+    /* curl_getdate is lenient: a date centuries ahead overflowed the multiplication below
+     * (found by tests/fuzz/fuzz_retry_after). Absurd, like the seconds form: not given. */
+    if ((int64_t)(t - now) > INT64_C(1000000000)) return -1;
+    return (int64_t)(t - now) * 1000;
 }
 
 /* ---- gzip ----------------------------------------------------------------------------------- */

@@ -39,5 +39,9 @@ void llmobs__copy_text(const llmobs__http *h, char *out, size_t cap, const char 
 /* The server's explanation: {"error": "..."}, {"error": {"message": ...}}, {"message": ...}
  * or, when the body is not JSON, the raw text (at most 160 bytes). */
 void llmobs__server_message(const llmobs__http *h, const char *body, char *out, size_t cap);
+/* The partialSuccess of an OTLP 2xx body (any NUL-terminated text: fuzzed in tests/fuzz):
+ * rejectedSpans into *rejected, errorMessage into msg (redacted with `h`, NULL: none). */
+void llmobs__otlp_partial_success(const llmobs__http *h, const char *body, uint32_t *rejected,
+                                  char *msg, size_t cap);
 
 #endif

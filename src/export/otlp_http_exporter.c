@@ -182,7 +182,7 @@ static bool covered_by(const idset *covered, const idset *ids)
 /* ---- classifying one answer ---------------------------------------------------------------- */
 
 /* partialSuccess of a 200 answer; the body may be empty or not JSON at all. */
-static void partial_success(const llmobs__http *h, const char *body, uint32_t *rejected, char *msg,
+void llmobs__otlp_partial_success(const llmobs__http *h, const char *body, uint32_t *rejected, char *msg,
                             size_t cap)
 {
     *rejected = 0;
@@ -213,7 +213,7 @@ static void classify(otlp_exporter *x, dest *d, const llmobs__http_response *rs,
         snprintf(r->message, sizeof r->message, "%s: %s", d->name, rs->error);
     } else if (rs->status >= 200 && rs->status < 300) {
         r->outcome = LLMOBS__SENT;
-        partial_success(x->http, rs->body.data, &r->rejected, text, sizeof text);
+        llmobs__otlp_partial_success(x->http, rs->body.data, &r->rejected, text, sizeof text);
         if (text[0])
             snprintf(r->message, sizeof r->message, "%s: partial success: %s", d->name, text);
         if (!r->rejected && text[0]) {

@@ -2,13 +2,15 @@
  * thread, which batches, serializes, exports, retries, splits and counts every outcome.
  *
  * Accounting: every span handed to llmobs__pipeline_enqueue is counted once in `items` and
- * ends in exactly one of `exported` or `dropped[reason]`; the flusher settles batches in
- * FIFO order, so `settled` is a prefix count that flush() can wait on. */
+ * ends in exactly one of `exported`, `dropped[reason]` or `spooled` (written to the disk
+ * spool, see spool.c); the flusher settles batches in FIFO order, so `settled` is a prefix
+ * count that flush() can wait on. */
 #include "export/pipeline.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/ids.h"
 #include "export/otlp_json.h"
+#include "export/spool.h"
 #include "trace/score.h"
 
 #include <pthread.h>
@@ -20,6 +22,7 @@
 #define NS_PER_S INT64_C(1000000000)
 #define BACKOFF_BASE_NS (200 * NS_PER_MS)
 #define BACKOFF_CAP_NS (30 * NS_PER_S)
+#define SPOOL_RETRY_NS (30 * NS_PER_S) /* resend attempts while the backend stays down */
 
 struct llmobs__pipeline {
     pthread_mutex_t mu;
@@ -46,18 +49,25 @@ struct llmobs__pipeline {
     llmobs__logger log;
     llmobs__pipeline_hooks hooks;
 
-    atomic_uint_fast64_t items, exported, retries, batches;
+    atomic_uint_fast64_t items, exported, retries, batches, spooled;
     atomic_uint_fast64_t dropped[LLMOBS_DROP_REASON_COUNT];
     uint64_t payloads; /* flusher-only: ids of the payloads it builds */
 
     const llmobs_options *opts; /* the client's; to rebuild the exporter after fork */
     bool restart;               /* forked child: start a fresh flusher on next use */
+    /* The spool (NULL: off) and flusher-thread state for it: when to look for files to
+     * resend next (mono ns, INT64_MAX: not until something is spooled), and whether every
+     * undeliverable payload goes straight to disk (the backlog at exit). */
+    llmobs__spool *spool;
+    int64_t spool_check_at;
+    unsigned spool_pause_calls;
+    bool spool_only;
     struct llmobs__pipeline *fork_prev, *fork_next; /* the fork registry */
 };
 
 static const char *const drop_names[LLMOBS_DROP_REASON_COUNT] = {
     "queue_full", "sampled_out", "disabled", "rejected",
-    "retries_exhausted", "shutdown", "too_large", "invalid",
+    "retries_exhausted", "shutdown", "too_large", "invalid", "spool_full",
 };
 
 const char *llmobs_drop_reason_name(llmobs_drop_reason reason)
@@ -118,6 +128,10 @@ static void fork_child(void)
         atomic_store(&p->batches, 0);
         for (int r = 0; r < LLMOBS_DROP_REASON_COUNT; r++)
             atomic_store(&p->dropped[r], 0);
+        atomic_store(&p->spooled, 0);
+        llmobs__spool_atfork_child(p->spool);
+        p->spool_check_at = p->spool ? 0 : INT64_MAX; /* the child looks at the spool too */
+        p->spool_only = false;
         p->exporter = NULL;
         p->restart = !p->stopping;
     }
@@ -241,15 +255,67 @@ static const char *kind_name(const llmobs__payload *pl)
     return pl->kind == LLMOBS__ITEM_SCORE ? "scores" : "spans";
 }
 
-/* Sends one payload under the retry policy and counts every item in it as exported or
- * dropped. Returns false, counting nothing, when the receiver wants a smaller payload and the
- * payload holds more than one item: the caller splits it. */
+/* ---- the spool -------------------------------------------------------------------------  */
+
+/* A payload that cannot be delivered now: spooled when a spool is configured (and it fits),
+ * else dropped with `reason`. */
+static void settle_undeliverable(llmobs__pipeline *p, const llmobs__payload *pl,
+                                 llmobs_drop_reason reason)
+{
+    if (!p->spool) {
+        count_drop(p, reason, pl->items);
+        return;
+    }
+    if (!llmobs__spool_write(p->spool, pl)) {
+        count_drop(p, LLMOBS_DROP_SPOOL_FULL, pl->items);
+        return;
+    }
+    atomic_fetch_add(&p->spooled, pl->items);
+    int64_t retry_at = llmobs__mono_ns() + SPOOL_RETRY_NS;
+    if (p->spool_check_at > retry_at) p->spool_check_at = retry_at;
+}
+
+/* Asked by the spool before each file: let live batches go first (after at least one file per
+ * round, so a busy queue cannot starve the spool). */
+static bool spool_pause(void *ud)
+{
+    llmobs__pipeline *p = ud;
+    if (p->spool_pause_calls++ == 0) return false;
+    pthread_mutex_lock(&p->mu);
+    bool busy = p->stopping || p->flush_target > p->taken || p->queue_items >= p->flush_at;
+    pthread_mutex_unlock(&p->mu);
+    return busy;
+}
+
+static void resend_spool(llmobs__pipeline *p)
+{
+    p->spool_pause_calls = 0;
+    switch (llmobs__spool_resend(p->spool, p->exporter, send_deadline(p), spool_pause, p)) {
+    case LLMOBS__SPOOL_EMPTY: p->spool_check_at = INT64_MAX; break;
+    case LLMOBS__SPOOL_DOWN: p->spool_check_at = llmobs__mono_ns() + SPOOL_RETRY_NS; break;
+    case LLMOBS__SPOOL_PAUSED: p->spool_check_at = 0; break;
+    }
+}
+
+static void forward_spool_event(void *ud, llmobs__spool_event ev, uint64_t n)
+{
+    llmobs__pipeline *p = ud;
+    if (p->hooks.on_spool) p->hooks.on_spool(p->hooks.ud, ev, n);
+}
+
+/* Sends one payload under the retry policy and counts every item in it as exported, dropped
+ * or spooled. Returns false, counting nothing, when the receiver wants a smaller payload and
+ * the payload holds more than one item: the caller splits it. */
 static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl, int64_t oldest_enqueued)
 {
     uint32_t n = pl->items;
     int64_t give_up_at = oldest_enqueued + p->retry_deadline_ns;
     int64_t started = llmobs__mono_ns();
     uint32_t retries = 0;
+    if (p->spool_only) {
+        settle_undeliverable(p, pl, LLMOBS_DROP_SHUTDOWN);
+        return true;
+    }
     for (int64_t attempt = 0;; attempt++) {
         llmobs__export_result r = {.retry_after_ms = -1};
         p->exporter->send(p->exporter->self, pl, send_deadline(p), &r);
@@ -261,6 +327,8 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl, in
             atomic_fetch_add(&p->exported, n - rejected);
             atomic_fetch_add(&p->batches, 1);
             count_drop(p, LLMOBS_DROP_REJECTED, rejected);
+            /* The backend answers again: files spooled while it was down can go now. */
+            if (p->spool && p->spool_check_at != INT64_MAX) p->spool_check_at = 0;
             if (p->hooks.on_export)
                 p->hooks.on_export(p->hooks.ud, n - rejected,
                                    (double)(llmobs__mono_ns() - started) / 1e9, retries);
@@ -282,13 +350,13 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl, in
         if (attempt >= p->max_retries || llmobs__mono_ns() + delay > give_up_at) {
             llmobs__log(&p->log, LLMOBS_LOG_ERROR, "%s: giving up on %u %s after %lld attempts: %s",
                         p->exporter->name, n, kind_name(pl), (long long)attempt + 1, r.message);
-            count_drop(p, LLMOBS_DROP_RETRIES_EXHAUSTED, n);
+            settle_undeliverable(p, pl, LLMOBS_DROP_RETRIES_EXHAUSTED);
             return true;
         }
         llmobs__log(&p->log, LLMOBS_LOG_DEBUG, "%s: retrying %u %s in %lld ms: %s",
                     p->exporter->name, n, kind_name(pl), (long long)(delay / NS_PER_MS), r.message);
         if (!backoff_wait(p, delay)) {
-            count_drop(p, LLMOBS_DROP_SHUTDOWN, n);
+            settle_undeliverable(p, pl, LLMOBS_DROP_SHUTDOWN);
             return true;
         }
         atomic_fetch_add(&p->retries, 1);
@@ -362,6 +430,22 @@ static bool batch_due(const llmobs__pipeline *p, int64_t now)
            now - p->head->enqueued_mono_ns >= p->interval_ns;
 }
 
+/* Moves up to max_batch_items from the queue into `batch` (p->mu held). */
+static size_t take_batch(llmobs__pipeline *p, llmobs__item **batch)
+{
+    size_t n = 0;
+    while (p->head && n < p->max_batch_items) {
+        llmobs__item *s = p->head;
+        p->head = s->next;
+        p->queue_items--;
+        p->queue_bytes -= s->bytes;
+        batch[n++] = s;
+    }
+    if (!p->head) p->tail = NULL;
+    p->taken += n;
+    return n;
+}
+
 static void *flusher_main(void *arg)
 {
     llmobs__pipeline *p = arg;
@@ -370,25 +454,24 @@ static void *flusher_main(void *arg)
     for (;;) {
         int64_t now = llmobs__mono_ns();
         if (p->stopping && (p->queue_items == 0 || now >= p->stop_deadline)) break;
+        if (p->spool && !p->stopping && now >= p->spool_check_at) {
+            pthread_mutex_unlock(&p->mu);
+            resend_spool(p);
+            pthread_mutex_lock(&p->mu);
+            continue;
+        }
         if (!batch_due(p, now)) {
-            if (p->queue_items == 0) {
+            int64_t wake = p->queue_items ? p->head->enqueued_mono_ns + p->interval_ns : INT64_MAX;
+            if (p->spool && p->spool_check_at < wake) wake = p->spool_check_at;
+            if (wake == INT64_MAX) {
                 pthread_cond_wait(&p->work_cv, &p->mu);
             } else {
-                struct timespec ts = llmobs__mono_deadline(p->head->enqueued_mono_ns + p->interval_ns);
+                struct timespec ts = llmobs__mono_deadline(wake);
                 pthread_cond_timedwait(&p->work_cv, &p->mu, &ts);
             }
             continue;
         }
-        size_t n = 0;
-        while (p->head && n < p->max_batch_items) {
-            llmobs__item *s = p->head;
-            p->head = s->next;
-            p->queue_items--;
-            p->queue_bytes -= s->bytes;
-            batch[n++] = s;
-        }
-        if (!p->head) p->tail = NULL;
-        p->taken += n;
+        size_t n = take_batch(p, batch);
         size_t queued = p->queue_items;
         pthread_mutex_unlock(&p->mu);
         if (p->hooks.on_queue) p->hooks.on_queue(p->hooks.ud, queued);
@@ -397,7 +480,19 @@ static void *flusher_main(void *arg)
         p->settled += n;
         pthread_cond_broadcast(&p->settled_cv);
     }
-    /* Shutdown deadline passed with items left: they are dropped, and counted. */
+    /* Shutdown deadline passed with items left: with a spool they are written to it (in
+     * batches, as they would have been sent), else dropped; counted either way. */
+    if (p->spool && p->head) {
+        p->spool_only = true;
+        while (p->head) {
+            size_t n = take_batch(p, batch);
+            pthread_mutex_unlock(&p->mu);
+            export_batch(p, batch, n);
+            pthread_mutex_lock(&p->mu);
+            p->settled += n;
+            pthread_cond_broadcast(&p->settled_cv);
+        }
+    }
     uint64_t left = 0;
     for (llmobs__item *s = p->head, *next; s; s = next) {
         next = s->next;
@@ -448,15 +543,25 @@ llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__lo
     p->ser = (llmobs__serializer){o->service_name, o->mask_fn, o->mask_ud};
     p->log = *lg;
     if (hooks) p->hooks = *hooks;
+    p->spool_check_at = INT64_MAX;
+    if (o->spool_dir && *o->spool_dir) {
+        p->spool = llmobs__spool_open(o->spool_dir, (uint64_t)o->spool_max_bytes,
+                                      o->spool_max_age_s, lg, status);
+        if (!p->spool) goto fail;
+        llmobs__spool_set_hook(p->spool, forward_spool_event, p);
+        p->spool_check_at = 0; /* files of earlier runs go first */
+    }
     if (!p->batch || !p->scratch || pthread_create(&p->thread, NULL, flusher_main, p) != 0) {
+        *status = llmobs__error(LLMOBS_EINTERNAL, "pipeline: cannot start the flusher thread");
+    fail:
         llmobs__exporter_free(exporter);
+        llmobs__spool_free(p->spool);
         free(p->batch);
         free(p->scratch);
         pthread_cond_destroy(&p->work_cv);
         pthread_cond_destroy(&p->settled_cv);
         pthread_mutex_destroy(&p->mu);
         free(p);
-        *status = llmobs__error(LLMOBS_EINTERNAL, "pipeline: cannot start the flusher thread");
         return NULL;
     }
     fork_register(p);
@@ -532,6 +637,7 @@ void llmobs__pipeline_free(llmobs__pipeline *p)
 {
     if (!p) return;
     fork_unregister(p);
+    llmobs__spool_free(p->spool);
     free(p->batch);
     free(p->scratch);
     pthread_cond_destroy(&p->work_cv);
@@ -556,7 +662,7 @@ uint64_t llmobs__pipeline_stat(const llmobs__pipeline *p, llmobs_stat stat)
     case LLMOBS_STAT_EXPORTED: return atomic_load(&p->exported);
     case LLMOBS_STAT_DROPPED: return dropped;
     case LLMOBS_STAT_PENDING: {
-        uint64_t done = atomic_load(&p->exported) + dropped;
+        uint64_t done = atomic_load(&p->exported) + dropped + atomic_load(&p->spooled);
         uint64_t items = atomic_load(&p->items);
         return items > done ? items - done : 0;
     }
@@ -569,6 +675,12 @@ uint64_t llmobs__pipeline_stat(const llmobs__pipeline *p, llmobs_stat stat)
         pthread_mutex_unlock(&mp->mu);
         return v;
     }
+    case LLMOBS_STAT_SPOOLED: return atomic_load(&p->spooled);
+    case LLMOBS_STAT_SPOOL_RESENT: return llmobs__spool_count(p->spool, LLMOBS__SPOOL_RESENT);
+    case LLMOBS_STAT_SPOOL_EVICTED: return llmobs__spool_count(p->spool, LLMOBS__SPOOL_EVICTED);
+    case LLMOBS_STAT_SPOOL_REJECTED: return llmobs__spool_count(p->spool, LLMOBS__SPOOL_REJECTED);
+    case LLMOBS_STAT_SPOOL_CORRUPT_FILES:
+        return llmobs__spool_count(p->spool, LLMOBS__SPOOL_CORRUPT);
     }
     return 0;
 }

@@ -18,6 +18,8 @@ typedef struct llmobs__pipeline_hooks {
     void (*on_attempt_failed)(void *ud);      /* one send that did not succeed */
     void (*on_queue)(void *ud, size_t items); /* queue length after a change */
     void *ud;
+    /* Optional: a spool event (llmobs__spool_event) counting n items, or n files (corrupt). */
+    void (*on_spool)(void *ud, int event, uint64_t n);
 } llmobs__pipeline_hooks;
 
 /* Takes ownership of `exporter`. Starts the flusher thread. */

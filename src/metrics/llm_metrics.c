@@ -166,6 +166,20 @@ const llmobs__llm_metric_def llmobs__llm_metric_defs[LLMOBS__LLM_FAMILY_COUNT] =
                                      {NULL},
                                      0,
                                      NO_BUCKETS},
+    [LLMOBS__SDK_SPOOL_ITEMS] = {"llmobs_spool_items_total",
+                                 LLMOBS__COUNTER,
+                                 "Items through the disk spool: spooled, resent, evicted, rejected",
+                                 NULL,
+                                 {"outcome"},
+                                 1,
+                                 NO_BUCKETS},
+    [LLMOBS__SDK_SPOOL_CORRUPT] = {"llmobs_spool_corrupt_files_total",
+                                   LLMOBS__COUNTER,
+                                   "Spool files found corrupt or truncated and moved aside",
+                                   NULL,
+                                   {NULL},
+                                   0,
+                                   NO_BUCKETS},
 };
 
 const char *const llmobs__token_type_names[LLMOBS__TOKEN_TYPE_COUNT] = {

@@ -8,6 +8,7 @@
 
 #include "llmobs/metrics.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Index of each family of the set, in table order. */
@@ -33,6 +34,8 @@ typedef enum llmobs__llm_family {
     LLMOBS__LLM_COST_UNKNOWN_MODEL,  /* llm_cost_unknown_model_total{model} */
     LLMOBS__SDK_QUEUE_CAPACITY,      /* llmobs_queue_capacity_items */
     LLMOBS__SDK_EXPORT_FAILURES,     /* llmobs_export_failures_total */
+    LLMOBS__SDK_SPOOL_ITEMS,         /* llmobs_spool_items_total{outcome} */
+    LLMOBS__SDK_SPOOL_CORRUPT,       /* llmobs_spool_corrupt_files_total */
     LLMOBS__LLM_FAMILY_COUNT
 } llmobs__llm_family;
 
@@ -120,5 +123,8 @@ void llmobs__registry_run_collectors(llmobs_registry *r);
 
 /* Frees the struct returned by llmobs__llm_metrics_get (called by llmobs_registry_free). */
 void llmobs__llm_metrics_free(void *m);
+
+/* Whether an Accept-Encoding header lists gzip with a non-zero q (scrape server). */
+bool llmobs__metrics_gzip_accepted(const char *accept_encoding);
 
 #endif

@@ -24,7 +24,7 @@ struct llmobs_metrics_server {
 };
 
 /* Whether an Accept-Encoding header lists gzip with a non-zero q. */
-static bool gzip_accepted(const char *ae)
+bool llmobs__metrics_gzip_accepted(const char *ae)
 {
     if (!ae) return false;
     const char *end = ae + strlen(ae);
@@ -97,7 +97,7 @@ static enum MHD_Result reply_metrics(llmobs_metrics_server *s, struct MHD_Connec
     if (llmobs_metrics_render_for_accept(s->registry, accept, &body, &len, &ctype) != LLMOBS_OK)
         return reply_static(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "render failed\n", NULL);
     bool gz = false;
-    if (gzip_accepted(ae)) {
+    if (llmobs__metrics_gzip_accepted(ae)) {
         size_t zlen = 0;
         char *z = gzip_body(body, len, &zlen);
         if (z) {

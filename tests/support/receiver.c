@@ -238,23 +238,40 @@ static int draw_fault(receiver *r, answer_slot *a)
     }
     *a = (answer_slot){0};
     switch (f) {
-    case RECV_FAULT_500: a->status = 500; break;
-    case RECV_FAULT_503: a->status = 503; break;
+    case RECV_FAULT_500:
+        a->status = 500;
+        break;
+    case RECV_FAULT_503:
+        a->status = 503;
+        break;
     case RECV_FAULT_429:
         a->status = 429;
         a->retry_after = dup_or_null(r->fault_retry_after);
         break;
-    case RECV_FAULT_413: a->status = 413; break;
-    case RECV_FAULT_SLOW: a->delay_ms = r->faults.slow_ms; break;
-    case RECV_FAULT_RESET_HEADERS: a->drop = RECV_DROP_AT_HEADERS; break;
-    case RECV_FAULT_RESET_BODY: a->drop = RECV_DROP_MID_BODY; break;
-    case RECV_FAULT_RESET_AFTER: a->drop = RECV_DROP_AFTER_BODY; break;
-    case RECV_FAULT_ACCEPT_RESET: a->drop = RECV_DROP_AFTER_ACCEPT; break;
+    case RECV_FAULT_413:
+        a->status = 413;
+        break;
+    case RECV_FAULT_SLOW:
+        a->delay_ms = r->faults.slow_ms;
+        break;
+    case RECV_FAULT_RESET_HEADERS:
+        a->drop = RECV_DROP_AT_HEADERS;
+        break;
+    case RECV_FAULT_RESET_BODY:
+        a->drop = RECV_DROP_MID_BODY;
+        break;
+    case RECV_FAULT_RESET_AFTER:
+        a->drop = RECV_DROP_AFTER_BODY;
+        break;
+    case RECV_FAULT_ACCEPT_RESET:
+        a->drop = RECV_DROP_AFTER_ACCEPT;
+        break;
     case RECV_FAULT_TIMEOUT:
         a->delay_ms = r->faults.timeout_ms;
         a->drop = RECV_DROP_AFTER_BODY;
         break;
-    default: break;
+    default:
+        break;
     }
     return f;
 }
@@ -344,6 +361,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     int max_spans = r->max_spans;
     recv_responder responder = st->scripted ? NULL : r->responder;
     void *responder_ud = r->responder_ud;
+    int late_ms = r->faults_on ? r->faults.late_ms : 0;
     pthread_mutex_unlock(&r->mu);
     if (!st->a.status && max_spans && q->spans > max_spans) status = 413;
     if (st->a.delay_ms) delay(r, st->a.delay_ms);
@@ -368,6 +386,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(resp, "Content-Type", "application/json");
     if (st->a.retry_after) MHD_add_response_header(resp, "Retry-After", st->a.retry_after);
+    /* Under load the answer may come after the client's timeout: the server cannot tell
+     * whether the client still listens, so it records the acceptance as possibly unseen. */
+    if (late_ms && status >= 200 && status < 300 && test_mono_ms() - q->start_ms >= late_ms)
+        q->reply_lost = true;
     /* Recorded before queueing, so a client that sees the answer sees the record too. */
     record(r, st, status);
     enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, resp);

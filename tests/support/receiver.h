@@ -12,9 +12,9 @@
 
 typedef enum recv_drop {
     RECV_DROP_NONE = 0,
-    RECV_DROP_AT_HEADERS, /* close the connection once the request headers arrived */
-    RECV_DROP_MID_BODY,   /* close it when the first bytes of the body arrive */
-    RECV_DROP_AFTER_BODY, /* read the whole request, then close without answering */
+    RECV_DROP_AT_HEADERS,  /* close the connection once the request headers arrived */
+    RECV_DROP_MID_BODY,    /* close it when the first bytes of the body arrive */
+    RECV_DROP_AFTER_BODY,  /* read the whole request, then close without answering */
     RECV_DROP_AFTER_ACCEPT /* accept the request (recorded 200, reply_lost), then close
                               without answering: the one case where a client must resend
                               what the server already has */
@@ -41,7 +41,8 @@ typedef struct recv_request {
     int spans;        /* spans in the OTLP JSON body; -1 if it did not parse */
     int64_t start_ms; /* monotonic ms: headers arrived */
     int64_t end_ms;   /* monotonic ms: answered or dropped */
-    bool reply_lost;  /* accepted (status 200) but the reply was never sent */
+    bool reply_lost;  /* accepted (status 200) but the reply was never sent, or sent so late
+                         (recv_faults.late_ms) that the client may have timed out first */
     int fault;        /* the recv_fault drawn for it (RECV_FAULT_NONE when scripted) */
 } recv_request;
 
@@ -49,16 +50,16 @@ typedef struct recv_request {
  * mille), from a generator seeded with `seed`, so a failing run can be repeated. */
 typedef enum recv_fault {
     RECV_FAULT_NONE = 0,
-    RECV_FAULT_500,            /* final error: the client drops the items (rejected) */
-    RECV_FAULT_503,            /* retryable */
-    RECV_FAULT_429,            /* retryable, with Retry-After: retry_after */
-    RECV_FAULT_413,            /* too large: split, or dropped (too_large) for one item */
-    RECV_FAULT_SLOW,           /* 200 after slow_ms */
-    RECV_FAULT_RESET_HEADERS,  /* connection closed when the headers arrived */
-    RECV_FAULT_RESET_BODY,     /* connection closed when the body starts */
-    RECV_FAULT_RESET_AFTER,    /* whole request read, closed unanswered, not accepted */
-    RECV_FAULT_ACCEPT_RESET,   /* accepted, then closed unanswered (reply lost) */
-    RECV_FAULT_TIMEOUT,        /* no answer for timeout_ms, then closed, not accepted */
+    RECV_FAULT_500,           /* final error: the client drops the items (rejected) */
+    RECV_FAULT_503,           /* retryable */
+    RECV_FAULT_429,           /* retryable, with Retry-After: retry_after */
+    RECV_FAULT_413,           /* too large: split, or dropped (too_large) for one item */
+    RECV_FAULT_SLOW,          /* 200 after slow_ms */
+    RECV_FAULT_RESET_HEADERS, /* connection closed when the headers arrived */
+    RECV_FAULT_RESET_BODY,    /* connection closed when the body starts */
+    RECV_FAULT_RESET_AFTER,   /* whole request read, closed unanswered, not accepted */
+    RECV_FAULT_ACCEPT_RESET,  /* accepted, then closed unanswered (reply lost) */
+    RECV_FAULT_TIMEOUT,       /* no answer for timeout_ms, then closed, not accepted */
     RECV_FAULT_COUNT
 } recv_fault;
 
@@ -68,6 +69,8 @@ typedef struct recv_faults {
     int slow_ms;
     int timeout_ms;          /* make it longer than the client's request timeout */
     const char *retry_after; /* for 429 (copied); NULL: none */
+    int late_ms;             /* an accepted request answered this long after its headers arrived is
+                                recorded reply_lost (set it below the client's timeout); 0: never */
 } recv_faults;
 
 typedef struct receiver receiver;
@@ -92,6 +95,7 @@ void receiver_set_faults(receiver *r, const recv_faults *f);
  * answer's status, 200 when unset). Runs on the receiver's threads, concurrently. */
 typedef char *(*recv_responder)(const recv_request *q, int *status, void *ud);
 void receiver_set_responder(receiver *r, recv_responder fn, void *ud);
+
 /* Answer 413 to requests carrying more than `max_spans` spans (0: no limit). */
 void receiver_set_max_spans(receiver *r, int max_spans);
 

@@ -34,6 +34,10 @@ static void retry_after_rejects_garbage(void **state)
     assert_int_equal(llmobs__http_parse_retry_after("soon", 0), -1);
     assert_int_equal(llmobs__http_parse_retry_after("12abc", 0), -1);
     assert_int_equal(llmobs__http_parse_retry_after("99999999999999999999", 0), -1);
+    /* A date curl_getdate reads as centuries ahead (fuzzer find: signed overflow). */
+    assert_int_equal(llmobs__http_parse_retry_after(
+                         ",2Nov0000000000000000000000000524726209\x8d\t\t", 1764250000),
+                     -1);
 }
 
 static void gzip_round_trips(void **state)

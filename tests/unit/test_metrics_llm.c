@@ -51,6 +51,8 @@ static const struct {
     {"llm_cost_unknown_model_total", LLMOBS__COUNTER, "model"},
     {"llmobs_queue_capacity_items", LLMOBS__GAUGE, ""},
     {"llmobs_export_failures_total", LLMOBS__COUNTER, ""},
+    {"llmobs_spool_items_total", LLMOBS__COUNTER, "outcome"},
+    {"llmobs_spool_corrupt_files_total", LLMOBS__COUNTER, ""},
 };
 
 static void table_has_the_article_names_types_and_labels(void **state)
