@@ -38,7 +38,10 @@ static inline double bench_pct(double *v, size_t n, double p)
     return v[k - 1];
 }
 
-static inline long bench_cores(void) { return sysconf(_SC_NPROCESSORS_ONLN); }
+static inline long bench_cores(void)
+{
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
 
 /* Peak resident set size of this process in MiB. */
 static inline double bench_peak_rss_mib(void)
@@ -61,14 +64,15 @@ static inline double bench_rss_mib(void)
 }
 
 /* Prints one figure; `samples` is sorted in place. `what` is "per-op" or "per-run". */
-static inline void bench_emit_impl(const char *impl, const char *id, const char *label, const char *unit, double *samples,
-                              size_t n, int threads, const char *what, const char *extra_json)
+static inline void bench_emit_impl(const char *impl, const char *id, const char *label,
+                                   const char *unit, double *samples, size_t n, int threads,
+                                   const char *what, const char *extra_json)
 {
     double p99 = bench_pct(samples, n, 99), med = bench_pct(samples, n, 50);
     printf("{\"id\":\"%s\",\"label\":\"%s\",\"impl\":\"%s\",\"unit\":\"%s\",\"median\":%.6g,"
            "\"p99\":%.6g,\"n\":%zu,\"threads\":%d,\"samples\":\"%s\",\"cores\":%ld%s%s}\n",
-           id, label, impl, unit, med, p99, n, threads, what, bench_cores(),
-           extra_json ? "," : "", extra_json ? extra_json : "");
+           id, label, impl, unit, med, p99, n, threads, what, bench_cores(), extra_json ? "," : "",
+           extra_json ? extra_json : "");
     fflush(stdout);
 }
 

@@ -54,18 +54,23 @@ __attribute__((noinline)) void cg_loop(env *e, long n)
 {
     const char *w = e->which;
     if (strncmp(w, "traced_call", 11) == 0)
-        for (long i = 0; i < n; i++) traced_call(e->client);
+        for (long i = 0; i < n; i++)
+            traced_call(e->client);
     else if (strcmp(w, "counter_inc_labels") == 0)
-        for (long i = 0; i < n; i++) llmobs_counter_inc_labels(e->counter, LV, 2);
+        for (long i = 0; i < n; i++)
+            llmobs_counter_inc_labels(e->counter, LV, 2);
     else if (strcmp(w, "counter_inc") == 0)
-        for (long i = 0; i < n; i++) llmobs_counter_inc(e->bound);
+        for (long i = 0; i < n; i++)
+            llmobs_counter_inc(e->bound);
     else if (strcmp(w, "histogram_observe") == 0)
-        for (long i = 0; i < n; i++) llmobs_histogram_observe(e->bound_hist, (double)(i & 63) * 0.5);
+        for (long i = 0; i < n; i++)
+            llmobs_histogram_observe(e->bound_hist, (double)(i & 63) * 0.5);
     else if (strcmp(w, "histogram_observe_labels") == 0)
         for (long i = 0; i < n; i++)
             llmobs_histogram_observe_labels(e->hist, LV, 2, (double)(i & 63) * 0.5);
     else if (strcmp(w, "gauge_set") == 0)
-        for (long i = 0; i < n; i++) llmobs_gauge_set(e->gauge, (double)i);
+        for (long i = 0; i < n; i++)
+            llmobs_gauge_set(e->gauge, (double)i);
 }
 
 int main(int argc, char **argv)
@@ -96,7 +101,8 @@ int main(int argc, char **argv)
         if (strcmp(e.which, "traced_call_disabled") == 0) llmobs_options_set(o, "enabled", "false");
         e.client = llmobs_client_new(o, NULL);
         if (!e.client) return 1;
-        for (int i = 0; i < 100; i++) traced_call(e.client); /* create metric children */
+        for (int i = 0; i < 100; i++)
+            traced_call(e.client); /* create metric children */
         llmobs_flush(e.client, 30000, NULL);
     }
     cg_loop(&e, n);

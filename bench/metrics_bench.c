@@ -36,15 +36,18 @@ typedef void (*op_fn)(ctx *c, long n);
 
 static void op_inc_labels(ctx *c, long n)
 {
-    for (long i = 0; i < n; i++) llmobs_counter_inc_labels(c->counter, LV, 2);
+    for (long i = 0; i < n; i++)
+        llmobs_counter_inc_labels(c->counter, LV, 2);
 }
 static void op_inc(ctx *c, long n)
 {
-    for (long i = 0; i < n; i++) llmobs_counter_inc(c->bound);
+    for (long i = 0; i < n; i++)
+        llmobs_counter_inc(c->bound);
 }
 static void op_observe(ctx *c, long n)
 {
-    for (long i = 0; i < n; i++) llmobs_histogram_observe(c->bound_hist, (double)(i & 63) * 0.5);
+    for (long i = 0; i < n; i++)
+        llmobs_histogram_observe(c->bound_hist, (double)(i & 63) * 0.5);
 }
 static void op_observe_labels(ctx *c, long n)
 {
@@ -53,11 +56,13 @@ static void op_observe_labels(ctx *c, long n)
 }
 static void op_gauge_set(ctx *c, long n)
 {
-    for (long i = 0; i < n; i++) llmobs_gauge_set(c->gauge, (double)i);
+    for (long i = 0; i < n; i++)
+        llmobs_gauge_set(c->gauge, (double)i);
 }
 static void op_atomic(ctx *c, long n)
 {
-    for (long i = 0; i < n; i++) atomic_fetch_add_explicit(&c->floor, 1, memory_order_relaxed);
+    for (long i = 0; i < n; i++)
+        atomic_fetch_add_explicit(&c->floor, 1, memory_order_relaxed);
 }
 
 typedef struct job {
@@ -106,7 +111,8 @@ static void hot(ctx *c, const char *id, const char *impl, const char *label, op_
     char full[128];
     snprintf(full, sizeof full, "%s.t%d", id, threads);
     char lab[160];
-    snprintf(lab, sizeof lab, "%s, %d thread%s", label, threads, threads > 1 ? "s (same child)" : "");
+    snprintf(lab, sizeof lab, "%s, %d thread%s", label, threads,
+             threads > 1 ? "s (same child)" : "");
     bench_emit_impl(impl, full, lab, "ns/op", v, (size_t)runs, threads, "per-run", NULL);
 }
 
@@ -210,8 +216,8 @@ static int serve(double seconds)
     free(count);
     llmobs_metrics_server_stop(srv);
     bench_emit("metrics.scrape_load.inc_rate",
-               "labelled incs/s on 1 thread over 10,000 series while wrk scrapes", "incs/s",
-               &rate, 1, 1, "per-run", NULL);
+               "labelled incs/s on 1 thread over 10,000 series while wrk scrapes", "incs/s", &rate,
+               1, 1, "per-run", NULL);
     llmobs_registry_free(big);
     return 0;
 }
@@ -239,10 +245,10 @@ int main(int argc, char **argv)
             op_inc_labels, 1000000, th);
         hot(&c, "metrics.counter_inc", "llmobs", "counter inc, pre-bound child", op_inc, 4000000,
             th);
-        hot(&c, "metrics.counter_inc", "floor", "counter inc, pre-bound child", op_atomic,
-            4000000, th);
-        hot(&c, "metrics.histogram_observe", "llmobs", "histogram observe, 9 buckets, pre-bound child",
-            op_observe, 2000000, th);
+        hot(&c, "metrics.counter_inc", "floor", "counter inc, pre-bound child", op_atomic, 4000000,
+            th);
+        hot(&c, "metrics.histogram_observe", "llmobs",
+            "histogram observe, 9 buckets, pre-bound child", op_observe, 2000000, th);
         hot(&c, "metrics.histogram_observe_labels", "llmobs",
             "histogram observe, 9 buckets, lookup by 2 label values", op_observe_labels, 1000000,
             th);

@@ -6,12 +6,12 @@
  *
  *   POST .../v1/traces             OTLP/HTTP JSON: counts occurrences of "spanId"; 200 {}
  *   POST /api/public/ingestion     Langfuse batch: counts events ("type":"...-create|-update")
- *                                  and answers 207 {"successes":[{"id":..,"status":201}...],"errors":[]}
- *   GET  /stats                    {"requests":..,"spans":..,"events":..,"bytes":..,"gzip_requests":..}
- *   GET  /reset                    zeroes the counters
- *   GET  /quit                     exits
- * Bodies with Content-Encoding: gzip are inflated first (zlib). Chunked bodies are not
- * supported (411): libcurl and Node's fetch both send Content-Length for these requests.
+ *                                  and answers 207
+ * {"successes":[{"id":..,"status":201}...],"errors":[]} GET  /stats
+ * {"requests":..,"spans":..,"events":..,"bytes":..,"gzip_requests":..} GET  /reset zeroes the
+ * counters GET  /quit                     exits Bodies with Content-Encoding: gzip are inflated
+ * first (zlib). Chunked bodies are not supported (411): libcurl and Node's fetch both send
+ * Content-Length for these requests.
  *
  * Usage: bench_receiver [--port N]   (0 = any free port; prints "port N" on stdout)
  */
@@ -131,7 +131,8 @@ static size_t ingestion_reply(const char *body, size_t n, char *dst, size_t cap,
         (*events)++;
         /* the event's id is the "id" just before its "type" within the same object */
         const char *ob = v;
-        while (ob > body && *ob != '{') ob--;
+        while (ob > body && *ob != '{')
+            ob--;
         const char *id = memmem(ob, (size_t)(v - ob), "\"id\":\"", 6);
         if (!id) continue;
         id += 6;
@@ -172,9 +173,10 @@ static int respond(int fd, int status, const char *reason, const char *body, siz
 {
     out_reserve(blen + 256);
     char hdr[256];
-    int h = snprintf(hdr, sizeof hdr,
-                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n%s\r\n",
-                     status, reason, blen, close_after ? "Connection: close\r\n" : "");
+    int h = snprintf(
+        hdr, sizeof hdr,
+        "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n%s\r\n", status,
+        reason, blen, close_after ? "Connection: close\r\n" : "");
     /* body may already live in out_buf at offset 256: assemble headers right before it */
     char *dst = out_buf;
     if (body != out_buf + 256) memcpy(out_buf + 256, body, blen);
@@ -191,7 +193,8 @@ static const char *find_header(const char *hdrs, size_t n, const char *name, siz
         if (!eol) eol = end;
         if ((size_t)(eol - p) > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
             const char *v = p + nl + 1;
-            while (v < eol && (*v == ' ' || *v == '\t')) v++;
+            while (v < eol && (*v == ' ' || *v == '\t'))
+                v++;
             *vlen = (size_t)(eol - v);
             return v;
         }
@@ -245,7 +248,8 @@ static int process(conn *c)
             text = inflate_buf;
             if (tlen == (size_t)-1) {
                 st.bad++;
-                rc = respond(c->fd, 400, "Bad Request", "{\"error\":\"bad gzip\"}", 20, close_after);
+                rc =
+                    respond(c->fd, 400, "Bad Request", "{\"error\":\"bad gzip\"}", 20, close_after);
                 off += hlen + clen;
                 continue;
             }
@@ -345,8 +349,10 @@ int main(int argc, char **argv)
                     c->len += (size_t)r;
                     continue;
                 }
-                if (r == 0) dead = 1;
-                else if (errno != EAGAIN && errno != EINTR) dead = 1;
+                if (r == 0)
+                    dead = 1;
+                else if (errno != EAGAIN && errno != EINTR)
+                    dead = 1;
                 break;
             }
             if (!dead && process(c) != 0) dead = 1;

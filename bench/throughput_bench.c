@@ -160,8 +160,8 @@ typedef struct capture {
     uint32_t items;
 } capture;
 
-static llmobs_export_result capture_cb(const char *body, size_t len, const char *ct,
-                                       uint32_t items, void *ud)
+static llmobs_export_result capture_cb(const char *body, size_t len, const char *ct, uint32_t items,
+                                       void *ud)
 {
     (void)ct;
     capture *cap = ud;
@@ -252,7 +252,8 @@ static void ceiling(const char *endpoint, double seconds, int runs)
     llmobs_options_set(o, "flush_at", "512");
     llmobs_options_set(o, "service_name", "bench");
     llmobs_client *c = llmobs_client_new(o, NULL);
-    for (int i = 0; i < 171; i++) traced_call(c);
+    for (int i = 0; i < 171; i++)
+        traced_call(c);
     llmobs_flush(c, 30000, NULL);
     llmobs_shutdown(c, 10000);
     int port = atoi(strrchr(endpoint, ':') + 1);
@@ -262,8 +263,8 @@ static void ceiling(const char *endpoint, double seconds, int runs)
     for (int g = 0; g < 2; g++) {
         double *v = malloc((size_t)runs * sizeof *v);
         for (int r = 0; r < runs; r++)
-            v[r] = blast(port, g ? gz : cap.body, g ? glen : cap.len, g, seconds) *
-                   (double)cap.items;
+            v[r] =
+                blast(port, g ? gz : cap.body, g ? glen : cap.len, g, seconds) * (double)cap.items;
         char extra[160];
         snprintf(extra, sizeof extra, "\"batch_items\":%u,\"body_bytes\":%zu", cap.items,
                  g ? glen : cap.len);
@@ -287,12 +288,18 @@ int main(int argc, char **argv)
     int runs = 3, gzip = 0, do_ceiling = 0;
     double seconds = 2;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--endpoint") == 0 && i + 1 < argc) endpoint = argv[++i];
-        else if (strcmp(argv[i], "--spans") == 0 && i + 1 < argc) spans = atol(argv[++i]);
-        else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) seconds = atof(argv[++i]);
-        else if (strcmp(argv[i], "--gzip") == 0) gzip = 1;
-        else if (strcmp(argv[i], "--ceiling") == 0) do_ceiling = 1;
+        if (strcmp(argv[i], "--endpoint") == 0 && i + 1 < argc)
+            endpoint = argv[++i];
+        else if (strcmp(argv[i], "--spans") == 0 && i + 1 < argc)
+            spans = atol(argv[++i]);
+        else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
+            seconds = atof(argv[++i]);
+        else if (strcmp(argv[i], "--gzip") == 0)
+            gzip = 1;
+        else if (strcmp(argv[i], "--ceiling") == 0)
+            do_ceiling = 1;
     }
     if (!endpoint) {
         fprintf(stderr, "usage: bench_throughput --endpoint http://127.0.0.1:PORT ...\n");
@@ -315,7 +322,8 @@ int main(int argc, char **argv)
                     : "CPU time per delivered span (user+sys, producer + flusher)",
                "us/span", cpu, (size_t)runs, 1, "per-run", NULL);
     if (!gzip) {
-        for (int r = 0; r < runs; r++) cpu[r] *= 3; /* 3 spans per traced call */
+        for (int r = 0; r < runs; r++)
+            cpu[r] *= 3; /* 3 spans per traced call */
         bench_emit("trace.cpu_per_call",
                    "CPU time per delivered traced LLM call (whole client process)", "us/call", cpu,
                    (size_t)runs, 1, "per-run", NULL);
@@ -337,14 +345,16 @@ int main(int argc, char **argv)
     if (!gzip) {
         /* the same runs counted in traced calls (3 spans each), comparable with peers whose
          * unit is different (Langfuse JS sends 6 ingestion events per traced call) */
-        for (int r = 0; r < runs; r++) v[r] /= 3;
+        for (int r = 0; r < runs; r++)
+            v[r] /= 3;
         bench_emit("trace.throughput.calls", "delivered traced LLM calls per second (1 producer)",
                    "calls/s", v, (size_t)runs, 1, "per-run", NULL);
     }
     /* peak RSS as its own row, so the table shows it */
     double rss = bench_peak_rss_mib();
     bench_emit(gzip ? "trace.peak_rss.gzip" : "trace.peak_rss",
-               gzip ? "peak RSS of the process for those runs, gzip" : "peak RSS of the process for those runs",
+               gzip ? "peak RSS of the process for those runs, gzip"
+                    : "peak RSS of the process for those runs",
                "MiB", &rss, 1, 1, "per-process", NULL);
     free(v);
     curl_global_cleanup();

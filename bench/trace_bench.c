@@ -98,7 +98,8 @@ static void run(const char *mode, const char *endpoint, int threads, const char 
     size_t total = (size_t)calls * (size_t)threads * (size_t)runs;
     double *all = malloc(total * sizeof *all);
     size_t n = 0;
-    for (long i = 0; i < 2000; i++) traced_call(c); /* warm up allocator and metric children */
+    for (long i = 0; i < 2000; i++)
+        traced_call(c); /* warm up allocator and metric children */
     llmobs_flush(c, 30000, NULL);
     for (int r = 0; r < runs; r++) {
         pthread_barrier_t b;
@@ -109,7 +110,8 @@ static void run(const char *mode, const char *endpoint, int threads, const char 
             w[k] = (worker){c, calls, all + n + (size_t)k * (size_t)calls, &b};
             pthread_create(&tid[k], NULL, work, &w[k]);
         }
-        for (int k = 0; k < threads; k++) pthread_join(tid[k], NULL);
+        for (int k = 0; k < threads; k++)
+            pthread_join(tid[k], NULL);
         pthread_barrier_destroy(&b);
         n += (size_t)calls * (size_t)threads;
         llmobs_flush(c, 60000, NULL); /* untimed: the next run starts with an empty queue */
@@ -122,8 +124,8 @@ static void run(const char *mode, const char *endpoint, int threads, const char 
     char extra[256];
     snprintf(extra, sizeof extra,
              "\"items\":%llu,\"exported\":%llu,\"dropped\":%llu,\"dropped_queue_full\":%llu",
-             (unsigned long long)items, (unsigned long long)exported,
-             (unsigned long long)dropped, (unsigned long long)full);
+             (unsigned long long)items, (unsigned long long)exported, (unsigned long long)dropped,
+             (unsigned long long)full);
     char id[96];
     snprintf(id, sizeof id, "trace.caller.%s.t%d", mode, threads);
     bench_emit(id, label, "ns/call", all, n, threads, "per-op", extra);
@@ -135,8 +137,10 @@ int main(int argc, char **argv)
 {
     const char *endpoint = NULL;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--endpoint") == 0 && i + 1 < argc) endpoint = argv[++i];
-        else if (strcmp(argv[i], "--quick") == 0) quick = 1;
+        if (strcmp(argv[i], "--endpoint") == 0 && i + 1 < argc)
+            endpoint = argv[++i];
+        else if (strcmp(argv[i], "--quick") == 0)
+            quick = 1;
     }
     int nt = (int)bench_cores();
     if (nt < 2) nt = 2;

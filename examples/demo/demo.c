@@ -35,7 +35,7 @@ typedef struct {
 /* Models of the article's price table; weights give a plausible traffic mix. */
 static const model_profile models[] = {
     {"claude-sonnet-4-5", "anthropic", 30, 14.0}, {"gpt-4o", "openai", 25, 12.0},
-    {"gpt-4o-mini", "openai", 20, 6.0},          {"claude-haiku-4-5", "anthropic", 15, 5.0},
+    {"gpt-4o-mini", "openai", 20, 6.0},           {"claude-haiku-4-5", "anthropic", 15, 5.0},
     {"gemini-2.0-flash", "gcp.gemini", 10, 4.0},
 };
 
@@ -203,18 +203,24 @@ static int parse_args(int argc, char **argv, demo_config *cfg)
         }
         i++;
         errno = 0;
-        if (strcmp(a, "--requests") == 0) cfg->requests = strtol(v, &end, 10);
-        else if (strcmp(a, "--concurrency") == 0) cfg->concurrency = strtol(v, &end, 10);
-        else if (strcmp(a, "--seed") == 0) cfg->seed = strtoull(v, &end, 10);
-        else if (strcmp(a, "--linger-seconds") == 0) cfg->linger_s = strtod(v, &end);
-        else if (strcmp(a, "--rate") == 0) cfg->rate = strtod(v, &end);
-        else if (strcmp(a, "--metrics-addr") == 0) cfg->metrics_addr = v, end = (char *)v + strlen(v);
+        if (strcmp(a, "--requests") == 0)
+            cfg->requests = strtol(v, &end, 10);
+        else if (strcmp(a, "--concurrency") == 0)
+            cfg->concurrency = strtol(v, &end, 10);
+        else if (strcmp(a, "--seed") == 0)
+            cfg->seed = strtoull(v, &end, 10);
+        else if (strcmp(a, "--linger-seconds") == 0)
+            cfg->linger_s = strtod(v, &end);
+        else if (strcmp(a, "--rate") == 0)
+            cfg->rate = strtod(v, &end);
+        else if (strcmp(a, "--metrics-addr") == 0)
+            cfg->metrics_addr = v, end = (char *)v + strlen(v);
         else {
             fprintf(stderr, "llmobs-demo: unknown flag %s\n", a);
             return -1;
         }
-        if (errno || !end || *end || cfg->requests < 0 || cfg->concurrency < 1 || cfg->linger_s < 0 ||
-            cfg->rate < 0) {
+        if (errno || !end || *end || cfg->requests < 0 || cfg->concurrency < 1 ||
+            cfg->linger_s < 0 || cfg->rate < 0) {
             fprintf(stderr, "llmobs-demo: bad value for %s: %s\n", a, v);
             return -1;
         }
@@ -226,12 +232,15 @@ int main(int argc, char **argv)
 {
     demo_config cfg = {.requests = 100, .concurrency = 1, .seed = 1};
     if (parse_args(argc, argv, &cfg) != 0) {
-        fprintf(stderr, "usage: llmobs-demo [--requests N] [--concurrency C] [--seed S] "
-                        "[--realtime] [--rate REQ_PER_S] [--metrics-addr HOST:PORT] [--linger-seconds S]\n");
+        fprintf(
+            stderr,
+            "usage: llmobs-demo [--requests N] [--concurrency C] [--seed S] "
+            "[--realtime] [--rate REQ_PER_S] [--metrics-addr HOST:PORT] [--linger-seconds S]\n");
         return 2;
     }
     llmobs_options *opts = llmobs_options_new();
-    if (cfg.metrics_addr && llmobs_options_set(opts, "metrics_addr", cfg.metrics_addr) != LLMOBS_OK) {
+    if (cfg.metrics_addr &&
+        llmobs_options_set(opts, "metrics_addr", cfg.metrics_addr) != LLMOBS_OK) {
         fprintf(stderr, "llmobs-demo: %s\n", llmobs_last_error());
         llmobs_options_free(opts);
         return 2;

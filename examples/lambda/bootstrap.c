@@ -62,8 +62,10 @@ static int header_value(const char *line, size_t len, const char *name, char *ou
     if (len <= nl + 1 || strncasecmp(line, name, nl) != 0 || line[nl] != ':') return 0;
     const char *v = line + nl + 1;
     const char *end = line + len;
-    while (v < end && (*v == ' ' || *v == '\t')) v++;
-    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ')) end--;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
     size_t vl = (size_t)(end - v) < cap - 1 ? (size_t)(end - v) : cap - 1;
     memcpy(out, v, vl);
     out[vl] = '\0';
@@ -75,8 +77,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     invocation *inv = ud;
     size_t len = size * n;
     char tmp[64];
-    header_value(p, len, "Lambda-Runtime-Aws-Request-Id", inv->request_id,
-                 sizeof inv->request_id);
+    header_value(p, len, "Lambda-Runtime-Aws-Request-Id", inv->request_id, sizeof inv->request_id);
     if (header_value(p, len, "Lambda-Runtime-Deadline-Ms", tmp, sizeof tmp))
         inv->deadline_ms = strtoll(tmp, NULL, 10);
     return len;
@@ -249,8 +250,8 @@ int main(void)
         llmobs_status fs = llmobs_flush(client, budget, &pending);
         int64_t took = llmobs_now_ns() / 1000000 - now_ms;
         printf("invocation %s trace %s: flush %s in %lld ms (budget %lld ms), pending %llu\n",
-               inv.request_id, trace_id, llmobs_status_name(fs), (long long)took,
-               (long long)budget, (unsigned long long)pending);
+               inv.request_id, trace_id, llmobs_status_name(fs), (long long)took, (long long)budget,
+               (unsigned long long)pending);
         fflush(stdout);
 
         long code;

@@ -21,8 +21,7 @@ LLMOBS_API llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status 
 /** Sends everything queued before this call and waits until it is settled (exported or
  * dropped) or `timeout_ms` passes (<0: wait without limit). *pending (optional) receives how
  * many of those items are still unsettled. LLMOBS_ETIMEOUT when the deadline passed first. */
-LLMOBS_API llmobs_status llmobs_flush(llmobs_client *client, int64_t timeout_ms,
-                                      uint64_t *pending);
+LLMOBS_API llmobs_status llmobs_flush(llmobs_client *client, int64_t timeout_ms, uint64_t *pending);
 
 /** Flushes with `timeout_ms` as the deadline, drops what is still queued (reason
  * "shutdown"), stops the flusher thread and releases the client. NULL-safe; safe from an
@@ -51,20 +50,20 @@ typedef enum llmobs_drop_reason {
 LLMOBS_API const char *llmobs_drop_reason_name(llmobs_drop_reason reason);
 
 typedef enum llmobs_stat {
-    LLMOBS_STAT_ITEMS = 0,    /* items ended (observations, traces, scores): the total below */
-    LLMOBS_STAT_EXPORTED = 1, /* items the exporter confirmed */
-    LLMOBS_STAT_DROPPED = 2,  /* items dropped, all reasons */
-    LLMOBS_STAT_PENDING = 3,  /* items enqueued and not yet settled */
-    LLMOBS_STAT_RETRIES = 4,  /* batch send attempts that were retried */
-    LLMOBS_STAT_BATCHES = 5,  /* batches delivered */
+    LLMOBS_STAT_ITEMS = 0,       /* items ended (observations, traces, scores): the total below */
+    LLMOBS_STAT_EXPORTED = 1,    /* items the exporter confirmed */
+    LLMOBS_STAT_DROPPED = 2,     /* items dropped, all reasons */
+    LLMOBS_STAT_PENDING = 3,     /* items enqueued and not yet settled */
+    LLMOBS_STAT_RETRIES = 4,     /* batch send attempts that were retried */
+    LLMOBS_STAT_BATCHES = 5,     /* batches delivered */
     LLMOBS_STAT_QUEUE_ITEMS = 6, /* items waiting in the queue now */
     LLMOBS_STAT_QUEUE_BYTES = 7, /* bytes of item data waiting now */
     /* The spool (option spool_dir; docs/reliability.md). */
-    LLMOBS_STAT_SPOOLED = 8,       /* items of this client written to the spool: settled */
-    LLMOBS_STAT_SPOOL_RESENT = 9,  /* items read back from spool files and accepted */
-    LLMOBS_STAT_SPOOL_EVICTED = 10, /* items deleted from the spool unsent (spool_max_bytes,
-                                       spool_max_age) */
-    LLMOBS_STAT_SPOOL_REJECTED = 11, /* items of spool files the backend refused for good */
+    LLMOBS_STAT_SPOOLED = 8,             /* items of this client written to the spool: settled */
+    LLMOBS_STAT_SPOOL_RESENT = 9,        /* items read back from spool files and accepted */
+    LLMOBS_STAT_SPOOL_EVICTED = 10,      /* items deleted from the spool unsent (spool_max_bytes,
+                                            spool_max_age) */
+    LLMOBS_STAT_SPOOL_REJECTED = 11,     /* items of spool files the backend refused for good */
     LLMOBS_STAT_SPOOL_CORRUPT_FILES = 12 /* spool files (not items) found corrupt or
                                             truncated and moved to <spool_dir>/corrupt/ */
 } llmobs_stat;

@@ -27,20 +27,20 @@ LLMOBS_API const char *llmobs_version(void);
 /** Result of every fallible call. Append-only: values never change meaning. */
 typedef enum llmobs_status {
     LLMOBS_OK = 0,
-    LLMOBS_EINVAL = 1,       /* a NULL or malformed argument */
-    LLMOBS_ENOMEM = 2,       /* an allocation failed */
-    LLMOBS_ESTATE = 3,       /* wrong state: ended twice, used after shutdown */
-    LLMOBS_ETIMEOUT = 4,     /* a deadline passed before the work finished */
-    LLMOBS_EFULL = 5,        /* a bounded queue or table is full; the item was counted as dropped */
-    LLMOBS_EIO = 6,          /* file or socket I/O failed */
-    LLMOBS_ENOTFOUND = 7,    /* no such key, model or item */
-    LLMOBS_EEXIST = 8,       /* already exists with a different definition */
-    LLMOBS_ELIMIT = 9,       /* a configured limit (cardinality, size) refused the request */
+    LLMOBS_EINVAL = 1,    /* a NULL or malformed argument */
+    LLMOBS_ENOMEM = 2,    /* an allocation failed */
+    LLMOBS_ESTATE = 3,    /* wrong state: ended twice, used after shutdown */
+    LLMOBS_ETIMEOUT = 4,  /* a deadline passed before the work finished */
+    LLMOBS_EFULL = 5,     /* a bounded queue or table is full; the item was counted as dropped */
+    LLMOBS_EIO = 6,       /* file or socket I/O failed */
+    LLMOBS_ENOTFOUND = 7, /* no such key, model or item */
+    LLMOBS_EEXIST = 8,    /* already exists with a different definition */
+    LLMOBS_ELIMIT = 9,    /* a configured limit (cardinality, size) refused the request */
     LLMOBS_EUNSUPPORTED = 10, /* not supported in this build or configuration */
-    LLMOBS_ENETWORK = 11,    /* a network request failed */
-    LLMOBS_EPARSE = 12,      /* input text could not be parsed */
-    LLMOBS_EBUDGET = 13,     /* the call would exceed a budget */
-    LLMOBS_EINTERNAL = 14    /* a bug in llmobs; please report it */
+    LLMOBS_ENETWORK = 11,     /* a network request failed */
+    LLMOBS_EPARSE = 12,       /* input text could not be parsed */
+    LLMOBS_EBUDGET = 13,      /* the call would exceed a budget */
+    LLMOBS_EINTERNAL = 14     /* a bug in llmobs; please report it */
 } llmobs_status;
 
 /** A one-line English description of a status; static storage, never NULL. */

@@ -20,32 +20,62 @@
 #include <string>
 #include <utility>
 
-namespace llmobs {
+namespace llmobs
+{
 
 /** An llmobs_status with helpers; true when LLMOBS_OK. */
-class Status {
-public:
+class Status
+{
+  public:
     constexpr Status(llmobs_status code = LLMOBS_OK) noexcept : code_(code) {}
-    constexpr bool ok() const noexcept { return code_ == LLMOBS_OK; }
-    constexpr explicit operator bool() const noexcept { return ok(); }
-    constexpr llmobs_status code() const noexcept { return code_; }
-    const char *name() const noexcept { return llmobs_status_name(code_); }
-    const char *str() const noexcept { return llmobs_status_str(code_); }
-    friend constexpr bool operator==(Status a, Status b) noexcept { return a.code_ == b.code_; }
-    friend constexpr bool operator!=(Status a, Status b) noexcept { return a.code_ != b.code_; }
+    constexpr bool ok() const noexcept
+    {
+        return code_ == LLMOBS_OK;
+    }
+    constexpr explicit operator bool() const noexcept
+    {
+        return ok();
+    }
+    constexpr llmobs_status code() const noexcept
+    {
+        return code_;
+    }
+    const char *name() const noexcept
+    {
+        return llmobs_status_name(code_);
+    }
+    const char *str() const noexcept
+    {
+        return llmobs_status_str(code_);
+    }
+    friend constexpr bool operator==(Status a, Status b) noexcept
+    {
+        return a.code_ == b.code_;
+    }
+    friend constexpr bool operator!=(Status a, Status b) noexcept
+    {
+        return a.code_ != b.code_;
+    }
 
-private:
+  private:
     llmobs_status code_;
 };
 
 /** Detail of the last error on this thread (see llmobs_last_error). */
-inline std::string last_error() { return llmobs_last_error(); }
+inline std::string last_error()
+{
+    return llmobs_last_error();
+}
 
 /** Options built before a Client takes them; frees them if never handed over. */
-class Options {
-public:
+class Options
+{
+  public:
     Options() noexcept : h_(llmobs_options_new()) {}
-    ~Options() { llmobs_options_free(h_); }
+    ~Options()
+    {
+        llmobs_options_free(h_);
+    }
     Options(Options &&o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
     Options &operator=(Options &&o) noexcept
     {
@@ -62,7 +92,10 @@ public:
     {
         return h_ ? Status(llmobs_options_set(h_, key, value)) : Status(LLMOBS_ESTATE);
     }
-    Status set(const char *key, const std::string &value) noexcept { return set(key, value.c_str()); }
+    Status set(const char *key, const std::string &value) noexcept
+    {
+        return set(key, value.c_str());
+    }
     Status set_export_callback(llmobs_export_fn fn, void *userdata) noexcept
     {
         return h_ ? Status(llmobs_options_set_export_callback(h_, fn, userdata))
@@ -73,21 +106,31 @@ public:
         return h_ ? Status(llmobs_options_set_log_callback(h_, fn, userdata))
                   : Status(LLMOBS_ESTATE);
     }
-    llmobs_options *get() const noexcept { return h_; }
+    llmobs_options *get() const noexcept
+    {
+        return h_;
+    }
     /** Gives up ownership (the caller frees or hands the options over). */
-    llmobs_options *release() noexcept { return std::exchange(h_, nullptr); }
+    llmobs_options *release() noexcept
+    {
+        return std::exchange(h_, nullptr);
+    }
 
-private:
+  private:
     llmobs_options *h_;
 };
 
 class Trace;
 
 /** A started observation (span, generation, ...). Ends in its destructor. */
-class Observation {
-public:
+class Observation
+{
+  public:
     Observation() noexcept = default;
-    ~Observation() { (void)end(); }
+    ~Observation()
+    {
+        (void)end();
+    }
     Observation(Observation &&o) noexcept
         : h_(std::exchange(o.h_, nullptr)), trace_(std::exchange(o.trace_, nullptr)),
           status_(o.status_), id_(std::move(o.id_))
@@ -108,20 +151,53 @@ public:
     Observation &operator=(const Observation &) = delete;
 
     /** True while this object owns a started, not yet ended observation. */
-    bool valid() const noexcept { return h_ != nullptr; }
+    bool valid() const noexcept
+    {
+        return h_ != nullptr;
+    }
     /** Why the start failed (LLMOBS_OK when it did not). */
-    Status status() const noexcept { return status_; }
-    llmobs_obs *get() const noexcept { return h_; }
+    Status status() const noexcept
+    {
+        return status_;
+    }
+    llmobs_obs *get() const noexcept
+    {
+        return h_;
+    }
     /** The 16-hex observation id (kept after end()). */
-    const std::string &id() const noexcept { return id_; }
+    const std::string &id() const noexcept
+    {
+        return id_;
+    }
 
-    Status input(const char *text) noexcept { return call(llmobs_obs_set_input, text); }
-    Status output(const char *text) noexcept { return call(llmobs_obs_set_output, text); }
-    Status input_json(const char *json) noexcept { return call(llmobs_obs_set_input_json, json); }
-    Status output_json(const char *json) noexcept { return call(llmobs_obs_set_output_json, json); }
-    Status model(const char *model) noexcept { return call(llmobs_obs_set_model, model); }
-    Status provider(const char *p) noexcept { return call(llmobs_obs_set_provider, p); }
-    Status status_message(const char *m) noexcept { return call(llmobs_obs_set_status_message, m); }
+    Status input(const char *text) noexcept
+    {
+        return call(llmobs_obs_set_input, text);
+    }
+    Status output(const char *text) noexcept
+    {
+        return call(llmobs_obs_set_output, text);
+    }
+    Status input_json(const char *json) noexcept
+    {
+        return call(llmobs_obs_set_input_json, json);
+    }
+    Status output_json(const char *json) noexcept
+    {
+        return call(llmobs_obs_set_output_json, json);
+    }
+    Status model(const char *model) noexcept
+    {
+        return call(llmobs_obs_set_model, model);
+    }
+    Status provider(const char *p) noexcept
+    {
+        return call(llmobs_obs_set_provider, p);
+    }
+    Status status_message(const char *m) noexcept
+    {
+        return call(llmobs_obs_set_status_message, m);
+    }
     Status metadata(const char *key, const char *value) noexcept
     {
         return h_ ? Status(llmobs_obs_set_metadata(h_, key, value)) : Status(LLMOBS_ESTATE);
@@ -153,8 +229,14 @@ public:
 
     /** A child observation under this one. */
     inline Observation child(llmobs_obs_type type, const char *name) noexcept;
-    Observation span(const char *name) noexcept { return child(LLMOBS_OBS_SPAN, name); }
-    Observation generation(const char *name) noexcept { return child(LLMOBS_OBS_GENERATION, name); }
+    Observation span(const char *name) noexcept
+    {
+        return child(LLMOBS_OBS_SPAN, name);
+    }
+    Observation generation(const char *name) noexcept
+    {
+        return child(LLMOBS_OBS_GENERATION, name);
+    }
 
     /** Ends the observation now (once); afterwards this object owns nothing. */
     Status end() noexcept
@@ -165,7 +247,7 @@ public:
         return llmobs_obs_end(h);
     }
 
-private:
+  private:
     friend class Trace;
     Observation(llmobs_trace *trace, llmobs_obs *parent, llmobs_obs_type type,
                 const char *name) noexcept
@@ -193,10 +275,14 @@ private:
 };
 
 /** A started trace (its root span). Ends in its destructor. */
-class Trace {
-public:
+class Trace
+{
+  public:
     Trace() noexcept = default;
-    ~Trace() { (void)end(); }
+    ~Trace()
+    {
+        (void)end();
+    }
     Trace(Trace &&o) noexcept
         : h_(std::exchange(o.h_, nullptr)), status_(o.status_), id_(std::move(o.id_)),
           span_id_(std::move(o.span_id_))
@@ -216,12 +302,27 @@ public:
     Trace(const Trace &) = delete;
     Trace &operator=(const Trace &) = delete;
 
-    bool valid() const noexcept { return h_ != nullptr; }
-    Status status() const noexcept { return status_; }
-    llmobs_trace *get() const noexcept { return h_; }
+    bool valid() const noexcept
+    {
+        return h_ != nullptr;
+    }
+    Status status() const noexcept
+    {
+        return status_;
+    }
+    llmobs_trace *get() const noexcept
+    {
+        return h_;
+    }
     /** The 32-hex trace id and the 16-hex root span id (kept after end()). */
-    const std::string &id() const noexcept { return id_; }
-    const std::string &span_id() const noexcept { return span_id_; }
+    const std::string &id() const noexcept
+    {
+        return id_;
+    }
+    const std::string &span_id() const noexcept
+    {
+        return span_id_;
+    }
     /** A W3C traceparent for the root span ("" once ended). */
     std::string traceparent() const
     {
@@ -229,12 +330,30 @@ public:
         return h_ && llmobs_trace_traceparent(h_, buf, sizeof buf) == LLMOBS_OK ? buf : "";
     }
 
-    Status user_id(const char *v) noexcept { return call(llmobs_trace_set_user_id, v); }
-    Status session_id(const char *v) noexcept { return call(llmobs_trace_set_session_id, v); }
-    Status feature(const char *v) noexcept { return call(llmobs_trace_set_feature, v); }
-    Status tag(const char *v) noexcept { return call(llmobs_trace_add_tag, v); }
-    Status input(const char *v) noexcept { return call(llmobs_trace_set_input, v); }
-    Status output(const char *v) noexcept { return call(llmobs_trace_set_output, v); }
+    Status user_id(const char *v) noexcept
+    {
+        return call(llmobs_trace_set_user_id, v);
+    }
+    Status session_id(const char *v) noexcept
+    {
+        return call(llmobs_trace_set_session_id, v);
+    }
+    Status feature(const char *v) noexcept
+    {
+        return call(llmobs_trace_set_feature, v);
+    }
+    Status tag(const char *v) noexcept
+    {
+        return call(llmobs_trace_add_tag, v);
+    }
+    Status input(const char *v) noexcept
+    {
+        return call(llmobs_trace_set_input, v);
+    }
+    Status output(const char *v) noexcept
+    {
+        return call(llmobs_trace_set_output, v);
+    }
     Status metadata(const char *key, const char *value) noexcept
     {
         return h_ ? Status(llmobs_trace_set_metadata(h_, key, value)) : Status(LLMOBS_ESTATE);
@@ -246,12 +365,18 @@ public:
         if (!h_) return Observation();
         return Observation(h_, nullptr, type, name);
     }
-    Observation span(const char *name) noexcept { return observation(LLMOBS_OBS_SPAN, name); }
+    Observation span(const char *name) noexcept
+    {
+        return observation(LLMOBS_OBS_SPAN, name);
+    }
     Observation generation(const char *name) noexcept
     {
         return observation(LLMOBS_OBS_GENERATION, name);
     }
-    Observation event(const char *name) noexcept { return observation(LLMOBS_OBS_EVENT, name); }
+    Observation event(const char *name) noexcept
+    {
+        return observation(LLMOBS_OBS_EVENT, name);
+    }
 
     /** Ends the trace's root span now (once); afterwards this object owns nothing. */
     Status end() noexcept
@@ -260,7 +385,7 @@ public:
         return llmobs_trace_end(std::exchange(h_, nullptr));
     }
 
-private:
+  private:
     friend class Client;
     explicit Trace(llmobs_trace *h, llmobs_status st) noexcept : h_(h), status_(st)
     {
@@ -286,8 +411,9 @@ inline Observation Observation::child(llmobs_obs_type type, const char *name) no
 }
 
 /** A client (flusher thread). Shuts down in its destructor with `shutdown_timeout_ms`. */
-class Client {
-public:
+class Client
+{
+  public:
     /** Takes the options (NULL-equivalent when empty: defaults and environment). */
     explicit Client(Options opts = Options(), int64_t shutdown_timeout_ms = 5000) noexcept
         : timeout_ms_(shutdown_timeout_ms)
@@ -296,7 +422,10 @@ public:
         h_ = llmobs_client_new(opts.release(), &st);
         status_ = h_ ? Status(LLMOBS_OK) : Status(st);
     }
-    ~Client() { (void)shutdown(timeout_ms_); }
+    ~Client()
+    {
+        (void)shutdown(timeout_ms_);
+    }
     Client(Client &&o) noexcept
         : h_(std::exchange(o.h_, nullptr)), status_(o.status_), timeout_ms_(o.timeout_ms_)
     {
@@ -314,9 +443,18 @@ public:
     Client(const Client &) = delete;
     Client &operator=(const Client &) = delete;
 
-    bool valid() const noexcept { return h_ != nullptr; }
-    Status status() const noexcept { return status_; }
-    llmobs_client *get() const noexcept { return h_; }
+    bool valid() const noexcept
+    {
+        return h_ != nullptr;
+    }
+    Status status() const noexcept
+    {
+        return status_;
+    }
+    llmobs_client *get() const noexcept
+    {
+        return h_;
+    }
 
     Trace trace(const char *name) noexcept
     {
@@ -354,7 +492,10 @@ public:
                                                 comment))
                   : Status(LLMOBS_ESTATE);
     }
-    llmobs_cost_tracker *cost_tracker() const noexcept { return llmobs_client_cost_tracker(h_); }
+    llmobs_cost_tracker *cost_tracker() const noexcept
+    {
+        return llmobs_client_cost_tracker(h_);
+    }
     /** Flushes within `timeout_ms`, stops the flusher and frees the client (once). */
     Status shutdown(int64_t timeout_ms) noexcept
     {
@@ -362,7 +503,7 @@ public:
         return llmobs_shutdown(std::exchange(h_, nullptr), timeout_ms);
     }
 
-private:
+  private:
     llmobs_client *h_ = nullptr;
     Status status_ = LLMOBS_ESTATE;
     int64_t timeout_ms_;

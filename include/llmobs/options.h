@@ -14,10 +14,10 @@ typedef struct llmobs_options llmobs_options;
 
 /** Outcome a custom exporter reports for one batch. */
 typedef enum llmobs_export_result {
-    LLMOBS_EXPORT_OK = 0,        /* delivered: every item in the batch counts as exported */
-    LLMOBS_EXPORT_RETRY = 1,     /* transient failure: the flusher retries with backoff */
-    LLMOBS_EXPORT_FAIL = 2,      /* final failure: items are dropped with reason "rejected" */
-    LLMOBS_EXPORT_TOO_LARGE = 3  /* the batch is too big: the flusher splits it and resends */
+    LLMOBS_EXPORT_OK = 0,       /* delivered: every item in the batch counts as exported */
+    LLMOBS_EXPORT_RETRY = 1,    /* transient failure: the flusher retries with backoff */
+    LLMOBS_EXPORT_FAIL = 2,     /* final failure: items are dropped with reason "rejected" */
+    LLMOBS_EXPORT_TOO_LARGE = 3 /* the batch is too big: the flusher splits it and resends */
 } llmobs_export_result;
 
 /** Custom exporter: receives one serialized batch (`body`, `len` bytes, not NUL-terminated
@@ -64,8 +64,7 @@ LLMOBS_API llmobs_status llmobs_options_get(const llmobs_options *opts, const ch
 /** Enumerates option keys: the i-th key, its environment variable(s) (comma-separated, "" if
  * none), default and description; NULL pointers are skipped. LLMOBS_ENOTFOUND past the end. */
 LLMOBS_API llmobs_status llmobs_option_key_at(size_t i, const char **key, const char **env,
-                                              const char **default_value,
-                                              const char **description);
+                                              const char **default_value, const char **description);
 
 /** Log callback for everything the client logs (see llmobs_log_fn). Without one, warnings
  * and errors go to stderr, and debug lines too when "debug" is on. */

@@ -99,8 +99,7 @@ LLMOBS_API llmobs_status llmobs_trace_id(const llmobs_trace *trace, char *buf, s
 /** Writes the 16-hex id of the trace's root span (17 bytes with NUL). */
 LLMOBS_API llmobs_status llmobs_trace_span_id(const llmobs_trace *trace, char *buf, size_t cap);
 /** Writes a W3C traceparent for the root span (56 bytes with NUL) to propagate downstream. */
-LLMOBS_API llmobs_status llmobs_trace_traceparent(const llmobs_trace *trace, char *buf,
-                                                  size_t cap);
+LLMOBS_API llmobs_status llmobs_trace_traceparent(const llmobs_trace *trace, char *buf, size_t cap);
 /** 1 if the trace is recorded (client enabled and trace sampled in), else 0. */
 LLMOBS_API int llmobs_trace_is_sampled(const llmobs_trace *trace);
 
@@ -144,11 +143,9 @@ LLMOBS_API llmobs_status llmobs_obs_set_usage(llmobs_obs *obs, int64_t input_tok
 LLMOBS_API llmobs_status llmobs_obs_set_usage_detail(llmobs_obs *obs, const char *key,
                                                      int64_t value);
 /** One cost bucket in USD ("input", "output", "total", ...). */
-LLMOBS_API llmobs_status llmobs_obs_set_cost_detail(llmobs_obs *obs, const char *key,
-                                                    double usd);
+LLMOBS_API llmobs_status llmobs_obs_set_cost_detail(llmobs_obs *obs, const char *key, double usd);
 /** Links a generation to a Langfuse prompt. */
-LLMOBS_API llmobs_status llmobs_obs_set_prompt(llmobs_obs *obs, const char *name,
-                                               int32_t version);
+LLMOBS_API llmobs_status llmobs_obs_set_prompt(llmobs_obs *obs, const char *name, int32_t version);
 
 /** Writes the 16-hex observation id (17 bytes with NUL). */
 LLMOBS_API llmobs_status llmobs_obs_id(const llmobs_obs *obs, char *buf, size_t cap);

@@ -72,14 +72,22 @@ size_t llmobs__utf8_seq_len(const unsigned char *s, size_t avail)
     if (c < 0x80) return 1;
     size_t n;
     unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) n = 2;
-    else if (c == 0xE0) n = 3, lo = 0xA0;
-    else if (c == 0xED) n = 3, hi = 0x9F; /* no UTF-16 surrogates */
-    else if (c >= 0xE1 && c <= 0xEF) n = 3;
-    else if (c == 0xF0) n = 4, lo = 0x90;
-    else if (c >= 0xF1 && c <= 0xF3) n = 4;
-    else if (c == 0xF4) n = 4, hi = 0x8F;
-    else return 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c == 0xE0)
+        n = 3, lo = 0xA0;
+    else if (c == 0xED)
+        n = 3, hi = 0x9F; /* no UTF-16 surrogates */
+    else if (c >= 0xE1 && c <= 0xEF)
+        n = 3;
+    else if (c == 0xF0)
+        n = 4, lo = 0x90;
+    else if (c >= 0xF1 && c <= 0xF3)
+        n = 4;
+    else if (c == 0xF4)
+        n = 4, hi = 0x8F;
+    else
+        return 0;
     if (avail < n) return 0;
     if (s[1] < lo || s[1] > hi) return 0;
     for (size_t i = 2; i < n; i++)
@@ -109,11 +117,21 @@ void llmobs__buf_json_string(llmobs__buf *b, const char *str, size_t len)
         }
         llmobs__buf_append(b, s + run, i - run);
         switch (c) {
-        case '"': llmobs__buf_append(b, "\\\"", 2); break;
-        case '\\': llmobs__buf_append(b, "\\\\", 2); break;
-        case '\n': llmobs__buf_append(b, "\\n", 2); break;
-        case '\r': llmobs__buf_append(b, "\\r", 2); break;
-        case '\t': llmobs__buf_append(b, "\\t", 2); break;
+        case '"':
+            llmobs__buf_append(b, "\\\"", 2);
+            break;
+        case '\\':
+            llmobs__buf_append(b, "\\\\", 2);
+            break;
+        case '\n':
+            llmobs__buf_append(b, "\\n", 2);
+            break;
+        case '\r':
+            llmobs__buf_append(b, "\\r", 2);
+            break;
+        case '\t':
+            llmobs__buf_append(b, "\\t", 2);
+            break;
         default:
             if (c < 0x20) {
                 char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};

@@ -40,8 +40,8 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
         goto fail;
     }
     if ((st = llmobs__client_metrics_init(c)) != LLMOBS_OK) goto fail;
-    if (*opts->metrics_addr &&
-        (st = llmobs_metrics_server_start(c->registry, opts->metrics_addr, &c->server)) != LLMOBS_OK) {
+    if (*opts->metrics_addr && (st = llmobs_metrics_server_start(c->registry, opts->metrics_addr,
+                                                                 &c->server)) != LLMOBS_OK) {
         st = llmobs__error(st, "option metrics_addr: cannot serve on '%s': %s", opts->metrics_addr,
                            llmobs_last_error());
         goto fail;
@@ -111,7 +111,8 @@ llmobs_status llmobs_stats_get(const llmobs_client *c, llmobs_stat stat, uint64_
 llmobs_status llmobs_stats_dropped(const llmobs_client *c, llmobs_drop_reason reason, uint64_t *out)
 {
     if (!c || !out || (unsigned)reason >= LLMOBS_DROP_REASON_COUNT)
-        return llmobs__error(LLMOBS_EINVAL, "llmobs_stats_dropped: NULL argument or unknown reason");
+        return llmobs__error(LLMOBS_EINVAL,
+                             "llmobs_stats_dropped: NULL argument or unknown reason");
     *out = llmobs__pipeline_dropped(c->pipe, reason);
     return LLMOBS_OK;
 }

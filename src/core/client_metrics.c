@@ -86,15 +86,19 @@ static void collect_budgets(void *ud)
     llmobs_client *c = ud;
     char feature[256];
     double spent, budget;
-    for (size_t i = 0; llmobs_cost_feature_at(c->cost, i, feature, sizeof feature, &spent, &budget) == LLMOBS_OK; i++)
+    for (size_t i = 0;
+         llmobs_cost_feature_at(c->cost, i, feature, sizeof feature, &spent, &budget) == LLMOBS_OK;
+         i++)
         if (budget > 0) on_budget(c->metrics, feature, budget, budget > spent ? budget - spent : 0);
 }
 
 llmobs_status llmobs__client_metrics_init(llmobs_client *c)
 {
     llmobs__llm_metrics *m = c->metrics;
-    llmobs_gauge_set_labels(m->f[LLMOBS__SDK_QUEUE_CAPACITY], NULL, 0, (double)c->opts->max_queue_items);
-    llmobs__cost_tracker_set_hooks(c->cost, &(llmobs__cost_hooks){on_cost, on_unknown_model, on_budget, m});
+    llmobs_gauge_set_labels(m->f[LLMOBS__SDK_QUEUE_CAPACITY], NULL, 0,
+                            (double)c->opts->max_queue_items);
+    llmobs__cost_tracker_set_hooks(c->cost,
+                                   &(llmobs__cost_hooks){on_cost, on_unknown_model, on_budget, m});
     collect_budgets(c);
     return llmobs__registry_add_collector(c->registry, collect_budgets, c);
 }
@@ -142,25 +146,27 @@ void llmobs__client_generation_ended(llmobs_client *c, llmobs__span *s)
         [LLMOBS__TOKENS_CACHE_WRITE] = usage(s, LLMOBS_USAGE_CACHE_WRITE),
         [LLMOBS__TOKENS_REASONING] = usage(s, LLMOBS_USAGE_REASONING),
     };
-    double ttft = s->completion_start_ns > 0 ? (double)(s->completion_start_ns - s->start_ns) / 1e9 : -1;
+    double ttft =
+        s->completion_start_ns > 0 ? (double)(s->completion_start_ns - s->start_ns) / 1e9 : -1;
     double ctx = -1;
     int64_t window = 0;
-    if (s->model && llmobs_cost_context_window(c->cost, s->model, &window) == LLMOBS_OK && window > 0) {
+    if (s->model && llmobs_cost_context_window(c->cost, s->model, &window) == LLMOBS_OK &&
+        window > 0) {
         int64_t prompt = tokens[LLMOBS__TOKENS_INPUT] + tokens[LLMOBS__TOKENS_CACHE_READ] +
                          tokens[LLMOBS__TOKENS_CACHE_WRITE];
         ctx = (double)prompt / (double)window;
     }
-    llmobs__llm_metrics_record_generation(c->metrics, s->model, feature, s->provider,
-                                          llmobs__request_status(s),
-                                          (double)(s->end_ns - s->start_ns) / 1e9,
-                                          ttft >= 0 ? ttft : -1, tokens, ctx);
+    llmobs__llm_metrics_record_generation(
+        c->metrics, s->model, feature, s->provider, llmobs__request_status(s),
+        (double)(s->end_ns - s->start_ns) / 1e9, ttft >= 0 ? ttft : -1, tokens, ctx);
 }
 
 llmobs_gauge *llmobs__client_inflight_up(llmobs_client *c, const char *model, const char *feature)
 {
     const char *v[2] = {model, feature};
     llmobs_gauge *g = NULL;
-    if (llmobs_gauge_labels(c->metrics->f[LLMOBS__LLM_INFLIGHT], v, 2, &g) != LLMOBS_OK) return NULL;
+    if (llmobs_gauge_labels(c->metrics->f[LLMOBS__LLM_INFLIGHT], v, 2, &g) != LLMOBS_OK)
+        return NULL;
     llmobs_gauge_inc(g);
     return g;
 }

@@ -63,7 +63,8 @@ static void rng_seed(void)
 
 static uint64_t rng_next(void)
 {
-    if (rng_pid != current_pid() || (rng_state[0] | rng_state[1] | rng_state[2] | rng_state[3]) == 0)
+    if (rng_pid != current_pid() ||
+        (rng_state[0] | rng_state[1] | rng_state[2] | rng_state[3]) == 0)
         rng_seed();
     uint64_t *s = rng_state;
     uint64_t result = rotl(s[1] * 5, 7) * 9;

@@ -42,7 +42,8 @@ static const opt_def options_table[] = {
     {"base_url", "LANGFUSE_BASE_URL,LANGFUSE_HOST", T_STR, OFF(base_url),
      "https://cloud.langfuse.com", 0, 0, NULL, check_url, "Langfuse server URL."},
     {"environment", "LANGFUSE_TRACING_ENVIRONMENT", T_STR, OFF(environment), "default", 0, 0, NULL,
-     llmobs__check_environment, "Environment of every trace: [a-z0-9-_]+, not starting with 'langfuse'."},
+     llmobs__check_environment,
+     "Environment of every trace: [a-z0-9-_]+, not starting with 'langfuse'."},
     {"release", "LANGFUSE_RELEASE", T_STR, OFF(release), "", 0, 0, NULL, NULL,
      "Release (e.g. git SHA) on every trace."},
     {"flush_at", "LANGFUSE_FLUSH_AT", T_INT, OFF(flush_at), "15", 1, 100000, NULL, NULL,
@@ -59,8 +60,8 @@ static const opt_def options_table[] = {
      "false: handles still work, nothing is exported (counted as dropped, reason disabled)."},
     {"otlp_endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", T_STR, OFF(otlp_endpoint), "", 0, 0, NULL,
      check_url, "OTLP/HTTP base URL; /v1/traces is appended."},
-    {"otlp_traces_endpoint", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", T_STR,
-     OFF(otlp_traces_endpoint), "", 0, 0, NULL, check_url, "OTLP/HTTP traces URL, used as is."},
+    {"otlp_traces_endpoint", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", T_STR, OFF(otlp_traces_endpoint),
+     "", 0, 0, NULL, check_url, "OTLP/HTTP traces URL, used as is."},
     {"otlp_headers", "OTEL_EXPORTER_OTLP_HEADERS", T_SECRET, OFF(otlp_headers), "", 0, 0, NULL,
      check_headers, "Extra headers for the OTLP endpoint: k1=v1,k2=v2 (values never logged)."},
     {"otlp_compression", "OTEL_EXPORTER_OTLP_COMPRESSION", T_ENUM, OFF(otlp_compression), "none", 0,
@@ -178,8 +179,8 @@ llmobs_status llmobs__check_environment(const char *key, const char *v)
         return llmobs__error(LLMOBS_EINVAL, "option %s: must not start with 'langfuse'", key);
     for (const char *p = v; *p; p++)
         if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' || *p == '_'))
-            return llmobs__error(LLMOBS_EINVAL, "option %s: only [a-z0-9-_] allowed, got '%s'",
-                                 key, v);
+            return llmobs__error(LLMOBS_EINVAL, "option %s: only [a-z0-9-_] allowed, got '%s'", key,
+                                 v);
     return LLMOBS_OK;
 }
 
@@ -230,8 +231,9 @@ static llmobs_status store(llmobs_options *o, const opt_def *d, const char *valu
         errno = 0;
         long long v = strtoll(value, &end, 10);
         if (errno || end == value || *end || v < d->min || v > d->max)
-            return llmobs__error(LLMOBS_EINVAL, "option %s: expected an integer in [%.0f, %.0f], got '%s'",
-                                 d->key, d->min, d->max, value);
+            return llmobs__error(LLMOBS_EINVAL,
+                                 "option %s: expected an integer in [%.0f, %.0f], got '%s'", d->key,
+                                 d->min, d->max, value);
         *(int64_t *)field = v;
         return LLMOBS_OK;
     }
@@ -240,8 +242,9 @@ static llmobs_status store(llmobs_options *o, const opt_def *d, const char *valu
         errno = 0;
         double v = strtod(value, &end);
         if (errno || end == value || *end || !isfinite(v) || v < d->min || v > d->max)
-            return llmobs__error(LLMOBS_EINVAL, "option %s: expected a number in [%g, %g], got '%s'",
-                                 d->key, d->min, d->max, value);
+            return llmobs__error(LLMOBS_EINVAL,
+                                 "option %s: expected a number in [%g, %g], got '%s'", d->key,
+                                 d->min, d->max, value);
         *(double *)field = v;
         return LLMOBS_OK;
     }

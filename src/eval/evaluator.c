@@ -78,10 +78,13 @@ static void collect(void *ud)
         for (window *w = ev->buckets[i]; w; w = w->next) {
             expire(ev, w, now);
             const char *labels[2] = {w->key, w->key + strlen(w->key) + 1};
-            llmobs_family *f = m->f[w->faith ? LLMOBS__LLM_RAG_FAITHFULNESS : LLMOBS__LLM_EVAL_PASS_RATE];
+            llmobs_family *f =
+                m->f[w->faith ? LLMOBS__LLM_RAG_FAITHFULNESS : LLMOBS__LLM_EVAL_PASS_RATE];
             size_t n = w->faith ? 1 : 2;
-            if (w->count) llmobs_gauge_set_labels(f, labels, n, mean(ev, w));
-            else llmobs_family_remove(f, labels, n);
+            if (w->count)
+                llmobs_gauge_set_labels(f, labels, n, mean(ev, w));
+            else
+                llmobs_family_remove(f, labels, n);
         }
     pthread_mutex_unlock(&ev->mu);
 }

@@ -34,7 +34,8 @@ typedef struct {
     int fd;
 } file_exporter;
 
-static void file_send(void *self, const llmobs__payload *p, int64_t deadline, llmobs__export_result *r)
+static void file_send(void *self, const llmobs__payload *p, int64_t deadline,
+                      llmobs__export_result *r)
 {
     (void)deadline;
     file_exporter *f = self;
@@ -107,10 +108,18 @@ static void callback_send(void *self, const llmobs__payload *p, int64_t deadline
     callback_exporter *c = self;
     llmobs_export_result res = c->fn(p->body, p->len, p->content_type, p->items, c->userdata);
     switch (res) {
-    case LLMOBS_EXPORT_OK: r->outcome = LLMOBS__SENT; break;
-    case LLMOBS_EXPORT_RETRY: r->outcome = LLMOBS__RETRY; break;
-    case LLMOBS_EXPORT_TOO_LARGE: r->outcome = LLMOBS__TOO_LARGE; break;
-    default: r->outcome = LLMOBS__FAILED; break;
+    case LLMOBS_EXPORT_OK:
+        r->outcome = LLMOBS__SENT;
+        break;
+    case LLMOBS_EXPORT_RETRY:
+        r->outcome = LLMOBS__RETRY;
+        break;
+    case LLMOBS_EXPORT_TOO_LARGE:
+        r->outcome = LLMOBS__TOO_LARGE;
+        break;
+    default:
+        r->outcome = LLMOBS__FAILED;
+        break;
     }
     snprintf(r->message, sizeof r->message, "export callback returned %d", (int)res);
 }
@@ -128,7 +137,8 @@ llmobs__exporter *llmobs__callback_exporter_new(llmobs_export_fn fn, void *userd
 
 /* ---- none ---- */
 
-static void none_send(void *self, const llmobs__payload *p, int64_t deadline, llmobs__export_result *r)
+static void none_send(void *self, const llmobs__payload *p, int64_t deadline,
+                      llmobs__export_result *r)
 {
     (void)self, (void)p, (void)deadline;
     r->outcome = LLMOBS__SENT;

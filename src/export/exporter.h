@@ -12,10 +12,10 @@
 #include <stdint.h>
 
 typedef enum llmobs__outcome {
-    LLMOBS__SENT = 0,       /* accepted (possibly partially, see rejected) */
-    LLMOBS__RETRY = 1,      /* transient: retry with backoff (retry_after_ms if >= 0) */
-    LLMOBS__FAILED = 2,     /* final: every item rejected */
-    LLMOBS__TOO_LARGE = 3   /* split and resend */
+    LLMOBS__SENT = 0,     /* accepted (possibly partially, see rejected) */
+    LLMOBS__RETRY = 1,    /* transient: retry with backoff (retry_after_ms if >= 0) */
+    LLMOBS__FAILED = 2,   /* final: every item rejected */
+    LLMOBS__TOO_LARGE = 3 /* split and resend */
 } llmobs__outcome;
 
 typedef struct llmobs__export_result {

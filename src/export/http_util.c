@@ -170,4 +170,3 @@ void llmobs__server_message(const llmobs__http *h, const char *body, char *out, 
         llmobs__copy_text(h, out, cap, body, 160);
     cJSON_Delete(j);
 }
-

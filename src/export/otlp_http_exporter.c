@@ -182,8 +182,8 @@ static bool covered_by(const idset *covered, const idset *ids)
 /* ---- classifying one answer ---------------------------------------------------------------- */
 
 /* partialSuccess of a 200 answer; the body may be empty or not JSON at all. */
-void llmobs__otlp_partial_success(const llmobs__http *h, const char *body, uint32_t *rejected, char *msg,
-                            size_t cap)
+void llmobs__otlp_partial_success(const llmobs__http *h, const char *body, uint32_t *rejected,
+                                  char *msg, size_t cap)
 {
     *rejected = 0;
     msg[0] = '\0';

@@ -111,8 +111,10 @@ static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key
 {
     if (!value) return;
     llmobs__buf json = {0};
-    if (is_json) llmobs__buf_puts(&json, value);
-    else llmobs__buf_json_string(&json, value, strlen(value));
+    if (is_json)
+        llmobs__buf_puts(&json, value);
+    else
+        llmobs__buf_json_string(&json, value, strlen(value));
     char *masked = json.oom ? NULL : apply_mask(ser, field, json.data);
     llmobs__buf_free(&json);
     if (!masked) {
@@ -150,11 +152,16 @@ static const char *const level_names[] = {"DEBUG", "DEFAULT", "WARNING", "ERROR"
 static const char *genai_operation(llmobs_obs_type type)
 {
     switch (type) {
-    case LLMOBS_OBS_GENERATION: return "chat";
-    case LLMOBS_OBS_EMBEDDING: return "embeddings";
-    case LLMOBS_OBS_AGENT: return "invoke_agent";
-    case LLMOBS_OBS_TOOL: return "execute_tool";
-    default: return NULL;
+    case LLMOBS_OBS_GENERATION:
+        return "chat";
+    case LLMOBS_OBS_EMBEDDING:
+        return "embeddings";
+    case LLMOBS_OBS_AGENT:
+        return "invoke_agent";
+    case LLMOBS_OBS_TOOL:
+        return "execute_tool";
+    default:
+        return NULL;
     }
 }
 
@@ -191,8 +198,10 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
     llmobs__buf json = {0};
     llmobs__buf_putc(&json, '{');
     for (size_t i = 0; i < s->nusage; i++) {
-        if (strcmp(s->usage[i].key, LLMOBS_USAGE_TOTAL) == 0) total = s->usage[i].value;
-        else sum += s->usage[i].value;
+        if (strcmp(s->usage[i].key, LLMOBS_USAGE_TOTAL) == 0)
+            total = s->usage[i].value;
+        else
+            sum += s->usage[i].value;
         if (i) llmobs__buf_putc(&json, ',');
         llmobs__buf_json_string(&json, s->usage[i].key, strlen(s->usage[i].key));
         llmobs__buf_printf(&json, ":%lld", (long long)s->usage[i].value);
@@ -200,19 +209,23 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
     if (total < 0) llmobs__buf_printf(&json, ",\"total\":%lld", (long long)sum);
     llmobs__buf_putc(&json, '}');
     llmobs__buf_puts(b, "{\"stringValue\":");
-    if (json.oom) b->oom = true;
-    else llmobs__buf_json_string(b, json.data, json.len);
+    if (json.oom)
+        b->oom = true;
+    else
+        llmobs__buf_json_string(b, json.data, json.len);
     llmobs__buf_puts(b, "}}");
     llmobs__buf_free(&json);
 
     /* Semantic-convention view: input_tokens includes cached input, output_tokens includes
      * reasoning (genai-semconv); Langfuse uses usage_details above instead. */
-    int64_t in = llmobs__span_usage(s, LLMOBS_USAGE_INPUT), out = llmobs__span_usage(s, LLMOBS_USAGE_OUTPUT);
+    int64_t in = llmobs__span_usage(s, LLMOBS_USAGE_INPUT),
+            out = llmobs__span_usage(s, LLMOBS_USAGE_OUTPUT);
     int64_t cr = llmobs__span_usage(s, LLMOBS_USAGE_CACHE_READ);
     int64_t cw = llmobs__span_usage(s, LLMOBS_USAGE_CACHE_WRITE);
     int64_t rs = llmobs__span_usage(s, LLMOBS_USAGE_REASONING);
     if (in >= 0 || cr >= 0 || cw >= 0)
-        attr_int(l, "gen_ai.usage.input_tokens", (in > 0 ? in : 0) + (cr > 0 ? cr : 0) + (cw > 0 ? cw : 0));
+        attr_int(l, "gen_ai.usage.input_tokens",
+                 (in > 0 ? in : 0) + (cr > 0 ? cr : 0) + (cw > 0 ? cw : 0));
     if (out >= 0 || rs >= 0)
         attr_int(l, "gen_ai.usage.output_tokens", (out > 0 ? out : 0) + (rs > 0 ? rs : 0));
     if (cr >= 0) attr_int(l, "gen_ai.usage.cache_read.input_tokens", cr);
@@ -228,8 +241,10 @@ static void cost_attributes(attr_list *l, const llmobs__span *s)
     double sum = 0;
     llmobs__buf_putc(&json, '{');
     for (size_t i = 0; i < s->ncost; i++) {
-        if (strcmp(s->cost[i].key, "total") == 0) has_total = true;
-        else sum += s->cost[i].usd;
+        if (strcmp(s->cost[i].key, "total") == 0)
+            has_total = true;
+        else
+            sum += s->cost[i].usd;
         if (i) llmobs__buf_putc(&json, ',');
         llmobs__buf_json_string(&json, s->cost[i].key, strlen(s->cost[i].key));
         llmobs__buf_putc(&json, ':');
@@ -240,8 +255,10 @@ static void cost_attributes(attr_list *l, const llmobs__span *s)
         llmobs__buf_json_double(&json, sum);
     }
     llmobs__buf_putc(&json, '}');
-    if (json.oom) l->b->oom = true;
-    else attr_strn(l, "langfuse.observation.cost_details", json.data, json.len);
+    if (json.oom)
+        l->b->oom = true;
+    else
+        attr_strn(l, "langfuse.observation.cost_details", json.data, json.len);
     llmobs__buf_free(&json);
 }
 
@@ -254,8 +271,10 @@ static void model_parameter_attributes(attr_list *l, const cJSON *params)
         snprintf(key, sizeof key, "gen_ai.request.%s", p->string);
         if (cJSON_IsNumber(p)) {
             double v = p->valuedouble;
-            if (v == floor(v) && fabs(v) < 9e15) attr_int(l, key, (int64_t)v);
-            else attr_double(l, key, v);
+            if (v == floor(v) && fabs(v) < 9e15)
+                attr_int(l, key, (int64_t)v);
+            else
+                attr_double(l, key, v);
         } else if (cJSON_IsString(p)) {
             attr_str(l, key, p->valuestring);
         } else if (cJSON_IsBool(p)) {
@@ -335,8 +354,9 @@ void llmobs__otlp_serialize(const llmobs__serializer *ser, llmobs__span *const *
     attr_str(&l, "telemetry.sdk.name", "llmobs");
     attr_str(&l, "telemetry.sdk.language", "c");
     attr_str(&l, "telemetry.sdk.version", LLMOBS_VERSION_STRING);
-    llmobs__buf_puts(b, "]},\"scopeSpans\":[{\"scope\":{\"name\":\"llmobs\",\"version\":\"" LLMOBS_VERSION_STRING
-                        "\"},\"spans\":[");
+    llmobs__buf_puts(
+        b, "]},\"scopeSpans\":[{\"scope\":{\"name\":\"llmobs\",\"version\":\"" LLMOBS_VERSION_STRING
+           "\"},\"spans\":[");
     for (size_t i = 0; i < n; i++) {
         if (i) llmobs__buf_putc(b, ',');
         span_json(b, ser, spans[i]);

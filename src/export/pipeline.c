@@ -40,7 +40,7 @@ struct llmobs__pipeline {
     pthread_t thread;
 
     size_t flush_at, max_items, max_bytes, max_batch_items, max_batch_bytes;
-    llmobs__item **batch;   /* flusher-owned arrays of max_batch_items slots */
+    llmobs__item **batch; /* flusher-owned arrays of max_batch_items slots */
     llmobs__item **scratch;
     int64_t interval_ns, retry_deadline_ns;
     int64_t max_retries;
@@ -66,8 +66,8 @@ struct llmobs__pipeline {
 };
 
 static const char *const drop_names[LLMOBS_DROP_REASON_COUNT] = {
-    "queue_full", "sampled_out", "disabled", "rejected",
-    "retries_exhausted", "shutdown", "too_large", "invalid", "spool_full",
+    "queue_full", "sampled_out", "disabled", "rejected",   "retries_exhausted",
+    "shutdown",   "too_large",   "invalid",  "spool_full",
 };
 
 const char *llmobs_drop_reason_name(llmobs_drop_reason reason)
@@ -156,8 +156,10 @@ static void fork_register(llmobs__pipeline *p)
 static void fork_unregister(llmobs__pipeline *p)
 {
     pthread_mutex_lock(&fork_mu);
-    if (p->fork_prev) p->fork_prev->fork_next = p->fork_next;
-    else fork_list = p->fork_next;
+    if (p->fork_prev)
+        p->fork_prev->fork_next = p->fork_next;
+    else
+        fork_list = p->fork_next;
     if (p->fork_next) p->fork_next->fork_prev = p->fork_prev;
     pthread_mutex_unlock(&fork_mu);
 }
@@ -191,16 +193,17 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
     s->next = NULL;
     pthread_mutex_lock(&p->mu);
     if (p->restart) restart_after_fork(p);
-    if (p->stopping || p->queue_items >= p->max_items ||
-        p->queue_bytes + s->bytes > p->max_bytes) {
+    if (p->stopping || p->queue_items >= p->max_items || p->queue_bytes + s->bytes > p->max_bytes) {
         bool stopping = p->stopping;
         pthread_mutex_unlock(&p->mu);
         count_drop(p, stopping ? LLMOBS_DROP_SHUTDOWN : LLMOBS_DROP_QUEUE_FULL, 1);
         llmobs__item_free(s);
         return false;
     }
-    if (p->tail) p->tail->next = s;
-    else p->head = s;
+    if (p->tail)
+        p->tail->next = s;
+    else
+        p->head = s;
     p->tail = s;
     p->queue_items++;
     p->queue_bytes += s->bytes;
@@ -291,9 +294,15 @@ static void resend_spool(llmobs__pipeline *p)
 {
     p->spool_pause_calls = 0;
     switch (llmobs__spool_resend(p->spool, p->exporter, send_deadline(p), spool_pause, p)) {
-    case LLMOBS__SPOOL_EMPTY: p->spool_check_at = INT64_MAX; break;
-    case LLMOBS__SPOOL_DOWN: p->spool_check_at = llmobs__mono_ns() + SPOOL_RETRY_NS; break;
-    case LLMOBS__SPOOL_PAUSED: p->spool_check_at = 0; break;
+    case LLMOBS__SPOOL_EMPTY:
+        p->spool_check_at = INT64_MAX;
+        break;
+    case LLMOBS__SPOOL_DOWN:
+        p->spool_check_at = llmobs__mono_ns() + SPOOL_RETRY_NS;
+        break;
+    case LLMOBS__SPOOL_PAUSED:
+        p->spool_check_at = 0;
+        break;
     }
 }
 
@@ -306,7 +315,8 @@ static void forward_spool_event(void *ud, llmobs__spool_event ev, uint64_t n)
 /* Sends one payload under the retry policy and counts every item in it as exported, dropped
  * or spooled. Returns false, counting nothing, when the receiver wants a smaller payload and
  * the payload holds more than one item: the caller splits it. */
-static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl, int64_t oldest_enqueued)
+static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
+                              int64_t oldest_enqueued)
 {
     uint32_t n = pl->items;
     int64_t give_up_at = oldest_enqueued + p->retry_deadline_ns;
@@ -339,7 +349,9 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl, in
         if (r.outcome != LLMOBS__RETRY) {
             llmobs__log(&p->log, LLMOBS_LOG_ERROR, "%s: %u %s rejected (status %ld): %s",
                         p->exporter->name, n, kind_name(pl), r.http_status, r.message);
-            count_drop(p, r.outcome == LLMOBS__TOO_LARGE ? LLMOBS_DROP_TOO_LARGE : LLMOBS_DROP_REJECTED, n);
+            count_drop(
+                p, r.outcome == LLMOBS__TOO_LARGE ? LLMOBS_DROP_TOO_LARGE : LLMOBS_DROP_REJECTED,
+                n);
             return true;
         }
         /* Exponential backoff with full jitter, or the server's Retry-After. */
@@ -372,12 +384,15 @@ static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n)
     bool fits = !body.oom && body.len <= p->max_batch_bytes;
     bool settled = false;
     if (fits) {
-        llmobs__payload pl = {body.data, body.len, "application/json", (uint32_t)n,
-                              LLMOBS__ITEM_SPAN, ++p->payloads};
+        llmobs__payload pl = {body.data,   body.len,          "application/json",
+                              (uint32_t)n, LLMOBS__ITEM_SPAN, ++p->payloads};
         settled = send_with_retries(p, &pl, spans[0]->hdr.enqueued_mono_ns);
     } else if (n == 1) {
-        if (body.oom) llmobs__log(&p->log, LLMOBS_LOG_ERROR, "out of memory serializing a span; dropped");
-        else llmobs__log(&p->log, LLMOBS_LOG_WARN, "a span of %zu bytes exceeds max_batch_bytes; dropped", body.len);
+        if (body.oom)
+            llmobs__log(&p->log, LLMOBS_LOG_ERROR, "out of memory serializing a span; dropped");
+        else
+            llmobs__log(&p->log, LLMOBS_LOG_WARN,
+                        "a span of %zu bytes exceeds max_batch_bytes; dropped", body.len);
         count_drop(p, body.oom ? LLMOBS_DROP_INVALID : LLMOBS_DROP_TOO_LARGE, 1);
         settled = true;
     }
@@ -398,8 +413,8 @@ static void export_score(llmobs__pipeline *p, llmobs__score *sc)
     if (body.oom) {
         count_drop(p, LLMOBS_DROP_INVALID, 1);
     } else {
-        llmobs__payload pl = {body.data, body.len, "application/json", 1, LLMOBS__ITEM_SCORE,
-                              ++p->payloads};
+        llmobs__payload pl = {body.data, body.len,           "application/json",
+                              1,         LLMOBS__ITEM_SCORE, ++p->payloads};
         send_with_retries(p, &pl, sc->hdr.enqueued_mono_ns);
     }
     llmobs__buf_free(&body);
@@ -413,8 +428,10 @@ static void export_batch(llmobs__pipeline *p, llmobs__item **items, size_t n)
      * order below), so neither loop reads an item the other already freed. */
     size_t nspans = 0, nscores = 0;
     for (size_t i = 0; i < n; i++) {
-        if (items[i]->kind == LLMOBS__ITEM_SPAN) p->scratch[nspans++] = items[i];
-        else p->scratch[n - 1 - nscores++] = items[i];
+        if (items[i]->kind == LLMOBS__ITEM_SPAN)
+            p->scratch[nspans++] = items[i];
+        else
+            p->scratch[n - 1 - nscores++] = items[i];
     }
     if (nspans) export_spans(p, (llmobs__span **)p->scratch, nspans);
     for (size_t i = 0; i < nscores; i++)
@@ -513,7 +530,8 @@ static void *flusher_main(void *arg)
     return NULL;
 }
 
-/* ---- lifecycle --------------------------------------------------------------------------------- */
+/* ---- lifecycle ---------------------------------------------------------------------------------
+ */
 
 llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__logger *lg,
                                        llmobs__exporter *exporter,
@@ -658,16 +676,21 @@ uint64_t llmobs__pipeline_stat(const llmobs__pipeline *p, llmobs_stat stat)
     for (int r = 0; r < LLMOBS_DROP_REASON_COUNT; r++)
         dropped += atomic_load(&p->dropped[r]);
     switch (stat) {
-    case LLMOBS_STAT_ITEMS: return atomic_load(&p->items);
-    case LLMOBS_STAT_EXPORTED: return atomic_load(&p->exported);
-    case LLMOBS_STAT_DROPPED: return dropped;
+    case LLMOBS_STAT_ITEMS:
+        return atomic_load(&p->items);
+    case LLMOBS_STAT_EXPORTED:
+        return atomic_load(&p->exported);
+    case LLMOBS_STAT_DROPPED:
+        return dropped;
     case LLMOBS_STAT_PENDING: {
         uint64_t done = atomic_load(&p->exported) + dropped + atomic_load(&p->spooled);
         uint64_t items = atomic_load(&p->items);
         return items > done ? items - done : 0;
     }
-    case LLMOBS_STAT_RETRIES: return atomic_load(&p->retries);
-    case LLMOBS_STAT_BATCHES: return atomic_load(&p->batches);
+    case LLMOBS_STAT_RETRIES:
+        return atomic_load(&p->retries);
+    case LLMOBS_STAT_BATCHES:
+        return atomic_load(&p->batches);
     case LLMOBS_STAT_QUEUE_ITEMS:
     case LLMOBS_STAT_QUEUE_BYTES: {
         pthread_mutex_lock(&mp->mu);
@@ -675,10 +698,14 @@ uint64_t llmobs__pipeline_stat(const llmobs__pipeline *p, llmobs_stat stat)
         pthread_mutex_unlock(&mp->mu);
         return v;
     }
-    case LLMOBS_STAT_SPOOLED: return atomic_load(&p->spooled);
-    case LLMOBS_STAT_SPOOL_RESENT: return llmobs__spool_count(p->spool, LLMOBS__SPOOL_RESENT);
-    case LLMOBS_STAT_SPOOL_EVICTED: return llmobs__spool_count(p->spool, LLMOBS__SPOOL_EVICTED);
-    case LLMOBS_STAT_SPOOL_REJECTED: return llmobs__spool_count(p->spool, LLMOBS__SPOOL_REJECTED);
+    case LLMOBS_STAT_SPOOLED:
+        return atomic_load(&p->spooled);
+    case LLMOBS_STAT_SPOOL_RESENT:
+        return llmobs__spool_count(p->spool, LLMOBS__SPOOL_RESENT);
+    case LLMOBS_STAT_SPOOL_EVICTED:
+        return llmobs__spool_count(p->spool, LLMOBS__SPOOL_EVICTED);
+    case LLMOBS_STAT_SPOOL_REJECTED:
+        return llmobs__spool_count(p->spool, LLMOBS__SPOOL_REJECTED);
     case LLMOBS_STAT_SPOOL_CORRUPT_FILES:
         return llmobs__spool_count(p->spool, LLMOBS__SPOOL_CORRUPT);
     }

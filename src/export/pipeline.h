@@ -25,8 +25,7 @@ typedef struct llmobs__pipeline_hooks {
 /* Takes ownership of `exporter`. Starts the flusher thread. */
 llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__logger *lg,
                                        llmobs__exporter *exporter,
-                                       const llmobs__pipeline_hooks *hooks,
-                                       llmobs_status *status);
+                                       const llmobs__pipeline_hooks *hooks, llmobs_status *status);
 /* Hands an item (span or score, with `bytes` set) over; ownership moves. Never blocks on I/O;
  * drops and counts it (queue_full, or shutdown once stopped) and returns false. */
 bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *item);

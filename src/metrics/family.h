@@ -77,7 +77,7 @@ struct llmobs_registry {
     size_t nfamilies, cap;
     _Atomic int process_metrics;
     pthread_mutex_t llm_lock;
-    _Atomic(void *) llm; /* llmobs__llm_metrics, see llm_metrics.c */
+    _Atomic(void *) llm;             /* llmobs__llm_metrics, see llm_metrics.c */
     pthread_mutex_t collectors_lock; /* held while collectors run, so removal waits for them */
     struct {
         void (*fn)(void *ud);

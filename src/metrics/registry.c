@@ -124,11 +124,13 @@ void llmobs_registry_free(llmobs_registry *r)
 
 llmobs_status llmobs__registry_add_collector(llmobs_registry *r, void (*fn)(void *), void *ud)
 {
-    if (!llmobs__registry_valid(r) || !fn) return llmobs__error(LLMOBS_EINVAL, "add_collector: bad argument");
+    if (!llmobs__registry_valid(r) || !fn)
+        return llmobs__error(LLMOBS_EINVAL, "add_collector: bad argument");
     pthread_mutex_lock(&r->collectors_lock);
     llmobs_status st = LLMOBS_OK;
     if (r->ncollectors == LLMOBS__MAX_COLLECTORS)
-        st = llmobs__error(LLMOBS_ELIMIT, "at most %d collectors per registry", LLMOBS__MAX_COLLECTORS);
+        st = llmobs__error(LLMOBS_ELIMIT, "at most %d collectors per registry",
+                           LLMOBS__MAX_COLLECTORS);
     else
         r->collectors[r->ncollectors].fn = fn, r->collectors[r->ncollectors++].ud = ud;
     pthread_mutex_unlock(&r->collectors_lock);

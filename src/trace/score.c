@@ -99,7 +99,8 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-static llmobs_status set_string(llmobs_score *sc, llmobs_score_type type, const char *v, const char *fn)
+static llmobs_status set_string(llmobs_score *sc, llmobs_score_type type, const char *v,
+                                const char *fn)
 {
     if (!sc || !v) return llmobs__error(LLMOBS_EINVAL, "%s: NULL argument", fn);
     if (!*v) return llmobs__error(LLMOBS_EINVAL, "%s: value must not be empty", fn);
@@ -123,12 +124,14 @@ llmobs_status llmobs_score_set_text(llmobs_score *sc, const char *value)
     return set_string(sc, LLMOBS_SCORE_TEXT, value, "llmobs_score_set_text");
 }
 
-static llmobs_status set_hex(llmobs_score *sc, char **field, const char *hex, size_t bytes, const char *fn)
+static llmobs_status set_hex(llmobs_score *sc, char **field, const char *hex, size_t bytes,
+                             const char *fn)
 {
     uint8_t id[16];
     if (!sc) return llmobs__error(LLMOBS_EINVAL, "%s: NULL score", fn);
     if (!llmobs__parse_hex_id(hex, id, bytes))
-        return llmobs__error(LLMOBS_EINVAL, "%s: expected %zu hex digits, not all zero", fn, 2 * bytes);
+        return llmobs__error(LLMOBS_EINVAL, "%s: expected %zu hex digits, not all zero", fn,
+                             2 * bytes);
     char lower[33];
     llmobs__hex(id, bytes, lower); /* Langfuse stores ids verbatim: always send lowercase */
     return replace(field, lower, fn);
@@ -160,18 +163,21 @@ SCORE_STRING_SETTER(llmobs_score_set_id, id)
 
 llmobs_status llmobs_score_set_environment(llmobs_score *sc, const char *env)
 {
-    if (!sc || !env) return llmobs__error(LLMOBS_EINVAL, "llmobs_score_set_environment: NULL argument");
+    if (!sc || !env)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_score_set_environment: NULL argument");
     llmobs_status st = llmobs__check_environment("llmobs_score_set_environment", env);
     return st == LLMOBS_OK ? replace(&sc->s.environment, env, "llmobs_score_set_environment") : st;
 }
 
 llmobs_status llmobs_score_set_metadata_json(llmobs_score *sc, const char *json)
 {
-    if (!sc || !json) return llmobs__error(LLMOBS_EINVAL, "llmobs_score_set_metadata_json: NULL argument");
+    if (!sc || !json)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_score_set_metadata_json: NULL argument");
     cJSON *obj = cJSON_Parse(json);
     if (!cJSON_IsObject(obj)) {
         cJSON_Delete(obj);
-        return llmobs__error(LLMOBS_EPARSE, "llmobs_score_set_metadata_json: expected a JSON object");
+        return llmobs__error(LLMOBS_EPARSE,
+                             "llmobs_score_set_metadata_json: expected a JSON object");
     }
     cJSON_Delete(sc->s.metadata);
     sc->s.metadata = obj;
@@ -182,9 +188,11 @@ static llmobs_status validate(const llmobs__score *s)
 {
     if (!s->has_value) return llmobs__error(LLMOBS_EINVAL, "score '%s': no value set", s->name);
     if (!s->trace_id && !s->session_id)
-        return llmobs__error(LLMOBS_EINVAL, "score '%s': needs a trace id or a session id", s->name);
+        return llmobs__error(LLMOBS_EINVAL, "score '%s': needs a trace id or a session id",
+                             s->name);
     if (s->observation_id && !s->trace_id)
-        return llmobs__error(LLMOBS_EINVAL, "score '%s': an observation id needs its trace id", s->name);
+        return llmobs__error(LLMOBS_EINVAL, "score '%s': an observation id needs its trace id",
+                             s->name);
     return LLMOBS_OK;
 }
 
@@ -213,7 +221,8 @@ llmobs_status llmobs_score_send(llmobs_client *c, llmobs_score *sc)
     bool sampled = !s->trace_id || (llmobs__parse_hex_id(s->trace_id, tid, 16) &&
                                     llmobs__sampled(tid, c->opts->sample_rate));
     if (!c->enabled || !sampled) {
-        llmobs__pipeline_count_dropped(c->pipe, c->enabled ? LLMOBS_DROP_SAMPLED_OUT : LLMOBS_DROP_DISABLED, 1);
+        llmobs__pipeline_count_dropped(
+            c->pipe, c->enabled ? LLMOBS_DROP_SAMPLED_OUT : LLMOBS_DROP_DISABLED, 1);
         llmobs_score_free(sc);
         return LLMOBS_OK;
     }
@@ -224,15 +233,17 @@ llmobs_status llmobs_score_send(llmobs_client *c, llmobs_score *sc)
                : llmobs__error(LLMOBS_EFULL, "llmobs_score_send: queue full, score dropped");
 }
 
-llmobs_status llmobs_score_numeric(llmobs_client *c, const char *trace_id, const char *observation_id,
-                                   const char *name, double value, const char *comment)
+llmobs_status llmobs_score_numeric(llmobs_client *c, const char *trace_id,
+                                   const char *observation_id, const char *name, double value,
+                                   const char *comment)
 {
     llmobs_status st;
     llmobs_score *sc = llmobs_score_new(name, &st);
     if (!sc) return st;
     if ((st = llmobs_score_set_numeric(sc, value)) != LLMOBS_OK ||
         (st = llmobs_score_set_trace_id(sc, trace_id)) != LLMOBS_OK ||
-        (observation_id && (st = llmobs_score_set_observation_id(sc, observation_id)) != LLMOBS_OK) ||
+        (observation_id &&
+         (st = llmobs_score_set_observation_id(sc, observation_id)) != LLMOBS_OK) ||
         (comment && (st = llmobs_score_set_comment(sc, comment)) != LLMOBS_OK)) {
         llmobs_score_free(sc);
         return st;
@@ -258,13 +269,16 @@ void llmobs__score_serialize(const llmobs__score *s, llmobs__buf *b)
     put_string_field(b, "sessionId", s->session_id);
     put_string_field(b, "name", s->name);
     llmobs__buf_puts(b, ",\"value\":");
-    if (s->text) llmobs__buf_json_string(b, s->text, strlen(s->text));
-    else llmobs__buf_json_double(b, s->number);
+    if (s->text)
+        llmobs__buf_json_string(b, s->text, strlen(s->text));
+    else
+        llmobs__buf_json_double(b, s->number);
     llmobs__buf_printf(b, ",\"dataType\":\"%s\"", type_names[s->type & 3]);
     put_string_field(b, "comment", s->comment);
     if (s->metadata) {
         char *text = cJSON_PrintUnformatted(s->metadata);
-        if (!text) b->oom = true;
+        if (!text)
+            b->oom = true;
         else {
             llmobs__buf_puts(b, ",\"metadata\":");
             llmobs__buf_puts(b, text);

@@ -39,10 +39,10 @@ llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src)
     a->version = dup_or_null(src->version);
     a->environment = dup_or_null(src->environment);
     a->metadata = src->metadata ? cJSON_Duplicate(src->metadata, 1) : NULL;
-    bool ok = (!src->name || a->name) && (!src->feature || a->feature) && (!src->user_id || a->user_id) &&
-              (!src->session_id || a->session_id) && (!src->release || a->release) &&
-              (!src->version || a->version) && (!src->environment || a->environment) &&
-              (!src->metadata || a->metadata);
+    bool ok = (!src->name || a->name) && (!src->feature || a->feature) &&
+              (!src->user_id || a->user_id) && (!src->session_id || a->session_id) &&
+              (!src->release || a->release) && (!src->version || a->version) &&
+              (!src->environment || a->environment) && (!src->metadata || a->metadata);
     if (ok && src->ntags) {
         a->tags = calloc(src->ntags, sizeof *a->tags);
         ok = a->tags != NULL;

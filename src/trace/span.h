@@ -24,7 +24,7 @@ typedef struct llmobs__trace_attrs {
     char *environment;
     char **tags;
     size_t ntags;
-    int is_public; /* -1 unset, 0, 1 */
+    int is_public;   /* -1 unset, 0, 1 */
     cJSON *metadata; /* object or NULL */
 } llmobs__trace_attrs;
 
@@ -72,7 +72,7 @@ typedef struct llmobs__span {
     llmobs__cost cost[LLMOBS__MAX_COST];
     size_t ncost;
     char *prompt_name;
-    int32_t prompt_version; /* 0 = not set */
+    int32_t prompt_version;     /* 0 = not set */
     llmobs__trace_attrs *trace; /* snapshot taken at end */
 } llmobs__span;
 

@@ -18,7 +18,7 @@ struct llmobs_obs {
     llmobs__span *rec; /* being built; NULL once ended or when the trace is not recorded */
     bool ended;
     bool is_generation;
-    bool metrics_only;   /* generation of an unrecorded trace: feeds metrics and cost only */
+    bool metrics_only;      /* generation of an unrecorded trace: feeds metrics and cost only */
     llmobs_gauge *inflight; /* llm_inflight_requests series to decrement at the end */
 };
 
@@ -97,8 +97,10 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
     pthread_mutex_init(&t->mu, NULL);
     t->client = c;
     t->attrs.is_public = -1;
-    if (trace_id) memcpy(t->trace_id, trace_id, 16);
-    else llmobs__random_id(t->trace_id, 16);
+    if (trace_id)
+        memcpy(t->trace_id, trace_id, 16);
+    else
+        llmobs__random_id(t->trace_id, 16);
     llmobs__random_id(t->root.span_id, 8);
     t->root.trace = t;
     t->recording = c->enabled && llmobs__sampled(t->trace_id, c->opts->sample_rate);
@@ -148,12 +150,14 @@ llmobs_trace *llmobs_trace_start_with_id(llmobs_client *c, const char *name, con
     if (!check_start_args(c, name, status)) return NULL;
     uint8_t tid[16], pid[8];
     if (!llmobs__parse_hex_id(trace_id, tid, 16)) {
-        set_status(status, llmobs__error(LLMOBS_EINVAL, "trace id must be 32 hex digits, not all zero"));
+        set_status(status,
+                   llmobs__error(LLMOBS_EINVAL, "trace id must be 32 hex digits, not all zero"));
         return NULL;
     }
     bool has_parent = parent_span_id && *parent_span_id;
     if (has_parent && !llmobs__parse_hex_id(parent_span_id, pid, 8)) {
-        set_status(status, llmobs__error(LLMOBS_EINVAL, "parent span id must be 16 hex digits, not all zero"));
+        set_status(status, llmobs__error(LLMOBS_EINVAL,
+                                         "parent span id must be 16 hex digits, not all zero"));
         return NULL;
     }
     return trace_start(c, name, tid, has_parent ? pid : NULL, status);
@@ -167,8 +171,7 @@ llmobs_trace *llmobs_trace_start_traceparent(llmobs_client *c, const char *name,
     char tid[33], pid[17];
     uint8_t tb[16], pb[8];
     if (!traceparent || strlen(traceparent) < 55 || traceparent[2] != '-' ||
-        traceparent[35] != '-' || traceparent[52] != '-' ||
-        strncmp(traceparent, "ff", 2) == 0 ||
+        traceparent[35] != '-' || traceparent[52] != '-' || strncmp(traceparent, "ff", 2) == 0 ||
         (strncmp(traceparent, "00", 2) == 0 && traceparent[55] != '\0')) {
         set_status(status, llmobs__error(LLMOBS_EINVAL, "malformed traceparent"));
         return NULL;
@@ -188,11 +191,13 @@ llmobs_obs *llmobs_obs_start(llmobs_trace *t, llmobs_obs *parent, llmobs_obs_typ
                              const char *name, llmobs_status *status)
 {
     if (!t || !name || !*name || (unsigned)type >= sizeof type_names / sizeof *type_names) {
-        set_status(status, llmobs__error(LLMOBS_EINVAL, "obs_start: NULL trace, empty name or bad type"));
+        set_status(status,
+                   llmobs__error(LLMOBS_EINVAL, "obs_start: NULL trace, empty name or bad type"));
         return NULL;
     }
     if (parent && parent->trace != t) {
-        set_status(status, llmobs__error(LLMOBS_EINVAL, "obs_start: parent belongs to another trace"));
+        set_status(status,
+                   llmobs__error(LLMOBS_EINVAL, "obs_start: parent belongs to another trace"));
         return NULL;
     }
     struct llmobs_obs *o = calloc(1, sizeof *o);
@@ -292,8 +297,10 @@ static llmobs_status obs_set_io(llmobs_obs *o, const char *value, bool output, b
     if (!s) return st;
     st = replace_string(output ? &s->output : &s->input, value);
     if (st == LLMOBS_OK) {
-        if (output) s->output_is_json = is_json;
-        else s->input_is_json = is_json;
+        if (output)
+            s->output_is_json = is_json;
+        else
+            s->input_is_json = is_json;
     }
     obs_unlock(o);
     return st;
@@ -367,7 +374,8 @@ llmobs_status llmobs_obs_set_metadata_json(llmobs_obs *o, const char *json)
 
 llmobs_status llmobs_obs_set_metadata(llmobs_obs *o, const char *key, const char *value)
 {
-    if (!key || !value) return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_metadata: NULL key or value");
+    if (!key || !value)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_metadata: NULL key or value");
     llmobs_status st;
     llmobs__span *s = content_lock(o, &st, "llmobs_obs_set_metadata");
     if (!s) return st;
@@ -413,7 +421,8 @@ llmobs_status llmobs_obs_set_model(llmobs_obs *o, const char *model)
     st = replace_string(&s->model, model);
     if (st == LLMOBS_OK && o->is_generation && !o->inflight) {
         llmobs_trace *t = o->trace;
-        o->inflight = llmobs__client_inflight_up(t->client, model, t->attrs.feature ? t->attrs.feature : t->attrs.name);
+        o->inflight = llmobs__client_inflight_up(
+            t->client, model, t->attrs.feature ? t->attrs.feature : t->attrs.name);
     }
     obs_unlock(o);
     return st;
@@ -426,8 +435,10 @@ static llmobs_status set_time(llmobs_obs *o, int64_t unix_ns, bool completion, c
     llmobs_status st;
     llmobs__span *s = obs_lock(o, &st, fn);
     if (!s) return st;
-    if (completion) s->completion_start_ns = unix_ns;
-    else s->start_ns = unix_ns;
+    if (completion)
+        s->completion_start_ns = unix_ns;
+    else
+        s->start_ns = unix_ns;
     obs_unlock(o);
     return LLMOBS_OK;
 }
@@ -447,7 +458,9 @@ llmobs_status llmobs_obs_set_model_parameter(llmobs_obs *o, const char *key, con
     if (!key || !*key || !json_value)
         return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_model_parameter: NULL key or value");
     cJSON *v = cJSON_Parse(json_value);
-    if (!v) return llmobs__error(LLMOBS_EPARSE, "llmobs_obs_set_model_parameter: value of '%s' is not JSON", key);
+    if (!v)
+        return llmobs__error(LLMOBS_EPARSE,
+                             "llmobs_obs_set_model_parameter: value of '%s' is not JSON", key);
     llmobs_status st;
     llmobs__span *s = content_lock(o, &st, "llmobs_obs_set_model_parameter");
     if (!s) {
@@ -477,7 +490,8 @@ static llmobs_status usage_put(llmobs__span *s, const char *key, int64_t value)
 llmobs_status llmobs_obs_set_usage_detail(llmobs_obs *o, const char *key, int64_t value)
 {
     if (!key || !*key || value < 0)
-        return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_usage_detail: empty key or negative value");
+        return llmobs__error(LLMOBS_EINVAL,
+                             "llmobs_obs_set_usage_detail: empty key or negative value");
     llmobs_status st;
     llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_usage_detail");
     if (!s) return st;
@@ -515,8 +529,10 @@ llmobs_status llmobs_obs_set_cost_detail(llmobs_obs *o, const char *key, double 
         st = llmobs__error(LLMOBS_ELIMIT, "at most %d cost keys", LLMOBS__MAX_COST);
     } else {
         char *k = strdup(key);
-        if (!k) st = llmobs__error(LLMOBS_ENOMEM, "out of memory");
-        else s->cost[s->ncost++] = (llmobs__cost){k, usd};
+        if (!k)
+            st = llmobs__error(LLMOBS_ENOMEM, "out of memory");
+        else
+            s->cost[s->ncost++] = (llmobs__cost){k, usd};
     }
     obs_unlock(o);
     return st;
@@ -673,10 +689,12 @@ llmobs_status llmobs_trace_set_start_time(llmobs_trace *t, int64_t unix_ns)
 
 /* ---- ids ----------------------------------------------------------------------------------- */
 
-static llmobs_status write_hex(const uint8_t *bytes, size_t n, char *buf, size_t cap, const char *fn)
+static llmobs_status write_hex(const uint8_t *bytes, size_t n, char *buf, size_t cap,
+                               const char *fn)
 {
     if (!buf) return llmobs__error(LLMOBS_EINVAL, "%s: NULL buffer", fn);
-    if (cap < 2 * n + 1) return llmobs__error(LLMOBS_ELIMIT, "%s: buffer needs %zu bytes", fn, 2 * n + 1);
+    if (cap < 2 * n + 1)
+        return llmobs__error(LLMOBS_ELIMIT, "%s: buffer needs %zu bytes", fn, 2 * n + 1);
     llmobs__hex(bytes, n, buf);
     return LLMOBS_OK;
 }
@@ -767,7 +785,8 @@ static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
     pthread_mutex_unlock(&t->mu);
 
     if (inflight) llmobs_gauge_dec(inflight);
-    if (s && st == LLMOBS_OK && s->type == LLMOBS_OBS_GENERATION) llmobs__client_generation_ended(c, s);
+    if (s && st == LLMOBS_OK && s->type == LLMOBS_OBS_GENERATION)
+        llmobs__client_generation_ended(c, s);
     if (!s || metrics_only) {
         llmobs__span_free(s);
         llmobs__pipeline_count_dropped(c->pipe, not_recorded, 1);
@@ -793,7 +812,8 @@ llmobs_status llmobs_obs_end(llmobs_obs *o)
 
 llmobs_status llmobs_obs_end_at(llmobs_obs *o, int64_t end_unix_ns)
 {
-    if (end_unix_ns <= 0) return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_end_at: time must be > 0");
+    if (end_unix_ns <= 0)
+        return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_end_at: time must be > 0");
     return obs_end(o, end_unix_ns, "llmobs_obs_end_at");
 }
 

@@ -20,7 +20,8 @@ static void score_is_posted_to_the_scores_endpoint_with_auth(void **state)
     receiver *r = receiver_start(0);
     llmobs_client *c = llmobs_client_new(receiver_options(r, NULL, 100), NULL);
     assert_non_null(c);
-    assert_int_equal(llmobs_score_numeric(c, TRACE, "eee19b7ec3c1b174", "faithfulness", 0.9, "ok"), LLMOBS_OK);
+    assert_int_equal(llmobs_score_numeric(c, TRACE, "eee19b7ec3c1b174", "faithfulness", 0.9, "ok"),
+                     LLMOBS_OK);
     assert_int_equal(llmobs_flush(c, 5000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request_count(r), 1);
     const recv_request *q = receiver_request(r, 0);
@@ -31,7 +32,8 @@ static void score_is_posted_to_the_scores_endpoint_with_auth(void **state)
     cJSON *body = cJSON_Parse(q->body);
     assert_string_equal(cJSON_GetObjectItem(body, "name")->valuestring, "faithfulness");
     assert_string_equal(cJSON_GetObjectItem(body, "traceId")->valuestring, TRACE);
-    assert_string_equal(cJSON_GetObjectItem(body, "observationId")->valuestring, "eee19b7ec3c1b174");
+    assert_string_equal(cJSON_GetObjectItem(body, "observationId")->valuestring,
+                        "eee19b7ec3c1b174");
     cJSON_Delete(body);
     uint64_t exported = 0;
     llmobs_stats_get(c, LLMOBS_STAT_EXPORTED, &exported);
@@ -50,8 +52,10 @@ static void score_retried_after_503_keeps_its_id(void **state)
     assert_int_equal(llmobs_score_numeric(c, TRACE, NULL, "accuracy", 1, NULL), LLMOBS_OK);
     assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request_count(r), 2);
-    cJSON *a = cJSON_Parse(receiver_request(r, 0)->body), *b = cJSON_Parse(receiver_request(r, 1)->body);
-    assert_string_equal(cJSON_GetObjectItem(a, "id")->valuestring, cJSON_GetObjectItem(b, "id")->valuestring);
+    cJSON *a = cJSON_Parse(receiver_request(r, 0)->body),
+          *b = cJSON_Parse(receiver_request(r, 1)->body);
+    assert_string_equal(cJSON_GetObjectItem(a, "id")->valuestring,
+                        cJSON_GetObjectItem(b, "id")->valuestring);
     cJSON_Delete(a);
     cJSON_Delete(b);
     llmobs_shutdown(c, 5000);

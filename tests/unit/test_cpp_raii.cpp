@@ -46,8 +46,7 @@ static std::string attr_str(const cJSON *span, const char *key)
     return "";
 }
 
-static llmobs_export_result collect(const char *body, size_t len, const char *, uint32_t,
-                                    void *ud)
+static llmobs_export_result collect(const char *body, size_t len, const char *, uint32_t, void *ud)
 {
     auto *c = static_cast<Collector *>(ud);
     cJSON *root = cJSON_ParseWithLength(body, len);
@@ -143,7 +142,7 @@ static void moves_transfer_ownership()
         CHECK(!t1->valid() && t2.valid() && t2.id() == id);
         CHECK(t1->end() == LLMOBS_ESTATE); // moved-from owns nothing
         CHECK(t1->span("x").status() == LLMOBS_ESTATE);
-        t1.reset();                      // its destructor must not end the trace
+        t1.reset(); // its destructor must not end the trace
         CHECK(t2.output("trace-after-move"));
 
         std::optional<llmobs::Observation> o1(t2.span("move-constructed"));
@@ -170,10 +169,12 @@ static void moves_transfer_ownership()
         }
 
         std::vector<llmobs::Observation> many;
-        for (int i = 0; i < 40; i++) many.push_back(t2.span("in-vector")); // reallocations move
-        many.erase(many.begin() + 3);                                       // shifts by moves
+        for (int i = 0; i < 40; i++)
+            many.push_back(t2.span("in-vector")); // reallocations move
+        many.erase(many.begin() + 3);             // shifts by moves
         CHECK(many.size() == 39);
-        for (llmobs::Observation &o : many) CHECK(o.output("still-open"));
+        for (llmobs::Observation &o : many)
+            CHECK(o.output("still-open"));
         many.clear();
     }
     auto spans = flushed(client, col);
@@ -184,7 +185,8 @@ static void moves_transfer_ownership()
     CHECK(spans["replacement"].size() == 1);
     CHECK(spans["in-vector"].size() == 40);
     int with_output = 0;
-    for (const Span &sp : spans["in-vector"]) with_output += sp.output == "\"still-open\"";
+    for (const Span &sp : spans["in-vector"])
+        with_output += sp.output == "\"still-open\"";
     CHECK(with_output == 39);
     CHECK(spans["moved-trace"].size() == 1 &&
           spans["moved-trace"][0].output == "\"trace-after-move\"");

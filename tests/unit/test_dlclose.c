@@ -20,7 +20,7 @@ static int failures;
 #define CHECK(c)                                                                                   \
     do {                                                                                           \
         if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);                 \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);                  \
             failures++;                                                                            \
         }                                                                                          \
     } while (0)
@@ -39,8 +39,8 @@ static int thread_count(void)
 
 static atomic_uint exported_items;
 
-static llmobs_export_result on_export(const char *body, size_t len, const char *ct,
-                                      uint32_t items, void *ud)
+static llmobs_export_result on_export(const char *body, size_t len, const char *ct, uint32_t items,
+                                      void *ud)
 {
     (void)body, (void)len, (void)ct, (void)ud;
     atomic_fetch_add(&exported_items, items);
@@ -143,7 +143,8 @@ int main(void)
     CHECK(before >= 1);
     use_and_unload(path, before);
     before = thread_count(); /* from here on, exactly as many threads as after round 1 */
-    for (int round = 1; round < 3; round++) use_and_unload(path, before);
+    for (int round = 1; round < 3; round++)
+        use_and_unload(path, before);
     if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
     return failures ? 1 : 0;
 }

@@ -122,7 +122,8 @@ static void results_older_than_the_window_expire(void **state)
 static bool exposition_mentions(fixture *f, const char *needle)
 {
     char *text = NULL;
-    assert_int_equal(llmobs_metrics_render_string(f->reg, LLMOBS_FORMAT_TEXT, &text, NULL), LLMOBS_OK);
+    assert_int_equal(llmobs_metrics_render_string(f->reg, LLMOBS_FORMAT_TEXT, &text, NULL),
+                     LLMOBS_OK);
     bool found = strstr(text, needle) != NULL;
     llmobs_metrics_string_free(text);
     return found;
@@ -142,7 +143,8 @@ static void a_scrape_expires_results_without_a_new_record(void **state)
     assert_false(exposition_mentions(f, "llm_eval_pass_rate{"));
     assert_false(exposition_mentions(f, "llm_rag_faithfulness{"));
     /* The run counters are history and stay. */
-    assert_true(has_line(f, "llm_eval_runs_total{feature=\"chat\",metric=\"accuracy\",result=\"pass\"} 1"));
+    assert_true(
+        has_line(f, "llm_eval_runs_total{feature=\"chat\",metric=\"accuracy\",result=\"pass\"} 1"));
 }
 
 static void threshold_defaults_to_0_7_inclusive(void **state)
@@ -288,7 +290,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(pass_rate_is_over_the_last_n_results, setup, teardown),
         cmocka_unit_test_setup_teardown(results_older_than_the_window_expire, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_scrape_expires_results_without_a_new_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_scrape_expires_results_without_a_new_record, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(threshold_defaults_to_0_7_inclusive, setup, teardown),
         cmocka_unit_test(threshold_option_changes_the_default),
         cmocka_unit_test_setup_teardown(errors_are_counted_but_do_not_move_the_pass_rate, setup,

@@ -41,8 +41,12 @@ static void count_spans(const char *path, int *parent, int *child)
     *parent = *child = 0;
     while (getline(&line, &cap, f) > 0) {
         cJSON *req = cJSON_Parse(line);
-        cJSON *spans = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(
-            cJSON_GetArrayItem(cJSON_GetObjectItem(req, "resourceSpans"), 0), "scopeSpans"), 0), "spans");
+        cJSON *spans = cJSON_GetObjectItem(
+            cJSON_GetArrayItem(
+                cJSON_GetObjectItem(
+                    cJSON_GetArrayItem(cJSON_GetObjectItem(req, "resourceSpans"), 0), "scopeSpans"),
+                0),
+            "spans");
         cJSON *s;
         cJSON_ArrayForEach(s, spans)
         {
@@ -50,8 +54,10 @@ static void count_spans(const char *path, int *parent, int *child)
             assert_null(cJSON_GetObjectItem(seen, id));
             cJSON_AddTrueToObject(seen, id);
             const char *name = cJSON_GetObjectItem(s, "name")->valuestring;
-            if (strcmp(name, "parent") == 0) (*parent)++;
-            else if (strcmp(name, "child") == 0) (*child)++;
+            if (strcmp(name, "parent") == 0)
+                (*parent)++;
+            else if (strcmp(name, "child") == 0)
+                (*child)++;
         }
         cJSON_Delete(req);
     }
@@ -81,7 +87,8 @@ static void child_restarts_its_flusher_and_never_resends_the_parents_queue(void 
         int ok = st == LLMOBS_OK && pending == 0 && exported == 3 && items == 3;
         if (!ok)
             fprintf(stderr, "child: flush=%d pending=%llu exported=%llu items=%llu\n", (int)st,
-                    (unsigned long long)pending, (unsigned long long)exported, (unsigned long long)items);
+                    (unsigned long long)pending, (unsigned long long)exported,
+                    (unsigned long long)items);
         ok = ok && llmobs_shutdown(c, 5000) == LLMOBS_OK;
         _exit(ok ? 0 : 1);
     }

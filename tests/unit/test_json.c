@@ -31,16 +31,21 @@ static void strings_escape_quotes_backslashes_and_controls(void **state)
 static void valid_utf8_passes_through(void **state)
 {
     (void)state;
-    check_string("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80", 15, "\"h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80\"");
+    check_string("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80", 15,
+                 "\"h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80\"");
 }
 
 static void invalid_utf8_is_replaced_with_fffd(void **state)
 {
     (void)state;
-    check_string("a\xff" "b", 3, "\"a\xef\xbf\xbd" "b\"");
-    check_string("\xc3", 1, "\"\xef\xbf\xbd\"");                    /* truncated sequence */
+    check_string("a\xff"
+                 "b",
+                 3,
+                 "\"a\xef\xbf\xbd"
+                 "b\"");
+    check_string("\xc3", 1, "\"\xef\xbf\xbd\""); /* truncated sequence */
     check_string("\xed\xa0\x80", 3, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""); /* surrogate */
-    check_string("\xc0\xaf", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\"");        /* overlong */
+    check_string("\xc0\xaf", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\"");                 /* overlong */
 }
 
 static void int64_values_are_decimal_strings(void **state)

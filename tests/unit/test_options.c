@@ -34,11 +34,21 @@ static void bad_values_are_errors_naming_the_key(void **state)
     (void)state;
     llmobs_options *o = llmobs_options_new();
     static const char *const bad[][2] = {
-        {"flush_at", "0"},          {"flush_at", "15x"},        {"flush_at", ""},
-        {"flush_interval", "-1"},   {"flush_interval", "nan"},  {"sample_rate", "1.5"},
-        {"sample_rate", "abc"},     {"debug", "maybe"},         {"exporter", "kafka"},
-        {"environment", "Prod"},    {"environment", "langfuse-x"}, {"base_url", "ftp://x"},
-        {"otlp_headers", "novalue"}, {"otlp_compression", "brotli"}, {"max_queue_items", "-5"},
+        {"flush_at", "0"},
+        {"flush_at", "15x"},
+        {"flush_at", ""},
+        {"flush_interval", "-1"},
+        {"flush_interval", "nan"},
+        {"sample_rate", "1.5"},
+        {"sample_rate", "abc"},
+        {"debug", "maybe"},
+        {"exporter", "kafka"},
+        {"environment", "Prod"},
+        {"environment", "langfuse-x"},
+        {"base_url", "ftp://x"},
+        {"otlp_headers", "novalue"},
+        {"otlp_compression", "brotli"},
+        {"max_queue_items", "-5"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         assert_int_equal(llmobs_options_set(o, bad[i][0], bad[i][1]), LLMOBS_EINVAL);

@@ -88,7 +88,8 @@ static void full_queue_drops_and_counts_queue_full(void **state)
     assert_int_equal(llmobs_flush(c, 5000, NULL), LLMOBS_OK);
     assert_int_equal(capture_count(&cap), 11);
     assert_int_equal(client_stat(c, LLMOBS_STAT_ITEMS), 26);
-    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED) + client_stat(c, LLMOBS_STAT_DROPPED), 26);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED) + client_stat(c, LLMOBS_STAT_DROPPED),
+                     26);
     llmobs_shutdown(c, 5000);
     capture_destroy(&cap);
 }
@@ -239,7 +240,8 @@ static void batches_are_capped_by_serialized_bytes(void **state)
     capture_destroy(&cap);
 }
 
-static int mask_redact(const char *field, const char *value, char *out, size_t cap, size_t *len, void *ud)
+static int mask_redact(const char *field, const char *value, char *out, size_t cap, size_t *len,
+                       void *ud)
 {
     (void)ud;
     if (strstr(value, "fail")) return -1;

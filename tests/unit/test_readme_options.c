@@ -20,7 +20,8 @@ static void format_row(size_t i, char *row, size_t cap)
     if (*env) {
         char copy[128];
         snprintf(copy, sizeof copy, "%s", env);
-        for (char *save = NULL, *e = strtok_r(copy, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
+        for (char *save = NULL, *e = strtok_r(copy, ",", &save); e;
+             e = strtok_r(NULL, ",", &save)) {
             size_t n = strlen(envs);
             snprintf(envs + n, sizeof envs - n, "%s`%s`", n ? ", " : "", e);
         }

@@ -17,7 +17,8 @@ typedef struct {
     int retry_first;
 } score_capture;
 
-static llmobs_export_result record(const char *body, size_t len, const char *ct, uint32_t items, void *ud)
+static llmobs_export_result record(const char *body, size_t len, const char *ct, uint32_t items,
+                                   void *ud)
 {
     score_capture *sc = ud;
     cJSON *req = cJSON_ParseWithLength(body, len);
@@ -81,7 +82,8 @@ static void numeric_score_is_sent_as_create_score_request(void **state)
     assert_true(cJSON_GetObjectItem(b, "value")->valuedouble == 0.75);
     assert_string_equal(cJSON_GetObjectItem(b, "dataType")->valuestring, "NUMERIC");
     assert_string_equal(cJSON_GetObjectItem(b, "environment")->valuestring, "prod");
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "metadata"), "judge")->valuestring, "gpt-4o");
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(b, "metadata"), "judge")->valuestring, "gpt-4o");
     uint64_t exported = 0;
     llmobs_stats_get(c, LLMOBS_STAT_EXPORTED, &exported);
     assert_int_equal(exported, 1);
@@ -176,7 +178,8 @@ static void retried_score_keeps_its_id(void **state)
     assert_int_equal(cJSON_GetArraySize(sc.scores), 3);
     const char *id0 = cJSON_GetObjectItem(cJSON_GetArrayItem(sc.scores, 0), "id")->valuestring;
     for (int i = 1; i < 3; i++)
-        assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(sc.scores, i), "id")->valuestring, id0);
+        assert_string_equal(
+            cJSON_GetObjectItem(cJSON_GetArrayItem(sc.scores, i), "id")->valuestring, id0);
     uint64_t retries = 0, exported = 0;
     llmobs_stats_get(c, LLMOBS_STAT_RETRIES, &retries);
     llmobs_stats_get(c, LLMOBS_STAT_EXPORTED, &exported);

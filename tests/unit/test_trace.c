@@ -103,8 +103,10 @@ static void trace_attributes_appear_on_every_span(void **state)
         assert_string_equal(span_attr_str(s, "langfuse.version"), "v7");
         assert_string_equal(span_attr_str(s, "langfuse.environment"), "staging");
         assert_string_equal(span_attr_str(s, "langfuse.trace.metadata"), "{\"tenant\":\"acme\"}");
-        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(span_attr(s, "langfuse.trace.public"), "boolValue")));
-        const cJSON *tags = cJSON_GetObjectItem(cJSON_GetObjectItem(span_attr(s, "langfuse.trace.tags"), "arrayValue"), "values");
+        assert_true(
+            cJSON_IsTrue(cJSON_GetObjectItem(span_attr(s, "langfuse.trace.public"), "boolValue")));
+        const cJSON *tags = cJSON_GetObjectItem(
+            cJSON_GetObjectItem(span_attr(s, "langfuse.trace.tags"), "arrayValue"), "values");
         assert_int_equal(cJSON_GetArraySize(tags), 2);
     }
 }
@@ -143,7 +145,8 @@ static void every_observation_type_is_exported_with_its_langfuse_name(void **sta
     }
     const cJSON *ev = find_span_by_name(spans, "event");
     assert_string_equal(str(ev, "startTimeUnixNano"), str(ev, "endTimeUnixNano"));
-    assert_int_equal(cJSON_GetObjectItem(find_span_by_name(spans, "generation"), "kind")->valueint, 3);
+    assert_int_equal(cJSON_GetObjectItem(find_span_by_name(spans, "generation"), "kind")->valueint,
+                     3);
     assert_int_equal(cJSON_GetObjectItem(find_span_by_name(spans, "span"), "kind")->valueint, 1);
 }
 
@@ -192,7 +195,8 @@ static void generation_carries_model_usage_cost_and_timing(void **state)
     assert_string_equal(span_attr_str(s, "langfuse.observation.completion_start_time"),
                         "2025-05-22T00:00:00.300000Z");
     assert_string_equal(span_attr_str(s, "langfuse.observation.prompt.name"), "qa-prompt");
-    assert_string_equal(span_attr_str(s, "langfuse.observation.input"), "[{\"role\":\"user\",\"content\":\"hi\"}]");
+    assert_string_equal(span_attr_str(s, "langfuse.observation.input"),
+                        "[{\"role\":\"user\",\"content\":\"hi\"}]");
     assert_string_equal(span_attr_str(s, "langfuse.observation.output"), "\"hello \\\"there\\\"\"");
     assert_string_equal(span_attr_str(s, "langfuse.observation.level"), "ERROR");
     const cJSON *status = cJSON_GetObjectItem(s, "status");
@@ -220,7 +224,8 @@ static void null_and_garbage_arguments_return_errors(void **state)
     assert_int_equal(st, LLMOBS_EINVAL);
     assert_null(llmobs_trace_start(f->client, "", &st));
     assert_null(llmobs_trace_start_with_id(f->client, "x", "not-hex", NULL, &st));
-    assert_null(llmobs_trace_start_with_id(f->client, "x", "00000000000000000000000000000000", NULL, &st));
+    assert_null(
+        llmobs_trace_start_with_id(f->client, "x", "00000000000000000000000000000000", NULL, &st));
     assert_null(llmobs_trace_start_traceparent(f->client, "x", "garbage", &st));
     assert_int_equal(st, LLMOBS_EINVAL);
     assert_null(llmobs_obs_start(NULL, NULL, LLMOBS_OBS_SPAN, "x", &st));
@@ -242,7 +247,8 @@ static void null_and_garbage_arguments_return_errors(void **state)
     assert_int_equal(llmobs_obs_set_model_parameter(o, "t", "{"), LLMOBS_EPARSE);
     assert_int_equal(llmobs_trace_set_environment(t, "Bad Env"), LLMOBS_EINVAL);
     llmobs_trace *other = llmobs_trace_start(f->client, "other", NULL);
-    assert_null(llmobs_obs_start(other, o, LLMOBS_OBS_SPAN, "cross", &st)); /* parent of another trace */
+    assert_null(
+        llmobs_obs_start(other, o, LLMOBS_OBS_SPAN, "cross", &st)); /* parent of another trace */
     assert_int_equal(st, LLMOBS_EINVAL);
     char small[8];
     assert_int_equal(llmobs_obs_id(o, small, sizeof small), LLMOBS_ELIMIT);
@@ -289,7 +295,8 @@ static void plain_text_with_invalid_utf8_is_repaired_on_the_wire(void **state)
     llmobs_trace_set_input(t, "bad \xff byte");
     llmobs_trace_end(t);
     const cJSON *s = find_span_by_name(flush_and_get(f, 1), "utf8");
-    assert_string_equal(span_attr_str(s, "langfuse.observation.input"), "\"bad \xef\xbf\xbd byte\"");
+    assert_string_equal(span_attr_str(s, "langfuse.observation.input"),
+                        "\"bad \xef\xbf\xbd byte\"");
 }
 
 static void generation_without_cost_details_is_priced_from_the_table(void **state)
@@ -307,7 +314,8 @@ static void generation_without_cost_details_is_priced_from_the_table(void **stat
     double in_price = 0, out_price = 0;
     llmobs_cost_tracker *ct = llmobs_client_cost_tracker(f->client);
     assert_int_equal(llmobs_cost_get_price(ct, "gpt-4o", LLMOBS_PRICE_INPUT, &in_price), LLMOBS_OK);
-    assert_int_equal(llmobs_cost_get_price(ct, "gpt-4o", LLMOBS_PRICE_OUTPUT, &out_price), LLMOBS_OK);
+    assert_int_equal(llmobs_cost_get_price(ct, "gpt-4o", LLMOBS_PRICE_OUTPUT, &out_price),
+                     LLMOBS_OK);
     assert_true(in_price > 0 && out_price > 0);
     double want_in = 1000 * in_price / 1e6, want_out = 500 * out_price / 1e6;
     assert_float_equal(cJSON_GetObjectItem(cost, "input")->valuedouble, want_in, 1e-12);
@@ -322,17 +330,23 @@ static void generation_without_cost_details_is_priced_from_the_table(void **stat
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(trace_becomes_root_span_and_children_point_to_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(trace_becomes_root_span_and_children_point_to_it, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(trace_attributes_appear_on_every_span, setup, teardown),
-        cmocka_unit_test_setup_teardown(attributes_set_after_a_span_ended_reach_later_spans_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(every_observation_type_is_exported_with_its_langfuse_name, setup, teardown),
-        cmocka_unit_test_setup_teardown(generation_carries_model_usage_cost_and_timing, setup, teardown),
+        cmocka_unit_test_setup_teardown(attributes_set_after_a_span_ended_reach_later_spans_only,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(every_observation_type_is_exported_with_its_langfuse_name,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(generation_carries_model_usage_cost_and_timing, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(ending_twice_is_an_error_and_exports_once, setup, teardown),
         cmocka_unit_test_setup_teardown(null_and_garbage_arguments_return_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(traceparent_round_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(trace_with_seeded_id_uses_it, setup, teardown),
-        cmocka_unit_test_setup_teardown(plain_text_with_invalid_utf8_is_repaired_on_the_wire, setup, teardown),
-        cmocka_unit_test_setup_teardown(generation_without_cost_details_is_priced_from_the_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(plain_text_with_invalid_utf8_is_repaired_on_the_wire, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(generation_without_cost_details_is_priced_from_the_table,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
