@@ -13,8 +13,11 @@ build="$root/build-bench"
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/llmobs-bench.XXXXXX")
 results="$scratch/results.jsonl"
 skipped=""
+failed=""
 : >"$results"
 say() { printf '\n== %s\n' "$*" >&2; }
+# An llmobs benchmark that fails is an error (exit 1 at the end); a missing peer is not.
+broke() { echo "bench: FAILED $*" >&2; failed="${failed:+$failed; }$*"; }
 skip() { echo "bench: SKIPPED $*" >&2; skipped="${skipped:+$skipped; }$*"; }
 
 say "build (Release) in $build"
@@ -54,14 +57,14 @@ trap cleanup EXIT
 if [ -n "$quick" ]; then spans=30000; runs=1; secs=0.5; else spans=1000000; runs=2; secs=2; fi
 # (2 runs of 1M spans per configuration keep the whole script under ~10 minutes on 2 cores)
 say "receiver ceiling"
-"$B/bench_throughput" --endpoint "$endpoint" --ceiling --seconds "$secs" --runs "$runs" >>"$results"
+"$B/bench_throughput" --endpoint "$endpoint" --ceiling --seconds "$secs" --runs "$runs" >>"$results" || broke "receiver ceiling"
 say "caller cost (llmobs)"
-"$B/bench_trace" --endpoint "$endpoint" $quick >>"$results"
+"$B/bench_trace" --endpoint "$endpoint" $quick >>"$results" || broke "bench_trace"
 say "delivered throughput and RSS, $spans spans (llmobs)"
-"$B/bench_throughput" --endpoint "$endpoint" --spans "$spans" --runs "$runs" >>"$results"
-"$B/bench_throughput" --endpoint "$endpoint" --spans "$spans" --runs "$runs" --gzip >>"$results"
+"$B/bench_throughput" --endpoint "$endpoint" --spans "$spans" --runs "$runs" >>"$results" || broke "bench_throughput"
+"$B/bench_throughput" --endpoint "$endpoint" --spans "$spans" --runs "$runs" --gzip >>"$results" || broke "bench_throughput --gzip"
 say "metrics hot path and render (llmobs + floors)"
-"$B/bench_metrics" $quick >>"$results"
+"$B/bench_metrics" $quick >>"$results" || broke "bench_metrics"
 
 if [ "$have_node" = 1 ]; then
     say "Langfuse JS SDK v3"
@@ -140,3 +143,4 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
     "load=$load" "skipped=$skipped"
 echo >&2
 echo "bench: results in $base.md and $base.json (raw lines: $results)" >&2
+[ -z "$failed" ] || { echo "bench: failed: $failed" >&2; exit 1; }

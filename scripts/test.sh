@@ -2,7 +2,7 @@
 # Builds llmobs and runs the whole test suite: the normal build (every test, including the
 # ones that start Prometheus, Alertmanager tools and local receivers), then ASan+UBSan and
 # TSan builds of the C tests, then valgrind's leak check on the unit tests, then 10 s of
-# libFuzzer per fuzz target.
+# libFuzzer per fuzz target, then a smoke run of the benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -29,4 +29,7 @@ done
 # A short libFuzzer run of every tests/fuzz target (the seed corpora already ran above as
 # ctest tests); docs/reliability.md describes longer runs.
 tests/fuzz/run.sh 10
-echo "all tests passed (normal, ASan+UBSan, TSan, valgrind, fuzzing)"
+# The benchmarks are not pass/fail on timing, but a few-second smoke of each keeps them from
+# rotting (bench/run.sh --quick: results go to a scratch folder, not bench/results).
+bench/run.sh --quick
+echo "all tests passed (normal, ASan+UBSan, TSan, valgrind, fuzzing, bench smoke)"

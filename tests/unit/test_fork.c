@@ -66,7 +66,7 @@ static void count_spans(const char *path, int *parent, int *child)
     cJSON_Delete(seen);
 }
 
-static void child_restarts_its_flusher_and_never_resends_the_parents_queue(void **state)
+static void children_restart_their_flushers_and_never_resend_the_parents_queue(void **state)
 {
     (void)state;
     char path[] = "/tmp/llmobs-fork-XXXXXX";
@@ -76,9 +76,16 @@ static void child_restarts_its_flusher_and_never_resends_the_parents_queue(void 
     llmobs_client *c = file_client(path);
     end_named(c, "parent", 5); /* queued, not yet sent */
 
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
+    enum { CHILDREN = 3 };
+    pid_t pids[CHILDREN];
+    for (int k = 0; k < CHILDREN; k++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid > 0) {
+            pids[k] = pid;
+            end_named(c, "parent", 1); /* the parent keeps tracing between forks */
+            continue;
+        }
         end_named(c, "child", 3);
         uint64_t pending = 99, exported = 0, items = 0;
         llmobs_status st = llmobs_flush(c, 5000, &pending);
@@ -92,18 +99,20 @@ static void child_restarts_its_flusher_and_never_resends_the_parents_queue(void 
         ok = ok && llmobs_shutdown(c, 5000) == LLMOBS_OK;
         _exit(ok ? 0 : 1);
     }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    for (int k = 0; k < CHILDREN; k++) {
+        int status = 0;
+        assert_int_equal(waitpid(pids[k], &status, 0), pids[k]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
 
     uint64_t pending = 99;
     assert_int_equal(llmobs_flush(c, 5000, &pending), LLMOBS_OK);
     assert_int_equal(pending, 0);
     int parent = 0, child = 0;
     count_spans(path, &parent, &child);
-    assert_int_equal(parent, 5);
-    assert_int_equal(child, 3);
+    assert_int_equal(parent, 5 + CHILDREN);
+    assert_int_equal(child, 3 * CHILDREN);
     assert_int_equal(llmobs_shutdown(c, 5000), LLMOBS_OK);
     unlink(path);
 }
@@ -131,7 +140,7 @@ static void child_that_never_traces_shuts_down_without_a_thread(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(child_restarts_its_flusher_and_never_resends_the_parents_queue),
+        cmocka_unit_test(children_restart_their_flushers_and_never_resend_the_parents_queue),
         cmocka_unit_test(child_that_never_traces_shuts_down_without_a_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
