@@ -64,8 +64,11 @@ typedef enum llmobs_stat {
     LLMOBS_STAT_SPOOL_EVICTED = 10,      /* items deleted from the spool unsent (spool_max_bytes,
                                             spool_max_age) */
     LLMOBS_STAT_SPOOL_REJECTED = 11,     /* items of spool files the backend refused for good */
-    LLMOBS_STAT_SPOOL_CORRUPT_FILES = 12 /* spool files (not items) found corrupt or
-                                            truncated and moved to <spool_dir>/corrupt/ */
+    LLMOBS_STAT_SPOOL_CORRUPT_FILES = 12, /* spool files (not items) found corrupt or
+                                             truncated and moved to <spool_dir>/corrupt/ */
+    /* Spans too large for one request (max_batch_bytes, or a 413 for that span alone), sent
+     * with input, output and metadata replaced by "<truncated due to size exceeding limit>". */
+    LLMOBS_STAT_TRUNCATED = 13
 } llmobs_stat;
 
 /** Reads one delivery counter. Every item ends as exactly one of exported, dropped (with a

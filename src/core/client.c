@@ -102,7 +102,7 @@ llmobs_status llmobs_shutdown(llmobs_client *c, int64_t timeout_ms)
 
 llmobs_status llmobs_stats_get(const llmobs_client *c, llmobs_stat stat, uint64_t *out)
 {
-    if (!c || !out || (unsigned)stat > LLMOBS_STAT_SPOOL_CORRUPT_FILES)
+    if (!c || !out || (unsigned)stat > LLMOBS_STAT_TRUNCATED)
         return llmobs__error(LLMOBS_EINVAL, "llmobs_stats_get: NULL argument or unknown stat");
     *out = llmobs__pipeline_stat(c->pipe, stat);
     return LLMOBS_OK;

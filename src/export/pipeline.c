@@ -49,7 +49,7 @@ struct llmobs__pipeline {
     llmobs__logger log;
     llmobs__pipeline_hooks hooks;
 
-    atomic_uint_fast64_t items, exported, retries, batches, spooled;
+    atomic_uint_fast64_t items, exported, retries, batches, spooled, truncated;
     atomic_uint_fast64_t dropped[LLMOBS_DROP_REASON_COUNT];
     uint64_t payloads; /* flusher-only: ids of the payloads it builds */
 
@@ -129,6 +129,7 @@ static void fork_child(void)
         for (int r = 0; r < LLMOBS_DROP_REASON_COUNT; r++)
             atomic_store(&p->dropped[r], 0);
         atomic_store(&p->spooled, 0);
+        atomic_store(&p->truncated, 0);
         llmobs__spool_atfork_child(p->spool);
         p->spool_check_at = p->spool ? 0 : INT64_MAX; /* the child looks at the spool too */
         p->spool_only = false;
@@ -314,9 +315,9 @@ static void forward_spool_event(void *ud, llmobs__spool_event ev, uint64_t n)
 
 /* Sends one payload under the retry policy and counts every item in it as exported, dropped
  * or spooled. Returns false, counting nothing, when the receiver wants a smaller payload and
- * the payload holds more than one item: the caller splits it. */
+ * the payload can shrink (several items: split; one item not yet truncated: truncate). */
 static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
-                              int64_t oldest_enqueued)
+                              int64_t oldest_enqueued, bool can_shrink)
 {
     uint32_t n = pl->items;
     int64_t give_up_at = oldest_enqueued + p->retry_deadline_ns;
@@ -345,7 +346,7 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
             return true;
         }
         if (p->hooks.on_attempt_failed) p->hooks.on_attempt_failed(p->hooks.ud);
-        if (r.outcome == LLMOBS__TOO_LARGE && n > 1) return false;
+        if (r.outcome == LLMOBS__TOO_LARGE && (n > 1 || can_shrink)) return false;
         if (r.outcome != LLMOBS__RETRY) {
             llmobs__log(&p->log, LLMOBS_LOG_ERROR, "%s: %u %s rejected (status %ld): %s",
                         p->exporter->name, n, kind_name(pl), r.http_status, r.message);
@@ -386,19 +387,34 @@ static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n)
     if (fits) {
         llmobs__payload pl = {body.data,   body.len,          "application/json",
                               (uint32_t)n, LLMOBS__ITEM_SPAN, ++p->payloads};
-        settled = send_with_retries(p, &pl, spans[0]->hdr.enqueued_mono_ns);
-    } else if (n == 1) {
+        settled = send_with_retries(p, &pl, spans[0]->hdr.enqueued_mono_ns,
+                                    n == 1 && !spans[0]->truncated);
+    } else if (n == 1 && (body.oom || spans[0]->truncated)) {
         if (body.oom)
             llmobs__log(&p->log, LLMOBS_LOG_ERROR, "out of memory serializing a span; dropped");
         else
             llmobs__log(&p->log, LLMOBS_LOG_WARN,
-                        "a span of %zu bytes exceeds max_batch_bytes; dropped", body.len);
+                        "a span of %zu bytes exceeds max_batch_bytes even truncated; dropped",
+                        body.len);
         count_drop(p, body.oom ? LLMOBS_DROP_INVALID : LLMOBS_DROP_TOO_LARGE, 1);
         settled = true;
     }
+    size_t len = body.len;
     llmobs__buf_free(&body);
     if (settled) {
         free_items((llmobs__item **)spans, n);
+        return;
+    }
+    if (n == 1) {
+        /* Too large alone (here or for the receiver): like Langfuse's SDKs, send it with its
+         * input, output and metadata replaced by a visible marker rather than not at all. */
+        llmobs__span_truncate(spans[0]);
+        atomic_fetch_add(&p->truncated, 1);
+        llmobs__log(&p->log, LLMOBS_LOG_WARN,
+                    "span '%s' of %zu bytes is too large; its input, "
+                    "output and metadata are replaced by \"%s\"",
+                    spans[0]->name, len, LLMOBS__TRUNCATED_MARKER);
+        export_spans(p, spans, 1);
         return;
     }
     export_spans(p, spans, n / 2);
@@ -415,7 +431,7 @@ static void export_score(llmobs__pipeline *p, llmobs__score *sc)
     } else {
         llmobs__payload pl = {body.data, body.len,           "application/json",
                               1,         LLMOBS__ITEM_SCORE, ++p->payloads};
-        send_with_retries(p, &pl, sc->hdr.enqueued_mono_ns);
+        send_with_retries(p, &pl, sc->hdr.enqueued_mono_ns, false);
     }
     llmobs__buf_free(&body);
     llmobs__item_free(&sc->hdr);
@@ -708,6 +724,8 @@ uint64_t llmobs__pipeline_stat(const llmobs__pipeline *p, llmobs_stat stat)
         return llmobs__spool_count(p->spool, LLMOBS__SPOOL_REJECTED);
     case LLMOBS_STAT_SPOOL_CORRUPT_FILES:
         return llmobs__spool_count(p->spool, LLMOBS__SPOOL_CORRUPT);
+    case LLMOBS_STAT_TRUNCATED:
+        return atomic_load(&p->truncated);
     }
     return 0;
 }

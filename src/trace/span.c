@@ -109,3 +109,29 @@ size_t llmobs__span_footprint(const llmobs__span *s)
         n += slen(s->cost[i].key);
     return n;
 }
+
+void llmobs__span_truncate(llmobs__span *s)
+{
+    s->truncated = true;
+    char **fields[] = {&s->input, &s->output};
+    for (size_t i = 0; i < 2; i++) {
+        if (!*fields[i]) continue;
+        free(*fields[i]);
+        *fields[i] = strdup(LLMOBS__TRUNCATED_MARKER); /* NULL on ENOMEM: left out */
+    }
+    s->input_is_json = s->output_is_json = false;
+    cJSON_Delete(s->metadata);
+    s->metadata = cJSON_CreateObject();
+    if (s->metadata) cJSON_AddStringToObject(s->metadata, "truncated", LLMOBS__TRUNCATED_MARKER);
+    /* The trace snapshot is shared with other spans: this span drops its reference to the
+     * metadata by carrying a copy without it. */
+    if (s->trace && s->trace->metadata) {
+        llmobs__trace_attrs *copy = llmobs__trace_attrs_clone(s->trace);
+        if (copy) {
+            cJSON_Delete(copy->metadata);
+            copy->metadata = NULL;
+            llmobs__trace_attrs_unref(s->trace);
+            s->trace = copy;
+        }
+    }
+}

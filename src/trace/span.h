@@ -74,7 +74,15 @@ typedef struct llmobs__span {
     char *prompt_name;
     int32_t prompt_version;     /* 0 = not set */
     llmobs__trace_attrs *trace; /* snapshot taken at end */
+    bool truncated;             /* content replaced by LLMOBS__TRUNCATED_MARKER */
 } llmobs__span;
+
+/* Langfuse's SDKs' marker for content dropped because the event was too large. */
+#define LLMOBS__TRUNCATED_MARKER "<truncated due to size exceeding limit>"
+
+/* Replaces the span's input, output and metadata (the payloads that make a span large) by the
+ * marker; the trace-level metadata it carries too. Flusher thread only (it owns the span). */
+void llmobs__span_truncate(llmobs__span *s);
 
 void llmobs__span_free(llmobs__span *s);
 /* Sum of a usage key's value, or -1 when absent. */

@@ -52,7 +52,7 @@ llmobs_export_result capture_export(const char *body, size_t len, const char *co
     if (c->fail_first > 0) {
         c->fail_first--;
         answer = LLMOBS_EXPORT_RETRY;
-    } else if (c->max_items && items > c->max_items) {
+    } else if ((c->max_items && items > c->max_items) || (c->max_body && len > c->max_body)) {
         answer = LLMOBS_EXPORT_TOO_LARGE;
     }
     if (answer == LLMOBS_EXPORT_OK) {

@@ -19,6 +19,7 @@ typedef struct capture {
     llmobs_export_result answer; /* what to return */
     int fail_first;              /* answer RETRY for this many calls first */
     size_t max_items;            /* answer TOO_LARGE for batches above this (0 = off) */
+    size_t max_body;             /* answer TOO_LARGE for bodies above this (0 = off) */
     bool block;                  /* hold calls until unblocked */
     size_t blocked_calls;        /* calls currently held */
 } capture;

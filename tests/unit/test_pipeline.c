@@ -230,12 +230,53 @@ static void batches_are_capped_by_serialized_bytes(void **state)
     memset(big, 'z', 8191);
     big[8191] = '\0';
     llmobs_trace_set_input(huge, big);
+    llmobs_trace_set_metadata(huge, "blob", big);
+    /* A span whose own name is larger than a request cannot be saved by truncation. */
+    char *name = malloc(6000);
+    memset(name, 'n', 5999);
+    name[5999] = '\0';
+    llmobs_trace_end(llmobs_trace_start(c, name, NULL));
+    free(name);
     free(big);
     llmobs_trace_end(huge);
     assert_int_equal(llmobs_flush(c, 5000, NULL), LLMOBS_OK);
-    assert_int_equal(capture_count(&cap), 10);
+    assert_int_equal(capture_count(&cap), 11);
     assert_true(cap.batches >= 5);
+    /* The oversized span goes out with its content replaced by Langfuse's marker. */
+    const cJSON *h = find_span_by_name(cap.spans, "huge");
+    assert_string_equal(span_attr_str(h, "langfuse.observation.input"),
+                        "\"<truncated due to size exceeding limit>\"");
+    assert_null(strstr(span_attr_str(h, "langfuse.trace.metadata")
+                           ? span_attr_str(h, "langfuse.trace.metadata")
+                           : "",
+                       "zzzz"));
+    assert_int_equal(client_stat(c, LLMOBS_STAT_TRUNCATED), 2); /* huge, and the name attempt */
     assert_int_equal(client_dropped(c, LLMOBS_DROP_TOO_LARGE), 1);
+    llmobs_shutdown(c, 5000);
+    capture_destroy(&cap);
+}
+
+static void a_span_the_receiver_finds_too_large_alone_is_sent_truncated(void **state)
+{
+    (void)state;
+    capture cap;
+    capture_init(&cap);
+    cap.max_body = 3000; /* the receiver's limit, far below max_batch_bytes */
+    llmobs_client *c = llmobs_client_new(capture_options(&cap, 1000, 3600), NULL);
+    char text[5000];
+    memset(text, 'q', sizeof text - 1);
+    text[sizeof text - 1] = '\0';
+    llmobs_trace *t = llmobs_trace_start(c, "big-for-the-receiver", NULL);
+    llmobs_trace_set_output(t, text);
+    llmobs_trace_end(t);
+    end_traces(c, 2);
+    assert_int_equal(llmobs_flush(c, 5000, NULL), LLMOBS_OK);
+    assert_int_equal(capture_count(&cap), 3); /* split first, then the big one truncated */
+    const cJSON *s = find_span_by_name(cap.spans, "big-for-the-receiver");
+    assert_string_equal(span_attr_str(s, "langfuse.observation.output"),
+                        "\"<truncated due to size exceeding limit>\"");
+    assert_int_equal(client_stat(c, LLMOBS_STAT_TRUNCATED), 1);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 3);
     llmobs_shutdown(c, 5000);
     capture_destroy(&cap);
 }
@@ -442,6 +483,7 @@ int main(void)
         cmocka_unit_test(final_failure_is_not_retried_and_counts_rejected),
         cmocka_unit_test(too_large_batches_are_split_until_they_fit),
         cmocka_unit_test(batches_are_capped_by_serialized_bytes),
+        cmocka_unit_test(a_span_the_receiver_finds_too_large_alone_is_sent_truncated),
         cmocka_unit_test(mask_applies_to_input_output_and_metadata_and_failures_mask_fully),
         cmocka_unit_test(sampled_out_traces_are_counted_not_exported),
         cmocka_unit_test(disabled_client_hands_out_working_handles),
