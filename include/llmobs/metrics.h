@@ -249,6 +249,13 @@ LLMOBS_API llmobs_status llmobs_metrics_server_start(llmobs_registry *registry, 
                                                      llmobs_metrics_server **out);
 
 /** The TCP port the server is bound to; 0 for NULL. Thread-safe. */
+/** Like llmobs_metrics_server_start, but GET /metrics requires the header
+ * "Authorization: Bearer <bearer_token>" (401 otherwise; Prometheus: `authorization:
+ * credentials`). /healthz stays open. NULL or "" token: no authentication. */
+LLMOBS_API llmobs_status llmobs_metrics_server_start_token(llmobs_registry *registry,
+                                                           const char *addr,
+                                                           const char *bearer_token,
+                                                           llmobs_metrics_server **out);
 LLMOBS_API uint16_t llmobs_metrics_server_port(const llmobs_metrics_server *server);
 
 /** Stops the server (waits for its thread) and frees it. NULL is ignored. Must be called

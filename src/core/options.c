@@ -95,6 +95,8 @@ static const opt_def options_table[] = {
      "true turns TLS verification off (logged as a warning)."},
     {"metrics_addr", "LLMOBS_METRICS_ADDR", T_STR, OFF(metrics_addr), "", 0, 0, NULL, NULL,
      "host:port of the scrape endpoint started with the client; empty = none."},
+    {"metrics_token", "LLMOBS_METRICS_TOKEN", T_SECRET, OFF(metrics_token), "", 0, 0, NULL, NULL,
+     "Bearer token the scrape endpoint requires on /metrics; empty = open (loopback default)."},
     {"spool_dir", "LLMOBS_SPOOL_DIR", T_STR, OFF(spool_dir), "", 0, 0, NULL, NULL,
      "Directory of the disk spool for undeliverable batches (e.g. /tmp/llmobs-spool on "
      "Lambda); empty = off."},

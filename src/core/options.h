@@ -50,6 +50,7 @@ struct llmobs_options {
     char *ca_bundle;
     bool tls_insecure;
     char *metrics_addr;
+    char *metrics_token;
     char *spool_dir;
     int64_t spool_max_bytes;
     double spool_max_age_s;

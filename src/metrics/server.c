@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <zlib.h>
@@ -21,7 +22,18 @@ struct llmobs_metrics_server {
     struct MHD_Daemon *daemon;
     llmobs_registry *registry;
     uint16_t port;
+    char *authorization; /* "Bearer <token>" that /metrics requires; NULL: open */
 };
+
+/* Compares in time independent of where the strings differ (a token is a secret). */
+static bool same_secret(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char diff = la != lb;
+    for (size_t i = 0; i < la && i < lb; i++)
+        diff |= (unsigned char)(a[i] ^ b[i]);
+    return diff == 0;
+}
 
 /* Whether an Accept-Encoding header lists gzip with a non-zero q. */
 bool llmobs__metrics_gzip_accepted(const char *ae)
@@ -141,6 +153,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return reply_static(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n", "GET, HEAD");
     }
     if (strcmp(url, "/healthz") == 0) return reply_static(conn, MHD_HTTP_OK, "ok", NULL);
+    if (s->authorization) {
+        const char *given =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        if (!given || !same_secret(given, s->authorization)) {
+            struct MHD_Response *resp = MHD_create_response_from_buffer(
+                13, (void *)"unauthorized\n", MHD_RESPMEM_PERSISTENT);
+            if (!resp) return MHD_NO;
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                    "Bearer realm=\"llmobs\"");
+            enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_UNAUTHORIZED, resp);
+            MHD_destroy_response(resp);
+            return ret;
+        }
+    }
     return reply_metrics(s, conn);
 }
 
@@ -180,6 +206,13 @@ static llmobs_status parse_addr(const char *addr, struct sockaddr_storage *ss, s
 llmobs_status llmobs_metrics_server_start(llmobs_registry *registry, const char *addr,
                                           llmobs_metrics_server **out)
 {
+    return llmobs_metrics_server_start_token(registry, addr, NULL, out);
+}
+
+llmobs_status llmobs_metrics_server_start_token(llmobs_registry *registry, const char *addr,
+                                                const char *bearer_token,
+                                                llmobs_metrics_server **out)
+{
     llmobs__error_clear();
     if (out) *out = NULL;
     if (!llmobs__registry_valid(registry) || !out)
@@ -193,6 +226,14 @@ llmobs_status llmobs_metrics_server_start(llmobs_registry *registry, const char 
     llmobs_metrics_server *s = calloc(1, sizeof *s);
     if (!s) return llmobs__error(LLMOBS_ENOMEM, "out of memory");
     s->registry = registry;
+    if (bearer_token && *bearer_token) {
+        size_t n = strlen(bearer_token) + 8;
+        if (!(s->authorization = malloc(n))) {
+            free(s);
+            return llmobs__error(LLMOBS_ENOMEM, "out of memory");
+        }
+        snprintf(s->authorization, n, "Bearer %s", bearer_token);
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
@@ -200,6 +241,7 @@ llmobs_status llmobs_metrics_server_start(llmobs_registry *registry, const char 
                                  (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
                                  (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_END);
     if (!s->daemon) {
+        free(s->authorization);
         free(s);
         return llmobs__error(LLMOBS_EIO, "cannot listen on %s", addr);
     }
@@ -225,5 +267,6 @@ void llmobs_metrics_server_stop(llmobs_metrics_server *s)
 {
     if (!s) return;
     MHD_stop_daemon(s->daemon);
+    free(s->authorization);
     free(s);
 }

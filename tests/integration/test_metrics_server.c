@@ -219,6 +219,42 @@ static void healthz_answers_ok(void **state)
     free(r);
 }
 
+static long get_with_auth(uint16_t port, const char *path, const char *authorization)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = authorization ? curl_slist_append(NULL, authorization) : NULL;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(h);
+    return code;
+}
+
+static void a_bearer_token_guards_metrics_but_not_healthz(void **state)
+{
+    (void)state;
+    llmobs_registry *r = llmobs_registry_new(NULL);
+    llmobs_metrics_server *s = NULL;
+    assert_int_equal(llmobs_metrics_server_start_token(r, "127.0.0.1:0", "s3cret-token", &s),
+                     LLMOBS_OK);
+    uint16_t port = llmobs_metrics_server_port(s);
+    assert_int_equal(get_with_auth(port, "/metrics", NULL), 401);
+    assert_int_equal(get_with_auth(port, "/metrics", "Authorization: Bearer wrong"), 401);
+    assert_int_equal(get_with_auth(port, "/metrics", "Authorization: Bearer s3cret-token-and-more"),
+                     401);
+    assert_int_equal(get_with_auth(port, "/metrics", "Authorization: Bearer s3cret-token"), 200);
+    assert_int_equal(get_with_auth(port, "/healthz", NULL), 200);
+    llmobs_metrics_server_stop(s);
+    llmobs_registry_free(r);
+}
+
 static void unknown_path_is_404(void **state)
 {
     reply *r = request(port_of(state), "GET", "/other", NULL, 0);
@@ -313,6 +349,7 @@ int main(void)
         T(head_returns_headers_without_body),
         T(healthz_answers_ok),
         T(unknown_path_is_404),
+        cmocka_unit_test(a_bearer_token_guards_metrics_but_not_healthz),
         T(other_methods_are_405),
         T(scrape_reflects_updates_made_after_start),
         T(bad_addresses_are_einval),

@@ -195,7 +195,7 @@ PROTOTYPES = {
     "llmobs_metrics_content_type": (c_char_p, [c_int]),
     "llmobs_metrics_render_for_accept": (STATUS, [c_void_p, c_char_p, P(c_void_p), P(c_size_t),
                                                   P(c_char_p)]),
-    "llmobs_metrics_server_start": (STATUS, [c_void_p, c_char_p, P(c_void_p)]),
+    "llmobs_metrics_server_start_token": (STATUS, [c_void_p, c_char_p, c_char_p, P(c_void_p)]),
     "llmobs_metrics_server_port": (c_uint16, [c_void_p]),
     "llmobs_metrics_server_stop": (None, [c_void_p]),
     # eval.h
@@ -258,6 +258,8 @@ OMITTED = {
                             "builder, which also covers this shortcut",
     "llmobs_metrics_render": "caller-buffer form; Registry.render uses "
                              "llmobs_metrics_render_string",
+    "llmobs_metrics_server_start": "MetricsServer uses llmobs_metrics_server_start_token, which "
+                                   "is the same call with an optional token",
 }
 
 _lock = threading.Lock()

@@ -346,13 +346,16 @@ class Histogram(_Family):
 class MetricsServer:
     """The embedded scrape server (its own thread) serving a registry on GET /metrics and
     GET /healthz. addr "host:port" (port 0: a free port, see .port); None: the environment
-    variable LLMOBS_METRICS_ADDR, else 127.0.0.1:9464."""
+    variable LLMOBS_METRICS_ADDR, else 127.0.0.1:9464. token: a bearer token /metrics then
+    requires (None: open)."""
 
-    def __init__(self, registry=None, addr="127.0.0.1:0"):
+    def __init__(self, registry=None, addr="127.0.0.1:0", token=None):
         self.registry = registry if registry is not None else Registry.default()
         out = ctypes.c_void_p()
-        check(lib().llmobs_metrics_server_start(self.registry._handle(),
-                                                _util.opt_cstr(addr, "addr"), ctypes.byref(out)),
+        check(lib().llmobs_metrics_server_start_token(self.registry._handle(),
+                                                      _util.opt_cstr(addr, "addr"),
+                                                      _util.opt_cstr(token, "token"),
+                                                      ctypes.byref(out)),
               "metrics server %r" % (addr,))
         self._h = out.value
         self.port = lib().llmobs_metrics_server_port(self._h)
