@@ -6,6 +6,8 @@
 #ifndef LLMOBS_BENCH_UTIL_H
 #define LLMOBS_BENCH_UTIL_H
 
+#include "llmobs/llmobs.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,5 +79,32 @@ static inline void bench_emit_impl(const char *impl, const char *id, const char 
 }
 
 #define bench_emit(...) bench_emit_impl("llmobs", __VA_ARGS__)
+
+/* The traced LLM call every benchmark measures: a trace with a retrieval span and a
+ * generation (model, usage, ~200-byte input and output), all ended. */
+static const char INPUT[] =
+    "What is the refund policy for annual plans purchased through the partner store? The "
+    "customer bought in March, used the product for two months and now asks for a prorated "
+    "refund of the remaining ten months.";
+static const char OUTPUT[] =
+    "Annual plans bought through partner stores are refunded by the partner. Prorated refunds "
+    "are possible within 90 days of purchase; after that, the remaining months are credited to "
+    "the account instead. Contact the partner store with the order id.";
+
+static inline void traced_call(llmobs_client *c)
+{
+    llmobs_trace *t = llmobs_trace_start(c, "rag_query", NULL);
+    llmobs_obs *r = llmobs_obs_start(t, NULL, LLMOBS_OBS_RETRIEVER, "retrieval", NULL);
+    llmobs_obs_set_input(r, INPUT);
+    llmobs_obs_set_output(r, OUTPUT);
+    llmobs_obs_end(r);
+    llmobs_obs *g = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, "answer", NULL);
+    llmobs_obs_set_model(g, "gpt-4o-mini");
+    llmobs_obs_set_input(g, INPUT);
+    llmobs_obs_set_output(g, OUTPUT);
+    llmobs_obs_set_usage(g, 52, 47);
+    llmobs_obs_end(g);
+    llmobs_trace_end(t);
+}
 
 #endif
