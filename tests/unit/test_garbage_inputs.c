@@ -784,7 +784,11 @@ W(llmobs_judge_free)
 }
 W(llmobs_judge_set_client)
 {
-    return llmobs_judge_set_client(H(G.judge), P(0, G.client), S(0));
+    llmobs_status st = llmobs_judge_set_client(H(G.judge), P(0, G.client), S(0));
+    /* Untraced again: a judge trace of a 10 MB prompt is a ~70 MB span (too slow under valgrind).
+     */
+    llmobs_judge_set_client(G.judge, NULL, NULL);
+    return st;
 }
 static llmobs_status judged(llmobs_status st, llmobs_judgement *j)
 {
@@ -1079,7 +1083,7 @@ static void setup_handles(void)
     /* Small batches: an oversized span is split off (serializing the batch at every halving)
      * before it is dropped as too_large, which costs O(batch * log(batch)) serialization. */
     llmobs_options *o = capture_options(&G.cap, 1, 3600);
-    llmobs_options_set(o, "max_batch_items", "4");
+    llmobs_options_set(o, "max_batch_items", "1");
     G.client = llmobs_client_new(o, NULL);
     assert_non_null(G.client);
     G.trace = llmobs_trace_start(G.client, "garbage", NULL);
@@ -1191,6 +1195,50 @@ static void every_function_survives_garbage(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* Accepted garbage reaches the wire sanitized: the callback exporter's OTLP JSON parses (the
+ * capture helper parses every batch with cJSON), invalid bytes became U+FFFD and control
+ * characters are escaped; a 10 MB input is dropped and counted as too_large. */
+static void garbage_reaches_the_wire_sanitized(void **state)
+{
+    (void)state;
+    capture cap;
+    capture_init(&cap);
+    llmobs_client *c = llmobs_client_new(capture_options(&cap, 1000, 3600), NULL);
+    assert_non_null(c);
+    llmobs_trace *t = llmobs_trace_start(c, bad_utf8, NULL);
+    assert_non_null(t);
+    assert_int_equal(llmobs_trace_set_input(t, bad_utf8), LLMOBS_OK);
+    assert_int_equal(llmobs_trace_set_output(t, ctrl), LLMOBS_OK);
+    llmobs_trace_set_user_id(t, bad_utf8);
+    llmobs_trace_set_metadata(t, ctrl, bad_utf8);
+    llmobs_obs *o = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, ctrl, NULL);
+    assert_non_null(o);
+    assert_int_equal(llmobs_obs_set_output(o, bad_utf8), LLMOBS_OK);
+    llmobs_obs_set_model(o, bad_utf8);
+    llmobs_obs_set_status_message(o, ctrl);
+    assert_int_equal(llmobs_obs_end(o), LLMOBS_OK);
+    assert_int_equal(llmobs_trace_end(t), LLMOBS_OK);
+    assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
+    assert_int_equal(capture_wait_spans(&cap, 2, 5000), 2);
+    pthread_mutex_lock(&cap.mu);
+    char *json = cJSON_PrintUnformatted(cap.spans);
+    pthread_mutex_unlock(&cap.mu);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "x\xef\xbf\xbd"));
+    assert_null(strchr(json, '\xff'));
+    assert_null(strchr(json, '\x01'));
+    free(json);
+
+    llmobs_trace *big = llmobs_trace_start(c, "big", NULL);
+    assert_int_equal(llmobs_trace_set_input(big, huge), LLMOBS_OK);
+    assert_int_equal(llmobs_trace_end(big), LLMOBS_OK);
+    assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_TOO_LARGE), 1);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 2);
+    assert_int_equal(llmobs_shutdown(c, 10000), LLMOBS_OK);
+    capture_destroy(&cap);
+}
+
 static int alloc_huge(void **state)
 {
     (void)state;
@@ -1212,6 +1260,7 @@ static int free_huge(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(garbage_reaches_the_wire_sanitized),
         cmocka_unit_test(every_function_survives_garbage),
     };
     return cmocka_run_group_tests(tests, alloc_huge, free_huge);
