@@ -790,33 +790,39 @@ W(llmobs_judge_set_client)
     llmobs_judge_set_client(G.judge, NULL, NULL);
     return st;
 }
-static llmobs_status judged(llmobs_status st, llmobs_judgement *j)
-{
-    llmobs_judgement_free(j);
-    return st;
-}
 W(llmobs_judge_accuracy)
 {
     llmobs_judgement *j = NULL;
-    return judged(llmobs_judge_accuracy(H(G.judge), S(0), S(1), S(2), S(3), P(0, &j)), j);
+    llmobs_status st;
+    st = llmobs_judge_accuracy(H(G.judge), S(0), S(1), S(2), S(3), P(0, &j));
+    llmobs_judgement_free(j);
+    return st;
 }
 W(llmobs_judge_faithfulness)
 {
     llmobs_judgement *j = NULL;
-    return judged(llmobs_judge_faithfulness(H(G.judge), S(0), S(1), P(0, &j)), j);
+    llmobs_status st;
+    st = llmobs_judge_faithfulness(H(G.judge), S(0), S(1), P(0, &j));
+    llmobs_judgement_free(j);
+    return st;
 }
 W(llmobs_judge_template)
 {
     llmobs_judgement *j = NULL;
     const char *names[] = {"q"};
     const char *values[] = {S(1)};
-    return judged(
-        llmobs_judge_template(H(G.judge), S(0), P(0, names), P(1, values), 1, S(2), P(2, &j)), j);
+    llmobs_status st;
+    st = llmobs_judge_template(H(G.judge), S(0), P(0, names), P(1, values), 1, S(2), P(2, &j));
+    llmobs_judgement_free(j);
+    return st;
 }
 W(llmobs_judge_parse)
 {
     llmobs_judgement *j = NULL;
-    return judged(llmobs_judge_parse(S(0), S(1), 1, 0, P(0, &j)), j);
+    llmobs_status st;
+    st = llmobs_judge_parse(S(0), S(1), 1, 0, P(0, &j));
+    llmobs_judgement_free(j);
+    return st;
 }
 /* Judgement getters: NULL gives the documented neutral value. */
 W(llmobs_judgement_score)
