@@ -1140,9 +1140,16 @@ static int failures;
 
 static void check(const row *r, const char *what, llmobs_status st, int must_fail)
 {
-    int bad = (unsigned)st > LLMOBS_EINTERNAL || st == LLMOBS_EINTERNAL || (must_fail && st == 0);
+    int bad = (unsigned)st > LLMOBS_EINTERNAL || st == LLMOBS_EINTERNAL ||
+              (must_fail && st != LLMOBS_EINVAL);
     if (bad) {
         fprintf(stderr, "FAIL %s (%s): %s\n", r->name, what, llmobs_status_name(st));
+        failures++;
+    }
+    /* Every error names its cause in llmobs_last_error(). */
+    if (st != LLMOBS_OK && !(r->flags & F_NS) && llmobs_last_error()[0] == '\0') {
+        fprintf(stderr, "FAIL %s (%s): %s without llmobs_last_error()\n", r->name, what,
+                llmobs_status_name(st));
         failures++;
     }
 }
@@ -1201,6 +1208,43 @@ static void every_function_survives_garbage(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* Raw request bodies, checked byte by byte (cJSON would re-escape when printing). */
+static struct {
+    pthread_mutex_t mu;
+    int bodies, parsed, fffd, raw_ctrl, bad_utf8;
+} wire = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static int utf8_valid(const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = p[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (len == 0 || i + len > n || (len == 2 && c < 0xc2) || (len == 4 && c > 0xf4)) return 0;
+        for (size_t k = 1; k < len; k++)
+            if ((p[i + k] & 0xc0) != 0x80) return 0;
+        i += len;
+    }
+    return 1;
+}
+
+static llmobs_export_result raw_export(const char *body, size_t len, const char *ct, uint32_t items,
+                                       void *ud)
+{
+    cJSON *doc = cJSON_ParseWithLength(body, len);
+    int ctrl_seen = 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)body[i] < 0x20) ctrl_seen = 1;
+    pthread_mutex_lock(&wire.mu);
+    wire.bodies++;
+    wire.parsed += doc != NULL;
+    wire.fffd += memmem(body, len, "\xef\xbf\xbd", 3) != NULL;
+    wire.raw_ctrl += ctrl_seen;
+    wire.bad_utf8 += !utf8_valid((const unsigned char *)body, len);
+    pthread_mutex_unlock(&wire.mu);
+    cJSON_Delete(doc);
+    return capture_export(body, len, ct, items, ud);
+}
+
 /* Accepted garbage reaches the wire sanitized: the callback exporter's OTLP JSON parses (the
  * capture helper parses every batch with cJSON), invalid bytes became U+FFFD and control
  * characters are escaped; a 10 MB input is dropped and counted as too_large. */
@@ -1209,7 +1253,9 @@ static void garbage_reaches_the_wire_sanitized(void **state)
     (void)state;
     capture cap;
     capture_init(&cap);
-    llmobs_client *c = llmobs_client_new(capture_options(&cap, 1000, 3600), NULL);
+    llmobs_options *opts = capture_options(&cap, 1000, 3600);
+    llmobs_options_set_export_callback(opts, raw_export, &cap);
+    llmobs_client *c = llmobs_client_new(opts, NULL);
     assert_non_null(c);
     llmobs_trace *t = llmobs_trace_start(c, bad_utf8, NULL);
     assert_non_null(t);
@@ -1232,8 +1278,14 @@ static void garbage_reaches_the_wire_sanitized(void **state)
     assert_non_null(json);
     assert_non_null(strstr(json, "x\xef\xbf\xbd"));
     assert_null(strchr(json, '\xff'));
-    assert_null(strchr(json, '\x01'));
     free(json);
+    pthread_mutex_lock(&wire.mu);
+    assert_true(wire.bodies >= 1);
+    assert_int_equal(wire.parsed, wire.bodies);
+    assert_int_equal(wire.fffd, wire.bodies);
+    assert_int_equal(wire.raw_ctrl, 0); /* \x01, \n, \t were escaped (JSON allows a raw DEL) */
+    assert_int_equal(wire.bad_utf8, 0);
+    pthread_mutex_unlock(&wire.mu);
 
     llmobs_trace *big = llmobs_trace_start(c, "big", NULL);
     assert_int_equal(llmobs_trace_set_input(big, huge), LLMOBS_OK);
