@@ -694,6 +694,13 @@ W(llmobs_metrics_server_start)
     llmobs_metrics_server_stop(srv);
     return st;
 }
+W(llmobs_metrics_server_start_token)
+{
+    llmobs_metrics_server *srv = NULL;
+    llmobs_status st = llmobs_metrics_server_start_token(H(G.reg), S(0), S(1), P(0, &srv));
+    llmobs_metrics_server_stop(srv);
+    return st;
+}
 W(llmobs_metrics_server_port)
 {
     (void)a;
@@ -1048,6 +1055,7 @@ static const row rows[] = {
     ROW(llmobs_metrics_format_for_accept, 1, 0, 0, F_NS, "text/plain"),
     ROW(llmobs_metrics_render_for_accept, 1, 3, 0, F_H, "text/plain"),
     ROW(llmobs_metrics_server_start, 1, 1, 0, F_H, "127.0.0.1:0"),
+    ROW(llmobs_metrics_server_start_token, 2, 1, 0, F_H, "127.0.0.1:0", "token"),
     ROW(llmobs_metrics_server_port, 0, 0, 0, F_NS, NULL),
     ROW(llmobs_metrics_server_stop, 0, 0, 0, F_NS, NULL),
     /* eval.h */
@@ -1131,12 +1139,14 @@ static void teardown_handles(void)
     llmobs_score_free(G.score);
     assert_int_equal(llmobs_obs_end(G.obs), LLMOBS_OK);
     assert_int_equal(llmobs_trace_end(G.trace), LLMOBS_OK);
-    /* Every item is settled: the 10 MB spans as too_large, nothing lost or counted twice. */
+    /* Every item is settled: 10 MB contents truncated, 10 MB names (still too large after
+     * truncation) as too_large, nothing lost or counted twice. */
     assert_int_equal(llmobs_flush(G.client, 30000, NULL), LLMOBS_OK);
     uint64_t items = client_stat(G.client, LLMOBS_STAT_ITEMS);
     uint64_t exported = client_stat(G.client, LLMOBS_STAT_EXPORTED);
     uint64_t dropped = client_stat(G.client, LLMOBS_STAT_DROPPED);
     assert_true(client_dropped(G.client, LLMOBS_DROP_TOO_LARGE) >= 3);
+    assert_true(client_stat(G.client, LLMOBS_STAT_TRUNCATED) >= 1);
     assert_int_equal(items, exported + dropped + client_stat(G.client, LLMOBS_STAT_PENDING));
     assert_int_equal(llmobs_shutdown(G.client, 10000), LLMOBS_OK);
     capture_destroy(&G.cap);
@@ -1243,7 +1253,7 @@ static llmobs_export_result raw_export(const char *body, size_t len, const char 
 
 /* Accepted garbage reaches the wire sanitized: the callback exporter's OTLP JSON parses (the
  * capture helper parses every batch with cJSON), invalid bytes became U+FFFD and control
- * characters are escaped; a 10 MB input is dropped and counted as too_large. */
+ * characters are escaped; a 10 MB input is sent truncated (marker) and counted. */
 static void garbage_reaches_the_wire_sanitized(void **state)
 {
     (void)state;
@@ -1287,8 +1297,10 @@ static void garbage_reaches_the_wire_sanitized(void **state)
     assert_int_equal(llmobs_trace_set_input(big, huge), LLMOBS_OK);
     assert_int_equal(llmobs_trace_end(big), LLMOBS_OK);
     assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
-    assert_int_equal(client_dropped(c, LLMOBS_DROP_TOO_LARGE), 1);
-    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 2);
+    /* Too large for a request: sent with its content replaced by the truncation marker. */
+    assert_int_equal(client_stat(c, LLMOBS_STAT_TRUNCATED), 1);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_TOO_LARGE), 0);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 3);
     assert_int_equal(llmobs_shutdown(c, 10000), LLMOBS_OK);
     capture_destroy(&cap);
 }
