@@ -59,11 +59,11 @@ typedef enum llmobs_stat {
     LLMOBS_STAT_QUEUE_ITEMS = 6, /* items waiting in the queue now */
     LLMOBS_STAT_QUEUE_BYTES = 7, /* bytes of item data waiting now */
     /* The spool (option spool_dir; docs/reliability.md). */
-    LLMOBS_STAT_SPOOLED = 8,             /* items of this client written to the spool: settled */
-    LLMOBS_STAT_SPOOL_RESENT = 9,        /* items read back from spool files and accepted */
-    LLMOBS_STAT_SPOOL_EVICTED = 10,      /* items deleted from the spool unsent (spool_max_bytes,
-                                            spool_max_age) */
-    LLMOBS_STAT_SPOOL_REJECTED = 11,     /* items of spool files the backend refused for good */
+    LLMOBS_STAT_SPOOLED = 8,              /* items of this client written to the spool: settled */
+    LLMOBS_STAT_SPOOL_RESENT = 9,         /* items read back from spool files and accepted */
+    LLMOBS_STAT_SPOOL_EVICTED = 10,       /* items deleted from the spool unsent (spool_max_bytes,
+                                             spool_max_age) */
+    LLMOBS_STAT_SPOOL_REJECTED = 11,      /* items of spool files the backend refused for good */
     LLMOBS_STAT_SPOOL_CORRUPT_FILES = 12, /* spool files (not items) found corrupt or
                                              truncated and moved to <spool_dir>/corrupt/ */
     /* Spans too large for one request (max_batch_bytes, or a 413 for that span alone), sent
