@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "capture.h"
 #include "http_test.h"
 #include "itemset.h"
 #include "receiver.h"
@@ -30,20 +31,6 @@ static unsigned seed(void)
 {
     const char *s = getenv("LLMOBS_FAULT_SEED");
     return s && *s ? (unsigned)strtoul(s, NULL, 10) : 20261127u;
-}
-
-static uint64_t stat_of(llmobs_client *c, llmobs_stat s)
-{
-    uint64_t v = 0;
-    llmobs_stats_get(c, s, &v);
-    return v;
-}
-
-static uint64_t dropped(llmobs_client *c, llmobs_drop_reason r)
-{
-    uint64_t v = 0;
-    llmobs_stats_dropped(c, r, &v);
-    return v;
 }
 
 typedef struct worker {
@@ -142,10 +129,10 @@ static void check_accounting(receiver *r, llmobs_client *c, itemset *want, outco
 
     /* The client's books balance and nothing is left. */
     o->created = want->n;
-    assert_int_equal(stat_of(c, LLMOBS_STAT_ITEMS), want->n);
-    assert_int_equal(stat_of(c, LLMOBS_STAT_PENDING), 0);
-    assert_int_equal(stat_of(c, LLMOBS_STAT_EXPORTED) + stat_of(c, LLMOBS_STAT_DROPPED) +
-                         stat_of(c, LLMOBS_STAT_SPOOLED),
+    assert_int_equal(client_stat(c, LLMOBS_STAT_ITEMS), want->n);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_PENDING), 0);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED) + client_stat(c, LLMOBS_STAT_DROPPED) +
+                         client_stat(c, LLMOBS_STAT_SPOOLED),
                      want->n);
 
     /* Nothing foreign arrived. */
@@ -173,9 +160,10 @@ static void check_accounting(receiver *r, llmobs_client *c, itemset *want, outco
             o->duplicates += k - 1;
         }
     }
-    uint64_t d = stat_of(c, LLMOBS_STAT_DROPPED), lost = d + spool_lost;
-    uint64_t d_rej = dropped(c, LLMOBS_DROP_REJECTED), d_big = dropped(c, LLMOBS_DROP_TOO_LARGE),
-             d_ret = dropped(c, LLMOBS_DROP_RETRIES_EXHAUSTED);
+    uint64_t d = client_stat(c, LLMOBS_STAT_DROPPED), lost = d + spool_lost;
+    uint64_t d_rej = client_dropped(c, LLMOBS_DROP_REJECTED),
+             d_big = client_dropped(c, LLMOBS_DROP_TOO_LARGE),
+             d_ret = client_dropped(c, LLMOBS_DROP_RETRIES_EXHAUSTED);
     /* Every item that never arrived is counted as dropped; items counted as dropped that did
      * arrive can only be ones whose accepted request's reply was lost. */
     assert_true(o->missing <= lost);
@@ -198,10 +186,10 @@ static void print_outcome(const char *name, const outcome *o, llmobs_client *c)
            " dropped rejected=%llu too_large=%llu retries_exhausted=%llu; retries=%llu;"
            " worst flush overshoot %lld ms, final flush %lld ms\n  faults:",
            name, seed(), o->created, o->requests, o->received_once, o->missing, o->duplicates,
-           (unsigned long long)dropped(c, LLMOBS_DROP_REJECTED),
-           (unsigned long long)dropped(c, LLMOBS_DROP_TOO_LARGE),
-           (unsigned long long)dropped(c, LLMOBS_DROP_RETRIES_EXHAUSTED),
-           (unsigned long long)stat_of(c, LLMOBS_STAT_RETRIES),
+           (unsigned long long)client_dropped(c, LLMOBS_DROP_REJECTED),
+           (unsigned long long)client_dropped(c, LLMOBS_DROP_TOO_LARGE),
+           (unsigned long long)client_dropped(c, LLMOBS_DROP_RETRIES_EXHAUSTED),
+           (unsigned long long)client_stat(c, LLMOBS_STAT_RETRIES),
            (long long)o->worst_flush_overshoot_ms, (long long)o->final_flush_ms);
     for (int i = 0; i < RECV_FAULT_COUNT; i++)
         printf(" %s=%zu", fault_names[i], o->faults[i]);
@@ -277,26 +265,26 @@ static void run(const char *name, const recv_faults *f, int rounds, int traces, 
          * faulty one may still be resending some files too). */
         receiver_set_faults(r, NULL);
         next = fault_client(r, spool_dir);
-        uint64_t spooled = stat_of(c, LLMOBS_STAT_SPOOLED), settled = 0;
+        uint64_t spooled = client_stat(c, LLMOBS_STAT_SPOOLED), settled = 0;
         assert_true(spooled > 0);
         int64_t until = test_mono_ms() + 60000;
         for (;;) {
             settled = 0;
             llmobs_client *both[2] = {c, next};
             for (int i = 0; i < 2; i++)
-                settled += stat_of(both[i], LLMOBS_STAT_SPOOL_RESENT) +
-                           stat_of(both[i], LLMOBS_STAT_SPOOL_REJECTED);
+                settled += client_stat(both[i], LLMOBS_STAT_SPOOL_RESENT) +
+                           client_stat(both[i], LLMOBS_STAT_SPOOL_REJECTED);
             if (settled >= spooled || test_mono_ms() >= until) break;
             receiver_wait_requests(r, receiver_request_count(r) + 1, 100);
         }
         assert_int_equal(settled, spooled);
-        spool_lost =
-            stat_of(c, LLMOBS_STAT_SPOOL_REJECTED) + stat_of(next, LLMOBS_STAT_SPOOL_REJECTED);
+        spool_lost = client_stat(c, LLMOBS_STAT_SPOOL_REJECTED) +
+                     client_stat(next, LLMOBS_STAT_SPOOL_REJECTED);
         printf("%s: %llu items spooled, %llu resent by the faulty client, %llu by the next one,"
                " %llu refused on resend\n",
                name, (unsigned long long)spooled,
-               (unsigned long long)stat_of(c, LLMOBS_STAT_SPOOL_RESENT),
-               (unsigned long long)stat_of(next, LLMOBS_STAT_SPOOL_RESENT),
+               (unsigned long long)client_stat(c, LLMOBS_STAT_SPOOL_RESENT),
+               (unsigned long long)client_stat(next, LLMOBS_STAT_SPOOL_RESENT),
                (unsigned long long)spool_lost);
     }
     check_accounting(r, c, &want, &out, spool_lost);
@@ -387,9 +375,10 @@ static void backend_that_never_answers(void **state)
     printf("never answers: flush(300) took %lld ms, shutdown(500) took %lld ms\n",
            (long long)flush_ms, (long long)shutdown_ms);
     assert_true(shutdown_ms < 700);
-    assert_int_equal(stat_of(c, LLMOBS_STAT_ITEMS), 210);
-    assert_int_equal(stat_of(c, LLMOBS_STAT_EXPORTED), 0);
-    assert_int_equal(dropped(c, LLMOBS_DROP_SHUTDOWN) + dropped(c, LLMOBS_DROP_RETRIES_EXHAUSTED),
+    assert_int_equal(client_stat(c, LLMOBS_STAT_ITEMS), 210);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 0);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_SHUTDOWN) +
+                         client_dropped(c, LLMOBS_DROP_RETRIES_EXHAUSTED),
                      210);
     llmobs_trace_end(hold);
     receiver_stop(r);

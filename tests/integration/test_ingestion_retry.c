@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "capture.h"
 #include "core/log.h"
 #include "core/options.h"
 #include "export/exporter.h"
@@ -52,20 +53,6 @@ static void stop(env *e)
     receiver_stop(e->r);
     ingestion_server_destroy(&e->srv);
     logcap_destroy(&e->lc);
-}
-
-static uint64_t stat(llmobs_client *c, llmobs_stat s)
-{
-    uint64_t v = 0;
-    assert_int_equal(llmobs_stats_get(c, s, &v), LLMOBS_OK);
-    return v;
-}
-
-static uint64_t dropped(llmobs_client *c, llmobs_drop_reason reason)
-{
-    uint64_t v = 0;
-    assert_int_equal(llmobs_stats_dropped(c, reason, &v), LLMOBS_OK);
-    return v;
 }
 
 /* The event ids of request i, as one space-separated string. */
@@ -124,9 +111,9 @@ static void per_event_5xx_is_resent_with_the_same_id_and_nothing_else(void **sta
     assert_int_equal(count_event_id(events, ids.root), 1);
     assert_int_equal(count_event_id(events, ids.trace_create), 1);
     cJSON_Delete(events);
-    assert_int_equal(stat(e.c, LLMOBS_STAT_EXPORTED), 3);
-    assert_int_equal(stat(e.c, LLMOBS_STAT_RETRIES), 1);
-    assert_int_equal(stat(e.c, LLMOBS_STAT_DROPPED), 0);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_EXPORTED), 3);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_RETRIES), 1);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_DROPPED), 0);
     stop(&e);
 }
 
@@ -140,8 +127,8 @@ static void per_event_4xx_is_counted_as_rejected_and_its_message_logged(void **s
     ingestion_rule(&e.srv, ids.gen2, 400, 0, "Invalid request data: expected number");
     assert_int_equal(llmobs_flush(e.c, 20000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request_count(e.r), 1); /* not retried */
-    assert_int_equal(stat(e.c, LLMOBS_STAT_EXPORTED), 2);
-    assert_int_equal(dropped(e.c, LLMOBS_DROP_REJECTED), 1);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_EXPORTED), 2);
+    assert_int_equal(client_dropped(e.c, LLMOBS_DROP_REJECTED), 1);
     char want[256];
     snprintf(want, sizeof want, "event %s (generation-create) rejected: 400 Invalid request data",
              ids.gen2);
@@ -164,9 +151,9 @@ static void mixed_207_resends_only_5xx_events_and_counts_each_rejected_item_once
     assert_string_equal(request_event_ids(e.r, 1), ids.gen1);
     assert_string_equal(request_event_ids(e.r, 2), ids.gen1);
     /* the root span had two events rejected: one rejected item */
-    assert_int_equal(stat(e.c, LLMOBS_STAT_EXPORTED), 2);
-    assert_int_equal(dropped(e.c, LLMOBS_DROP_REJECTED), 1);
-    assert_int_equal(stat(e.c, LLMOBS_STAT_RETRIES), 2);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_EXPORTED), 2);
+    assert_int_equal(client_dropped(e.c, LLMOBS_DROP_REJECTED), 1);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_RETRIES), 2);
     assert_int_equal(logcap_count(&e.lc, "rejected: 400 bad trace", LLMOBS_LOG_WARN), 1);
     assert_int_equal(logcap_count(&e.lc, "rejected: 404 Resource not found", LLMOBS_LOG_WARN), 1);
     stop(&e);
@@ -195,7 +182,7 @@ static void score_event_failing_with_500_is_resent_with_the_same_event_id(void *
                         cJSON_GetObjectItem(eb, "timestamp")->valuestring); /* same event */
     cJSON_Delete(a);
     cJSON_Delete(b);
-    assert_int_equal(stat(e.c, LLMOBS_STAT_EXPORTED), 1);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_EXPORTED), 1);
     stop(&e);
 }
 
@@ -208,9 +195,9 @@ static void whole_request_final_status(int status, const char *body)
     make_traces(e.c, 2);
     assert_int_equal(llmobs_flush(e.c, 20000, NULL), LLMOBS_OK);
     assert_int_equal(receiver_request_count(e.r), 1);
-    assert_int_equal(stat(e.c, LLMOBS_STAT_EXPORTED), 0);
-    assert_int_equal(stat(e.c, LLMOBS_STAT_RETRIES), 0);
-    assert_int_equal(dropped(e.c, LLMOBS_DROP_REJECTED), 4);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_EXPORTED), 0);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_RETRIES), 0);
+    assert_int_equal(client_dropped(e.c, LLMOBS_DROP_REJECTED), 4);
     char want[64];
     snprintf(want, sizeof want, "HTTP %d: ", status);
     if (logcap_count(&e.lc, want, LLMOBS_LOG_ERROR) != 1) fail_msg("no error line '%s'", want);
@@ -247,8 +234,8 @@ static void whole_request_429_is_retried_with_the_same_events(void **state)
     char first[4096];
     snprintf(first, sizeof first, "%s", request_event_ids(e.r, 0));
     assert_string_equal(request_event_ids(e.r, 1), first);
-    assert_int_equal(stat(e.c, LLMOBS_STAT_EXPORTED), 4);
-    assert_int_equal(stat(e.c, LLMOBS_STAT_RETRIES), 1);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_EXPORTED), 4);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_RETRIES), 1);
     stop(&e);
 }
 
@@ -278,7 +265,7 @@ static void size_cap_splits_the_events_into_several_requests(void **state)
     big_traces(e.c, 3);
     assert_int_equal(llmobs_flush(e.c, 20000, NULL), LLMOBS_OK);
     /* the pipeline made one OTLP batch; the exporter needed more than one request */
-    assert_int_equal(stat(e.c, LLMOBS_STAT_BATCHES), 1);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_BATCHES), 1);
     size_t n = receiver_request_count(e.r);
     assert_true(n >= 2);
     for (size_t i = 0; i < n; i++)
@@ -289,7 +276,7 @@ static void size_cap_splits_the_events_into_several_requests(void **state)
     cJSON_ArrayForEach(ev, events)
         assert_int_equal(count_event_id(events, cJSON_GetObjectItem(ev, "id")->valuestring), 1);
     cJSON_Delete(events);
-    assert_int_equal(stat(e.c, LLMOBS_STAT_EXPORTED), 6);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_EXPORTED), 6);
     stop(&e);
 }
 
@@ -326,8 +313,8 @@ static void request_413_splits_the_batch_and_never_resends_accepted_events(void 
     cJSON_ArrayForEach(ev, events)
         assert_int_equal(count_event_id(events, cJSON_GetObjectItem(ev, "id")->valuestring), 1);
     cJSON_Delete(events);
-    assert_int_equal(stat(e.c, LLMOBS_STAT_EXPORTED), 6);
-    assert_int_equal(stat(e.c, LLMOBS_STAT_DROPPED), 0);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_EXPORTED), 6);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_DROPPED), 0);
     stop(&e);
 }
 
@@ -402,7 +389,7 @@ static void secret_echoed_in_a_per_event_error_is_redacted(void **state)
     snprintf(longer, sizeof longer, "%0150d%s", 0, TEST_SECRET_KEY);
     ingestion_rule(&e.srv, ids.gen2, 400, 0, longer);
     assert_int_equal(llmobs_flush(e.c, 20000, NULL), LLMOBS_OK);
-    assert_int_equal(dropped(e.c, LLMOBS_DROP_REJECTED), 2);
+    assert_int_equal(client_dropped(e.c, LLMOBS_DROP_REJECTED), 2);
     assert_true(logcap_count(&e.lc, "key *** is not allowed", LLMOBS_LOG_WARN) >= 1);
     assert_no_secret_logged(&e.lc);
     stop(&e);
@@ -417,7 +404,7 @@ static void credentials_echoed_by_a_401_are_redacted(void **state)
     receiver_set_default(e.r, (recv_answer){.status = 401, .echo_auth = true});
     make_traces(e.c, 1);
     assert_int_equal(llmobs_flush(e.c, 20000, NULL), LLMOBS_OK);
-    assert_int_equal(dropped(e.c, LLMOBS_DROP_REJECTED), 2);
+    assert_int_equal(client_dropped(e.c, LLMOBS_DROP_REJECTED), 2);
     assert_int_equal(logcap_count(&e.lc, "bad credentials: Basic ***", LLMOBS_LOG_ERROR), 1);
     assert_no_secret_logged(&e.lc);
     stop(&e);

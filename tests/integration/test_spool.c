@@ -49,9 +49,9 @@ static void backend_down_for_a_whole_run_then_next_client_delivers_exactly_once(
     llmobs_client *c = spool_client(r, dir, 10, NULL);
     make_tracked(c, 50, 7, "run1", &spans, &scores);
     assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
-    assert_int_equal(stat_of(c, LLMOBS_STAT_SPOOLED), 107);
-    assert_int_equal(stat_of(c, LLMOBS_STAT_EXPORTED), 0);
-    assert_int_equal(stat_of(c, LLMOBS_STAT_DROPPED), 0);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_SPOOLED), 107);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 0);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_DROPPED), 0);
     assert_balanced(c);
     llmobs_shutdown(c, 2000);
     assert_true(spool_files(dir, NULL) >= 1 + 7); /* span batches, and one file per score */
@@ -61,7 +61,7 @@ static void backend_down_for_a_whole_run_then_next_client_delivers_exactly_once(
     c = spool_client(r, dir, 10, NULL);
     assert_true(wait_stat(c, LLMOBS_STAT_SPOOL_RESENT, 107, 20000));
     assert_int_equal(spool_files(dir, NULL), 0);
-    assert_int_equal(stat_of(c, LLMOBS_STAT_ITEMS), 0); /* not this client's items */
+    assert_int_equal(client_stat(c, LLMOBS_STAT_ITEMS), 0); /* not this client's items */
     /* The first test of the process: the default registry holds exactly these. */
     assert_true(metric("llmobs_spool_items_total{outcome=\"spooled\"}") == 107);
     assert_true(metric("llmobs_spool_items_total{outcome=\"resent\"}") == 107);
@@ -85,12 +85,12 @@ static void backend_coming_back_triggers_resend_in_the_same_client(void **state)
     llmobs_client *c = spool_client(r, dir, 4, NULL);
     make_tracked(c, 6, 2, "down", &spans, &scores);
     assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
-    assert_int_equal(stat_of(c, LLMOBS_STAT_SPOOLED), 14);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_SPOOLED), 14);
     receiver_set_default(r, (recv_answer){.status = 200});
     make_tracked(c, 2, 0, "up", &spans, NULL); /* a live batch succeeds: the spool follows */
     assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
     assert_true(wait_stat(c, LLMOBS_STAT_SPOOL_RESENT, 14, 20000));
-    assert_int_equal(stat_of(c, LLMOBS_STAT_EXPORTED), 4);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 4);
     assert_balanced(c);
     llmobs_shutdown(c, 2000);
     check_exactly_once(r, &spans, &scores);
@@ -117,8 +117,8 @@ static void shutdown_deadline_spools_the_backlog(void **state)
     llmobs_shutdown(c, 200); /* the first request hangs past the deadline */
     int64_t took = test_mono_ms() - t0;
     assert_true(took < 2500);
-    assert_int_equal(stat_of(c, LLMOBS_STAT_SPOOLED), 63);
-    assert_int_equal(stat_of(c, LLMOBS_STAT_DROPPED), 0);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_SPOOLED), 63);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_DROPPED), 0);
     llmobs_trace_end(hold);
     receiver_stop(r);
 
@@ -165,8 +165,8 @@ static void spool_full_counts_and_never_grows_past_its_bound(void **state)
     uint64_t dropped = 0;
     llmobs_stats_dropped(c, LLMOBS_DROP_SPOOL_FULL, &dropped);
     assert_int_equal(dropped, 1);
-    assert_int_equal(stat_of(c, LLMOBS_STAT_SPOOLED), 160);
-    uint64_t evicted = stat_of(c, LLMOBS_STAT_SPOOL_EVICTED);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_SPOOLED), 160);
+    uint64_t evicted = client_stat(c, LLMOBS_STAT_SPOOL_EVICTED);
     assert_true(evicted > 0);
     itemset a = {0}, b = {0};
     uint64_t left = spooled_ids(dir, &a, &b);
@@ -281,10 +281,12 @@ static void two_clients_sharing_a_directory_never_send_a_file_twice(void **state
     llmobs_client *a = spool_client(r, dir, 1, NULL);
     llmobs_client *b = spool_client(r, dir, 1, NULL);
     int64_t until = test_mono_ms() + 30000;
-    while (stat_of(a, LLMOBS_STAT_SPOOL_RESENT) + stat_of(b, LLMOBS_STAT_SPOOL_RESENT) < 180 &&
+    while (client_stat(a, LLMOBS_STAT_SPOOL_RESENT) + client_stat(b, LLMOBS_STAT_SPOOL_RESENT) <
+               180 &&
            test_mono_ms() < until)
         receiver_wait_requests(r, receiver_request_count(r) + 1, 100);
-    uint64_t ra = stat_of(a, LLMOBS_STAT_SPOOL_RESENT), rb = stat_of(b, LLMOBS_STAT_SPOOL_RESENT);
+    uint64_t ra = client_stat(a, LLMOBS_STAT_SPOOL_RESENT),
+             rb = client_stat(b, LLMOBS_STAT_SPOOL_RESENT);
     llmobs_shutdown(a, 2000);
     llmobs_shutdown(b, 2000);
     assert_int_equal(ra + rb, 180);

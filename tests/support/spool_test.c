@@ -13,13 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-uint64_t stat_of(llmobs_client *c, llmobs_stat s)
-{
-    uint64_t v = 0;
-    assert_int_equal(llmobs_stats_get(c, s, &v), LLMOBS_OK);
-    return v;
-}
-
 char *make_dir(void)
 {
     char tmpl[] = "/tmp/llmobs-spool-test-XXXXXX";
@@ -117,9 +110,9 @@ llmobs_client *spool_client(receiver *r, const char *dir, int flush_at, const ch
 
 void assert_balanced(llmobs_client *c)
 {
-    assert_int_equal(stat_of(c, LLMOBS_STAT_ITEMS),
-                     stat_of(c, LLMOBS_STAT_EXPORTED) + stat_of(c, LLMOBS_STAT_DROPPED) +
-                         stat_of(c, LLMOBS_STAT_SPOOLED) + stat_of(c, LLMOBS_STAT_PENDING));
+    assert_int_equal(client_stat(c, LLMOBS_STAT_ITEMS),
+                     client_stat(c, LLMOBS_STAT_EXPORTED) + client_stat(c, LLMOBS_STAT_DROPPED) +
+                         client_stat(c, LLMOBS_STAT_SPOOLED) + client_stat(c, LLMOBS_STAT_PENDING));
 }
 
 void check_exactly_once(receiver *r, const itemset *spans, const itemset *scores)

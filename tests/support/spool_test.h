@@ -3,13 +3,13 @@
 #ifndef LLMOBS_TEST_SPOOL_TEST_H
 #define LLMOBS_TEST_SPOOL_TEST_H
 
+#include "capture.h"
 #include "itemset.h"
 #include "receiver.h"
 
 #include <llmobs/llmobs.h>
 #include <stdint.h>
 
-uint64_t stat_of(llmobs_client *c, llmobs_stat s);
 /* A new empty directory under /tmp (caller frees the string) / removes it recursively. */
 char *make_dir(void);
 void remove_tree(const char *dir);
