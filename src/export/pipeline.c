@@ -380,6 +380,19 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
 /* Delivers spans[0..n) as OTLP requests, halving on oversize, and settles each of them. */
 static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n)
 {
+    if (n > 1) {
+        /* A span whose data alone exceeds a request goes on its own, so the others are not
+         * serialized again at every halving on the way down to it. */
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (spans[i]->hdr.bytes > p->max_batch_bytes)
+                export_spans(p, &spans[i], 1);
+            else
+                spans[kept++] = spans[i];
+        }
+        if (kept == 0) return;
+        n = kept;
+    }
     llmobs__buf body = {0};
     llmobs__otlp_serialize(&p->ser, spans, n, &body);
     bool fits = !body.oom && body.len <= p->max_batch_bytes;
