@@ -13,6 +13,7 @@
 #include "export/spool.h"
 #include "trace/score.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -598,8 +599,15 @@ llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__lo
         llmobs__spool_set_hook(p->spool, forward_spool_event, p);
         p->spool_check_at = 0; /* files of earlier runs go first */
     }
-    if (!p->batch || !p->scratch || pthread_create(&p->thread, NULL, flusher_main, p) != 0) {
-        *status = llmobs__error(LLMOBS_EINTERNAL, "pipeline: cannot start the flusher thread");
+    int err = 0;
+    if (!p->batch || !p->scratch) {
+        *status = llmobs__error(LLMOBS_ENOMEM, "pipeline: out of memory");
+        goto fail;
+    }
+    if ((err = pthread_create(&p->thread, NULL, flusher_main, p)) != 0) {
+        /* EAGAIN, the usual failure, means the system lacks memory or thread slots. */
+        *status = llmobs__error(err == EAGAIN ? LLMOBS_ENOMEM : LLMOBS_EIO,
+                                "pipeline: cannot start the flusher thread: %s", strerror(err));
     fail:
         llmobs__exporter_free(exporter);
         llmobs__spool_free(p->spool);

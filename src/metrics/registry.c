@@ -48,7 +48,8 @@ llmobs_registry *llmobs_registry_default(void)
 llmobs_registry *llmobs_registry_new(llmobs_status *status)
 {
     llmobs_registry *r = registry_alloc();
-    if (status) *status = r ? LLMOBS_OK : LLMOBS_ENOMEM;
+    llmobs_status st = r ? LLMOBS_OK : llmobs__error(LLMOBS_ENOMEM, "registry: out of memory");
+    if (status) *status = st;
     return r;
 }
 
