@@ -33,9 +33,9 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
     c->cost = llmobs__cost_tracker_create(opts, &c->log, &st);
     if (!c->cost) goto fail;
     c->registry = opts->registry ? opts->registry : llmobs_registry_default();
-    c->metrics = llmobs__llm_metrics_get(c->registry);
+    c->metrics = llmobs__llm_metrics_get(c->registry, &st);
     if (!c->metrics) {
-        st = llmobs__error(LLMOBS_EEXIST, "metrics: cannot register the LLM metric set: %s",
+        st = llmobs__error(st, "metrics: cannot register the LLM metric set: %s",
                            llmobs_last_error());
         goto fail;
     }

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static const struct {
     const char *name;
@@ -58,9 +59,13 @@ void llmobs__error_clear(void)
 
 llmobs_status llmobs__error(llmobs_status status, const char *fmt, ...)
 {
+    /* Formatted aside first: callers often pass llmobs_last_error() itself as an argument, to
+     * add context to the message of the call that failed. */
+    char msg[sizeof last_error];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(last_error, msg, sizeof msg);
     return status;
 }

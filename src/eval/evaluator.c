@@ -72,7 +72,7 @@ static void collect(void *ud)
 {
     llmobs_evaluator *ev = ud;
     pthread_mutex_lock(&ev->mu);
-    llmobs__llm_metrics *m = ev->registry ? llmobs__llm_metrics_get(ev->registry) : NULL;
+    llmobs__llm_metrics *m = ev->registry ? llmobs__llm_metrics_get(ev->registry, NULL) : NULL;
     int64_t now = ev->clock(ev->clock_ud);
     for (size_t i = 0; m && i < NBUCKETS; i++)
         for (window *w = ev->buckets[i]; w; w = w->next) {

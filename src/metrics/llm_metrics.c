@@ -199,22 +199,27 @@ static llmobs_status register_def(llmobs_registry *r, const llmobs__llm_metric_d
     }
 }
 
-llmobs__llm_metrics *llmobs__llm_metrics_get(llmobs_registry *r)
+llmobs__llm_metrics *llmobs__llm_metrics_get(llmobs_registry *r, llmobs_status *status)
 {
+    llmobs_status st = LLMOBS_OK;
     llmobs__error_clear();
     if (!llmobs__registry_valid(r)) {
-        llmobs__error(LLMOBS_EINVAL, "registry is NULL");
+        st = llmobs__error(LLMOBS_EINVAL, "registry is NULL");
+        if (status) *status = st;
         return NULL;
     }
     llmobs__llm_metrics *m = atomic_load_explicit(&r->llm, memory_order_acquire);
-    if (m) return m;
+    if (m) {
+        if (status) *status = LLMOBS_OK;
+        return m;
+    }
     pthread_mutex_lock(&r->llm_lock);
     m = atomic_load_explicit(&r->llm, memory_order_relaxed);
     if (!m) {
         m = calloc(1, sizeof *m);
-        if (!m) llmobs__error(LLMOBS_ENOMEM, "out of memory");
+        if (!m) st = llmobs__error(LLMOBS_ENOMEM, "out of memory");
         for (size_t i = 0; m && i < LLMOBS__LLM_FAMILY_COUNT; i++) {
-            if (register_def(r, &llmobs__llm_metric_defs[i], &m->f[i]) != LLMOBS_OK) {
+            if ((st = register_def(r, &llmobs__llm_metric_defs[i], &m->f[i])) != LLMOBS_OK) {
                 free(m); /* families already registered stay; a retry finds them */
                 m = NULL;
             }
@@ -222,6 +227,7 @@ llmobs__llm_metrics *llmobs__llm_metrics_get(llmobs_registry *r)
         if (m) atomic_store_explicit(&r->llm, m, memory_order_release);
     }
     pthread_mutex_unlock(&r->llm_lock);
+    if (status) *status = st;
     return m;
 }
 

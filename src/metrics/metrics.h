@@ -71,9 +71,10 @@ extern const llmobs__llm_metric_def llmobs__llm_metric_defs[LLMOBS__LLM_FAMILY_C
 extern const char *const llmobs__token_type_names[LLMOBS__TOKEN_TYPE_COUNT];
 
 /* Registers the whole set in `r` once (later calls return the same struct) and returns it;
- * NULL when `r` is invalid, a name is taken by a different definition, or memory runs out
- * (llmobs_last_error() says which). The struct lives as long as the registry. */
-llmobs__llm_metrics *llmobs__llm_metrics_get(llmobs_registry *r);
+ * NULL when `r` is invalid, a name is taken by a different definition, or memory runs out,
+ * with the status in *status (optional) and the reason in llmobs_last_error(). The struct
+ * lives as long as the registry. */
+llmobs__llm_metrics *llmobs__llm_metrics_get(llmobs_registry *r, llmobs_status *status);
 
 /* What tracing calls when a generation ends. NULL strings record as "unknown". `status` is one
  * of success | error | timeout | rate_limited. Records llm_requests_total{status},

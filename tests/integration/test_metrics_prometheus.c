@@ -151,7 +151,7 @@ static int group_setup(void **state)
     }
     fixture *f = calloc(1, sizeof *f);
     f->reg = llmobs_registry_new(NULL);
-    f->m = llmobs__llm_metrics_get(f->reg);
+    f->m = llmobs__llm_metrics_get(f->reg, NULL);
     if (!f->m) return -1;
     record_traffic(f);
     if (llmobs_metrics_server_start(f->reg, "127.0.0.1:0", &f->srv) != LLMOBS_OK) return -1;

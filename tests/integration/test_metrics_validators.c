@@ -20,7 +20,7 @@ static llmobs_registry *populated(void)
     llmobs_registry *r = llmobs_registry_new(NULL);
     assert_non_null(r);
     assert_int_equal(llmobs_registry_set_process_metrics(r, 1), LLMOBS_OK);
-    llmobs__llm_metrics *m = llmobs__llm_metrics_get(r);
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(r, NULL);
     assert_non_null(m);
     const int64_t tokens[5] = {1200, 350, 800, 40, 90};
     assert_int_equal(llmobs__llm_metrics_inflight(m, "gpt-4o-mini", "rag_pipeline", 1), LLMOBS_OK);

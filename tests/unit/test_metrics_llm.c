@@ -11,6 +11,7 @@
 
 #include "metrics/family.h"
 #include "metrics/metrics.h"
+#include <llmobs/llmobs.h>
 
 static int setup(void **state)
 {
@@ -95,8 +96,8 @@ static void histogram_buckets_are_the_article_buckets(void **state)
 
 static void the_set_is_registered_once_per_registry(void **state)
 {
-    llmobs__llm_metrics *a = llmobs__llm_metrics_get(*state);
-    llmobs__llm_metrics *b = llmobs__llm_metrics_get(*state);
+    llmobs__llm_metrics *a = llmobs__llm_metrics_get(*state, NULL);
+    llmobs__llm_metrics *b = llmobs__llm_metrics_get(*state, NULL);
     assert_non_null(a);
     assert_ptr_equal(a, b);
     /* A user registering the identical definition gets the same family. */
@@ -106,7 +107,7 @@ static void the_set_is_registered_once_per_registry(void **state)
         llmobs_counter_register(*state, "llm_requests_total", "Total LLM requests", NULL, l, 3, &f),
         LLMOBS_OK);
     assert_ptr_equal(f, a->f[LLMOBS__LLM_REQUESTS]);
-    assert_null(llmobs__llm_metrics_get(NULL));
+    assert_null(llmobs__llm_metrics_get(NULL, NULL));
 }
 
 static void a_conflicting_user_family_makes_get_fail_with_eexist(void **state)
@@ -115,8 +116,21 @@ static void a_conflicting_user_family_makes_get_fail_with_eexist(void **state)
     assert_int_equal(
         llmobs_gauge_register(*state, "llm_inflight_requests", "mine", NULL, NULL, 0, &f),
         LLMOBS_OK);
-    assert_null(llmobs__llm_metrics_get(*state));
+    llmobs_status st = LLMOBS_OK;
+    assert_null(llmobs__llm_metrics_get(*state, &st));
+    assert_int_equal(st, LLMOBS_EEXIST);
     assert_non_null(strstr(llmobs_last_error(), "llm_inflight_requests"));
+
+    /* A client on that registry fails the same way, its message wrapping the cause (which
+     * once was formatted over itself). */
+    llmobs_options *o = llmobs_options_new();
+    llmobs_options_set(o, "exporter", "none");
+    llmobs_options_set_registry(o, *state);
+    assert_null(llmobs_client_new(o, &st));
+    assert_int_equal(st, LLMOBS_EEXIST);
+    assert_string_equal(llmobs_last_error(),
+                        "metrics: cannot register the LLM metric set: llm_inflight_requests is "
+                        "already registered with another definition");
 }
 
 static double counter_value(llmobs_family *f, const char *const *v, size_t n)
@@ -130,7 +144,7 @@ static double counter_value(llmobs_family *f, const char *const *v, size_t n)
 
 static void record_generation_records_requests_latency_ttft_tokens_and_context(void **state)
 {
-    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state);
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state, NULL);
     const int64_t tokens[5] = {100, 20, 0, 0, 7};
     assert_int_equal(llmobs__llm_metrics_record_generation(m, "gpt", "chat", "openai", "success",
                                                            1.25, 0.3, tokens, 0.5),
@@ -158,7 +172,7 @@ static void record_generation_records_requests_latency_ttft_tokens_and_context(v
 
 static void negative_ttft_and_context_ratio_are_not_recorded(void **state)
 {
-    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state);
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state, NULL);
     assert_int_equal(
         llmobs__llm_metrics_record_generation(m, NULL, NULL, NULL, "error", 2, -1, NULL, -1),
         LLMOBS_OK);
@@ -171,7 +185,7 @@ static void negative_ttft_and_context_ratio_are_not_recorded(void **state)
 
 static void inflight_goes_up_at_start_and_down_at_end(void **state)
 {
-    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state);
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state, NULL);
     llmobs__llm_metrics_inflight(m, "gpt", "chat", 1);
     llmobs__llm_metrics_inflight(m, "gpt", "chat", 1);
     llmobs__llm_metrics_inflight(m, "gpt", "chat", -1);
