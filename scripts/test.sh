@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds llmobs and runs the whole test suite: the normal build (every test, including the
 # ones that start Prometheus, Alertmanager tools and local receivers), then ASan+UBSan and
-# TSan builds of the C tests, then valgrind's leak check on the unit tests, then 10 s of
+# TSan builds of the C tests, then valgrind's memcheck on all C tests and the demo, then 10 s of
 # libFuzzer per fuzz target, then a smoke run of the benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,13 +19,25 @@ for san in address thread; do
         ctest --test-dir "build-$san" --output-on-failure -j"$jobs" -LE script
 done
 
-# test_fork is left out: a forked child deliberately abandons the parent's exporter (closing
-# it would close the parent's connections), which valgrind reports as a leak in the child.
-for t in build/tests/unit_test_*; do
+# valgrind's memcheck on every C test, unit and integration, and on the demo: no memory
+# error and no leak (definite, indirect or possible). Timing assertions get ten times their
+# slack (LLMOBS_TEST_TIME_SCALE), and the allocation-failure test fails every 13th allocation
+# instead of each one. test_fork is left out: a forked child deliberately abandons the
+# parent's exporter (closing it would close the parent's connections), which valgrind
+# reports as a leak in the child.
+vg=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible
+    --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1)
+for t in build/tests/unit_test_* build/tests/integration_test_*; do
     [ "$t" = build/tests/unit_test_fork ] && continue
-    valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
-        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 "$t" >/dev/null
+    echo "valgrind: $t"
+    LLMOBS_BUILD_DIR="$PWD/build" LLMOBS_SOURCE_DIR="$PWD" LLMOBS_TEST_TIME_SCALE=10 \
+        LLMOBS_ALLOC_FAIL_STRIDE=13 "${vg[@]}" "$t" >build/valgrind.log 2>&1 ||
+        { cat build/valgrind.log; echo "valgrind failed: $t"; exit 1; }
 done
+demo_out=$(mktemp -d)
+LLMOBS_EXPORTER=file LLMOBS_FILE_PATH="$demo_out/spans.jsonl" \
+    "${vg[@]}" build/examples/llmobs-demo --requests 300 --concurrency 4 >/dev/null
+rm -rf "$demo_out"
 # A short libFuzzer run of every tests/fuzz target (the seed corpora already ran above as
 # ctest tests); docs/reliability.md describes longer runs.
 tests/fuzz/run.sh 10

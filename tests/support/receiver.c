@@ -63,6 +63,13 @@ int64_t test_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t test_slack_ms(int64_t ms)
+{
+    const char *s = getenv("LLMOBS_TEST_TIME_SCALE");
+    long scale = s && *s ? strtol(s, NULL, 10) : 1;
+    return ms * (scale > 1 ? scale : 1);
+}
+
 static struct timespec mono_in(int64_t at_ms)
 {
     struct timespec ts = {(time_t)(at_ms / 1000), (long)(at_ms % 1000) * 1000000};

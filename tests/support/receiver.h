@@ -132,5 +132,8 @@ bool langfuse_check_span(const cJSON *span, char *why, size_t cap);
 
 /* Monotonic milliseconds, for measuring. */
 int64_t test_mono_ms(void);
+/* Slack for timing assertions (how late a deadline may be met): `ms` times the factor in
+ * LLMOBS_TEST_TIME_SCALE (default 1), which the valgrind runs of scripts/test.sh raise. */
+int64_t test_slack_ms(int64_t ms);
 
 #endif
