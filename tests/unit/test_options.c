@@ -7,6 +7,7 @@
 #include "core/options.h"
 #include <llmobs/llmobs.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +123,47 @@ static void environment_fills_unset_keys_and_setters_win(void **state)
     unsetenv("LANGFUSE_BASE_URL");
 }
 
+/* OpenTelemetry's rule: OTEL_EXPORTER_OTLP_TRACES_* beats OTEL_EXPORTER_OTLP_*. */
+static void signal_specific_otel_variables_beat_the_generic_ones(void **state)
+{
+    (void)state;
+    setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-generic=1", 1);
+    setenv("OTEL_EXPORTER_OTLP_COMPRESSION", "none", 1);
+    setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "5000", 1);
+    llmobs_options *o = llmobs_options_new();
+    assert_int_equal(llmobs__options_apply_env(o), LLMOBS_OK);
+    assert_string_equal(o->otlp_headers, "x-generic=1");
+    assert_true(o->otlp_timeout_s == 5000);
+
+    setenv("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-traces=2", 1);
+    setenv("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip", 1);
+    setenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "750", 1);
+    llmobs_options_free(o);
+    o = llmobs_options_new();
+    assert_int_equal(llmobs__options_apply_env(o), LLMOBS_OK);
+    assert_string_equal(o->otlp_headers, "x-traces=2");
+    char buf[16];
+    assert_int_equal(llmobs_options_get(o, "otlp_compression", buf, sizeof buf, NULL), LLMOBS_OK);
+    assert_string_equal(buf, "gzip");
+    assert_true(o->otlp_timeout_s == 750);
+    llmobs_options_free(o);
+
+    /* A bad signal-specific value is an error naming that variable. */
+    setenv("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "brotli", 1);
+    o = llmobs_options_new();
+    assert_int_equal(llmobs__options_apply_env(o), LLMOBS_EINVAL);
+    assert_non_null(strstr(llmobs_last_error(), "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"));
+    llmobs_options_free(o);
+    const char *vars[] = {"HEADERS", "COMPRESSION", "TIMEOUT"};
+    for (size_t i = 0; i < 3; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "OTEL_EXPORTER_OTLP_%s", vars[i]);
+        unsetenv(name);
+        snprintf(name, sizeof name, "OTEL_EXPORTER_OTLP_TRACES_%s", vars[i]);
+        unsetenv(name);
+    }
+}
+
 static void bad_environment_value_fails_client_creation_naming_variable(void **state)
 {
     (void)state;
@@ -158,6 +200,7 @@ int main(void)
         cmocka_unit_test(secrets_read_back_masked),
         cmocka_unit_test(small_buffer_reports_needed_size),
         cmocka_unit_test(environment_fills_unset_keys_and_setters_win),
+        cmocka_unit_test(signal_specific_otel_variables_beat_the_generic_ones),
         cmocka_unit_test(bad_environment_value_fails_client_creation_naming_variable),
         cmocka_unit_test(typed_setters_validate_like_strings),
     };
