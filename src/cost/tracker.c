@@ -67,8 +67,10 @@ typedef struct {
     int nalerts;
     double alert_threshold[LLMOBS__COST_MAX_THRESHOLDS];
     double alert_spent, alert_budget;
-    char *feature;       /* label used (owned copy) */
-    char *model;         /* label used (owned copy) */
+    /* Labels used: the caller's strings, alive until record() returns, or the static
+     * LLMOBS_COST_OTHER; never the entries' names, which roll_day may free meanwhile. */
+    const char *feature;
+    const char *model;
     char *unknown_model; /* set when the model was unknown; warn when `warn` */
     bool warn;
     bool has_budget;
@@ -592,15 +594,18 @@ static llmobs_status add_spend(llmobs_cost_tracker *t, const char *model, const 
 {
     double usd = cost[LLMOBS_COST_TOTAL];
     roll_day(t);
-    char *user_copy = user && t->max_users ? strdup(user) : NULL;
+    /* Everything that can fail is done before any spend changes. */
+    bool new_user = user && t->max_users && !spend_find(&t->users, user);
+    char *user_copy = new_user ? strdup(user) : NULL;
     feature_ent *f = feature_get(t, feature_label(feature));
     spend_ent *m = f ? spend_get(&t->models, model, LLMOBS__COST_MAX_MODELS) : NULL;
-    pd->feature = f ? strdup(f->name) : NULL;
-    pd->model = m ? strdup(m->name) : NULL;
-    if (!pd->feature || !pd->model || (user && t->max_users && !user_copy)) {
+    if (!f || !m || (new_user && !user_copy)) {
         free(user_copy);
         return llmobs__error(LLMOBS_ENOMEM, "cost tracker: out of memory");
     }
+    pd->feature =
+        strcmp(f->name, LLMOBS_COST_OTHER) == 0 ? LLMOBS_COST_OTHER : feature_label(feature);
+    pd->model = strcmp(m->name, LLMOBS_COST_OTHER) == 0 ? LLMOBS_COST_OTHER : model;
     f->spent += usd;
     m->spent += usd;
     t->total += usd;
@@ -654,8 +659,6 @@ static void pending_deliver(pending *pd)
         pd->alert_fn(pd->feature, pd->alert_threshold[i], pd->alert_spent, pd->alert_budget, msg,
                      pd->alert_ud);
     }
-    free(pd->feature);
-    free(pd->model);
     free(pd->unknown_model);
 }
 
