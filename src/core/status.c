@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static const struct {
     const char *name;
@@ -56,11 +57,22 @@ void llmobs__error_clear(void)
     last_error[0] = '\0';
 }
 
-llmobs_status llmobs__error(llmobs_status status, const char *fmt, ...)
+const char *llmobs__strerror(int err)
+{
+    /* strerror may format into one static buffer (glibc before 2.32 did for unknown numbers);
+     * strerror_r writes into this thread's. */
+    static _Thread_local char buf[128];
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+    return strerror_r(err, buf, sizeof buf); /* the GNU variant: may return a static string */
+#else
+    return strerror_r(err, buf, sizeof buf) == 0 ? buf : "unknown error";
+#endif
+}
+
+void llmobs__error_set(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(last_error, sizeof last_error, fmt, ap);
     va_end(ap);
-    return status;
 }
