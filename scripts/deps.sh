@@ -5,7 +5,8 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config libcurl4-openssl-dev libcjson-dev libcmocka-dev
           libmicrohttpd-dev zlib1g-dev python3 python3-prometheus-client prometheus
           prometheus-alertmanager valgrind curl ca-certificates
-          clang) # clang: libFuzzer for tests/fuzz/run.sh
+          clang   # clang: libFuzzer for tests/fuzz/run.sh
+          clang-tidy) # scripts/analyze.sh
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

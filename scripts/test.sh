@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Builds llmobs and runs the whole test suite: the normal build (every test, including the
-# ones that start Prometheus, Alertmanager tools and local receivers), then ASan+UBSan and
-# TSan builds of the C tests, then valgrind's memcheck on all C tests and the demo, then 10 s of
-# libFuzzer per fuzz target, then a smoke run of the benchmarks.
+# Builds llmobs and runs the whole test suite: static analysis of src/ (gcc -fanalyzer and
+# clang-tidy), the normal build (every test, including the ones that start Prometheus,
+# Alertmanager tools and local receivers), then ASan+UBSan and TSan builds of the C tests, then
+# valgrind's memcheck on all C tests and the demo, then 10 s of libFuzzer per fuzz target, then
+# a smoke run of the benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 jobs=$(nproc)
+
+# gcc's -fanalyzer and clang-tidy (the clang static analyzer and the checks of .clang-tidy) on
+# every file of src/; any finding fails (docs/reliability.md, "Static analysis"; about a minute).
+scripts/analyze.sh
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
@@ -44,4 +49,4 @@ tests/fuzz/run.sh 10
 # The benchmarks are not pass/fail on timing, but a few-second smoke of each keeps them from
 # rotting (bench/run.sh --quick: results go to a scratch folder, not bench/results).
 bench/run.sh --quick
-echo "all tests passed (normal, ASan+UBSan, TSan, valgrind, fuzzing, bench smoke)"
+echo "all tests passed (static analysis, normal, ASan+UBSan, TSan, valgrind, fuzzing, bench smoke)"

@@ -57,7 +57,19 @@ void llmobs__error_clear(void)
     last_error[0] = '\0';
 }
 
-llmobs_status llmobs__error(llmobs_status status, const char *fmt, ...)
+const char *llmobs__strerror(int err)
+{
+    /* strerror may format into one static buffer (glibc before 2.32 did for unknown numbers);
+     * strerror_r writes into this thread's. */
+    static _Thread_local char buf[128];
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+    return strerror_r(err, buf, sizeof buf); /* the GNU variant: may return a static string */
+#else
+    return strerror_r(err, buf, sizeof buf) == 0 ? buf : "unknown error";
+#endif
+}
+
+void llmobs__error_set(const char *fmt, ...)
 {
     /* Formatted aside first: callers often pass llmobs_last_error() itself as an argument, to
      * add context to the message of the call that failed. */
@@ -67,5 +79,4 @@ llmobs_status llmobs__error(llmobs_status status, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     memcpy(last_error, msg, sizeof msg);
-    return status;
 }

@@ -141,7 +141,7 @@ static llmobs_status parse_root(const src_ctx *c, const cJSON *root, llmobs__pri
                                  f->string);
         }
     }
-    if (!cJSON_IsObject(models))
+    if (!models || !cJSON_IsObject(models))
         return llmobs__error(LLMOBS_EPARSE, "price file %s: field 'models': expected an object",
                              c->origin);
     size_t n = (size_t)cJSON_GetArraySize(models);
@@ -149,8 +149,8 @@ static llmobs_status parse_root(const src_ctx *c, const cJSON *root, llmobs__pri
     if (!list) return llmobs__error(LLMOBS_ENOMEM, "price file: out of memory");
     size_t i = 0;
     for (const cJSON *m = models->child; m; m = m->next, i++) {
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(list[j].model, m->string) == 0) {
+        for (const cJSON *earlier = models->child; earlier != m; earlier = earlier->next)
+            if (strcmp(earlier->string, m->string) == 0) {
                 llmobs__price_list_free(list, i);
                 return field_error(c, m->string, NULL, "model listed twice");
             }

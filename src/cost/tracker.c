@@ -16,7 +16,7 @@
 #include <strings.h>
 
 #define NS_PER_DAY INT64_C(86400000000000)
-#define MAX_PRICE_FILE_BYTES (16 * 1024 * 1024)
+#define MAX_PRICE_FILE_BYTES (16 << 20) /* 16 MiB */
 
 typedef struct {
     char *name;
@@ -403,7 +403,8 @@ static llmobs_status read_file(const char *path, char **text, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return llmobs__error(LLMOBS_EIO, "price file %s: cannot open: %s", path, strerror(errno));
+        return llmobs__error(LLMOBS_EIO, "price file %s: cannot open: %s", path,
+                             llmobs__strerror(errno));
     char *buf = malloc(MAX_PRICE_FILE_BYTES + 1);
     size_t n = buf ? fread(buf, 1, MAX_PRICE_FILE_BYTES + 1, f) : 0;
     bool err = ferror(f);
@@ -609,7 +610,7 @@ static llmobs_status add_spend(llmobs_cost_tracker *t, const char *model, const 
     f->spent += usd;
     m->spent += usd;
     t->total += usd;
-    if (user && t->max_users) add_user_spend(t, user, usd, user_copy);
+    if (user_copy) add_user_spend(t, user, usd, user_copy);
     memcpy(pd->cost, cost, sizeof pd->cost);
     pd->recorded = true;
     if (f->budget > 0) {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_BODY (16u * 1024u * 1024u)
+#define MAX_BODY (16u << 20) /* 16 MiB */
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 

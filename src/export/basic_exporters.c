@@ -61,7 +61,7 @@ static void file_send(void *self, const llmobs__payload *p, int64_t deadline,
         r->outcome = LLMOBS__SENT;
     } else {
         r->outcome = LLMOBS__RETRY;
-        snprintf(r->message, sizeof r->message, "write failed: %s", strerror(errno));
+        snprintf(r->message, sizeof r->message, "write failed: %s", llmobs__strerror(errno));
     }
 }
 
@@ -82,7 +82,7 @@ llmobs__exporter *llmobs__file_exporter_new(const char *path, llmobs_status *sta
     f->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (f->fd < 0) {
         *status = llmobs__error(LLMOBS_EIO, "option file_path: cannot open '%s': %s", path,
-                                strerror(errno));
+                                llmobs__strerror(errno));
         free(f);
         return NULL;
     }

@@ -18,7 +18,7 @@
 #include <time.h>
 
 /* OTLP: clients MUST cap parsed responses at 4 MiB and treat larger ones as errors. */
-#define LLMOBS__HTTP_MAX_RESPONSE (4u * 1024u * 1024u)
+#define LLMOBS__HTTP_MAX_RESPONSE (4u << 20) /* 4 MiB */
 
 typedef struct llmobs__http llmobs__http;
 

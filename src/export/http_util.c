@@ -39,13 +39,13 @@ char *llmobs__join(const char *a, const char *b)
 /* `base` without trailing slashes, then `suffix`. */
 char *llmobs__join_path(const char *base, const char *suffix)
 {
-    size_t n = strlen(base);
+    size_t n = strlen(base), ls = strlen(suffix);
     while (n && base[n - 1] == '/')
         n--;
-    char *s = malloc(n + strlen(suffix) + 1);
+    char *s = malloc(n + ls + 1);
     if (!s) return NULL;
     memcpy(s, base, n);
-    strcpy(s + n, suffix);
+    memcpy(s + n, suffix, ls + 1);
     return s;
 }
 
@@ -67,11 +67,11 @@ char *llmobs__display_url(const char *url)
     for (const char *p = a; p < e; p++)
         if (*p == '@') at = p;
     if (!at) return strdup(url);
-    char *s = malloc(strlen(url) + 1);
+    size_t head = (size_t)(a - url), tail = strlen(at + 1);
+    char *s = malloc(head + tail + 1);
     if (!s) return NULL;
-    size_t head = (size_t)(a - url);
     memcpy(s, url, head);
-    strcpy(s + head, at + 1);
+    memcpy(s + head, at + 1, tail + 1);
     return s;
 }
 
@@ -164,7 +164,7 @@ void llmobs__server_message(const llmobs__http *h, const char *body, char *out, 
         if (cJSON_IsObject(err)) err = cJSON_GetObjectItemCaseSensitive(err, "message");
         m = cJSON_IsString(err) ? err : cJSON_GetObjectItemCaseSensitive(j, "message");
     }
-    if (cJSON_IsString(m))
+    if (m && cJSON_IsString(m))
         llmobs__copy_text(h, out, cap, m->valuestring, 160);
     else
         llmobs__copy_text(h, out, cap, body, 160);

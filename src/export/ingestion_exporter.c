@@ -743,7 +743,7 @@ static void ingestion_send(void *self, const llmobs__payload *p, int64_t deadlin
         x->have_cur = false;
         return;
     }
-    event **req = malloc((x->nev ? x->nev : 1) * sizeof *req);
+    event **req = malloc((x->nev ? x->nev : 1) * sizeof(event *));
     if (!req) {
         r->outcome = LLMOBS__RETRY;
         snprintf(r->message, sizeof r->message, "langfuse-ingestion: out of memory");

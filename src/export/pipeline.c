@@ -378,7 +378,9 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
     }
 }
 
-/* Delivers spans[0..n) as OTLP requests, halving on oversize, and settles each of them. */
+/* Delivers spans[0..n) as OTLP requests, halving on oversize, and settles each of them. The
+ * recursion is at most log2(max_batch_items) + 2 calls deep.
+ * NOLINTNEXTLINE(misc-no-recursion) */
 static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n)
 {
     if (n > 1) {
@@ -581,8 +583,8 @@ llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__lo
     p->max_bytes = (size_t)o->max_queue_bytes;
     p->max_batch_items = (size_t)o->max_batch_items;
     p->max_batch_bytes = (size_t)o->max_batch_bytes;
-    p->batch = calloc(p->max_batch_items, sizeof *p->batch);
-    p->scratch = calloc(p->max_batch_items, sizeof *p->scratch);
+    p->batch = calloc(p->max_batch_items, sizeof(llmobs__item *));
+    p->scratch = calloc(p->max_batch_items, sizeof(llmobs__item *));
     p->interval_ns = (int64_t)(o->flush_interval_s * 1e9);
     p->retry_deadline_ns = (int64_t)(o->retry_deadline_s * 1e9);
     p->max_retries = o->max_retries;
@@ -606,8 +608,9 @@ llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__lo
     }
     if ((err = pthread_create(&p->thread, NULL, flusher_main, p)) != 0) {
         /* EAGAIN, the usual failure, means the system lacks memory or thread slots. */
-        *status = llmobs__error(err == EAGAIN ? LLMOBS_ENOMEM : LLMOBS_EIO,
-                                "pipeline: cannot start the flusher thread: %s", strerror(err));
+        *status =
+            llmobs__error(err == EAGAIN ? LLMOBS_ENOMEM : LLMOBS_EIO,
+                          "pipeline: cannot start the flusher thread: %s", llmobs__strerror(err));
     fail:
         llmobs__exporter_free(exporter);
         llmobs__spool_free(p->spool);

@@ -50,7 +50,7 @@
 #define NS_PER_S INT64_C(1000000000)
 #define SUFFIX ".llsp"
 #define TMP_PREFIX ".tmp-"
-#define STALE_TMP_NS (15 * 60 * NS_PER_S) /* a temp file this old belongs to a dead writer */
+#define STALE_TMP_NS (NS_PER_S * 15 * 60) /* a temp file this old belongs to a dead writer */
 
 struct llmobs__spool {
     char *dir;
@@ -405,7 +405,7 @@ bool llmobs__spool_write(llmobs__spool *s, const llmobs__payload *pl)
     listing l;
     if (!list_dir(s, &l)) {
         llmobs__log(&s->log, LLMOBS_LOG_ERROR, "spool: cannot read %s: %s", s->dir,
-                    strerror(errno));
+                    llmobs__strerror(errno));
         return false;
     }
     uint64_t left = enforce_bounds(s, &l, total);
@@ -438,7 +438,7 @@ bool llmobs__spool_write(llmobs__spool *s, const llmobs__payload *pl)
     if (!ok) {
         if (fd >= 0) unlink(tmp);
         llmobs__log(&s->log, LLMOBS_LOG_ERROR, "spool: cannot write to %s: %s", s->dir,
-                    strerror(err));
+                    llmobs__strerror(err));
     } else {
         fsync_dir(s->dir); /* the rename itself is durable now */
         count(s, LLMOBS__SPOOL_WRITTEN, pl->items);
@@ -529,7 +529,7 @@ llmobs__spool *llmobs__spool_open(const char *dir, uint64_t max_bytes, double ma
     }
     if (!mkdir_p(s->dir) || !mkdir_p(s->corrupt_dir)) {
         *status = llmobs__error(LLMOBS_EINVAL, "option spool_dir: cannot create %s: %s", dir,
-                                strerror(errno));
+                                llmobs__strerror(errno));
         llmobs__spool_free(s);
         return NULL;
     }

@@ -56,7 +56,7 @@ static size_t shortest_digits(double v, char *digits, int *exp10)
             if (*p >= '0' && *p <= '9') digits[nd++] = *p;
             p++;
         }
-        int e = atoi(*p == 'e' ? p + 1 : "0");
+        int e = *p == 'e' ? (int)strtol(p + 1, NULL, 10) : 0;
         norm[j++] = digits[0];
         norm[j++] = '.';
         for (size_t i = 1; i < nd; i++)

@@ -14,7 +14,7 @@ static const double context_buckets[] = {0.1, 0.25, 0.5, 0.7, 0.8, 0.9, 0.95, 0.
 static const double export_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                         0.5,   1,    2.5,   5,    10,  30};
 
-#define BUCKETS(a) a, sizeof a / sizeof a[0]
+#define BUCKETS(a) (a), sizeof(a) / sizeof((a)[0])
 #define NO_BUCKETS NULL, 0
 
 const llmobs__llm_metric_def llmobs__llm_metric_defs[LLMOBS__LLM_FAMILY_COUNT] = {

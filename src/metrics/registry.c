@@ -448,7 +448,7 @@ static llmobs_status family_register(llmobs_registry *r, int type, const char *n
     }
     if (r->nfamilies == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 16;
-        llmobs_family **fams = realloc(r->families, cap * sizeof *fams);
+        llmobs_family **fams = realloc(r->families, cap * sizeof(llmobs_family *));
         if (!fams) {
             pthread_mutex_unlock(&r->lock);
             return llmobs__error(LLMOBS_ENOMEM, "out of memory registering %s", name);
@@ -507,8 +507,10 @@ llmobs_status llmobs_buckets_exponential(double start, double factor, size_t cou
         return llmobs__error(LLMOBS_EINVAL,
                              "exponential buckets need out, count > 0, start > 0, factor > 1");
     double v = start;
-    for (size_t i = 0; i < count; i++, v *= factor)
+    for (size_t i = 0; i < count; i++) {
         out[i] = v;
+        v *= factor;
+    }
     if (!isfinite(out[count - 1]))
         return llmobs__error(LLMOBS_EINVAL, "exponential buckets overflow");
     return LLMOBS_OK;

@@ -184,7 +184,7 @@ llmobs_status llmobs_metrics_render(llmobs_registry *r, llmobs_metrics_format fm
     llmobs_status st = render(r, fmt, &b);
     if (st != LLMOBS_OK) return st;
     if (needed) *needed = b.len;
-    if (cap < b.len + 1) {
+    if (cap <= b.len) {
         if (cap) buf[0] = '\0';
         free(b.data);
         return llmobs__error(LLMOBS_ELIMIT, "buffer of %zu bytes too small, %zu needed", cap,

@@ -189,7 +189,7 @@ static llmobs_status parse_addr(const char *addr, struct sockaddr_storage *ss, s
     }
     const char *port = colon + 1;
     if (!*port || strlen(port) > 5 || strspn(port, "0123456789") != strlen(port) ||
-        atoi(port) > 65535)
+        strtol(port, NULL, 10) > 65535)
         return LLMOBS_EINVAL;
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
@@ -246,7 +246,7 @@ llmobs_status llmobs_metrics_server_start_token(llmobs_registry *registry, const
         return llmobs__error(LLMOBS_EIO, "cannot listen on %s", addr);
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_LISTEN_FD);
-    struct sockaddr_storage bound;
+    struct sockaddr_storage bound = {0};
     socklen_t blen = sizeof bound;
     if (info && getsockname(info->listen_fd, (struct sockaddr *)&bound, &blen) == 0) {
         if (bound.ss_family == AF_INET)

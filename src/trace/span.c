@@ -29,7 +29,6 @@ llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src)
 {
     llmobs__trace_attrs *a = calloc(1, sizeof *a);
     if (!a) return NULL;
-    atomic_init(&a->refs, 1);
     a->is_public = src->is_public;
     a->name = dup_or_null(src->name);
     a->feature = dup_or_null(src->feature);
@@ -54,6 +53,7 @@ llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src)
         free(a);
         return NULL;
     }
+    atomic_init(&a->refs, 1); /* the caller's reference, once the copy is complete */
     return a;
 }
 

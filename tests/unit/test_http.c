@@ -1,11 +1,14 @@
-/* The libcurl wrapper's pure parts: Retry-After parsing, gzip, secret redaction. */
+/* The libcurl wrapper's pure parts: Retry-After parsing, gzip, secret redaction, URL helpers
+ * and server messages. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
 #include "export/http.h"
+#include "export/http_util.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -77,6 +80,55 @@ static void redact_replaces_every_registered_secret(void **state)
     llmobs__http_free(h);
 }
 
+static void url_helpers_join_paths_and_hide_credentials(void **state)
+{
+    (void)state;
+    static const char *const joins[][3] = {
+        {"https://h", "/v1/traces", "https://h/v1/traces"},
+        {"https://h/otel//", "/v1/traces", "https://h/otel/v1/traces"},
+        {"", "/x", "/x"},
+        {"https://h/", "", "https://h"},
+    };
+    for (size_t i = 0; i < sizeof joins / sizeof joins[0]; i++) {
+        char *s = llmobs__join_path(joins[i][0], joins[i][1]);
+        assert_non_null(s);
+        assert_string_equal(s, joins[i][2]);
+        free(s);
+    }
+    static const char *const urls[][2] = {
+        {"http://user:pw@127.0.0.1:4318/otel", "http://127.0.0.1:4318/otel"},
+        {"https://a@b:c@host/p?q=1", "https://host/p?q=1"}, /* the last '@' of the authority */
+        {"https://host/p@q", "https://host/p@q"},           /* an '@' after it stays */
+        {"http://host", "http://host"},
+        {"user@host", "host"},
+    };
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        char *s = llmobs__display_url(urls[i][0]);
+        assert_non_null(s);
+        assert_string_equal(s, urls[i][1]);
+        free(s);
+    }
+}
+
+static void server_message_reads_json_errors_or_the_raw_body(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"{\"error\":\"bad key\"}", "bad key"},
+        {"{\"error\":{\"message\":\"too big\"}}", "too big"},
+        {"{\"message\":\"m\"}", "m"},
+        {"{\"error\":{\"code\":3}}", "{\"error\":{\"code\":3}}"}, /* no message: the body */
+        {"{}", "{}"},
+        {"[1]", "[1]"},
+        {"plain\ttext", "plain text"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[64];
+        llmobs__server_message(NULL, cases[i][0], out, sizeof out);
+        assert_string_equal(out, cases[i][1]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -85,6 +137,8 @@ int main(void)
         cmocka_unit_test(retry_after_rejects_garbage),
         cmocka_unit_test(gzip_round_trips),
         cmocka_unit_test(redact_replaces_every_registered_secret),
+        cmocka_unit_test(url_helpers_join_paths_and_hide_credentials),
+        cmocka_unit_test(server_message_reads_json_errors_or_the_raw_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
