@@ -17,8 +17,9 @@ llmobs_status llmobs__eval_metrics_run(llmobs_registry *r, const char *feature, 
                                        const char *result, double pass_rate)
 {
     if (!r) return LLMOBS_OK;
-    llmobs__llm_metrics *m = llmobs__llm_metrics_get(r, NULL);
-    if (!m) return LLMOBS_EINTERNAL;
+    llmobs_status st;
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(r, &st);
+    if (!m) return st;
     return llmobs__llm_metrics_record_eval(m, feature, metric, result,
                                            isnan(pass_rate) ? -1 : pass_rate);
 }
@@ -27,7 +28,8 @@ llmobs_status llmobs__eval_metrics_faithfulness(llmobs_registry *r, const char *
                                                 double mean)
 {
     if (!r) return LLMOBS_OK;
-    llmobs__llm_metrics *m = llmobs__llm_metrics_get(r, NULL);
-    if (!m) return LLMOBS_EINTERNAL;
+    llmobs_status st;
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(r, &st);
+    if (!m) return st;
     return llmobs__llm_metrics_rag_faithfulness(m, pipeline_version, mean);
 }

@@ -166,10 +166,9 @@ llmobs_status llmobs_evaluator_set_clock(llmobs_evaluator *ev, llmobs_clock_fn n
 }
 
 /* Re-rings `w` to the evaluator's capacity, keeping its newest samples. */
-static bool window_resize(window *w, size_t cap, size_t old_cap)
+/* Moves w's newest samples (at most `cap`) into `ring`, which replaces its ring. */
+static void window_move(window *w, sample *ring, size_t cap, size_t old_cap)
 {
-    sample *ring = malloc(cap * sizeof *ring);
-    if (!ring) return false;
     size_t keep = w->count < cap ? w->count : cap;
     for (size_t i = 0; i < keep; i++)
         ring[i] = w->ring[(w->head + (w->count - keep) + i) % old_cap];
@@ -177,7 +176,29 @@ static bool window_resize(window *w, size_t cap, size_t old_cap)
     w->ring = ring;
     w->head = 0;
     w->count = keep;
-    return true;
+}
+
+/* Gives every window a ring of ev->max_results samples, all or nothing: the new rings are
+ * allocated before any window changes, so on ENOMEM every window keeps its ring intact. */
+static bool resize_windows(llmobs_evaluator *ev, size_t old_cap)
+{
+    sample **rings = calloc(ev->nwindows + 1, sizeof *rings);
+    size_t made = 0;
+    while (rings && made < ev->nwindows &&
+           (rings[made] = malloc(ev->max_results * sizeof(sample))) != NULL)
+        made++;
+    bool ok = rings && made == ev->nwindows;
+    if (ok) {
+        size_t k = 0;
+        for (size_t i = 0; i < NBUCKETS; i++)
+            for (window *w = ev->buckets[i]; w; w = w->next)
+                window_move(w, rings[k++], ev->max_results, old_cap);
+    } else {
+        for (size_t k = 0; k < made; k++)
+            free(rings[k]);
+    }
+    free(rings);
+    return ok;
 }
 
 llmobs_status llmobs_evaluator_set_window(llmobs_evaluator *ev, int64_t max_results,
@@ -186,11 +207,13 @@ llmobs_status llmobs_evaluator_set_window(llmobs_evaluator *ev, int64_t max_resu
     if (!ev) return llmobs__error(LLMOBS_EINVAL, "llmobs_evaluator_set_window: NULL evaluator");
     pthread_mutex_lock(&ev->mu);
     size_t old_cap = ev->max_results;
+    int64_t old_age = ev->max_age_ns;
     llmobs_status st = apply_window(ev, max_results, max_seconds);
-    if (st == LLMOBS_OK && ev->max_results != old_cap)
-        for (size_t i = 0; i < NBUCKETS; i++)
-            for (window *w = ev->buckets[i]; w; w = w->next)
-                if (!window_resize(w, ev->max_results, old_cap)) st = LLMOBS_ENOMEM;
+    if (st == LLMOBS_OK && ev->max_results != old_cap && !resize_windows(ev, old_cap)) {
+        ev->max_results = old_cap; /* the window stays as it was */
+        ev->max_age_ns = old_age;
+        st = LLMOBS_ENOMEM;
+    }
     pthread_mutex_unlock(&ev->mu);
     if (st == LLMOBS_ENOMEM) return llmobs__error(st, "eval window: out of memory");
     return st;

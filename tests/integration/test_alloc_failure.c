@@ -245,25 +245,29 @@ static void stop_receiver_process(void)
 
 /* ---- One traced request ----------------------------------------------------------------- */
 
+typedef struct run_result run_result;
 typedef struct scenario {
     const char *name;
+    void (*run)(const struct scenario *sc, run_result *res); /* runs armed */
     const char *exporter;
     /* Spool: a first client finds the backend down and spools the request; a second one,
      * with the backend up, resends the spool. */
     bool spool;
+    bool every_n; /* cheap enough to try every N even when LLMOBS_ALLOC_FAIL_STRIDE is set */
 } scenario;
 
 static char spool_dir[64];
 static int dead_port; /* bound, never listening: connections are refused at once */
 
-typedef struct run_result {
+struct run_result {
+    bool complete;   /* everything happened as it does without failures */
     int clients;     /* clients created */
     bool unbalanced; /* ITEMS != EXPORTED + DROPPED + SPOOLED + PENDING after a flush */
     uint64_t items, exported, dropped, spooled, pending, resent;
     int errors;      /* calls that returned an error */
     bool bad_status; /* a call returned a status outside the public enum, or EINTERNAL */
     char why[160];
-} run_result;
+};
 
 /* A call's status must be one of the public errors other than EINTERNAL ("a bug in llmobs"),
  * with the reason in llmobs_last_error(). */
@@ -410,6 +414,64 @@ static void traced_request(const scenario *sc, run_result *res)
         check(res, llmobs_shutdown(c, 5000), "shutdown");
     }
     llmobs_registry_free(reg);
+    res->complete = sc->spool ? res->clients == 2 && res->spooled == 4 && res->resent == 4
+                              : res->clients == 1 && res->exported == 4 && res->items == 4;
+}
+
+/* Rolling evaluation windows: results in three pass-rate windows and a faithfulness window,
+ * the window size grown past what they hold and then shrunk below it, the rates read back
+ * and the registry rendered (which refreshes the gauges). */
+static void eval_windows(const scenario *sc, run_result *res)
+{
+    (void)sc;
+    llmobs_status st = LLMOBS_OK;
+    llmobs_registry *reg = llmobs_registry_new(&st);
+    check(res, st, "llmobs_registry_new");
+    if (!reg) return;
+    llmobs_options *o = llmobs_options_new();
+    if (!o) {
+        llmobs_registry_free(reg);
+        return;
+    }
+    check(res, llmobs_options_set_int(o, "eval_window", 4), "options eval_window");
+    llmobs_evaluator *ev = llmobs_evaluator_new(NULL, o, &st);
+    check(res, st, "llmobs_evaluator_new");
+    check(res, llmobs_evaluator_set_registry(ev, reg), "evaluator_set_registry");
+    static const char *const features[] = {"support-chat", "search", "summary"};
+    /* 13 results per window: 6 with room for 4, 6 more with room for 16, 1 with room for 2. */
+    static const int64_t sizes[] = {4, 16, 2}, counts[] = {6, 6, 1};
+    int i = 0;
+    for (int phase = 0; phase < 3; phase++) {
+        if (phase) check(res, llmobs_evaluator_set_window(ev, sizes[phase], 0), "set_window");
+        for (int k = 0; k < counts[phase]; k++, i++) {
+            double score = i % 3 == 0 ? 0.2 : 0.9;
+            for (size_t f = 0; f < 3; f++)
+                check(res,
+                      llmobs_eval_record(ev, features[f], "accuracy", score, -1, NULL, NULL, NULL,
+                                         NULL),
+                      "eval_record");
+            check(res, llmobs_eval_record_faithfulness(ev, "rag-v2", score, NULL, NULL, NULL),
+                  "eval_record_faithfulness");
+        }
+    }
+    char *text = NULL;
+    check(res, llmobs_metrics_render_string(reg, LLMOBS_FORMAT_TEXT, &text, NULL),
+          "metrics_render_string");
+    llmobs_metrics_string_free(text);
+    /* Without failures each window holds results 11 (0.9, a pass) and 12 (0.2, a fail). */
+    bool complete = ev != NULL;
+    for (size_t f = 0; f < 3; f++) {
+        double rate = -1;
+        int64_t n = 0;
+        check(res, llmobs_eval_pass_rate(ev, features[f], "accuracy", &rate, &n), "pass_rate");
+        complete = complete && rate == 0.5 && n == 2;
+    }
+    double mean = -1;
+    int64_t n = 0;
+    check(res, llmobs_eval_faithfulness(ev, "rag-v2", &mean, &n), "faithfulness");
+    res->complete = complete && n == 2 && mean > 0.549 && mean < 0.551;
+    llmobs_evaluator_free(ev);
+    llmobs_registry_free(reg);
 }
 
 /* ---- The torture loop --------------------------------------------------------------------- */
@@ -431,10 +493,11 @@ static long env_long(const char *name, long dflt)
 /* What the runs of one scenario came to. */
 typedef struct tally {
     long runs, no_client, all_exported, some_dropped, some_spooled, all_resent, some_pending,
-        with_errors;
+        with_errors, complete;
 } tally;
 
-/* Runs the request once with allocation `n` failing (0: none); returns how many allocations
+/* Runs the request once with allocation `n` failing (0: none; -1: none, and a warm-up that
+ * may keep one-time allocations); returns how many allocations
  * the armed run made and sets *reached when it got as far as allocation n. Fails the test on
  * a wrong outcome. */
 static long run_once(const scenario *sc, long n, bool *reached, tally *t)
@@ -445,12 +508,13 @@ static long run_once(const scenario *sc, long n, bool *reached, tally *t)
     atomic_store(&failed, false);
     alarm(60);
     atomic_store(&armed, true);
-    traced_request(sc, &res);
+    sc->run(sc, &res);
     atomic_store(&armed, false);
     alarm(0);
     long made = atomic_load(&alloc_count);
     *reached = atomic_load(&failed);
-    long leaked = (long)take_live();
+    /* A warm-up run may make the process's one-time allocations, which stay by design. */
+    long leaked = n < 0 ? (take_live(), 0) : (long)take_live();
     uint64_t left = 0; /* items still in spool files */
     if (sc->spool) {
         itemset spans = {0}, scores = {0};
@@ -480,14 +544,12 @@ static long run_once(const scenario *sc, long n, bool *reached, tally *t)
         fail();
     }
     /* With no failure, the request must have gone through completely. */
-    bool complete = sc->spool ? res.clients == 2 && res.spooled == 4 && res.resent == 4
-                              : res.clients == 1 && res.exported == 4 && res.items == 4;
-    if (n == 0 && (!complete || res.errors)) {
-        print_error("%s: a run without failures made %d client(s), %d error(s): items=%llu "
-                    "exported=%llu spooled=%llu resent=%llu\n",
-                    sc->name, res.clients, res.errors, (unsigned long long)res.items,
-                    (unsigned long long)res.exported, (unsigned long long)res.spooled,
-                    (unsigned long long)res.resent);
+    if (n <= 0 && (!res.complete || res.errors)) {
+        print_error("%s: a run without failures was incomplete: %d client(s), %d error(s) "
+                    "(%s), items=%llu exported=%llu spooled=%llu resent=%llu\n",
+                    sc->name, res.clients, res.errors, res.errors ? llmobs_last_error() : "",
+                    (unsigned long long)res.items, (unsigned long long)res.exported,
+                    (unsigned long long)res.spooled, (unsigned long long)res.resent);
         fail();
     }
     t->runs++;
@@ -498,6 +560,7 @@ static long run_once(const scenario *sc, long n, bool *reached, tally *t)
     t->all_resent += res.spooled && res.resent == res.spooled;
     t->some_pending += res.pending > 0;
     t->with_errors += res.errors > 0;
+    t->complete += res.complete;
     return made;
 }
 
@@ -507,9 +570,9 @@ static void torture(const scenario *sc)
     tally clean = {0}, t = {0};
     /* Warm-up: process-wide one-time allocations (curl_global_init, glibc's stdio and
      * resolver state) happen here, outside any count. */
-    run_once(sc, 0, &reached, &clean);
+    run_once(sc, -1, &reached, &clean);
     long total = run_once(sc, 0, &reached, &clean);
-    long stride = env_long("LLMOBS_ALLOC_FAIL_STRIDE", 1);
+    long stride = sc->every_n ? 1 : env_long("LLMOBS_ALLOC_FAIL_STRIDE", 1);
     long only = env_long("LLMOBS_ALLOC_FAIL_ONLY", 0);
     if (stride < 1) stride = 1;
     /* The first N a run does not reach ends the loop: that run made fewer than N
@@ -518,11 +581,14 @@ static void torture(const scenario *sc)
     while (run_once(sc, n, &reached, &t), reached && !only)
         n += stride;
     print_message("%s: %ld allocations in a clean run; failed allocation N for N = 1..%ld "
-                  "(stride %ld): %ld runs; client not created %ld, an API call returned an "
-                  "error %ld, all items exported %ld, items dropped %ld, spooled %ld, spool all "
-                  "resent %ld, pending %ld\n",
-                  sc->name, total, n - 1, stride, t.runs, t.no_client, t.with_errors,
-                  t.all_exported, t.some_dropped, t.some_spooled, t.all_resent, t.some_pending);
+                  "(stride %ld): %ld runs, %ld with an API call returning an error, %ld complete "
+                  "anyway\n",
+                  sc->name, total, n - 1, stride, t.runs, t.with_errors, t.complete);
+    if (sc->run == traced_request)
+        print_message("  client not created %ld, all items exported %ld, items dropped %ld, "
+                      "spooled %ld, spool all resent %ld, pending %ld\n",
+                      t.no_client, t.all_exported, t.some_dropped, t.some_spooled, t.all_resent,
+                      t.some_pending);
     /* Each N must have been reachable for the clean run's allocations to be covered. */
     if (!only) assert_true(n >= total - total / 10);
 }
@@ -530,19 +596,25 @@ static void torture(const scenario *sc)
 static void test_otlp(void **state)
 {
     (void)state;
-    torture(&(scenario){"otlp", "otlp", false});
+    torture(&(scenario){"otlp", traced_request, "otlp", false, false});
 }
 
 static void test_ingestion(void **state)
 {
     (void)state;
-    torture(&(scenario){"langfuse-ingestion", "langfuse-ingestion", false});
+    torture(&(scenario){"langfuse-ingestion", traced_request, "langfuse-ingestion", false, false});
 }
 
 static void test_spool(void **state)
 {
     (void)state;
-    torture(&(scenario){"otlp with spool", "otlp", true});
+    torture(&(scenario){"otlp with spool", traced_request, "otlp", true, false});
+}
+
+static void test_eval_windows(void **state)
+{
+    (void)state;
+    torture(&(scenario){"eval windows", eval_windows, NULL, false, true});
 }
 
 /* A loopback port that refuses connections: bound, never listening, kept open. */
@@ -571,6 +643,7 @@ int main(void)
         cmocka_unit_test(test_otlp),
         cmocka_unit_test(test_ingestion),
         cmocka_unit_test(test_spool),
+        cmocka_unit_test(test_eval_windows),
     };
     int rc = dead_port > 0 ? cmocka_run_group_tests(tests, NULL, NULL) : 1;
     remove_tree(spool_dir);
