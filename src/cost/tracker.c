@@ -610,7 +610,7 @@ static llmobs_status add_spend(llmobs_cost_tracker *t, const char *model, const 
     f->spent += usd;
     m->spent += usd;
     t->total += usd;
-    if (user_copy) add_user_spend(t, user, usd, user_copy);
+    if (user && t->max_users) add_user_spend(t, user, usd, user_copy);
     memcpy(pd->cost, cost, sizeof pd->cost);
     pd->recorded = true;
     if (f->budget > 0) {
