@@ -182,21 +182,18 @@ static void window_move(window *w, sample *ring, size_t cap, size_t old_cap)
  * allocated before any window changes, so on ENOMEM every window keeps its ring intact. */
 static bool resize_windows(llmobs_evaluator *ev, size_t old_cap)
 {
-    sample **rings = calloc(ev->nwindows + 1, sizeof *rings);
+    sample **rings = calloc(ev->nwindows + 1, sizeof(sample *));
+    if (!rings) return false;
     size_t made = 0;
-    while (rings && made < ev->nwindows &&
-           (rings[made] = malloc(ev->max_results * sizeof(sample))) != NULL)
-        made++;
-    bool ok = rings && made == ev->nwindows;
-    if (ok) {
-        size_t k = 0;
-        for (size_t i = 0; i < NBUCKETS; i++)
-            for (window *w = ev->buckets[i]; w; w = w->next)
-                window_move(w, rings[k++], ev->max_results, old_cap);
-    } else {
-        for (size_t k = 0; k < made; k++)
-            free(rings[k]);
-    }
+    for (; made < ev->nwindows; made++)
+        if (!(rings[made] = malloc(ev->max_results * sizeof(sample)))) break;
+    bool ok = made == ev->nwindows;
+    size_t k = 0;
+    for (size_t i = 0; ok && i < NBUCKETS; i++)
+        for (window *w = ev->buckets[i]; w && k < made; w = w->next, k++)
+            if (rings[k]) window_move(w, rings[k], ev->max_results, old_cap); /* k < made */
+    for (k = 0; !ok && k < made; k++)
+        free(rings[k]);
     free(rings);
     return ok;
 }
