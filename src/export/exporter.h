@@ -8,6 +8,7 @@
 #include "core/options.h"
 #include "export/item.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,12 +19,24 @@ typedef enum llmobs__outcome {
     LLMOBS__TOO_LARGE = 3 /* split and resend */
 } llmobs__outcome;
 
+/* What the receiver said of one item of a payload an exporter delivers in parts. */
+typedef enum llmobs__item_state {
+    LLMOBS__ITEM_UNSETTLED = 0, /* not accepted yet: sent again on retry */
+    LLMOBS__ITEM_ACCEPTED,      /* all of it accepted */
+    LLMOBS__ITEM_REFUSED        /* (part of) it refused for good */
+} llmobs__item_state;
+
 typedef struct llmobs__export_result {
     llmobs__outcome outcome;
     int64_t retry_after_ms; /* -1: none given */
     uint32_t rejected;      /* with SENT: items the receiver refused (partial success) */
     long http_status;       /* 0 when not HTTP */
     char message[256];      /* receiver's message or error text, for the log; never secrets */
+    /* With RETRY: NULL, or, from an exporter that settles a payload's items over several
+     * attempts (langfuse-ingestion: per-event answers in a 207), each item's llmobs__item_state
+     * so far (one byte an item, valid until the next send). A pipeline that gives up on the
+     * payload counts accepted and refused items as such; only the rest are undeliverable. */
+    const uint8_t *item_state;
 } llmobs__export_result;
 
 typedef struct llmobs__payload {
@@ -35,6 +48,8 @@ typedef struct llmobs__payload {
                                CreateScoreRequest (POST /api/public/scores); the legacy
                                ingestion exporter converts both to ingestion events */
     uint64_t id; /* unique per payload; a retry passes the same payload, so the same id */
+    bool part;   /* a part of a payload answered TOO_LARGE (split, or its one span truncated):
+                    what the exporter learned of the whole still holds; false for a new one */
 } llmobs__payload;
 
 typedef struct llmobs__exporter {

@@ -8,7 +8,10 @@
  * of each of its events; when the pipeline retries the same payload only the events still
  * pending are sent again, under the same event ids (derived from the span ids, so the server
  * deduplicates a re-sent event). The payload's outcome: RETRY while an event is retryable,
- * else SENT with `rejected` = items (spans, scores) with at least one rejected event. */
+ * with each item's state so far (accepted, refused, unsettled) for a pipeline that gives up on
+ * it; else SENT with `rejected` = items (spans, scores) with at least one rejected event.
+ * States learned before a 413 carry over to the parts the pipeline sends instead (halves, or
+ * the one span truncated), so no accepted event is sent again. */
 #include "core/clock.h"
 #include "core/error.h"
 #include "export/exporter.h"
@@ -68,6 +71,8 @@ typedef struct ingestion_exporter {
     event *ev;
     size_t nev, evcap;
     uint32_t items;
+    uint8_t *item_state; /* llmobs__item_state of each item, for a RETRY result */
+    size_t item_cap;
     char invalid[200]; /* non-empty: the payload could not be converted */
     carried *carry;
     size_t ncarry, carrycap;
@@ -528,10 +533,19 @@ static void carry_settled(ingestion_exporter *x)
     }
 }
 
-/* Converts a new payload; a retry of the current one keeps its events and their states. */
+static void carry_clear(ingestion_exporter *x)
+{
+    for (size_t i = 0; i < x->ncarry; i++)
+        free(x->carry[i].id);
+    x->ncarry = 0;
+}
+
+/* Converts a new payload; a retry of the current one keeps its events and their states. What
+ * was carried over from a payload answered 413 holds only for its parts. */
 static bool begin_payload(ingestion_exporter *x, const llmobs__payload *p)
 {
     if (x->have_cur && x->cur_id == p->id) return true;
+    if (!p->part) carry_clear(x);
     events_clear(x);
     x->have_cur = true;
     x->cur_id = p->id;
@@ -710,19 +724,35 @@ static bool post_next(ingestion_exporter *x, int64_t deadline, event **req, atte
     return true;
 }
 
-/* Items with at least one rejected event, and whether any event was accepted. */
-static uint32_t rejected_items(const ingestion_exporter *x, bool *any_done)
+/* Fills x->item_state: an item with a rejected event, or with no event at all (the span was
+ * unusable), is refused; one whose events were all accepted is accepted. Returns the refused
+ * items and whether any event was accepted; false in *ok when out of memory. */
+static uint32_t settle_items(ingestion_exporter *x, bool *any_done, bool *ok)
 {
+    if (x->items > x->item_cap) {
+        uint8_t *st = realloc(x->item_state, x->items);
+        if (st) {
+            x->item_state = st;
+            x->item_cap = x->items;
+        }
+    }
+    uint8_t *state = x->items <= x->item_cap ? x->item_state : NULL;
+    *ok = state || !x->items;
     uint32_t n = 0;
     *any_done = false;
     for (uint32_t item = 0, i = 0; item < x->items; item++) {
-        bool rejected = false, seen = false;
+        bool rejected = false, seen = false, all_done = true;
         for (; i < x->nev && x->ev[i].item == item; i++) {
             seen = true;
             if (x->ev[i].state == EV_REJECTED) rejected = true;
             if (x->ev[i].state == EV_DONE) *any_done = true;
+            if (x->ev[i].state != EV_DONE) all_done = false;
         }
-        if (rejected || !seen) n++; /* no event at all: the span was unusable */
+        uint8_t st = rejected || !seen ? LLMOBS__ITEM_REFUSED
+                     : all_done        ? LLMOBS__ITEM_ACCEPTED
+                                       : LLMOBS__ITEM_UNSETTLED;
+        if (st == LLMOBS__ITEM_REFUSED) n++;
+        if (state) state[item] = st;
     }
     return n;
 }
@@ -766,16 +796,20 @@ static void ingestion_send(void *self, const llmobs__payload *p, int64_t deadlin
         if (x->ev[i].state == EV_PENDING) pending = true;
     r->http_status = a.status;
     snprintf(r->message, sizeof r->message, "langfuse-ingestion: %s", a.message);
+    bool any_done, states_ok;
+    uint32_t rejected = settle_items(x, &any_done, &states_ok);
     if (a.too_large) {
+        /* The pipeline sends the parts next, or the one span truncated. */
         r->outcome = LLMOBS__TOO_LARGE;
-        if (p->items > 1) carry_settled(x); /* the pipeline sends the parts next */
+        carry_settled(x);
     } else if (pending) {
+        /* The same payload comes back, unless the pipeline gives up on it: then it counts
+         * what is already settled as such. */
         r->outcome = LLMOBS__RETRY;
         r->retry_after_ms = a.retry_after_ms;
-        return; /* the same payload comes back */
+        r->item_state = states_ok ? x->item_state : NULL;
+        return;
     } else {
-        bool any_done;
-        uint32_t rejected = rejected_items(x, &any_done);
         r->outcome = a.refused && !any_done ? LLMOBS__FAILED : LLMOBS__SENT;
         r->rejected = rejected;
         if (!rejected) r->message[0] = '\0';
@@ -794,9 +828,9 @@ static void ingestion_destroy(void *self)
     ingestion_exporter *x = self;
     events_clear(x);
     free(x->ev);
-    for (size_t i = 0; i < x->ncarry; i++)
-        free(x->carry[i].id);
+    carry_clear(x);
     free(x->carry);
+    free(x->item_state);
     free(x->url);
     free(x->display_url);
     free(x->public_key);

@@ -314,11 +314,60 @@ static void forward_spool_event(void *ud, llmobs__spool_event ev, uint64_t n)
     if (p->hooks.on_spool) p->hooks.on_spool(p->hooks.ud, ev, n);
 }
 
+/* Gives up on a payload whose last attempt `r` failed transiently: the items the exporter
+ * reports as already accepted or refused (r->item_state) are counted as such, the others are
+ * undeliverable (spooled, or dropped with `reason`). `spans`: the payload's spans (NULL for a
+ * score), so that only the undelivered ones are spooled. */
+static void give_up(llmobs__pipeline *p, const llmobs__payload *pl, const llmobs__export_result *r,
+                    llmobs__span *const *spans, llmobs_drop_reason reason, int64_t started,
+                    uint32_t retries)
+{
+    uint32_t n = pl->items, accepted = 0, refused = 0;
+    for (uint32_t i = 0; r->item_state && i < n; i++) {
+        if (r->item_state[i] == LLMOBS__ITEM_ACCEPTED) accepted++;
+        if (r->item_state[i] == LLMOBS__ITEM_REFUSED) refused++;
+    }
+    if (!accepted && !refused) {
+        settle_undeliverable(p, pl, reason);
+        return;
+    }
+    uint32_t rest = n - accepted - refused;
+    llmobs__log(&p->log, LLMOBS_LOG_WARN,
+                "%s: of those %u %s, %u had been accepted and %u refused; %u undelivered",
+                p->exporter->name, n, kind_name(pl), accepted, refused, rest);
+    atomic_fetch_add(&p->exported, accepted);
+    count_drop(p, LLMOBS_DROP_REJECTED, refused);
+    if (accepted && p->hooks.on_export)
+        p->hooks.on_export(p->hooks.ud, accepted, (double)(llmobs__mono_ns() - started) / 1e9,
+                           retries);
+    if (!rest) return;
+    llmobs__span **left = p->spool && spans ? malloc(rest * sizeof *left) : NULL;
+    if (!left) {
+        count_drop(p, reason, rest);
+        return;
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (r->item_state[i] == LLMOBS__ITEM_UNSETTLED) left[k++] = spans[i];
+    llmobs__buf body = {0};
+    llmobs__otlp_serialize(&p->ser, left, k, &body);
+    free(left);
+    if (body.oom) {
+        count_drop(p, reason, rest);
+    } else {
+        llmobs__payload sub = {body.data,     body.len, pl->content_type, k, pl->kind,
+                               ++p->payloads, false};
+        settle_undeliverable(p, &sub, reason);
+    }
+    llmobs__buf_free(&body);
+}
+
 /* Sends one payload under the retry policy and counts every item in it as exported, dropped
  * or spooled. Returns false, counting nothing, when the receiver wants a smaller payload and
- * the payload can shrink (several items: split; one item not yet truncated: truncate). */
+ * the payload can shrink (several items: split; one item not yet truncated: truncate).
+ * `spans`: the payload's spans, NULL for a score. */
 static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
-                              int64_t oldest_enqueued, bool can_shrink)
+                              llmobs__span *const *spans, int64_t oldest_enqueued, bool can_shrink)
 {
     uint32_t n = pl->items;
     int64_t give_up_at = oldest_enqueued + p->retry_deadline_ns;
@@ -364,13 +413,13 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
         if (attempt >= p->max_retries || llmobs__mono_ns() + delay > give_up_at) {
             llmobs__log(&p->log, LLMOBS_LOG_ERROR, "%s: giving up on %u %s after %lld attempts: %s",
                         p->exporter->name, n, kind_name(pl), (long long)attempt + 1, r.message);
-            settle_undeliverable(p, pl, LLMOBS_DROP_RETRIES_EXHAUSTED);
+            give_up(p, pl, &r, spans, LLMOBS_DROP_RETRIES_EXHAUSTED, started, retries);
             return true;
         }
         llmobs__log(&p->log, LLMOBS_LOG_DEBUG, "%s: retrying %u %s in %lld ms: %s",
                     p->exporter->name, n, kind_name(pl), (long long)(delay / NS_PER_MS), r.message);
         if (!backoff_wait(p, delay)) {
-            settle_undeliverable(p, pl, LLMOBS_DROP_SHUTDOWN);
+            give_up(p, pl, &r, spans, LLMOBS_DROP_SHUTDOWN, started, retries);
             return true;
         }
         atomic_fetch_add(&p->retries, 1);
@@ -378,10 +427,11 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
     }
 }
 
-/* Delivers spans[0..n) as OTLP requests, halving on oversize, and settles each of them. The
- * recursion is at most log2(max_batch_items) + 2 calls deep.
+/* Delivers spans[0..n) as OTLP requests, halving on oversize, and settles each of them.
+ * `part`: the spans are part of a payload the receiver found too large. The recursion is at
+ * most log2(max_batch_items) + 2 calls deep.
  * NOLINTNEXTLINE(misc-no-recursion) */
-static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n)
+static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n, bool part)
 {
     if (n > 1) {
         /* A span whose data alone exceeds a request goes on its own, so the others are not
@@ -389,7 +439,7 @@ static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n)
         size_t kept = 0;
         for (size_t i = 0; i < n; i++) {
             if (spans[i]->hdr.bytes > p->max_batch_bytes)
-                export_spans(p, &spans[i], 1);
+                export_spans(p, &spans[i], 1, part);
             else
                 spans[kept++] = spans[i];
         }
@@ -402,8 +452,9 @@ static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n)
     bool settled = false;
     if (fits) {
         llmobs__payload pl = {body.data,   body.len,          "application/json",
-                              (uint32_t)n, LLMOBS__ITEM_SPAN, ++p->payloads};
-        settled = send_with_retries(p, &pl, spans[0]->hdr.enqueued_mono_ns,
+                              (uint32_t)n, LLMOBS__ITEM_SPAN, ++p->payloads,
+                              part};
+        settled = send_with_retries(p, &pl, spans, spans[0]->hdr.enqueued_mono_ns,
                                     n == 1 && !spans[0]->truncated);
     } else if (n == 1 && (body.oom || spans[0]->truncated)) {
         if (body.oom)
@@ -430,11 +481,11 @@ static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n)
                     "span '%s' of %zu bytes is too large; its input, "
                     "output and metadata are replaced by \"%s\"",
                     spans[0]->name, len, LLMOBS__TRUNCATED_MARKER);
-        export_spans(p, spans, 1);
+        export_spans(p, spans, 1, true);
         return;
     }
-    export_spans(p, spans, n / 2);
-    export_spans(p, spans + n / 2, n - n / 2);
+    export_spans(p, spans, n / 2, true);
+    export_spans(p, spans + n / 2, n - n / 2, true);
 }
 
 /* Delivers one score (scores have no batch endpoint on Langfuse's current API). */
@@ -445,9 +496,9 @@ static void export_score(llmobs__pipeline *p, llmobs__score *sc)
     if (body.oom) {
         count_drop(p, LLMOBS_DROP_INVALID, 1);
     } else {
-        llmobs__payload pl = {body.data, body.len,           "application/json",
-                              1,         LLMOBS__ITEM_SCORE, ++p->payloads};
-        send_with_retries(p, &pl, sc->hdr.enqueued_mono_ns, false);
+        llmobs__payload pl = {body.data,     body.len, "application/json", 1, LLMOBS__ITEM_SCORE,
+                              ++p->payloads, false};
+        send_with_retries(p, &pl, NULL, sc->hdr.enqueued_mono_ns, false);
     }
     llmobs__buf_free(&body);
     llmobs__item_free(&sc->hdr);
@@ -465,7 +516,7 @@ static void export_batch(llmobs__pipeline *p, llmobs__item **items, size_t n)
         else
             p->scratch[n - 1 - nscores++] = items[i];
     }
-    if (nspans) export_spans(p, (llmobs__span **)p->scratch, nspans);
+    if (nspans) export_spans(p, (llmobs__span **)p->scratch, nspans, false);
     for (size_t i = 0; i < nscores; i++)
         export_score(p, (llmobs__score *)p->scratch[n - 1 - i]);
 }

@@ -470,7 +470,8 @@ static bool resend_one(llmobs__spool *s, llmobs__exporter *e, claim *c, const ch
         return true;
     }
     llmobs__payload pl = {body,    (size_t)h.payload_len,     "application/json",
-                          h.items, (llmobs__item_kind)h.kind, UINT64_C(1) << 63 | ++s->sends};
+                          h.items, (llmobs__item_kind)h.kind, UINT64_C(1) << 63 | ++s->sends,
+                          false};
     llmobs__export_result r = {.retry_after_ms = -1};
     e->send(e->self, &pl, deadline, &r);
     free(data);

@@ -13,6 +13,7 @@
 #include "core/options.h"
 #include "export/exporter.h"
 #include "ingestion_test.h"
+#include "spool_test.h"
 
 #include <llmobs/llmobs.h>
 #include <stdio.h>
@@ -29,7 +30,8 @@ typedef struct env {
     llmobs_client *c;
 } env;
 
-static void start_with(env *e, int max_batch_bytes)
+/* max_batch_bytes, max_retries: 0 and -1 for the defaults; spool_dir: NULL for none. */
+static void start_opts(env *e, int max_batch_bytes, int max_retries, const char *spool_dir)
 {
     clear_env();
     ingestion_server_init(&e->srv);
@@ -38,8 +40,15 @@ static void start_with(env *e, int max_batch_bytes)
     receiver_set_responder(e->r, ingestion_respond, &e->srv);
     llmobs_options *o = ingestion_options(e->r, &e->lc, 1000);
     if (max_batch_bytes) llmobs_options_set_int(o, "max_batch_bytes", max_batch_bytes);
+    if (max_retries >= 0) llmobs_options_set_int(o, "max_retries", max_retries);
+    if (spool_dir) llmobs_options_set(o, "spool_dir", spool_dir);
     e->c = llmobs_client_new(o, NULL);
     if (!e->c) fail_msg("client: %s", llmobs_last_error());
+}
+
+static void start_with(env *e, int max_batch_bytes)
+{
+    start_opts(e, max_batch_bytes, -1, NULL);
 }
 
 static void start(env *e)
@@ -183,6 +192,92 @@ static void score_event_failing_with_500_is_resent_with_the_same_event_id(void *
     cJSON_Delete(a);
     cJSON_Delete(b);
     assert_int_equal(client_stat(e.c, LLMOBS_STAT_EXPORTED), 1);
+    stop(&e);
+}
+
+/* The pipeline gives up on a batch (retries used up) after a 207 accepted some of its items
+ * and refused another: those are counted as exported and rejected, only the item whose event
+ * kept failing is undeliverable, and with a spool only that item is written and later sent. */
+static void giving_up_after_a_partial_207_settles_each_item_by_what_the_server_said(bool spool)
+{
+    env e;
+    char *dir = spool ? make_dir() : NULL;
+    start_opts(&e, 0, 1, dir);
+    trace_ids ids;
+    one_trace(e.c, &ids);
+    ingestion_rule(&e.srv, ids.gen1, 500, 503, "busy"); /* fails on both attempts */
+    ingestion_rule(&e.srv, ids.gen2, 400, 0, "Invalid request data");
+    assert_int_equal(llmobs_flush(e.c, 20000, NULL), LLMOBS_OK);
+    assert_int_equal(receiver_request_count(e.r), 2);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_ITEMS), 3);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_EXPORTED), 1); /* the root */
+    assert_int_equal(client_dropped(e.c, LLMOBS_DROP_REJECTED), 1);
+    if (!spool) {
+        assert_int_equal(client_dropped(e.c, LLMOBS_DROP_RETRIES_EXHAUSTED), 1);
+        assert_int_equal(client_stat(e.c, LLMOBS_STAT_DROPPED), 2);
+        stop(&e);
+        return;
+    }
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_SPOOLED), 1);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_DROPPED), 1);
+    itemset spans = {0}, scores = {0};
+    assert_int_equal(spooled_ids(dir, &spans, &scores), 1);
+    assert_int_equal(spans.n, 1);
+    char gen1_span[17];
+    snprintf(gen1_span, sizeof gen1_span, "%.16s", ids.gen1 + strlen(TRACE_ID) + 1);
+    assert_string_equal(spans.ids[0], gen1_span);
+    itemset_free(&spans);
+    itemset_free(&scores);
+    /* The next client sends the spool file: the third arrival of gen1's event is accepted. */
+    llmobs_shutdown(e.c, 5000);
+    llmobs_options *o = ingestion_options(e.r, &e.lc, 1000);
+    llmobs_options_set(o, "spool_dir", dir);
+    e.c = start_client(o);
+    assert_true(wait_stat(e.c, LLMOBS_STAT_SPOOL_RESENT, 1, 10000));
+    assert_int_equal(receiver_request_count(e.r), 3);
+    assert_string_equal(request_event_ids(e.r, 2), ids.gen1);
+    stop(&e);
+    remove_tree(dir);
+    free(dir);
+}
+
+static void giving_up_after_a_partial_207_counts_accepted_and_refused_items(void **state)
+{
+    (void)state;
+    giving_up_after_a_partial_207_settles_each_item_by_what_the_server_said(false);
+}
+
+static void giving_up_after_a_partial_207_spools_only_the_undelivered_item(void **state)
+{
+    (void)state;
+    giving_up_after_a_partial_207_settles_each_item_by_what_the_server_said(true);
+}
+
+/* A batch of one span, the root: its trace-create is accepted and its span-create fails with
+ * a 5xx; the retry is answered 413, so the pipeline truncates the span and sends it again. The
+ * accepted trace-create is not sent again. */
+static void a_413_after_a_partial_207_does_not_resend_the_accepted_event(void **state)
+{
+    (void)state;
+    env e;
+    start(&e);
+    e.srv.request_status[1] = 413;
+    llmobs_trace *t = llmobs_trace_start_with_id(e.c, "request", TRACE_ID, NULL, NULL);
+    char root[17], trace_create[80], span_create[80];
+    llmobs_trace_span_id(t, root, sizeof root);
+    llmobs_trace_end(t);
+    snprintf(trace_create, sizeof trace_create, "%s-%s-trace-create", TRACE_ID, root);
+    snprintf(span_create, sizeof span_create, "%s-%s-span-create", TRACE_ID, root);
+    ingestion_rule(&e.srv, span_create, 500, 0, "Internal Server Error");
+    assert_int_equal(llmobs_flush(e.c, 20000, NULL), LLMOBS_OK);
+    assert_int_equal(receiver_request_count(e.r), 3);
+    assert_int_equal(receiver_request(e.r, 1)->status, 413);
+    assert_string_equal(request_event_ids(e.r, 2), span_create);
+    cJSON *events = ingestion_events(e.r, true);
+    assert_int_equal(count_event_id(events, trace_create), 1);
+    cJSON_Delete(events);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_EXPORTED), 1);
+    assert_int_equal(client_stat(e.c, LLMOBS_STAT_DROPPED), 0);
     stop(&e);
 }
 
@@ -350,7 +445,8 @@ static void event_over_the_size_limit_is_rejected_locally_and_counted(void **sta
              "\"2222222222222222\",\"name\":\"small\",\"startTimeUnixNano\":\"1000\","
              "\"endTimeUnixNano\":\"2000\",\"attributes\":[]}]}]}]}",
              TRACE_ID, big, TRACE_ID);
-    llmobs__payload p = {payload, strlen(payload), "application/json", 2, LLMOBS__ITEM_SPAN, 1};
+    llmobs__payload p = {payload, strlen(payload), "application/json", 2, LLMOBS__ITEM_SPAN, 1,
+                         false};
     llmobs__export_result res = {.retry_after_ms = -1};
     x->send(x->self, &p, INT64_MAX, &res);
     assert_int_equal(res.outcome, LLMOBS__SENT);
@@ -417,6 +513,9 @@ int main(void)
         cmocka_unit_test(per_event_4xx_is_counted_as_rejected_and_its_message_logged),
         cmocka_unit_test(mixed_207_resends_only_5xx_events_and_counts_each_rejected_item_once),
         cmocka_unit_test(score_event_failing_with_500_is_resent_with_the_same_event_id),
+        cmocka_unit_test(giving_up_after_a_partial_207_counts_accepted_and_refused_items),
+        cmocka_unit_test(giving_up_after_a_partial_207_spools_only_the_undelivered_item),
+        cmocka_unit_test(a_413_after_a_partial_207_does_not_resend_the_accepted_event),
         cmocka_unit_test(whole_request_401_is_not_retried),
         cmocka_unit_test(whole_request_403_is_not_retried),
         cmocka_unit_test(whole_request_400_is_not_retried),

@@ -65,31 +65,27 @@ char *ingestion_respond(const recv_request *q, int *status, void *ud)
         cJSON_Delete(req);
         return strdup("{\"message\":\"scripted whole-request answer\"}");
     }
-    cJSON *reply = cJSON_CreateObject();
-    cJSON *ok = cJSON_AddArrayToObject(reply, "successes");
-    cJSON *errors = cJSON_AddArrayToObject(reply, "errors");
+    size_t n = (size_t)cJSON_GetArraySize(batch), i = 0;
+    char **ids = calloc(n ? n : 1, sizeof *ids);
+    int *statuses = calloc(n ? n : 1, sizeof *statuses);
+    const char **messages = calloc(n ? n : 1, sizeof *messages);
+    if (!ids || !statuses || !messages) abort();
     const cJSON *ev;
     pthread_mutex_lock(&s->mu);
     cJSON_ArrayForEach(ev, batch)
     {
         const cJSON *id = cJSON_GetObjectItem(ev, "id");
-        const char *eid = cJSON_IsString(id) ? id->valuestring : "unknown";
-        const char *message = NULL;
-        int st = status_for(s, eid, &message);
-        cJSON *item = cJSON_CreateObject();
-        cJSON_AddStringToObject(item, "id", eid);
-        cJSON_AddNumberToObject(item, "status", st);
-        if (st >= 300) {
-            cJSON_AddStringToObject(item, "message", message ? message : "error");
-            cJSON_AddItemToArray(errors, item);
-        } else {
-            cJSON_AddItemToArray(ok, item);
-        }
+        static char unknown[] = "unknown";
+        ids[i] = cJSON_IsString(id) ? id->valuestring : unknown;
+        statuses[i] = status_for(s, ids[i], &messages[i]);
+        i++;
     }
     pthread_mutex_unlock(&s->mu);
     *status = 207;
-    char *text = cJSON_PrintUnformatted(reply);
-    cJSON_Delete(reply);
+    char *text = recv_ingestion_reply(n, ids, statuses, messages);
+    free(ids);
+    free(statuses);
+    free(messages);
     cJSON_Delete(req);
     return text;
 }

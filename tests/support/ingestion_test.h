@@ -10,7 +10,7 @@
 #include <cjson/cJSON.h>
 #include <pthread.h>
 
-#define INGESTION_PATH "/api/public/ingestion"
+#define INGESTION_PATH RECV_INGESTION_PATH
 #define MAX_EVENT_RULES 16
 
 /* The per-event status the stand-in answers for an event id: statuses[k] on the k-th time the

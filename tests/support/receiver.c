@@ -43,7 +43,8 @@ struct receiver {
     bool faults_on;
     recv_faults faults;
     char *fault_retry_after;
-    uint64_t rng;
+    uint64_t rng;       /* draws the fault of each request, in arrival order */
+    uint64_t event_rng; /* draws per-event answers, so they do not shift the faults' sequence */
 };
 
 typedef struct conn_state {
@@ -232,13 +233,19 @@ static void delay(receiver *r, int ms)
     pthread_mutex_unlock(&r->mu);
 }
 
+/* A draw in [0, 1000) from a seeded generator (r->mu held). */
+static int draw_per_mille(uint64_t *rng)
+{
+    *rng ^= *rng << 13; /* xorshift64 */
+    *rng ^= *rng >> 7;
+    *rng ^= *rng << 17;
+    return (int)(*rng % 1000);
+}
+
 /* Draws the fault of a new request and the answer that goes with it (r->mu held). */
 static int draw_fault(receiver *r, answer_slot *a)
 {
-    r->rng ^= r->rng << 13; /* xorshift64 */
-    r->rng ^= r->rng >> 7;
-    r->rng ^= r->rng << 17;
-    int u = (int)(r->rng % 1000), acc = 0, f = RECV_FAULT_NONE;
+    int u = draw_per_mille(&r->rng), acc = 0, f = RECV_FAULT_NONE;
     for (int i = 1; i < RECV_FAULT_COUNT && f == RECV_FAULT_NONE; i++) {
         acc += r->faults.per_mille[i];
         if (u < acc) f = i;
@@ -283,6 +290,76 @@ static int draw_fault(receiver *r, answer_slot *a)
     return f;
 }
 
+/* ---- ingestion requests in fault mode ------------------------------------------------------- */
+
+char *recv_ingestion_reply(size_t n, char *const *ids, const int *status,
+                           const char *const *messages)
+{
+    cJSON *reply = cJSON_CreateObject();
+    cJSON *ok = cJSON_AddArrayToObject(reply, "successes");
+    cJSON *errors = cJSON_AddArrayToObject(reply, "errors");
+    for (size_t i = 0; i < n; i++) {
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "id", ids[i]);
+        cJSON_AddNumberToObject(item, "status", status[i]);
+        if (status[i] >= 200 && status[i] < 300) {
+            cJSON_AddItemToArray(ok, item);
+            continue;
+        }
+        const char *m = messages && messages[i] ? messages[i]
+                        : status[i] >= 500      ? "Internal Server Error"
+                                                : "Invalid request data";
+        cJSON_AddStringToObject(item, "message", m);
+        cJSON_AddItemToArray(errors, item);
+    }
+    char *text = cJSON_PrintUnformatted(reply);
+    cJSON_Delete(reply);
+    if (!text) abort();
+    return text;
+}
+
+/* Records the event ids of an ingestion request (statuses 0 until answered). */
+static void read_events(recv_request *q)
+{
+    if (strcmp(q->path, RECV_INGESTION_PATH) != 0) return;
+    cJSON *j = cJSON_ParseWithLength(q->body, q->len);
+    const cJSON *batch = cJSON_GetObjectItemCaseSensitive(j, "batch");
+    int n = cJSON_IsArray(batch) ? cJSON_GetArraySize(batch) : 0;
+    if (n > 0) {
+        q->event_ids = calloc((size_t)n, sizeof *q->event_ids);
+        q->event_status = calloc((size_t)n, sizeof *q->event_status);
+        if (!q->event_ids || !q->event_status) abort();
+        const cJSON *ev;
+        cJSON_ArrayForEach(ev, batch)
+        {
+            const cJSON *id = cJSON_GetObjectItemCaseSensitive(ev, "id");
+            q->event_ids[q->nevents] = strdup(cJSON_IsString(id) ? id->valuestring : "");
+            if (!q->event_ids[q->nevents]) abort();
+            q->nevents++;
+        }
+    }
+    cJSON_Delete(j);
+}
+
+/* Accepts every event of an ingestion request, or under RECV_FAULT_207 draws each one's
+ * answer. */
+static void answer_events(receiver *r, recv_request *q, int fault)
+{
+    pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; i < q->nevents; i++) {
+        int st = 201;
+        if (fault == RECV_FAULT_207) {
+            int u = draw_per_mille(&r->event_rng), e5 = r->faults.event_5xx_per_mille;
+            if (u < e5)
+                st = u % 2 ? 503 : 500;
+            else if (u < e5 + r->faults.event_4xx_per_mille)
+                st = u % 2 ? 404 : 400;
+        }
+        q->event_status[i] = st;
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
 void receiver_set_faults(receiver *r, const recv_faults *f)
 {
     pthread_mutex_lock(&r->mu);
@@ -294,6 +371,7 @@ void receiver_set_faults(receiver *r, const recv_faults *f)
         r->faults.retry_after = NULL;
         r->fault_retry_after = dup_or_null(f->retry_after);
         r->rng = f->seed * UINT64_C(0x9E3779B97F4A7C15) + 1;
+        r->event_rng = f->seed * UINT64_C(0xBF58476D1CE4E5B9) + 2;
     }
     pthread_mutex_unlock(&r->mu);
 }
@@ -369,7 +447,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     recv_responder responder = st->scripted ? NULL : r->responder;
     void *responder_ud = r->responder_ud;
     int late_ms = r->faults_on ? r->faults.late_ms : 0;
+    bool per_event = r->faults_on && !st->scripted && !responder;
     pthread_mutex_unlock(&r->mu);
+    if (per_event) read_events(q);
     if (!st->a.status && max_spans && q->spans > max_spans) status = 413;
     if (st->a.delay_ms) delay(r, st->a.delay_ms);
     if (st->a.drop == RECV_DROP_AFTER_BODY) {
@@ -377,12 +457,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return MHD_NO;
     }
     if (st->a.drop == RECV_DROP_AFTER_ACCEPT) {
+        answer_events(r, q, RECV_FAULT_NONE);
         q->reply_lost = true;
         record(r, st, 200);
         return MHD_NO;
     }
     char echo[1024];
     char *computed = responder ? responder(q, &status, responder_ud) : NULL;
+    if (q->nevents && status >= 200 && status < 300) {
+        answer_events(r, q, st->fault);
+        computed = recv_ingestion_reply(q->nevents, q->event_ids, q->event_status, NULL);
+        status = 207;
+    }
     const char *body = computed ? computed : st->a.body ? st->a.body : "{}";
     if (st->a.echo_auth) {
         const char *auth = recv_header(q, "authorization");
@@ -498,6 +584,10 @@ void receiver_stop(receiver *r)
     for (size_t i = 0; i < r->nreqs; i++) {
         cJSON_Delete(r->reqs[i]->headers);
         free(r->reqs[i]->body);
+        for (size_t k = 0; k < r->reqs[i]->nevents; k++)
+            free(r->reqs[i]->event_ids[k]);
+        free(r->reqs[i]->event_ids);
+        free(r->reqs[i]->event_status);
         free(r->reqs[i]);
     }
     free(r->reqs);

@@ -1,6 +1,7 @@
 /* Test support: a real OTLP/HTTP receiver on 127.0.0.1 (libmicrohttpd, a thread per
  * connection) that records every request and answers as scripted: any status, Retry-After,
- * body, a delay, or a dropped connection. All functions are thread-safe; waits take a
+ * body, a delay, or a dropped connection; or with seeded random faults, where it also answers
+ * Langfuse's ingestion API per event (207). All functions are thread-safe; waits take a
  * deadline and never sleep blindly. */
 #ifndef LLMOBS_TEST_RECEIVER_H
 #define LLMOBS_TEST_RECEIVER_H
@@ -44,7 +45,16 @@ typedef struct recv_request {
     bool reply_lost;  /* accepted (status 200) but the reply was never sent, or sent so late
                          (recv_faults.late_ms) that the client may have timed out first */
     int fault;        /* the recv_fault drawn for it (RECV_FAULT_NONE when scripted) */
+    /* In fault mode, an ingestion request (a {"batch":[...]} body on RECV_INGESTION_PATH):
+     * the envelope id of each event and what the receiver did with it: 201 accepted (also when
+     * the reply was then lost), the per-event error of a 207 (5xx or 4xx), or 0 when the
+     * request was not answered 2xx. nevents is 0 for other requests. */
+    size_t nevents;
+    char **event_ids;
+    int *event_status;
 } recv_request;
+
+#define RECV_INGESTION_PATH "/api/public/ingestion"
 
 /* Random faults: each request without a scripted answer draws one, with these rates (per
  * mille), from a generator seeded with `seed`, so a failing run can be repeated. */
@@ -60,6 +70,8 @@ typedef enum recv_fault {
     RECV_FAULT_RESET_AFTER,   /* whole request read, closed unanswered, not accepted */
     RECV_FAULT_ACCEPT_RESET,  /* accepted, then closed unanswered (reply lost) */
     RECV_FAULT_TIMEOUT,       /* no answer for timeout_ms, then closed, not accepted */
+    RECV_FAULT_207,           /* ingestion: 207 with per-event errors (see recv_faults); other
+                                 paths: a plain 200 */
     RECV_FAULT_COUNT
 } recv_fault;
 
@@ -71,6 +83,11 @@ typedef struct recv_faults {
     const char *retry_after; /* for 429 (copied); NULL: none */
     int late_ms;             /* an accepted request answered this long after its headers arrived is
                                 recorded reply_lost (set it below the client's timeout); 0: never */
+    /* RECV_FAULT_207: each event of the batch independently gets a 5xx error (500 or 503)
+     * with event_5xx_per_mille, a 4xx error (400 or 404) with event_4xx_per_mille, else 201.
+     * Every other 2xx answer to an ingestion request is a 207 accepting all of its events, as
+     * Langfuse answers. */
+    int event_5xx_per_mille, event_4xx_per_mille;
 } recv_faults;
 
 typedef struct receiver receiver;
@@ -95,6 +112,12 @@ void receiver_set_faults(receiver *r, const recv_faults *f);
  * answer's status, 200 when unset). Runs on the receiver's threads, concurrently. */
 typedef char *(*recv_responder)(const recv_request *q, int *status, void *ud);
 void receiver_set_responder(receiver *r, recv_responder fn, void *ud);
+
+/* The body of a Langfuse ingestion reply (the 207 of POST /api/public/ingestion) for events
+ * ids[0..n) answered status[i]: 2xx in "successes", others in "errors" with messages[i] (NULL,
+ * or messages NULL: a text for the status). malloc'd. */
+char *recv_ingestion_reply(size_t n, char *const *ids, const int *status,
+                           const char *const *messages);
 
 /* Answer 413 to requests carrying more than `max_spans` spans (0: no limit). */
 void receiver_set_max_spans(receiver *r, int max_spans);
