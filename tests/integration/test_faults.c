@@ -417,8 +417,9 @@ static void run(const char *name, const recv_faults *f, const run_spec *rs)
     assert_int_equal(llmobs_flush(c, 120000, &pending), LLMOBS_OK);
     out.final_flush_ms = test_mono_ms() - t0;
     assert_int_equal(pending, 0);
-    /* A flush returns by its deadline: 100 ms of slack for scheduling on a loaded machine. */
-    assert_true(out.worst_flush_overshoot_ms < 100);
+    /* A flush returns by its deadline: 100 ms of slack for scheduling on a loaded
+     * machine (times LLMOBS_TEST_TIME_SCALE under valgrind). */
+    assert_true(out.worst_flush_overshoot_ms < test_slack_ms(100));
     uint64_t spool_lost = 0;
     llmobs_client *next = NULL;
     if (rs->spool_dir) {
@@ -593,7 +594,7 @@ static void backend_that_never_answers(void **state)
     assert_int_equal(llmobs_flush(c, 300, &pending), LLMOBS_ETIMEOUT);
     int64_t flush_ms = test_mono_ms() - t0;
     assert_true(pending > 0);
-    assert_true(flush_ms >= 300 && flush_ms < 400);
+    assert_true(flush_ms >= 300 && flush_ms < 300 + test_slack_ms(100));
     /* An open trace keeps the client's counters readable after shutdown. */
     llmobs_trace *hold = llmobs_trace_start(c, "hold", NULL);
     t0 = test_mono_ms();
@@ -601,7 +602,7 @@ static void backend_that_never_answers(void **state)
     int64_t shutdown_ms = test_mono_ms() - t0;
     printf("never answers: flush(300) took %lld ms, shutdown(500) took %lld ms\n",
            (long long)flush_ms, (long long)shutdown_ms);
-    assert_true(shutdown_ms < 700);
+    assert_true(shutdown_ms < 500 + test_slack_ms(200));
     assert_int_equal(client_stat(c, LLMOBS_STAT_ITEMS), 210);
     assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 0);
     assert_int_equal(client_dropped(c, LLMOBS_DROP_SHUTDOWN) +
