@@ -341,7 +341,7 @@ static void give_up(llmobs__pipeline *p, const llmobs__payload *pl, const llmobs
         p->hooks.on_export(p->hooks.ud, accepted, (double)(llmobs__mono_ns() - started) / 1e9,
                            retries);
     if (!rest) return;
-    llmobs__span **left = p->spool && spans ? malloc(rest * sizeof *left) : NULL;
+    llmobs__span **left = p->spool && spans ? malloc(rest * sizeof(llmobs__span *)) : NULL;
     if (!left) {
         count_drop(p, reason, rest);
         return;
