@@ -141,12 +141,15 @@ static void *scraper(void *arg)
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)test_slack_ms(10000));
     while (atomic_load(&s->writers_left) > 0) {
         long code = 0;
-        if (curl_easy_perform(c) != CURLE_OK) atomic_fetch_add(&s->failures, 1);
+        CURLcode rc = curl_easy_perform(c);
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-        if (code != 200) atomic_fetch_add(&s->failures, 1);
+        if (rc != CURLE_OK || code != 200) {
+            fprintf(stderr, "scrape failed: %s, HTTP %ld\n", curl_easy_strerror(rc), code);
+            atomic_fetch_add(&s->failures, 1);
+        }
         atomic_fetch_add(&s->scrapes, 1);
     }
     curl_easy_cleanup(c);
