@@ -110,8 +110,11 @@ LLMOBS_API llmobs_status llmobs_trace_end_at(llmobs_trace *trace, int64_t end_un
 
 /* ---- observations ---------------------------------------------------------------------- */
 
-/** Starts an observation of `type` under `parent` (NULL: under the trace's root span) of
- * `trace`. `parent` must belong to `trace`. Returns NULL only for bad arguments or ENOMEM. */
+/** Starts an observation of `type` under `parent` of `trace`. `parent` must belong to
+ * `trace`. A NULL `parent` means the calling thread's current observation when it belongs to
+ * `trace` (llmobs/context.h), else the trace's root span; a NULL `trace` means the parent's
+ * trace, else the current trace. Returns NULL only for bad arguments (no trace at all) or
+ * ENOMEM. */
 LLMOBS_API llmobs_obs *llmobs_obs_start(llmobs_trace *trace, llmobs_obs *parent,
                                         llmobs_obs_type type, const char *name,
                                         llmobs_status *status);

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/ids.h"
 #include "core/client_metrics.h"
+#include "trace/context.h"
 #include "trace/span.h"
 
 #include <pthread.h>
@@ -30,6 +31,7 @@ struct llmobs_trace {
     uint8_t trace_id[16];
     struct llmobs_obs root;
     size_t open; /* child observations started and not yet ended */
+    size_t pins; /* scopes (context.c) holding this trace's memory */
     struct llmobs_obs *children;
     llmobs__trace_attrs attrs;     /* mutable; guarded by mu */
     llmobs__trace_attrs *snapshot; /* immutable copy shared by ended spans; NULL when stale */
@@ -190,6 +192,10 @@ llmobs_trace *llmobs_trace_start_traceparent(llmobs_client *c, const char *name,
 llmobs_obs *llmobs_obs_start(llmobs_trace *t, llmobs_obs *parent, llmobs_obs_type type,
                              const char *name, llmobs_status *status)
 {
+    /* The calling thread's current scope fills what the caller left NULL. */
+    llmobs_obs *current = llmobs__scope_top();
+    if (!t) t = parent ? parent->trace : current ? current->trace : NULL;
+    if (!parent && t && current && current->trace == t && current != &t->root) parent = current;
     if (!t || !name || !*name || (unsigned)type >= sizeof type_names / sizeof *type_names) {
         set_status(status,
                    llmobs__error(LLMOBS_EINVAL, "obs_start: NULL trace, empty name or bad type"));
@@ -223,6 +229,43 @@ oom:
     free(o);
     set_status(status, llmobs__error(LLMOBS_ENOMEM, "obs_start: out of memory"));
     return NULL;
+}
+
+/* ---- scopes (context.c) ---------------------------------------------------------------- */
+
+llmobs_obs *llmobs__trace_root(llmobs_trace *t)
+{
+    return &t->root;
+}
+
+llmobs_trace *llmobs__obs_trace(const llmobs_obs *o)
+{
+    return o->trace;
+}
+
+llmobs_client *llmobs__trace_client(const llmobs_trace *t)
+{
+    return t->client;
+}
+
+void llmobs__trace_pin(llmobs_trace *t)
+{
+    pthread_mutex_lock(&t->mu);
+    t->pins++;
+    pthread_mutex_unlock(&t->mu);
+}
+
+void llmobs__trace_unpin(llmobs_trace *t)
+{
+    pthread_mutex_lock(&t->mu);
+    t->pins--;
+    bool finished = t->root.ended && t->open == 0 && t->pins == 0;
+    llmobs_client *c = t->client;
+    pthread_mutex_unlock(&t->mu);
+    if (finished) {
+        trace_free(t);
+        llmobs__client_unref(c);
+    }
 }
 
 /* ---- setters ----------------------------------------------------------------------------- */
@@ -776,7 +819,7 @@ static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
         }
     }
     if (!is_root) t->open--;
-    bool finished = t->root.ended && t->open == 0;
+    bool finished = t->root.ended && t->open == 0 && t->pins == 0;
     /* Read before unlocking: once unlocked, another thread may finish and free the trace. */
     llmobs_client *c = t->client;
     llmobs_drop_reason not_recorded = t->drop_reason;
