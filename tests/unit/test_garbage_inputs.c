@@ -327,6 +327,48 @@ W(llmobs_obs_id_from_seed)
     return llmobs_obs_id_from_seed(S(0), P(0, buf), sizeof buf);
 }
 
+/* ---- context.h ---------------------------------------------------------------------------- */
+#define SCOPE_PAIR(enter, leave, h)                                                                \
+    W(enter)                                                                                       \
+    {                                                                                              \
+        llmobs_status st = enter(H(h));                                                            \
+        if (st == LLMOBS_OK) assert_int_equal(leave(h), LLMOBS_OK);                                \
+        return st;                                                                                 \
+    }                                                                                              \
+    W(leave)                                                                                       \
+    {                                                                                              \
+        if (a->valid) assert_int_equal(enter(h), LLMOBS_OK);                                       \
+        return leave(H(h));                                                                        \
+    }
+SCOPE_PAIR(llmobs_scope_enter_trace, llmobs_scope_leave_trace, G.trace)
+SCOPE_PAIR(llmobs_scope_enter, llmobs_scope_leave, G.obs)
+W(llmobs_current_trace_set)
+{
+    assert_int_equal(llmobs_scope_enter_trace(G.trace), LLMOBS_OK);
+    llmobs_status st = llmobs_current_trace_set(S(0), S(1));
+    assert_int_equal(llmobs_scope_leave_trace(G.trace), LLMOBS_OK);
+    return st;
+}
+W(llmobs_current_trace_score)
+{
+    assert_int_equal(llmobs_scope_enter(G.obs), LLMOBS_OK);
+    llmobs_score *sc = NULL;
+    if (a->valid) {
+        sc = llmobs_score_new("ctx", NULL);
+        assert_int_equal(llmobs_score_set_numeric(sc, 1), LLMOBS_OK);
+    }
+    llmobs_status st = llmobs_current_trace_score(sc, 1);
+    assert_int_equal(llmobs_scope_leave(G.obs), LLMOBS_OK);
+    return st;
+}
+W(llmobs_current_trace_score_numeric)
+{
+    assert_int_equal(llmobs_scope_enter_trace(G.trace), LLMOBS_OK);
+    llmobs_status st = llmobs_current_trace_score_numeric(S(0), 0.5, S(1));
+    assert_int_equal(llmobs_scope_leave_trace(G.trace), LLMOBS_OK);
+    return st;
+}
+
 /* ---- score.h ------------------------------------------------------------------------------ */
 W(llmobs_score_new)
 {
@@ -990,6 +1032,14 @@ static const row rows[] = {
     ROW(llmobs_score_set_id, 1, 0, 0, F_H, "id1"),
     ROW(llmobs_score_send, 0, 1, 0, F_H, NULL),
     ROW(llmobs_score_numeric, 4, 0, 5, F_H, TID, SID, "n", "c"),
+    /* context.h */
+    ROW(llmobs_scope_enter_trace, 0, 0, 0, F_H, NULL),
+    ROW(llmobs_scope_enter, 0, 0, 0, F_H, NULL),
+    ROW(llmobs_scope_leave_trace, 0, 0, 0, F_H, NULL),
+    ROW(llmobs_scope_leave, 0, 0, 0, F_H, NULL),
+    ROW(llmobs_current_trace_set, 2, 0, 3, 0, "user_id", "u"),
+    ROW(llmobs_current_trace_score, 0, 0, 0, F_H, NULL),
+    ROW(llmobs_current_trace_score_numeric, 2, 0, 1, 0, "n", "c"),
     /* cost.h */
     ROW(llmobs_cost_tracker_new, 0, 2, 0, F_NS, NULL),
     ROW(llmobs_cost_tracker_free, 0, 0, 0, F_NS, NULL),

@@ -258,6 +258,18 @@ OMITTED = {
                             "builder, which also covers this shortcut",
     "llmobs_metrics_render": "caller-buffer form; Registry.render uses "
                              "llmobs_metrics_render_string",
+    "llmobs_scope_enter": "the C scope stack is per OS thread; Python's current item is a "
+                          "contextvars.ContextVar (llmobs.context), which also follows asyncio "
+                          "tasks, and parents are passed to llmobs_obs_start explicitly",
+    "llmobs_scope_enter_trace": "as llmobs_scope_enter",
+    "llmobs_scope_leave": "as llmobs_scope_enter",
+    "llmobs_scope_leave_trace": "as llmobs_scope_enter",
+    "llmobs_scope_depth": "as llmobs_scope_enter",
+    "llmobs_current_trace": "as llmobs_scope_enter (llmobs.current_trace())",
+    "llmobs_current_observation": "as llmobs_scope_enter (llmobs.current_observation())",
+    "llmobs_current_trace_set": "as llmobs_scope_enter (llmobs.update_current_trace())",
+    "llmobs_current_trace_score": "as llmobs_scope_enter (llmobs.score_current_trace())",
+    "llmobs_current_trace_score_numeric": "as llmobs_scope_enter",
     "llmobs_metrics_server_start": "MetricsServer uses llmobs_metrics_server_start_token, which "
                                    "is the same call with an optional token",
 }

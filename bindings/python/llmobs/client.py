@@ -16,7 +16,7 @@ import threading
 import traceback
 import weakref
 
-from . import _util
+from . import _context, _util
 from ._lib import (BUDGET_FN, EXPORT_FN, LOG_FN, MASK_FN, lib)  # noqa: F401 (BUDGET_FN re-export)
 from .errors import InvalidState, check, error_for
 
@@ -452,6 +452,7 @@ class _Item:
         self._group = group
         self._end_lock = threading.Lock()
         self._ended = False
+        self._tokens = []  # contextvars tokens of `with` blocks that made this item current
 
     @property
     def ended(self):
@@ -490,6 +491,7 @@ class _Item:
         return self
 
     def __enter__(self):
+        _context.push(self)
         return self
 
     def __repr__(self):
@@ -652,6 +654,7 @@ class Trace(_Item):
         check(st, "trace %r: end" % self.name)
 
     def __exit__(self, exc_type, exc, tb):
+        _context.pop(self)
         if not self._ended:
             if exc is not None:
                 try:
@@ -802,6 +805,7 @@ class Observation(_Item):
         check(st, "%s %r: end" % (self.type.name.lower(), self.name))
 
     def __exit__(self, exc_type, exc, tb):
+        _context.pop(self)
         if not self._ended:
             if exc is not None:
                 try:
