@@ -58,6 +58,9 @@ static const opt_def options_table[] = {
      "Log debug lines (to stderr without a log callback)."},
     {"enabled", "LANGFUSE_TRACING_ENABLED", T_BOOL, OFF(enabled), "true", 0, 0, NULL, NULL,
      "false: handles still work, nothing is exported (counted as dropped, reason disabled)."},
+    {"strict", "LLMOBS_STRICT", T_BOOL, OFF(strict), "false", 0, 0, NULL, NULL,
+     "true: half-set Langfuse keys or an unavailable metrics_addr fail client creation "
+     "instead of a warning."},
     {"otlp_endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", T_STR, OFF(otlp_endpoint), "", 0, 0, NULL,
      check_url, "OTLP/HTTP base URL; /v1/traces is appended."},
     {"otlp_traces_endpoint", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", T_STR, OFF(otlp_traces_endpoint),
@@ -97,7 +100,8 @@ static const opt_def options_table[] = {
     {"tls_insecure", "LLMOBS_TLS_INSECURE", T_BOOL, OFF(tls_insecure), "false", 0, 0, NULL, NULL,
      "true turns TLS verification off (logged as a warning)."},
     {"metrics_addr", "LLMOBS_METRICS_ADDR", T_STR, OFF(metrics_addr), "", 0, 0, NULL, NULL,
-     "host:port of the scrape endpoint started with the client; empty = none."},
+     "host:port (or :port / port for 127.0.0.1) of the scrape endpoint started with the "
+     "client; empty = none."},
     {"metrics_token", "LLMOBS_METRICS_TOKEN", T_SECRET, OFF(metrics_token), "", 0, 0, NULL, NULL,
      "Bearer token the scrape endpoint requires on /metrics; empty = open (loopback default)."},
     {"spool_dir", "LLMOBS_SPOOL_DIR", T_STR, OFF(spool_dir), "", 0, 0, NULL, NULL,

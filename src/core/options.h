@@ -30,6 +30,7 @@ struct llmobs_options {
     double timeout_s;
     bool debug;
     bool enabled;
+    bool strict; /* misconfiguration fails llmobs_client_new instead of a warning */
     /* OTLP */
     char *otlp_endpoint;
     char *otlp_traces_endpoint;
