@@ -12,5 +12,6 @@
 #include "llmobs/cost.h"
 #include "llmobs/eval.h"
 #include "llmobs/metrics.h"
+#include "llmobs/provider.h"
 
 #endif

@@ -200,8 +200,8 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
     for (size_t i = 0; i < s->nusage; i++) {
         if (strcmp(s->usage[i].key, LLMOBS_USAGE_TOTAL) == 0)
             total = s->usage[i].value;
-        else
-            sum += s->usage[i].value;
+        else if (!llmobs__usage_key_is_provider_style(s->usage[i].key))
+            sum += s->usage[i].value; /* provider-style keys repeat the buckets: no double */
         if (i) llmobs__buf_putc(&json, ',');
         llmobs__buf_json_string(&json, s->usage[i].key, strlen(s->usage[i].key));
         llmobs__buf_printf(&json, ":%lld", (long long)s->usage[i].value);

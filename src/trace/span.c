@@ -135,3 +135,16 @@ void llmobs__span_truncate(llmobs__span *s)
         }
     }
 }
+
+bool llmobs__usage_key_is_provider_style(const char *key)
+{
+    static const char *const keys[] = {
+        "prompt_tokens",           "completion_tokens",           "total_tokens",
+        "input_tokens",            "output_tokens",               "cached_tokens",
+        "reasoning_tokens",        "cache_read_input_tokens",     "cache_creation_input_tokens",
+        "prompt_tokens_details",   "completion_tokens_details",
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (strcmp(key, keys[i]) == 0) return true;
+    return false;
+}

@@ -85,6 +85,9 @@ typedef struct llmobs__span {
 void llmobs__span_truncate(llmobs__span *s);
 
 void llmobs__span_free(llmobs__span *s);
+/* Usage keys as providers name them ("prompt_tokens", "input_tokens", ...): kept as custom
+ * buckets, but left out of the computed total (they repeat the standard buckets). */
+bool llmobs__usage_key_is_provider_style(const char *key);
 /* Sum of a usage key's value, or -1 when absent. */
 int64_t llmobs__span_usage(const llmobs__span *s, const char *key);
 size_t llmobs__span_footprint(const llmobs__span *s);

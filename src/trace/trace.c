@@ -530,11 +530,27 @@ static llmobs_status usage_put(llmobs__span *s, const char *key, int64_t value)
     return LLMOBS_OK;
 }
 
+/* Once per client: a provider's own usage key is a custom bucket to llmobs (not priced, not
+ * in the token metrics), which is rarely what the caller meant. */
+static void warn_provider_style_key(llmobs_obs *o, const char *key)
+{
+    llmobs_client *c = o->trace->client;
+    if (!llmobs__usage_key_is_provider_style(key) || atomic_exchange(&c->warned_usage_keys, true))
+        return;
+    llmobs__log(&c->log, LLMOBS_LOG_WARN,
+                "usage key '%s' is a provider's name: llmobs keeps it as a custom bucket (not "
+                "priced, not in llm_tokens_total, not in the total). Use \"input\", \"output\", "
+                "\"" LLMOBS_USAGE_CACHE_READ "\", \"" LLMOBS_USAGE_CACHE_WRITE "\", \"" LLMOBS_USAGE_REASONING
+                "\" or llmobs_obs_set_from_response. Logged once.",
+                key);
+}
+
 llmobs_status llmobs_obs_set_usage_detail(llmobs_obs *o, const char *key, int64_t value)
 {
     if (!key || !*key || value < 0)
         return llmobs__error(LLMOBS_EINVAL,
                              "llmobs_obs_set_usage_detail: empty key or negative value");
+    if (o) warn_provider_style_key(o, key);
     llmobs_status st;
     llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_usage_detail");
     if (!s) return st;

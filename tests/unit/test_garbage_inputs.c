@@ -327,6 +327,13 @@ W(llmobs_obs_id_from_seed)
     return llmobs_obs_id_from_seed(S(0), P(0, buf), sizeof buf);
 }
 
+/* ---- provider.h --------------------------------------------------------------------------- */
+W(llmobs_obs_set_from_response)
+{
+    llmobs_response_format got;
+    return llmobs_obs_set_from_response(H(G.obs), LLMOBS_RESPONSE_AUTO, S(0), P(0, &got));
+}
+
 /* ---- context.h ---------------------------------------------------------------------------- */
 #define SCOPE_PAIR(enter, leave, h)                                                                \
     W(enter)                                                                                       \
@@ -1032,6 +1039,9 @@ static const row rows[] = {
     ROW(llmobs_score_set_id, 1, 0, 0, F_H, "id1"),
     ROW(llmobs_score_send, 0, 1, 0, F_H, NULL),
     ROW(llmobs_score_numeric, 4, 0, 5, F_H, TID, SID, "n", "c"),
+    /* provider.h */
+    ROW(llmobs_obs_set_from_response, 1, 1, 1, F_H,
+        "{\"type\":\"message\",\"usage\":{\"input_tokens\":1,\"output_tokens\":2}}"),
     /* context.h */
     ROW(llmobs_scope_enter_trace, 0, 0, 0, F_H, NULL),
     ROW(llmobs_scope_enter, 0, 0, 0, F_H, NULL),

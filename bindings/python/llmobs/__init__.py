@@ -16,7 +16,7 @@ import ctypes
 from . import _util
 from ._lib import LibraryNotFoundError, lib
 from .client import (ATEXIT_TIMEOUT, Client, DropReason, ExportResult, Level, LogLevel,
-                     Observation, ObsType, Stat, Trace)
+                     Observation, ObsType, ResponseFormat, Stat, Trace)
 from .context import (current_observation, current_trace, observe, score_current_observation,
                       score_current_trace, set_default_client, update_current_observation,
                       update_current_trace, use)
@@ -41,7 +41,7 @@ __all__ = [
     "buckets_exponential", "trace_id_from_seed", "observation_id_from_seed", "status_name", "ATEXIT_TIMEOUT",
     "observe", "current_trace", "current_observation", "use", "set_default_client",
     "update_current_trace", "update_current_observation", "score_current_trace",
-    "score_current_observation",
+    "score_current_observation", "ResponseFormat",
 ]
 
 

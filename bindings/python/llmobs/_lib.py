@@ -111,6 +111,8 @@ PROTOTYPES = {
     "llmobs_obs_end_at": (STATUS, [c_void_p, c_int64]),
     "llmobs_trace_id_from_seed": (STATUS, [c_char_p, c_char_p, c_size_t]),
     "llmobs_obs_id_from_seed": (STATUS, [c_char_p, c_char_p, c_size_t]),
+    # provider.h
+    "llmobs_obs_set_from_response": (STATUS, [c_void_p, c_int, c_char_p, P(c_int)]),
     # score.h
     "llmobs_score_new": (c_void_p, [c_char_p, P(STATUS)]),
     "llmobs_score_free": (None, [c_void_p]),
@@ -258,6 +260,7 @@ OMITTED = {
                             "builder, which also covers this shortcut",
     "llmobs_metrics_render": "caller-buffer form; Registry.render uses "
                              "llmobs_metrics_render_string",
+    "llmobs_response_format_name": "the ResponseFormat enum carries the names",
     "llmobs_scope_enter": "the C scope stack is per OS thread; Python's current item is a "
                           "contextvars.ContextVar (llmobs.context), which also follows asyncio "
                           "tasks, and parents are passed to llmobs_obs_start explicitly",

@@ -61,6 +61,37 @@ class ExportResult(enum.IntEnum):
     TOO_LARGE = 3
 
 
+class ResponseFormat(enum.IntEnum):
+    """Provider response formats (llmobs_response_format)."""
+    AUTO = 0
+    OPENAI_CHAT = 1
+    OPENAI_RESPONSES = 2
+    ANTHROPIC_MESSAGES = 3
+
+
+def _response_json(response):
+    """JSON bytes of a provider response: SDK object, dict or JSON text."""
+    if isinstance(response, bytes):
+        return response
+    if isinstance(response, str):
+        return response.encode()
+    if not isinstance(response, dict):
+        for method in ("model_dump_json", "to_json"):
+            fn = getattr(response, method, None)
+            if callable(fn):
+                text = fn()
+                return text.encode() if isinstance(text, str) else text
+        for method in ("model_dump", "to_dict", "dict"):
+            fn = getattr(response, method, None)
+            if callable(fn):
+                response = fn()
+                break
+    if not isinstance(response, dict):
+        raise TypeError("a provider response must be an SDK response object, a dict or JSON "
+                        "text, not %s" % type(response).__name__)
+    return _util.to_json(response, "response").encode()
+
+
 class Stat(enum.IntEnum):
     ITEMS = 0
     EXPORTED = 1
@@ -738,6 +769,20 @@ class Observation(_Item):
                        _util.to_int(v, "usage %r" % k), what="usage %r" % k)
         return self
 
+    def usage_from_response(self, response, format="auto"):
+        """Fills model, provider, usage buckets and finish reason (metadata "finish_reason")
+        from a provider response: an OpenAI Chat Completions or Responses response or an
+        Anthropic Messages response, given as the SDK's response object (anything with
+        model_dump_json(), model_dump(), to_dict() or dict()), a dict, or the JSON text.
+        `format`: "auto", "openai_chat", "openai_responses" or "anthropic_messages"
+        (ResponseFormat). Returns the ResponseFormat used."""
+        fmt = _enum(ResponseFormat, format, "response format")
+        body = _response_json(response)
+        detected = ctypes.c_int(0)
+        self._call(lib().llmobs_obs_set_from_response, int(fmt), body, ctypes.byref(detected),
+                   what="usage_from_response")
+        return ResponseFormat(detected.value)
+
     def cost(self, mapping=None, /, **usd):
         """Cost buckets in USD: cost(input=0.001, output=0.002, total=0.003)."""
         usd = dict(mapping or {}, **usd)
@@ -772,6 +817,7 @@ class Observation(_Item):
         "model_parameters": model_parameters, "usage": usage, "cost": cost,
         "prompt": _prompt_attr, "start_time": start_time,
         "completion_start_time": completion_start_time,
+        "usage_from_response": usage_from_response,
     }
 
     # children
