@@ -101,6 +101,12 @@ class Stat(enum.IntEnum):
     BATCHES = 5
     QUEUE_ITEMS = 6
     QUEUE_BYTES = 7
+    SPOOLED = 8
+    SPOOL_RESENT = 9
+    SPOOL_EVICTED = 10
+    SPOOL_REJECTED = 11
+    SPOOL_CORRUPT_FILES = 12
+    TRUNCATED = 13
 
 
 class DropReason(enum.IntEnum):
@@ -112,6 +118,7 @@ class DropReason(enum.IntEnum):
     SHUTDOWN = 5
     TOO_LARGE = 6
     INVALID = 7
+    SPOOL_FULL = 8
 
 
 USAGE_KEYS = {
@@ -380,8 +387,10 @@ class Client:
     # -- counters ---------------------------------------------------------------------------
 
     def stats(self):
-        """Delivery counters: items, exported, dropped, pending, retries, batches,
-        queue_items, queue_bytes, and dropped_by_reason {reason name: count}."""
+        """Delivery counters: one key per Stat (items, exported, dropped, pending, retries,
+        batches, queue_items, queue_bytes, spooled, spool_resent, spool_evicted,
+        spool_rejected, spool_corrupt_files, truncated), and dropped_by_reason
+        {reason name: count} over every DropReason."""
         L = lib()
         h = self._handle()
         out = {}
