@@ -28,8 +28,10 @@
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <initializer_list>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace llmobs
 {
@@ -820,6 +822,329 @@ class Client
     int64_t timeout_ms_;
 };
 
+/* ---- metrics (llmobs/metrics.h) ----------------------------------------------------------- */
+
+namespace detail
+{
+inline std::vector<const char *> c_strs(std::initializer_list<Str> values)
+{
+    std::vector<const char *> out;
+    out.reserve(values.size());
+    for (const Str &v : values)
+        out.push_back(v.c_str());
+    return out;
+}
+} // namespace detail
+
+/** A counter family; labels(...) finds or creates a child (keep it for hot paths). An
+ * unlabelled family's inc()/add() go to its only child. Handles belong to the registry. */
+class Counter
+{
+  public:
+    class Child
+    {
+      public:
+        Child(llmobs_counter *c = nullptr, Status st = LLMOBS_EINVAL) noexcept : c_(c), st_(st) {}
+        Status status() const noexcept
+        {
+            return st_;
+        }
+        Status inc() noexcept
+        {
+            return llmobs_counter_inc(c_);
+        }
+        Status add(double amount) noexcept
+        {
+            return llmobs_counter_add(c_, amount);
+        }
+        double value() const noexcept
+        {
+            double v = 0;
+            (void)llmobs_counter_get(c_, &v);
+            return v;
+        }
+
+      private:
+        llmobs_counter *c_;
+        Status st_;
+    };
+    Counter(llmobs_family *f = nullptr, Status st = LLMOBS_ESTATE) noexcept : f_(f), st_(st) {}
+    Status status() const noexcept
+    {
+        return st_;
+    }
+    llmobs_family *get() const noexcept
+    {
+        return f_;
+    }
+    Child labels(std::initializer_list<Str> values) const
+    {
+        auto v = detail::c_strs(values);
+        llmobs_counter *c = nullptr;
+        llmobs_status st = llmobs_counter_labels(f_, v.data(), v.size(), &c);
+        return Child(c, st);
+    }
+    Status inc() const
+    {
+        return labels({}).inc();
+    }
+    Status add(double amount) const
+    {
+        return labels({}).add(amount);
+    }
+
+  private:
+    llmobs_family *f_;
+    Status st_;
+};
+
+/** A gauge family (see Counter). */
+class Gauge
+{
+  public:
+    class Child
+    {
+      public:
+        Child(llmobs_gauge *g = nullptr, Status st = LLMOBS_EINVAL) noexcept : g_(g), st_(st) {}
+        Status status() const noexcept
+        {
+            return st_;
+        }
+        Status set(double v) noexcept
+        {
+            return llmobs_gauge_set(g_, v);
+        }
+        Status add(double d) noexcept
+        {
+            return llmobs_gauge_add(g_, d);
+        }
+        Status inc() noexcept
+        {
+            return llmobs_gauge_inc(g_);
+        }
+        Status dec() noexcept
+        {
+            return llmobs_gauge_dec(g_);
+        }
+        double value() const noexcept
+        {
+            double v = 0;
+            (void)llmobs_gauge_get(g_, &v);
+            return v;
+        }
+
+      private:
+        llmobs_gauge *g_;
+        Status st_;
+    };
+    Gauge(llmobs_family *f = nullptr, Status st = LLMOBS_ESTATE) noexcept : f_(f), st_(st) {}
+    Status status() const noexcept
+    {
+        return st_;
+    }
+    llmobs_family *get() const noexcept
+    {
+        return f_;
+    }
+    Child labels(std::initializer_list<Str> values) const
+    {
+        auto v = detail::c_strs(values);
+        llmobs_gauge *g = nullptr;
+        llmobs_status st = llmobs_gauge_labels(f_, v.data(), v.size(), &g);
+        return Child(g, st);
+    }
+    Status set(double v) const
+    {
+        return labels({}).set(v);
+    }
+
+  private:
+    llmobs_family *f_;
+    Status st_;
+};
+
+/** A histogram family (see Counter). */
+class Histogram
+{
+  public:
+    class Child
+    {
+      public:
+        Child(llmobs_histogram *h = nullptr, Status st = LLMOBS_EINVAL) noexcept : h_(h), st_(st)
+        {
+        }
+        Status status() const noexcept
+        {
+            return st_;
+        }
+        Status observe(double v) noexcept
+        {
+            return llmobs_histogram_observe(h_, v);
+        }
+        uint64_t count() const noexcept
+        {
+            uint64_t n = 0;
+            (void)llmobs_histogram_get(h_, &n, nullptr);
+            return n;
+        }
+        double sum() const noexcept
+        {
+            double v = 0;
+            (void)llmobs_histogram_get(h_, nullptr, &v);
+            return v;
+        }
+
+      private:
+        llmobs_histogram *h_;
+        Status st_;
+    };
+    Histogram(llmobs_family *f = nullptr, Status st = LLMOBS_ESTATE) noexcept : f_(f), st_(st) {}
+    Status status() const noexcept
+    {
+        return st_;
+    }
+    llmobs_family *get() const noexcept
+    {
+        return f_;
+    }
+    Child labels(std::initializer_list<Str> values) const
+    {
+        auto v = detail::c_strs(values);
+        llmobs_histogram *h = nullptr;
+        llmobs_status st = llmobs_histogram_labels(f_, v.data(), v.size(), &h);
+        return Child(h, st);
+    }
+    Status observe(double v) const
+    {
+        return labels({}).observe(v);
+    }
+
+  private:
+    llmobs_family *f_;
+    Status st_;
+};
+
+/** A metrics registry: Registry() owns a new one (freed in the destructor);
+ * Registry::process_default() wraps the process-wide default without owning it. */
+class Registry
+{
+  public:
+    Registry() noexcept
+    {
+        llmobs_status st = LLMOBS_OK;
+        h_ = llmobs_registry_new(&st);
+        st_ = h_ ? Status(LLMOBS_OK) : Status(st);
+        owned_ = h_ != nullptr;
+    }
+    static Registry process_default() noexcept
+    {
+        return Registry(llmobs_registry_default());
+    }
+    ~Registry()
+    {
+        if (owned_) llmobs_registry_free(h_);
+    }
+    Registry(Registry &&o) noexcept
+        : h_(std::exchange(o.h_, nullptr)), st_(o.st_), owned_(std::exchange(o.owned_, false))
+    {
+    }
+    Registry &operator=(Registry &&o) noexcept
+    {
+        if (this != &o) {
+            if (owned_) llmobs_registry_free(h_);
+            h_ = std::exchange(o.h_, nullptr);
+            st_ = o.st_;
+            owned_ = std::exchange(o.owned_, false);
+        }
+        return *this;
+    }
+    Registry(const Registry &) = delete;
+    Registry &operator=(const Registry &) = delete;
+
+    llmobs_registry *get() const noexcept
+    {
+        return h_;
+    }
+    Status status() const noexcept
+    {
+        return st_;
+    }
+    Counter counter(const Str &name, const Str &help, std::initializer_list<Str> labels = {},
+                    const Str &unit = nullptr)
+    {
+        auto l = detail::c_strs(labels);
+        llmobs_family *f = nullptr;
+        llmobs_status st = llmobs_counter_register(h_, name.c_str(), help.c_str(), unit.c_str(),
+                                                   l.data(), l.size(), &f);
+        return Counter(f, st);
+    }
+    Gauge gauge(const Str &name, const Str &help, std::initializer_list<Str> labels = {},
+                const Str &unit = nullptr)
+    {
+        auto l = detail::c_strs(labels);
+        llmobs_family *f = nullptr;
+        llmobs_status st = llmobs_gauge_register(h_, name.c_str(), help.c_str(), unit.c_str(),
+                                                 l.data(), l.size(), &f);
+        return Gauge(f, st);
+    }
+    /** Empty `bounds`: the Prometheus default buckets. */
+    Histogram histogram(const Str &name, const Str &help, std::initializer_list<Str> labels = {},
+                        const std::vector<double> &bounds = {}, const Str &unit = nullptr)
+    {
+        auto l = detail::c_strs(labels);
+        llmobs_family *f = nullptr;
+        llmobs_status st = llmobs_histogram_register(
+            h_, name.c_str(), help.c_str(), unit.c_str(), l.data(), l.size(),
+            bounds.empty() ? nullptr : bounds.data(), bounds.size(), &f);
+        return Histogram(f, st);
+    }
+    /** The exposition text ("" on error). */
+    std::string render(llmobs_metrics_format format = LLMOBS_FORMAT_TEXT) const
+    {
+        char *text = nullptr;
+        size_t len = 0;
+        if (llmobs_metrics_render_string(h_, format, &text, &len) != LLMOBS_OK) return "";
+        std::string out(text, len);
+        llmobs_metrics_string_free(text);
+        return out;
+    }
+
+  private:
+    explicit Registry(llmobs_registry *borrowed) noexcept : h_(borrowed), st_(LLMOBS_OK) {}
+    llmobs_registry *h_ = nullptr;
+    Status st_ = LLMOBS_ESTATE;
+    bool owned_ = false;
+};
+
+/** The scrape endpoint (GET /metrics) for a registry; stopped in the destructor. */
+class MetricsServer
+{
+  public:
+    MetricsServer(const Registry &registry, const Str &addr, const Str &token = nullptr) noexcept
+    {
+        st_ = llmobs_metrics_server_start_token(registry.get(), addr.c_str(), token.c_str(), &h_);
+    }
+    ~MetricsServer()
+    {
+        llmobs_metrics_server_stop(h_);
+    }
+    MetricsServer(const MetricsServer &) = delete;
+    MetricsServer &operator=(const MetricsServer &) = delete;
+    Status status() const noexcept
+    {
+        return st_;
+    }
+    uint16_t port() const noexcept
+    {
+        return llmobs_metrics_server_port(h_);
+    }
+
+  private:
+    llmobs_metrics_server *h_ = nullptr;
+    Status st_;
+};
+
 } // namespace llmobs
+
 
 #endif

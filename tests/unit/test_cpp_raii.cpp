@@ -362,6 +362,34 @@ static void wrapper_covers_the_c_api()
     CHECK(spans["tick"].size() == 1 && spans["tick"][0].parent == g.id());
 }
 
+static void metrics_classes_wrap_the_registry()
+{
+    llmobs::Registry reg;
+    CHECK(reg.status() && reg.get() != nullptr);
+    llmobs::Counter req = reg.counter("cxx_requests_total", "Requests", {"model", "status"});
+    CHECK(req.status());
+    std::string model = "gpt-4o";
+    auto child = req.labels({model, std::string_view("success")});
+    CHECK(child.status() && child.inc() && child.add(2));
+    CHECK(child.value() == 3.0);
+    CHECK(!req.labels({"only-one"}).status()); // wrong label count
+    llmobs::Gauge inflight = reg.gauge("cxx_inflight", "In flight");
+    CHECK(inflight.set(4));
+    CHECK(inflight.labels({}).value() == 4.0);
+    llmobs::Histogram lat = reg.histogram("cxx_latency_seconds", "Latency", {}, {0.1, 1}, "seconds");
+    CHECK(lat.status() && lat.observe(0.5));
+    CHECK(lat.labels({}).count() == 1);
+    CHECK(reg.counter("cxx_requests_total", "Other help", {"model"}).status() == LLMOBS_EEXIST);
+    std::string text = reg.render();
+    CHECK(text.find("cxx_requests_total{model=\"gpt-4o\",status=\"success\"} 3") !=
+          std::string::npos);
+    CHECK(text.find("cxx_latency_seconds_bucket{le=\"1.0\"} 1") != std::string::npos);
+    llmobs::MetricsServer srv(reg, "127.0.0.1:0");
+    CHECK(srv.status() && srv.port() > 0);
+    llmobs::Registry def = llmobs::Registry::process_default();
+    CHECK(def.get() == llmobs_registry_default());
+}
+
 int main()
 {
     destructors_end_exactly_once();
@@ -371,6 +399,7 @@ int main()
     scopes_make_observations_current_and_record_exceptions();
     an_exception_through_plain_objects_is_not_success();
     wrapper_covers_the_c_api();
+    metrics_classes_wrap_the_registry();
     if (failures) std::fprintf(stderr, "%d check(s) failed\n", failures);
     return failures == 0 ? 0 : 1;
 }
