@@ -333,6 +333,14 @@ class Observation
     {
         return h_ ? Status(llmobs_obs_set_start_time(h_, unix_ns)) : Status(LLMOBS_ESTATE);
     }
+    /** Model, usage buckets and finish reason from a provider's response body (JSON text;
+     * see llmobs_obs_set_from_response). */
+    Status from_response(const Str &json,
+                         llmobs_response_format format = LLMOBS_RESPONSE_AUTO) noexcept
+    {
+        return h_ ? Status(llmobs_obs_set_from_response(h_, format, json.c_str(), nullptr))
+                  : Status(LLMOBS_ESTATE);
+    }
     /** Marks the observation as failed: level ERROR and `message` as status message. */
     Status fail(const Str &message) noexcept
     {

@@ -346,6 +346,9 @@ static void wrapper_covers_the_c_api()
     CHECK(g.usage_detail(LLMOBS_USAGE_CACHE_READ, 5));
     CHECK(g.completion_start());
     CHECK(g.metadata_json("{\"a\":[1]}"));
+    CHECK(g.from_response(std::string("{\"type\":\"message\",\"model\":\"claude-x\","
+                                      "\"usage\":{\"input_tokens\":3,\"output_tokens\":4}}")));
+    CHECK(g.from_response("not json") == LLMOBS_EPARSE);
     llmobs::Observation ev = g.event("tick");
     CHECK(ev.valid());
     CHECK(ev.end());

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Every code snippet in README.md and docs/*.md is compiled (C, C++) or run (Python), and no
-user document shows the internal llmobs__ API (docs/decisions.md, the design log, excepted).
+"""Every code snippet in README.md and docs/*.md is compiled (C, C++) or run (Python), no
+user document shows the internal llmobs__ API (docs/decisions.md, the design log, excepted),
+and the umbrella header llmobs.h includes every public header.
 
 A C/C++ snippet with a main() is compiled and linked as it is. Any other snippet is the body of
 a function; the names it assumes are declared by an HTML comment on the line before its fence,
@@ -85,8 +86,17 @@ def run_python(code, tmp):
     return None if r.returncode == 0 else (r.stdout + r.stderr)[-3000:]
 
 
+def umbrella_errors():
+    """llmobs.h, "include this one", must include every public header."""
+    inc = os.path.join(SRC, "include", "llmobs")
+    umbrella = open(os.path.join(inc, "llmobs.h"), encoding="utf-8").read()
+    return ["include/llmobs/llmobs.h does not include llmobs/%s" % h
+            for h in sorted(os.listdir(inc))
+            if h.endswith(".h") and h != "llmobs.h" and '"llmobs/%s"' % h not in umbrella]
+
+
 def main():
-    errors, counts = [], {"c": 0, "cpp": 0, "python": 0}
+    errors, counts = umbrella_errors(), {"c": 0, "cpp": 0, "python": 0}
     for path in documents():
         rel = os.path.relpath(path, SRC)
         text = open(path, encoding="utf-8").read()
