@@ -178,7 +178,7 @@ static void export_failures_are_logged_on_first_occurrence_then_rate_limited(voi
     (void)state;
     receiver *r = receiver_start(0);
     assert_non_null(r);
-    receiver_set_default(r, (recv_answer){.status = 503, .retry_after = "0"});
+    receiver_set_default(r, (recv_answer){.status = 503, .retry_after = "1"});
     log_sink s = {.mu = PTHREAD_MUTEX_INITIALIZER};
     llmobs_options *o = quiet_options(&s);
     llmobs_options_set(o, "public_key", "pk-lf-1");
@@ -189,8 +189,8 @@ static void export_failures_are_logged_on_first_occurrence_then_rate_limited(voi
     llmobs_client *c = llmobs_client_new(o, NULL);
     assert_non_null(c);
     llmobs_trace_end(llmobs_trace_start(c, "t", NULL));
-    /* Several attempts fail (503, Retry-After: 0) well before the retry window ends. */
-    assert_true(receiver_wait_requests(r, 4, 10000) >= 4);
+    /* Attempts fail (503, Retry-After: 1 s) well before the retry window (120 s) ends. */
+    assert_true(receiver_wait_requests(r, 3, 20000) >= 3);
     if (loud_lines(&s, "HTTP 503") != 1) dump(&s);
     assert_int_equal(loud_lines(&s, "HTTP 503"), 1);
     assert_int_equal(loud_lines(&s, "langfuse"), 1);
@@ -201,6 +201,33 @@ static void export_failures_are_logged_on_first_occurrence_then_rate_limited(voi
     receiver_stop(r);
 }
 
+static void a_connection_failure_is_logged_when_it_first_happens(void **state)
+{
+    (void)state;
+    int port;
+    int fd = hold_port(&port);
+    close(fd); /* nothing listens there now: connection refused */
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    log_sink s = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    llmobs_options *o = quiet_options(&s);
+    llmobs_options_set(o, "public_key", "pk-lf-1");
+    llmobs_options_set(o, "secret_key", "sk-lf-1");
+    llmobs_options_set(o, "base_url", url);
+    llmobs_options_set(o, "flush_at", "1");
+    llmobs_client *c = llmobs_client_new(o, NULL);
+    assert_non_null(c);
+    llmobs_trace_end(llmobs_trace_start(c, "t", NULL));
+    /* The first attempt fails at once; the retry window (120 s) is far from over. */
+    uint64_t pending = 0;
+    (void)llmobs_flush(c, 1500, &pending);
+    assert_int_equal(pending, 1);
+    if (loud_lines(&s, "retrying") != 1) dump(&s);
+    assert_int_equal(loud_lines(&s, "retrying"), 1);
+    assert_int_equal(loud_lines(&s, "langfuse: "), 1);
+    llmobs_shutdown(c, 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +236,7 @@ int main(void)
         cmocka_unit_test(strict_makes_half_set_keys_a_creation_error),
         cmocka_unit_test(a_metrics_port_in_use_is_logged_and_tracing_keeps_working),
         cmocka_unit_test(export_failures_are_logged_on_first_occurrence_then_rate_limited),
+        cmocka_unit_test(a_connection_failure_is_logged_when_it_first_happens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
