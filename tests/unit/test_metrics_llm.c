@@ -156,8 +156,14 @@ static void record_generation_records_requests_latency_ttft_tokens_and_context(v
     assert_true(counter_value(m->f[LLMOBS__LLM_TOKENS], in, 3) == 100);
     assert_true(counter_value(m->f[LLMOBS__LLM_TOKENS], out, 3) == 20);
     assert_true(counter_value(m->f[LLMOBS__LLM_TOKENS], reason, 3) == 7);
-    /* Zero cache tokens create no series. */
-    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TOKENS]), 3);
+    /* Every token type and request status of a new (model, feature) is exported, at 0 where
+     * nothing was counted (the instrumentation guidelines' known label values). */
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TOKENS]), 5);
+    const char *const cache[] = {"gpt", "cache_read", "chat"};
+    assert_true(counter_value(m->f[LLMOBS__LLM_TOKENS], cache, 3) == 0);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]), 4);
+    const char *const limited[] = {"gpt", "chat", "rate_limited"};
+    assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], limited, 3) == 0);
     const char *const dur[] = {"gpt", "chat", "openai"};
     llmobs_histogram *h;
     uint64_t n;
@@ -178,9 +184,44 @@ static void negative_ttft_and_context_ratio_are_not_recorded(void **state)
         LLMOBS_OK);
     assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TTFT]), 0);
     assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_CONTEXT_UTILISATION]), 0);
-    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TOKENS]), 0);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TOKENS]), 5); /* all at 0 */
+    const char *const in[] = {"unknown", "input", "unknown"};
+    assert_true(counter_value(m->f[LLMOBS__LLM_TOKENS], in, 3) == 0);
     const char *const req[] = {"unknown", "unknown", "error"};
     assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], req, 3) == 1);
+}
+
+static void eval_results_of_a_new_feature_and_metric_start_at_zero(void **state)
+{
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state, NULL);
+    assert_int_equal(llmobs__llm_metrics_record_eval(m, "chat", "accuracy", "pass", 1), LLMOBS_OK);
+    const char *const pass[] = {"chat", "accuracy", "pass"}, *const fail[] = {"chat", "accuracy",
+                                                                               "fail"},
+                      *const err[] = {"chat", "accuracy", "error"};
+    assert_true(counter_value(m->f[LLMOBS__LLM_EVAL_RUNS], pass, 3) == 1);
+    assert_true(counter_value(m->f[LLMOBS__LLM_EVAL_RUNS], fail, 3) == 0);
+    assert_true(counter_value(m->f[LLMOBS__LLM_EVAL_RUNS], err, 3) == 0);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_EVAL_RUNS]), 3);
+}
+
+static void zero_series_never_spill_into_the_overflow_series(void **state)
+{
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state, NULL);
+    llmobs_family_set_max_children(m->f[LLMOBS__LLM_REQUESTS], 2);
+    const int64_t tokens[5] = {1, 1, 0, 0, 0};
+    llmobs__llm_metrics_record_generation(m, "a", "f", NULL, "success", 1, -1, tokens, -1);
+    /* Room for the one series only: the zeros are skipped, nothing overflowed. */
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]), 1);
+    assert_int_equal(llmobs_family_refused_total(m->f[LLMOBS__LLM_REQUESTS]), 0);
+    llmobs__llm_metrics_record_generation(m, "b", "f", NULL, "success", 1, -1, tokens, -1);
+    llmobs__llm_metrics_record_generation(m, "c", "f", NULL, "success", 1, -1, tokens, -1);
+    llmobs__llm_metrics_record_generation(m, "d", "f", NULL, "error", 1, -1, tokens, -1);
+    /* Past the cap: one overflow series holds both, and each observation is counted once. */
+    const char *const other[] = {LLMOBS_METRICS_OVERFLOW, LLMOBS_METRICS_OVERFLOW,
+                                 LLMOBS_METRICS_OVERFLOW};
+    assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], other, 3) == 2);
+    assert_int_equal(llmobs_family_refused_total(m->f[LLMOBS__LLM_REQUESTS]), 2);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]), 3);
 }
 
 static void inflight_goes_up_at_start_and_down_at_end(void **state)
@@ -219,6 +260,8 @@ int main(void)
         T(a_conflicting_user_family_makes_get_fail_with_eexist),
         T(record_generation_records_requests_latency_ttft_tokens_and_context),
         T(negative_ttft_and_context_ratio_are_not_recorded),
+        T(eval_results_of_a_new_feature_and_metric_start_at_zero),
+        T(zero_series_never_spill_into_the_overflow_series),
         T(inflight_goes_up_at_start_and_down_at_end),
         T(helpers_reject_a_null_set),
     };
