@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,6 +225,62 @@ static void zero_series_never_spill_into_the_overflow_series(void **state)
     assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]), 3);
 }
 
+/* The cost tracker folds features past LLMOBS__COST_MAX_FEATURES (1024) into __other__; the
+ * request, token and latency metrics of the same generations must carry the same label, so
+ * per-feature cost per request (cost / requests) stays meaningful past the cap. */
+static void cost_and_request_metrics_agree_past_1024_features(void **state)
+{
+    llmobs_options *o = llmobs_options_new();
+    llmobs_options_set(o, "exporter", "none");
+    llmobs_options_set_registry(o, *state);
+    llmobs_client *c = llmobs_client_new(o, NULL);
+    assert_non_null(c);
+    enum { FEATURES = 1100, KEPT = 1024 };
+    for (int i = 0; i < FEATURES; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "f%d", i);
+        llmobs_trace *t = llmobs_trace_start(c, "req", NULL);
+        llmobs_trace_set_feature(t, name);
+        llmobs_obs *g = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, "answer", NULL);
+        llmobs_obs_set_model(g, "gpt-4o");
+        llmobs_obs_set_usage(g, 1000, 100);
+        llmobs_obs_end(g);
+        llmobs_trace_end(t);
+    }
+    char *text = NULL;
+    assert_int_equal(llmobs_metrics_render_string(*state, LLMOBS_FORMAT_TEXT, &text, NULL), 0);
+    char want[256];
+    for (int i = 0; i < FEATURES; i += 7) {
+        snprintf(want, sizeof want,
+                 "llm_requests_total{model=\"gpt-4o\",feature=\"f%d\",status=\"success\"} 1\n", i);
+        assert_true((strstr(text, want) != NULL) == (i < KEPT));
+        snprintf(want, sizeof want,
+                 "llm_cost_per_request_usd_count{model=\"gpt-4o\",feature=\"f%d\"} 1\n", i);
+        assert_true((strstr(text, want) != NULL) == (i < KEPT));
+        snprintf(want, sizeof want,
+                 "llm_tokens_total{model=\"gpt-4o\",token_type=\"input\",feature=\"f%d\"} 1000\n",
+                 i);
+        assert_true((strstr(text, want) != NULL) == (i < KEPT));
+    }
+    snprintf(want, sizeof want,
+             "llm_requests_total{model=\"gpt-4o\",feature=\"__other__\",status=\"success\"} "
+             "%d\n",
+             FEATURES - KEPT);
+    assert_non_null(strstr(text, want));
+    snprintf(want, sizeof want,
+             "llm_cost_per_request_usd_count{model=\"gpt-4o\",feature=\"__other__\"} %d\n",
+             FEATURES - KEPT);
+    assert_non_null(strstr(text, want));
+    snprintf(want, sizeof want,
+             "llm_tokens_total{model=\"gpt-4o\",token_type=\"input\",feature=\"__other__\"} "
+             "%d\n",
+             (FEATURES - KEPT) * 1000);
+    assert_non_null(strstr(text, want));
+    assert_null(strstr(text, "feature=\"f1099\""));
+    llmobs_metrics_string_free(text);
+    llmobs_shutdown(c, 1000);
+}
+
 static void inflight_goes_up_at_start_and_down_at_end(void **state)
 {
     llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state, NULL);
@@ -262,6 +319,7 @@ int main(void)
         T(negative_ttft_and_context_ratio_are_not_recorded),
         T(eval_results_of_a_new_feature_and_metric_start_at_zero),
         T(zero_series_never_spill_into_the_overflow_series),
+        T(cost_and_request_metrics_agree_past_1024_features),
         T(inflight_goes_up_at_start_and_down_at_end),
         T(helpers_reject_a_null_set),
     };
