@@ -30,6 +30,7 @@ Subcommands (all print to stdout, exit non-zero with a message on error):
                                 accuracy 0.9 (0.2 for answers containing BAD), faithfulness 0.8
 """
 import json
+import os
 import re
 import sys
 
@@ -536,6 +537,9 @@ def check_queries(prom, rules_path, dash_path):
             raise ValueError('%s: %s' % (q['what'], body))
         n = len(body['data']['result'])
         print('%3d series  %s' % (n, q['what']))
+        if os.environ.get('DEPLOY_TOOLS_VERBOSE'):
+            for r in body['data']['result']:
+                print('            %s' % r['metric'])
         if n == 0:
             empty.append(q)
     for q in empty:
