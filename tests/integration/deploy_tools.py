@@ -26,6 +26,12 @@ Subcommands (all print to stdout, exit non-zero with a message on error):
   check-queries PROM_URL RULES.yml DASH.json
                                 runs every all-queries expression against Prometheus' HTTP API;
                                 prints the series count of each, exits 1 if any returned none
+  check-collector COLLECTOR.yaml
+                                structural checks of the OpenTelemetry Collector gateway config:
+                                every component a pipeline names is defined, the traces
+                                pipeline takes OTLP/HTTP and exports to Langfuse (otlphttp to
+                                .../api/public/otel, Basic auth, ingestion version 4) and to
+                                at least one more backend
   fake-judge PORT               serves an OpenAI-compatible LLM judge on 127.0.0.1:PORT:
                                 accuracy 0.9 (0.2 for answers containing BAD), faithfulness 0.8
 """
@@ -547,6 +553,46 @@ def check_queries(prom, rules_path, dash_path):
     return 1 if empty else 0
 
 
+def check_collector(path):
+    c = load_yaml(path)
+    errs = []
+    svc = c.get('service') or {}
+    for ext in svc.get('extensions') or []:
+        if ext not in (c.get('extensions') or {}):
+            errs.append('service extension %s is not defined' % ext)
+    pipes = svc.get('pipelines') or {}
+    for pname, pipe in pipes.items():
+        for section in ('receivers', 'processors', 'exporters'):
+            for comp in pipe.get(section) or []:
+                if comp not in (c.get(section) or {}):
+                    errs.append('pipeline %s: %s %s is not defined' % (pname, section[:-1], comp))
+    traces = pipes.get('traces')
+    if not traces:
+        return errs + ['no traces pipeline']
+    http = [r for r in traces.get('receivers') or []
+            if r.split('/')[0] == 'otlp' and 'http' in ((c['receivers'].get(r) or {}).get('protocols') or {})]
+    if not http:
+        errs.append('the traces pipeline has no OTLP/HTTP receiver (llmobs sends OTLP/HTTP)')
+    exporters = traces.get('exporters') or []
+    langfuse = []
+    for e in exporters:
+        cfg = (c.get('exporters') or {}).get(e) or {}
+        if e.split('/')[0] == 'otlphttp' and str(cfg.get('endpoint', '')).endswith('/api/public/otel'):
+            langfuse.append(e)
+            h = cfg.get('headers') or {}
+            if not str(h.get('Authorization', '')).startswith('Basic '):
+                errs.append('%s: no Authorization: Basic header' % e)
+            if str(h.get('x-langfuse-ingestion-version', '')) != '4':
+                errs.append('%s: x-langfuse-ingestion-version is not 4' % e)
+    if len(langfuse) != 1:
+        errs.append('the traces pipeline must export to Langfuse once (otlphttp to .../api/public/otel), found %s' % langfuse)
+    if len(exporters) < 2:
+        errs.append('the traces pipeline exports to %d backend(s); the example needs a second one' % len(exporters))
+    if 'memory_limiter' in (traces.get('processors') or []) and (traces.get('processors') or [])[0] != 'memory_limiter':
+        errs.append('memory_limiter must be the first processor')
+    return errs
+
+
 def fake_judge(port):
     import http.server
 
@@ -600,6 +646,11 @@ def main(argv):
             print(json.dumps(q))
     elif cmd == 'check-queries':
         return check_queries(args[0], args[1], args[2])
+    elif cmd == 'check-collector':
+        errs = check_collector(args[0])
+        for e in errs:
+            print('collector: ' + e)
+        return 1 if errs else 0
     elif cmd == 'fake-judge':
         fake_judge(args[0])
     elif cmd == 'missing-metrics':
