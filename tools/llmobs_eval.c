@@ -127,8 +127,7 @@ static int parse_args(int argc, char **argv, args *a)
             *(!strcmp(k, "--pushgateway") ? &a->pushgateway
               : !strcmp(k, "--job")       ? &a->job
                                           : &a->textfile) = v;
-        }
-        else if (!strcmp(k, "--no-scores"))
+        } else if (!strcmp(k, "--no-scores"))
             a->no_scores = true;
         else if (!strcmp(k, "--print-metrics"))
             a->print_metrics = true;
@@ -199,8 +198,10 @@ static const char *const delivered_families[] = {"llm_eval_pass_rate", "llm_eval
 static bool delivered_line(const char *line, size_t len)
 {
     const char *name = line;
-    if (len > 7 && (!strncmp(line, "# HELP ", 7) || !strncmp(line, "# TYPE ", 7))) name += 7;
-    else if (line[0] == '#') return false;
+    if (len > 7 && (!strncmp(line, "# HELP ", 7) || !strncmp(line, "# TYPE ", 7)))
+        name += 7;
+    else if (line[0] == '#')
+        return false;
     size_t n = strcspn(name, "{ \n");
     for (size_t i = 0; i < sizeof delivered_families / sizeof *delivered_families; i++)
         if (strlen(delivered_families[i]) == n && !strncmp(name, delivered_families[i], n))
@@ -529,8 +530,7 @@ static int run_dataset(const args *a)
     if (a->print_metrics) print_metrics(reg);
     /* The gauges are delivered whatever the verdict: a pass rate below the bar is exactly
      * what the alert should see. */
-    if (rc != EXIT_JUDGE && deliver_metrics(a, reg) != EXIT_OK && rc == EXIT_OK)
-        rc = EXIT_DELIVERY;
+    if (rc != EXIT_JUDGE && deliver_metrics(a, reg) != EXIT_OK && rc == EXIT_OK) rc = EXIT_DELIVERY;
     llmobs_evaluator_free(ev);
     llmobs_registry_free(reg);
     llmobs_judge_free(judge);

@@ -28,11 +28,11 @@ typedef struct {
     int realtime;
     const char *metrics_addr;
     double linger_s;
-    double rate; /* requests per second of wall time; 0 = as fast as possible */
-    double eval_sample;    /* fraction of answered requests that are judged */
-    int real_judge;        /* LLMOBS_JUDGE_API_KEY is set: call the real judge */
-    int send_scores;       /* a Langfuse backend: judgements also go out as scores */
-    llmobs_evaluator *ev;  /* shared by the workers (thread-safe) */
+    double rate;          /* requests per second of wall time; 0 = as fast as possible */
+    double eval_sample;   /* fraction of answered requests that are judged */
+    int real_judge;       /* LLMOBS_JUDGE_API_KEY is set: call the real judge */
+    int send_scores;      /* a Langfuse backend: judgements also go out as scores */
+    llmobs_evaluator *ev; /* shared by the workers (thread-safe) */
 } demo_config;
 
 typedef struct {
@@ -230,8 +230,8 @@ static void one_request(worker *w, long i)
     llmobs_obs_end_at(r, start + retrieval);
 
     int answered = 0, checked = 0;
-    int64_t end = generate(t, &rng, "answer", start + retrieval, question, realtime, &answered,
-                           obs_id);
+    int64_t end =
+        generate(t, &rng, "answer", start + retrieval, question, realtime, &answered, obs_id);
     if (uniform(&rng) < 0.25) /* some requests verify their answer with a second model */
         end = generate(t, &rng, "self_check", end, question, realtime, &checked, NULL);
     llmobs_trace_set_output(t, demo_answer);
@@ -313,11 +313,10 @@ int main(int argc, char **argv)
 {
     demo_config cfg = {.requests = 100, .concurrency = 1, .seed = 1, .eval_sample = 0.2};
     if (parse_args(argc, argv, &cfg) != 0) {
-        fprintf(
-            stderr,
-            "usage: llmobs-demo [--requests N] [--concurrency C] [--seed S] "
-            "[--realtime] [--rate REQ_PER_S] [--metrics-addr HOST:PORT] [--linger-seconds S]\n"
-            "                   [--eval-sample FRACTION]\n");
+        fprintf(stderr,
+                "usage: llmobs-demo [--requests N] [--concurrency C] [--seed S] "
+                "[--realtime] [--rate REQ_PER_S] [--metrics-addr HOST:PORT] [--linger-seconds S]\n"
+                "                   [--eval-sample FRACTION]\n");
         return 2;
     }
     llmobs_options *opts = llmobs_options_new();
@@ -382,8 +381,9 @@ int main(int argc, char **argv)
         judge_errors += workers[k].judge_errors;
     }
     if (judge_errors)
-        fprintf(stderr, "llmobs-demo: the judge failed %ld time(s) (llm_eval_runs_total"
-                        "{result=\"error\"})\n",
+        fprintf(stderr,
+                "llmobs-demo: the judge failed %ld time(s) (llm_eval_runs_total"
+                "{result=\"error\"})\n",
                 judge_errors);
 
     uint64_t pending = 0, exported = 0, dropped = 0;

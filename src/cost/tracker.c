@@ -802,8 +802,7 @@ void llmobs__cost_metric_labels(llmobs_cost_tracker *t, const char **model, cons
     const char *f = feature_label(*feature);
     lock(t);
     *model = folded(spend_find(&t->models, m) != NULL, t->models.n, LLMOBS__COST_MAX_MODELS, m);
-    *feature =
-        folded(feature_find(t, f) != NULL, t->features.n, LLMOBS__COST_MAX_FEATURES, f);
+    *feature = folded(feature_find(t, f) != NULL, t->features.n, LLMOBS__COST_MAX_FEATURES, f);
     unlock(t);
 }
 

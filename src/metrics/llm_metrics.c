@@ -261,8 +261,7 @@ static bool room_for(const llmobs_family *f, size_t k)
 
 static void zero_request_series(llmobs__llm_metrics *m, const char *model, const char *feature)
 {
-    if (!room_for(m->f[LLMOBS__LLM_REQUESTS], 4) || !room_for(m->f[LLMOBS__LLM_TOKENS], 5))
-        return;
+    if (!room_for(m->f[LLMOBS__LLM_REQUESTS], 4) || !room_for(m->f[LLMOBS__LLM_TOKENS], 5)) return;
     for (size_t i = 0; i < sizeof request_statuses / sizeof *request_statuses; i++) {
         const char *req[] = {model, feature, request_statuses[i]};
         llmobs_counter_add_labels(m->f[LLMOBS__LLM_REQUESTS], req, 3, 0);
@@ -349,8 +348,7 @@ llmobs_status llmobs__llm_metrics_record_eval(llmobs__llm_metrics *m, const char
     llmobs_status st = llmobs_counter_add_labels(m->f[LLMOBS__LLM_EVAL_RUNS], fmr, 3, 1);
     bool fresh = llmobs_family_children(m->f[LLMOBS__LLM_EVAL_RUNS]) != before &&
                  room_for(m->f[LLMOBS__LLM_EVAL_RUNS], 3);
-    for (size_t i = 0; fresh && i < sizeof eval_results / sizeof *eval_results;
-         i++) {
+    for (size_t i = 0; fresh && i < sizeof eval_results / sizeof *eval_results; i++) {
         const char *zero[] = {fm[0], fm[1], eval_results[i]};
         llmobs_counter_add_labels(m->f[LLMOBS__LLM_EVAL_RUNS], zero, 3, 0);
     }

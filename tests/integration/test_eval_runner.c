@@ -479,7 +479,8 @@ static void dataset_pushes_eval_gauges_and_writes_a_textfile(void **state)
     assert_int_equal(run(f, args, &out, &err), 7);
     assert_non_null(strstr(err, "HTTP 500"));
     free(out), free(err);
-    assert_string_equal(fake_http_request(pg, 1)->path, "/metrics/job/nightly/feature/rag_pipeline");
+    assert_string_equal(fake_http_request(pg, 1)->path,
+                        "/metrics/job/nightly/feature/rag_pipeline");
     text = read_all(prom);
     assert_non_null(strstr(text, "feature=\"rag_pipeline\""));
     free(text);

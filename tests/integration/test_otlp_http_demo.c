@@ -113,7 +113,8 @@ static void demo_delivers_every_span_once_and_its_summary_matches_the_receiver(v
     const cJSON *t;
     cJSON_ArrayForEach(t, scored)
     {
-        if (!cJSON_GetObjectItem(roots, t->string)) fail_msg("score on unknown trace %s", t->string);
+        if (!cJSON_GetObjectItem(roots, t->string))
+            fail_msg("score on unknown trace %s", t->string);
     }
     cJSON_Delete(scored);
     assert_int_equal(cJSON_GetArraySize(roots), REQUESTS);

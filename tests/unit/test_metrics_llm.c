@@ -196,8 +196,8 @@ static void eval_results_of_a_new_feature_and_metric_start_at_zero(void **state)
 {
     llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state, NULL);
     assert_int_equal(llmobs__llm_metrics_record_eval(m, "chat", "accuracy", "pass", 1), LLMOBS_OK);
-    const char *const pass[] = {"chat", "accuracy", "pass"}, *const fail[] = {"chat", "accuracy",
-                                                                               "fail"},
+    const char *const pass[] = {"chat", "accuracy", "pass"},
+                      *const fail[] = {"chat", "accuracy", "fail"},
                       *const err[] = {"chat", "accuracy", "error"};
     assert_true(counter_value(m->f[LLMOBS__LLM_EVAL_RUNS], pass, 3) == 1);
     assert_true(counter_value(m->f[LLMOBS__LLM_EVAL_RUNS], fail, 3) == 0);

@@ -351,8 +351,8 @@ static void overflow_series_works_for_histograms_and_a_cap_of_zero(void **state)
     llmobs_family *f;
     const char *const l[] = {"feature"};
     const double bounds[] = {1, 2};
-    assert_int_equal(
-        llmobs_histogram_register(*state, "h_seconds", "h", NULL, l, 1, bounds, 2, &f), 0);
+    assert_int_equal(llmobs_histogram_register(*state, "h_seconds", "h", NULL, l, 1, bounds, 2, &f),
+                     0);
     assert_int_equal(llmobs_family_set_max_children(f, 0), LLMOBS_OK);
     const char *const a[] = {"a"};
     assert_int_equal(llmobs_histogram_observe_labels(f, a, 1, 1.5), LLMOBS_OK);
