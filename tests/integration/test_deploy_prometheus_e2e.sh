@@ -59,6 +59,13 @@ for t in json.load(sys.stdin)["data"]["activeTargets"]:
   tail -n 20 "$work/prometheus.log" >&2
 }
 
+# The fake judge first: the demo judges its sample online with it (the real-judge path;
+# test_demo_metrics.py covers the simulated one), and so does the llmobs-eval run below.
+"${TOOLS[@]}" fake-judge "$jport" >"$work/judge.log" 2>&1 &
+PIDS+=("$!")
+judge_up() { curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$jport/"; }
+wait_until 10 judge_up || fail "the fake judge did not start: $(cat "$work/judge.log")"
+export LLMOBS_JUDGE_API=openai LLMOBS_JUDGE_BASE_URL="http://127.0.0.1:$jport" LLMOBS_JUDGE_API_KEY=test
 LLMOBS_FILE_PATH="$work/spans.jsonl" LLMOBS_BUDGETS="$FEATURE=0.01" "$demo" --requests 200 --metrics-addr "127.0.0.1:$dport" \
   --linger-seconds 120 >"$work/demo.log" 2>&1 &
 demo_pid=$!
@@ -70,8 +77,6 @@ PIDS+=("$prom_pid")
 # Kept in memory only: the Debian build persists to /var/lib/prometheus by default.
 "$PUSHGATEWAY" --web.listen-address="127.0.0.1:$gport" --persistence.file="" >"$work/pushgateway.log" 2>&1 &
 PIDS+=("$!")
-"${TOOLS[@]}" fake-judge "$jport" >"$work/judge.log" 2>&1 &
-PIDS+=("$!")
 start=$SECONDS
 note "demo pid $demo_pid on :$dport, prometheus pid $prom_pid on :$pport, pushgateway on :$gport"
 
@@ -81,13 +86,10 @@ cat >"$work/golden.jsonl" <<'JSONL'
 {"question": "Refund policy?", "answer": "BAD: no refunds ever", "context": "kb/77: refundable within 30 days"}
 {"question": "Export format?", "answer": "CSV", "expected": "CSV"}
 JSONL
-judge_up() { curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$jport/"; }
 pg_up() { curl -fs --max-time 1 "http://127.0.0.1:$gport/-/ready" >/dev/null; }
-wait_until 10 judge_up || fail "the fake judge did not start: $(cat "$work/judge.log")"
 wait_until 10 pg_up || fail "the pushgateway did not start: $(tail -5 "$work/pushgateway.log")"
 rc=0
-LLMOBS_JUDGE_API=openai LLMOBS_JUDGE_BASE_URL="http://127.0.0.1:$jport" LLMOBS_JUDGE_API_KEY=test \
-  "$eval_bin" dataset --file "$work/golden.jsonl" --feature golden --min-pass-rate 0.5 \
+"$eval_bin" dataset --file "$work/golden.jsonl" --feature golden --min-pass-rate 0.5 \
   --pushgateway "http://127.0.0.1:$gport" >"$work/eval.log" 2>&1 || rc=$?
 [ "$rc" = 0 ] || { cat "$work/eval.log" >&2; fail "llmobs-eval exited $rc"; }
 note "llmobs-eval pushed after $((SECONDS - start)) s"
@@ -167,6 +169,16 @@ r = json.load(sys.stdin)["data"]["result"]
 sys.exit(0 if len(r) == 1 and "exported_job" not in r[0]["metric"] and abs(float(r[0]["value"][1]) - 2 / 3) < 1e-9 else 1)'
 }
 wait_until 15 pushed || { diagnostics; fail "llm_eval_pass_rate{job=\"llmobs-eval\",feature=\"golden\"} is not 2/3 in Prometheus"; }
+grep -q "with the real (LLMOBS_JUDGE_\*) judge" "$work/demo.log" || { diagnostics; fail "the demo did not use the real judge"; }
+# The fake judge passes every demo answer (0.9 accuracy, 0.8 faithfulness), without errors.
+demo_judged() {
+  curl -fs --max-time 2 -G "$prom/api/v1/query" --data-urlencode \
+    'query=sum by (result) (llm_eval_runs_total{job="llmobs",metric="accuracy"})' | python3 -c '
+import json, sys
+r = {x["metric"]["result"]: float(x["value"][1]) for x in json.load(sys.stdin)["data"]["result"]}
+sys.exit(0 if r.get("pass", 0) >= 20 and r.get("fail") == 0 and r.get("error") == 0 else 1)'
+}
+wait_until 10 demo_judged || { diagnostics; fail "the demo's online eval through the judge: not all passes"; }
 
 only_golden() {
   curl -fs --max-time 2 -G "$prom/api/v1/query" --data-urlencode 'query=count by (feature) (llm_eval_pass_rate{job="llmobs-eval"})' |
