@@ -144,7 +144,9 @@ LLMOBS_API llmobs_status llmobs_obs_set_usage_detail(llmobs_obs *obs, const char
                                                      int64_t value);
 /** One cost bucket in USD ("input", "output", "total", ...). */
 LLMOBS_API llmobs_status llmobs_obs_set_cost_detail(llmobs_obs *obs, const char *key, double usd);
-/** Links a generation to a Langfuse prompt. */
+/** Links a generation to a Langfuse prompt (name and version >= 1). Langfuse keeps prompt
+ * links on generations only, so on any other observation type this returns
+ * LLMOBS_EUNSUPPORTED and records nothing. */
 LLMOBS_API llmobs_status llmobs_obs_set_prompt(llmobs_obs *obs, const char *name, int32_t version);
 
 /** Writes the 16-hex observation id (17 bytes with NUL). */
