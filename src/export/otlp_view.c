@@ -6,8 +6,6 @@
 
 #include <string.h>
 
-#define ATTRIBUTES "\"attributes\""
-
 static bool is_ws(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -64,10 +62,55 @@ static const char *skip_value(const char *p, const char *e)
     return q > p ? q : NULL;
 }
 
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Where the JSON string body [s, s+len) (between its quotes, escapes undecoded) goes on after
+ * the ASCII `prefix`, once decoded ("gen\u005fai." starts with "gen_ai." too), or NULL when it
+ * does not start with it. */
+static const char *match_prefix(const char *s, size_t len, const char *prefix)
+{
+    const char *e = s + len;
+    for (; *prefix; prefix++) {
+        if (s >= e) return NULL;
+        char c = *s++;
+        if (c == '\\') {
+            if (s >= e) return NULL;
+            char x = *s++;
+            if (x == 'u') {
+                int code = 0;
+                for (int i = 0; i < 4; i++) {
+                    int d = s < e ? hex_digit(*s++) : -1;
+                    if (d < 0) return NULL;
+                    code = code * 16 + d;
+                }
+                if (code >= 0x80) return NULL;
+                c = (char)code;
+            } else {
+                static const char from[] = "bfnrt", to[] = "\b\f\n\r\t";
+                const char *m = x ? strchr(from, x) : NULL;
+                c = m ? to[m - from] : x; /* \" \\ \/ stand for themselves */
+            }
+        }
+        if (c != *prefix) return NULL;
+    }
+    return s;
+}
+
 static bool has_prefix(const char *s, size_t len, const char *prefix)
 {
-    size_t n = strlen(prefix);
-    return len >= n && memcmp(s, prefix, n) == 0;
+    return match_prefix(s, len, prefix) != NULL;
+}
+
+/* Whether the JSON string [q, after) (quotes included) decodes to `text`. */
+static bool string_is(const char *q, const char *after, const char *text)
+{
+    return match_prefix(q + 1, (size_t)(after - 1 - (q + 1)), text) == after - 1;
 }
 
 /* Whether `view` keeps the attribute entry [p, e) ({"key":...,"value":...}). Anything that is
@@ -85,7 +128,7 @@ static bool keeps(const char *p, const char *e, llmobs__otlp_view view)
         if (p >= e || *p != ':') return true;
         const char *v = skip_ws(p + 1, e), *v_end = skip_value(v, e);
         if (!v_end) return true;
-        if (name_end - name == 4 && memcmp(name, "key\"", 4) == 0 && *v == '"') {
+        if (string_is(name - 1, name_end, "key") && *v == '"') {
             const char *key = v + 1;
             size_t len = (size_t)(v_end - 1 - key);
             if (view == LLMOBS__VIEW_LANGFUSE) return !has_prefix(key, len, "gen_ai.");
@@ -143,9 +186,7 @@ bool llmobs__otlp_view_apply(const char *body, size_t len, llmobs__otlp_view vie
         const char *after = skip_string(q, e);
         if (!after) return false;
         p = after;
-        if ((size_t)(after - q) != sizeof ATTRIBUTES - 1 ||
-            memcmp(q, ATTRIBUTES, sizeof ATTRIBUTES - 1) != 0)
-            continue;
+        if (!string_is(q, after, "attributes")) continue;
         const char *c = skip_ws(after, e);
         if (c >= e || *c != ':') continue;
         const char *a = skip_ws(c + 1, e);

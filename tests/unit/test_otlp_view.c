@@ -87,6 +87,20 @@ static void layout_variants_are_handled(void **state)
     free(out);
 }
 
+/* Escapes in member names and keys are decoded before they are compared. */
+static void escaped_names_and_keys_are_decoded(void **state)
+{
+    (void)state;
+    const char *in = "{\"attribut\\u0065s\":[{\"k\\u0065y\":\"gen\\u005fai.a\",\"value\":{}},"
+                     "{\"key\":\"gen\\\\u005fai.b\",\"value\":{}},{\"key\":\"gen_ai\",\"value\":{}}]}";
+    char *out = view(in, LLMOBS__VIEW_LANGFUSE);
+    assert_non_null(out);
+    /* "gen\\u005fai.b" is the text gen\u005fai.b (an escaped backslash): kept, as is "gen_ai" */
+    assert_string_equal(out, "{\"attribut\\u0065s\":[{\"key\":\"gen\\\\u005fai.b\",\"value\":{}},"
+                             "{\"key\":\"gen_ai\",\"value\":{}}]}");
+    free(out);
+}
+
 static void malformed_text_is_refused(void **state)
 {
     (void)state;
@@ -135,6 +149,7 @@ int main(void)
         cmocka_unit_test(langfuse_view_leaves_out_gen_ai_only),
         cmocka_unit_test(strings_are_never_taken_for_structure),
         cmocka_unit_test(layout_variants_are_handled),
+        cmocka_unit_test(escaped_names_and_keys_are_decoded),
         cmocka_unit_test(malformed_text_is_refused),
         cmocka_unit_test(every_truncation_is_safe),
     };
