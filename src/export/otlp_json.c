@@ -86,7 +86,8 @@ static char *apply_mask(const llmobs__serializer *ser, const char *field, const 
         int rc = ser->mask_fn(field, json, out, cap + 1, &len, ser->mask_ud);
         if (rc == 0 && len <= cap) {
             out[len] = '\0';
-            cJSON *parsed = cJSON_Parse(out);
+            /* strict: JSON followed by anything else is text, not JSON */
+            cJSON *parsed = cJSON_ParseWithOpts(out, NULL, 1);
             if (parsed) { /* the mask returned JSON: use it as is */
                 cJSON_Delete(parsed);
                 return out;
@@ -140,7 +141,7 @@ static void attr_metadata(attr_list *l, const llmobs__serializer *ser, const cha
         l->b->oom = true;
         return;
     }
-    cJSON *parsed = ser->mask_fn ? cJSON_Parse(masked) : NULL; /* unmasked: an object */
+    cJSON *parsed = ser->mask_fn ? cJSON_ParseWithOpts(masked, NULL, 1) : NULL; /* else an object */
     if (!ser->mask_fn || cJSON_IsObject(parsed)) {
         attr_str(l, key, masked);
     } else {

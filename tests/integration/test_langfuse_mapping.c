@@ -288,7 +288,7 @@ static void prompt_links_go_on_generations_and_are_refused_elsewhere(void **stat
 
 /* ---- 5. metadata stays a JSON object ----------------------------------------------------------- */
 
-typedef enum { MASK_TEXT, MASK_ARRAY, MASK_NUMBER, MASK_FAIL, MASK_OBJECT } mask_mode;
+typedef enum { MASK_TEXT, MASK_ARRAY, MASK_NUMBER, MASK_FAIL, MASK_OBJECT, MASK_TRAILING } mask_mode;
 
 static int mask(const char *field, const char *value, char *out, size_t cap, size_t *len,
                 void *ud)
@@ -299,6 +299,7 @@ static int mask(const char *field, const char *value, char *out, size_t cap, siz
                        : *(const mask_mode *)ud == MASK_ARRAY  ? "[\"a\",\"b\"]"
                        : *(const mask_mode *)ud == MASK_NUMBER ? "42"
                        : *(const mask_mode *)ud == MASK_OBJECT ? "{\"kept\":\"yes\"}"
+                       : *(const mask_mode *)ud == MASK_TRAILING ? "{\"a\":1} trailing"
                                                                : NULL;
     if (!text) return -1; /* a failing mask */
     *len = strlen(text);
@@ -323,6 +324,7 @@ static void metadata_is_a_json_object_whatever_the_mask_returns(void **state)
         {MASK_NUMBER, "{\"value\":42}"},
         {MASK_FAIL, "{\"value\":\"<fully masked due to failed mask function>\"}"},
         {MASK_OBJECT, "{\"kept\":\"yes\"}"},
+        {MASK_TRAILING, "{\"value\":\"{\\\"a\\\":1} trailing\"}"}, /* not JSON: text */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         mask_mode mode = cases[i].mode;
