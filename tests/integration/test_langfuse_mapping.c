@@ -1,8 +1,8 @@
 /* What we send is what Langfuse stores: each case where Langfuse's OTel ingestion
- * (packages/shared/src/server/otel/OtelIngestionProcessor.ts of langfuse/langfuse, v4 direct
- * write and legacy paths; reference/langfuse-v4-ingestion-facts.md) would store something
- * other than what the caller meant, checked at the wire of a real receiver. Each test quotes
- * the server rule it relies on: attribute name, AnyValue type, value. */
+ * (packages/shared/src/server/otel/OtelIngestionProcessor.ts of langfuse/langfuse @6275144,
+ * v4 direct-write and legacy paths) would store something other than what the caller meant,
+ * checked at the wire of a real receiver. Each test quotes the server rule it relies on:
+ * attribute name, AnyValue type, value. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
