@@ -6,9 +6,11 @@
 
 #include <string.h>
 
+/* As cJSON reads JSON (which the ingestion exporter and tests parse with): any byte up to and
+ * including space separates tokens. */
 static bool is_ws(char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    return (unsigned char)c <= ' ';
 }
 
 static const char *skip_ws(const char *p, const char *e)
