@@ -232,8 +232,8 @@ static void classify(otlp_exporter *x, dest *d, const llmobs__http_response *rs,
         llmobs__server_message(x->http, rs->body.data, text, sizeof text);
         snprintf(r->message, sizeof r->message, "%s: HTTP %ld: %s", d->name, rs->status, text);
     } else {
-        r->outcome = llmobs__reply_too_large(rs->status, rs->body.data) ? LLMOBS__TOO_LARGE
-                                                                          : LLMOBS__FAILED;
+        r->outcome =
+            llmobs__reply_too_large(rs->status, rs->body.data) ? LLMOBS__TOO_LARGE : LLMOBS__FAILED;
         llmobs__server_message(x->http, rs->body.data, text, sizeof text);
         snprintf(r->message, sizeof r->message, "%s: HTTP %ld: %s", d->name, rs->status, text);
     }

@@ -172,8 +172,7 @@ static const char *filter_array(const char *p, const char *e, llmobs__otlp_view 
     }
 }
 
-bool llmobs__otlp_view_apply(const char *body, size_t len, llmobs__otlp_view view,
-                             llmobs__buf *out)
+bool llmobs__otlp_view_apply(const char *body, size_t len, llmobs__otlp_view view, llmobs__buf *out)
 {
     if (!body || !out) return false;
     const char *p = body, *e = body + len, *copied = body;

@@ -40,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     llmobs__buf_free(&all);
     /* valid JSON by cJSON's reading, the whole input (no NUL inside, nothing after) */
     char *text = fuzz_string(data, size);
-    cJSON *in = memchr(body, '\0', size) ? NULL : cJSON_ParseWithLengthOpts(text, size + 1, NULL, 1);
+    cJSON *in =
+        memchr(body, '\0', size) ? NULL : cJSON_ParseWithLengthOpts(text, size + 1, NULL, 1);
     free(text);
     static const llmobs__otlp_view views[] = {LLMOBS__VIEW_LANGFUSE, LLMOBS__VIEW_GENAI};
     static const char *const dropped[] = {"gen_ai.", "langfuse."};

@@ -134,8 +134,7 @@ static void every_local_root_is_an_app_root_also_under_a_remote_parent(void **st
     root = span_named(d.lf_spans, "continued");
     assert_string_equal(cJSON_GetObjectItem(root, "traceId")->valuestring,
                         "4bf92f3577b34da6a3ce929d0e0e4736");
-    assert_string_equal(cJSON_GetObjectItem(root, "parentSpanId")->valuestring,
-                        "00f067aa0ba902b7");
+    assert_string_equal(cJSON_GetObjectItem(root, "parentSpanId")->valuestring, "00f067aa0ba902b7");
     assert_true(cJSON_IsTrue(typed(root, "langfuse.internal.is_app_root", "boolValue")));
     assert_true(cJSON_IsTrue(typed(root, "langfuse.internal.as_root", "boolValue")));
 
@@ -148,7 +147,8 @@ static void every_local_root_is_an_app_root_also_under_a_remote_parent(void **st
     dests_stop(&d);
 }
 
-/* ---- 2. agents keep model, usage and cost ----------------------------------------------------- */
+/* ---- 2. agents keep model, usage and cost -----------------------------------------------------
+ */
 
 /* OtelIngestionProcessor.ts:2593-2600: a span with gen_ai.operation.name = "invoke_agent"
  * (stringValue) gets no model, usage or cost, on both paths (a guard for another SDK's agent
@@ -172,8 +172,7 @@ static void agent_observations_keep_model_usage_and_cost_at_langfuse(void **stat
 
     const cJSON *s = span_named(d.lf_spans, "planner");
     assert_null(span_attr(s, "gen_ai.operation.name"));
-    assert_string_equal(typed(s, "langfuse.observation.type", "stringValue")->valuestring,
-                        "agent");
+    assert_string_equal(typed(s, "langfuse.observation.type", "stringValue")->valuestring, "agent");
     assert_string_equal(typed(s, "langfuse.observation.model.name", "stringValue")->valuestring,
                         "gpt-4o");
     cJSON *usage = json_object_attr(s, "langfuse.observation.usage_details");
@@ -242,7 +241,8 @@ static void environments_follow_langfuses_rule_or_are_refused_naming_the_option(
     dests_stop(&d);
 }
 
-/* ---- 4. prompt links --------------------------------------------------------------------------- */
+/* ---- 4. prompt links ---------------------------------------------------------------------------
+ */
 
 /* canLinkPrompt (OtelIngestionProcessor.ts:521,1166): langfuse.observation.prompt.name
  * (stringValue) and .prompt.version (intValue) are kept on GENERATION observations only.
@@ -253,11 +253,10 @@ static void prompt_links_go_on_generations_and_are_refused_elsewhere(void **stat
     dests d;
     dests_start(&d, false, NULL);
     llmobs_trace *t = llmobs_trace_start(d.c, "prompted", NULL);
-    static const llmobs_obs_type others[] = {LLMOBS_OBS_SPAN,      LLMOBS_OBS_EVENT,
-                                             LLMOBS_OBS_EMBEDDING, LLMOBS_OBS_AGENT,
-                                             LLMOBS_OBS_TOOL,      LLMOBS_OBS_CHAIN,
-                                             LLMOBS_OBS_RETRIEVER, LLMOBS_OBS_GUARDRAIL,
-                                             LLMOBS_OBS_EVALUATOR};
+    static const llmobs_obs_type others[] = {
+        LLMOBS_OBS_SPAN,      LLMOBS_OBS_EVENT,     LLMOBS_OBS_EMBEDDING,
+        LLMOBS_OBS_AGENT,     LLMOBS_OBS_TOOL,      LLMOBS_OBS_CHAIN,
+        LLMOBS_OBS_RETRIEVER, LLMOBS_OBS_GUARDRAIL, LLMOBS_OBS_EVALUATOR};
     for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
         char name[32];
         snprintf(name, sizeof name, "other-%zu", i);
@@ -286,21 +285,28 @@ static void prompt_links_go_on_generations_and_are_refused_elsewhere(void **stat
     dests_stop(&d);
 }
 
-/* ---- 5. metadata stays a JSON object ----------------------------------------------------------- */
+/* ---- 5. metadata stays a JSON object -----------------------------------------------------------
+ */
 
-typedef enum { MASK_TEXT, MASK_ARRAY, MASK_NUMBER, MASK_FAIL, MASK_OBJECT, MASK_TRAILING } mask_mode;
+typedef enum {
+    MASK_TEXT,
+    MASK_ARRAY,
+    MASK_NUMBER,
+    MASK_FAIL,
+    MASK_OBJECT,
+    MASK_TRAILING
+} mask_mode;
 
-static int mask(const char *field, const char *value, char *out, size_t cap, size_t *len,
-                void *ud)
+static int mask(const char *field, const char *value, char *out, size_t cap, size_t *len, void *ud)
 {
     (void)value;
-    const char *text = strcmp(field, "metadata") != 0 ? value
-                       : *(const mask_mode *)ud == MASK_TEXT   ? "[REDACTED]"
-                       : *(const mask_mode *)ud == MASK_ARRAY  ? "[\"a\",\"b\"]"
-                       : *(const mask_mode *)ud == MASK_NUMBER ? "42"
-                       : *(const mask_mode *)ud == MASK_OBJECT ? "{\"kept\":\"yes\"}"
+    const char *text = strcmp(field, "metadata") != 0            ? value
+                       : *(const mask_mode *)ud == MASK_TEXT     ? "[REDACTED]"
+                       : *(const mask_mode *)ud == MASK_ARRAY    ? "[\"a\",\"b\"]"
+                       : *(const mask_mode *)ud == MASK_NUMBER   ? "42"
+                       : *(const mask_mode *)ud == MASK_OBJECT   ? "{\"kept\":\"yes\"}"
                        : *(const mask_mode *)ud == MASK_TRAILING ? "{\"a\":1} trailing"
-                                                               : NULL;
+                                                                 : NULL;
     if (!text) return -1; /* a failing mask */
     *len = strlen(text);
     if (*len + 1 > cap) return 1;
@@ -385,7 +391,8 @@ static void trace_and_observation_metadata_travel_side_by_side(void **state)
     dests_stop(&d);
 }
 
-/* ---- 7. no gen_ai.* duplicates at Langfuse ----------------------------------------------------- */
+/* ---- 7. no gen_ai.* duplicates at Langfuse -----------------------------------------------------
+ */
 
 static void full_generation(llmobs_client *c)
 {
@@ -467,7 +474,8 @@ static void langfuse_gets_no_gen_ai_duplicates_and_otlp_gets_the_conventions(voi
     dests_stop(&d);
 }
 
-/* ---- 8. gen_ai.request.* types ----------------------------------------------------------------- */
+/* ---- 8. gen_ai.request.* types -----------------------------------------------------------------
+ */
 
 /* GenAI semantic conventions (v1.41.1): gen_ai.request.temperature, top_p, top_k,
  * frequency_penalty, presence_penalty are double; max_tokens, seed are int; stop_sequences is
@@ -525,7 +533,8 @@ static void gen_ai_request_parameters_keep_their_semantic_convention_types(void 
     dests_stop(&d);
 }
 
-/* ---- 11. leaving cost to Langfuse ---------------------------------------------------------------- */
+/* ---- 11. leaving cost to Langfuse
+ * ---------------------------------------------------------------- */
 
 /* Any provided cost detail (langfuse.observation.cost_details, a JSON object string) makes
  * Langfuse skip its own and the project's custom model prices for that observation
@@ -555,8 +564,8 @@ static void send_cost_false_sends_usage_only_and_still_tracks_cost_locally(void 
         cJSON_Delete(usage);
         const char *names[] = {"gen", "agent"};
         for (int i = 0; i < 2; i++) {
-            const cJSON *cost = span_attr(span_named(d.lf_spans, names[i]),
-                                          "langfuse.observation.cost_details");
+            const cJSON *cost =
+                span_attr(span_named(d.lf_spans, names[i]), "langfuse.observation.cost_details");
             if (send)
                 assert_non_null(cost);
             else

@@ -208,8 +208,8 @@ static void otlp_destination_does_not_retry_500(void **state)
 {
     (void)state;
     receiver *r = receiver_start(0);
-    receiver_set_default(r,
-                         (recv_answer){.status = 500, .body = "{\"code\":13,\"message\":\"internal\"}"});
+    receiver_set_default(
+        r, (recv_answer){.status = 500, .body = "{\"code\":13,\"message\":\"internal\"}"});
     logcap lc;
     logcap_init(&lc);
     llmobs_options *o = llmobs_options_new();

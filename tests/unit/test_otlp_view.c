@@ -27,18 +27,32 @@ static char *view(const char *body, llmobs__otlp_view v)
 static void langfuse_view_leaves_out_gen_ai_only(void **state)
 {
     (void)state;
-    const char *in = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[" A("service.name")
-                     "]},\"scopeSpans\":[{\"scope\":{\"name\":\"llmobs\"},\"spans\":[{\"traceId\":"
-                     "\"01\",\"name\":\"x\",\"attributes\":[" A("gen_ai.operation.name") "," A(
-                         "langfuse.observation.type") "," A("gen_ai.request.model") "," A("user.id")
-                         "," A("gen_ai.usage.input_tokens") "],\"status\":{\"code\":2}}]}]}]}";
+    const char
+        *
+            in =
+                "{\"resourceSpans\":[{\"resource\":{\"attributes\":[" A(
+                    "service.name") "]},\"scopeSpans\":[{\"scope\":{\"name\":\"llmobs\"},\"spans\":"
+                                    "[{\"traceId\":"
+                                    "\"01\",\"name\":\"x\",\"attributes\":[" A("gen_ai.operation."
+                                                                               "name") "," A("langf"
+                                                                                             "use."
+                                                                                             "obser"
+                                                                                             "vatio"
+                                                                                             "n."
+                                                                                             "type") "," A(
+                                        "gen_ai.request.model") "," A("user.id") "," A("gen_ai."
+                                                                                       "usage."
+                                                                                       "input_"
+                                                                                       "tokens") "]"
+                                                                                                 ","
+                                                                                                 "\"status\":{\"code\":2}}]}]}]}";
     char *out = view(in, LLMOBS__VIEW_LANGFUSE);
     assert_non_null(out);
-    const char *want =
-        "{\"resourceSpans\":[{\"resource\":{\"attributes\":[" A("service.name")
-        "]},\"scopeSpans\":[{\"scope\":{\"name\":\"llmobs\"},\"spans\":[{\"traceId\":\"01\","
-        "\"name\":\"x\",\"attributes\":[" A("langfuse.observation.type") "," A(
-            "user.id") "],\"status\":{\"code\":2}}]}]}]}";
+    const char *want = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[" A(
+        "service.name") "]},\"scopeSpans\":[{\"scope\":{\"name\":\"llmobs\"},\"spans\":[{"
+                        "\"traceId\":\"01\","
+                        "\"name\":\"x\",\"attributes\":[" A("langfuse.observation.type") "," A(
+                            "user.id") "],\"status\":{\"code\":2}}]}]}]}";
     assert_string_equal(out, want);
     free(out);
     out = view(in, LLMOBS__VIEW_GENAI);
@@ -91,8 +105,9 @@ static void layout_variants_are_handled(void **state)
 static void escaped_names_and_keys_are_decoded(void **state)
 {
     (void)state;
-    const char *in = "{\"attribut\\u0065s\":[{\"k\\u0065y\":\"gen\\u005fai.a\",\"value\":{}},"
-                     "{\"key\":\"gen\\\\u005fai.b\",\"value\":{}},{\"key\":\"gen_ai\",\"value\":{}}]}";
+    const char *in =
+        "{\"attribut\\u0065s\":[{\"k\\u0065y\":\"gen\\u005fai.a\",\"value\":{}},"
+        "{\"key\":\"gen\\\\u005fai.b\",\"value\":{}},{\"key\":\"gen_ai\",\"value\":{}}]}";
     char *out = view(in, LLMOBS__VIEW_LANGFUSE);
     assert_non_null(out);
     /* "gen\\u005fai.b" is the text gen\u005fai.b (an escaped backslash): kept, as is "gen_ai" */
@@ -105,11 +120,11 @@ static void malformed_text_is_refused(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "{\"attributes\":[" A("gen_ai.a"),            /* array never closed */
-        "{\"attributes\":[{\"key\":\"gen_ai.a\"",     /* entry never closed */
-        "{\"attributes\":[" A("gen_ai.a") " x]}",     /* garbage between entries */
-        "{\"name\":\"never closed",                   /* string never closed */
-        "{\"attributes\":[\"unterminated]}",          /* string inside the array */
+        "{\"attributes\":[" A("gen_ai.a"),        /* array never closed */
+        "{\"attributes\":[{\"key\":\"gen_ai.a\"", /* entry never closed */
+        "{\"attributes\":[" A("gen_ai.a") " x]}", /* garbage between entries */
+        "{\"name\":\"never closed",               /* string never closed */
+        "{\"attributes\":[\"unterminated]}",      /* string inside the array */
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         llmobs__buf out = {0};
