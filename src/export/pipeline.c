@@ -675,7 +675,7 @@ llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__lo
     p->max_retries = o->max_retries;
     p->exporter = exporter;
     p->opts = o;
-    p->ser = (llmobs__serializer){o->service_name, o->mask_fn, o->mask_ud};
+    p->ser = (llmobs__serializer){o->service_name, o->mask_fn, o->mask_ud, o->send_cost};
     p->log = *lg;
     if (hooks) p->hooks = *hooks;
     p->spool_check_at = INT64_MAX;

@@ -601,6 +601,13 @@ llmobs_status llmobs_obs_set_prompt(llmobs_obs *o, const char *name, int32_t ver
 {
     if (!name || !*name || version < 1)
         return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_prompt: empty name or version < 1");
+    /* Langfuse keeps a prompt link on GENERATION observations only (canLinkPrompt in its OTel
+     * ingestion) and drops it silently on any other type: refuse it here instead. The type
+     * never changes after start, so it is read without the lock. */
+    if (o && !o->is_generation)
+        return llmobs__error(LLMOBS_EUNSUPPORTED,
+                             "llmobs_obs_set_prompt: Langfuse links prompts to generations only; "
+                             "this observation is not a generation");
     llmobs_status st;
     llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_prompt");
     if (!s) return st;

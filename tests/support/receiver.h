@@ -60,7 +60,8 @@ typedef struct recv_request {
  * mille), from a generator seeded with `seed`, so a failing run can be repeated. */
 typedef enum recv_fault {
     RECV_FAULT_NONE = 0,
-    RECV_FAULT_500,           /* final error: the client drops the items (rejected) */
+    RECV_FAULT_500,           /* Langfuse's transient failure: its destination retries; a
+                                 generic OTLP destination drops the items (rejected) */
     RECV_FAULT_503,           /* retryable */
     RECV_FAULT_429,           /* retryable, with Retry-After: retry_after */
     RECV_FAULT_413,           /* too large: split, or dropped (too_large) for one item */
