@@ -10,5 +10,6 @@
 #include "llmobs/score.h"
 #include "llmobs/cost.h"
 #include "llmobs/eval.h"
+#include "llmobs/experiment.h"
 
 #endif
