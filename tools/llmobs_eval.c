@@ -1,6 +1,7 @@
 /* llmobs-eval: LLM-as-judge over production traces (from Langfuse) or a golden dataset.
  * See `llmobs-eval --help` and docs/eval.md. */
 #include "eval/eval.h"
+#include "experiment_cmd.h"
 
 #include <llmobs/llmobs.h>
 #include <llmobs/metrics.h>
@@ -33,6 +34,7 @@ static const char USAGE[] =
     "                         [--metrics-addr HOST:PORT [--serve-seconds S]]\n"
     "  llmobs-eval dataset --file golden.jsonl [--min-pass-rate R] [--feature NAME]\n"
     "                      [--threshold T] [--print-metrics]\n"
+    "  llmobs-eval experiment (--dataset NAME | --file F) --run NAME --command CMD ... (--help)\n"
     "\n"
     "production: judges a random sample of the root observations of recent traces named NAME\n"
     "  (Langfuse GET /api/public/v2/observations; LANGFUSE_BASE_URL, LANGFUSE_PUBLIC_KEY,\n"
@@ -505,6 +507,8 @@ out:
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "experiment"))
+        return llmobs_eval_experiment(argc - 1, argv + 1);
     args a;
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0) return rc;

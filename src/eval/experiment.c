@@ -736,14 +736,17 @@ static void run_item(llmobs_experiment *x, lf_conn *c, const cJSON *src)
         it.deadline_ns = llmobs__mono_ns() + (int64_t)(x->item_timeout_s * 1e9);
     int rc = x->task(&it, x->task_ud);
     bool late = it.deadline_ns && llmobs__mono_ns() > it.deadline_ns;
+    /* Past the deadline the item is timed out whatever the task says (a task that gives up
+     * at the deadline reports an error too). */
     llmobs_experiment_counter outcome = LLMOBS_EXPERIMENT_SUCCEEDED;
-    if (rc != 0 || it.error) {
+    if (late) {
+        outcome = LLMOBS_EXPERIMENT_TIMED_OUT;
+        report(x, it.id, "task timed out: it returned after %.3f s (item timeout %.3f s)%s%s",
+               now_s() - start, x->item_timeout_s, it.error ? ": " : "",
+               it.error ? it.error : "");
+    } else if (rc != 0 || it.error) {
         outcome = LLMOBS_EXPERIMENT_FAILED;
         report(x, it.id, "task failed: %s", it.error ? it.error : "it returned non-zero");
-    } else if (late) {
-        outcome = LLMOBS_EXPERIMENT_TIMED_OUT;
-        report(x, it.id, "task timed out: it returned after %.3f s (item timeout %.3f s)",
-               now_s() - start, x->item_timeout_s);
     }
     if (it.output) {
         if (it.output_is_json)
