@@ -358,7 +358,7 @@ static void add_item(llmobs_experiment *x, const cJSON *src, const char *default
         why = "no \"input\"";
     if (why) {
         count(x, LLMOBS_EXPERIMENT_MALFORMED, 1);
-        report(x, cJSON_IsString(id) ? id->valuestring : default_id, "malformed item (%s): %s",
+        report(x, cJSON_IsString(id) ? id->valuestring : default_id, "malformed item, %s: %s",
                where, why);
         return;
     }
