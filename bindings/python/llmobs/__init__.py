@@ -19,6 +19,7 @@ from .client import (ATEXIT_TIMEOUT, Client, DropReason, ExportResult, Level, Lo
                      Observation, ObsType, Stat, Trace)
 from .cost import BudgetCheck, CostTracker
 from .eval import Evaluator, Judge, Judgement, parse_judgement
+from .experiment import ExperimentItem, ExperimentResult, run_experiment
 from .metrics import (Counter, Gauge, Histogram, MetricsServer, Registry, buckets_exponential,
                       buckets_linear)
 from .errors import (AlreadyExists, BudgetExceeded, InternalError, InvalidArgument,
@@ -34,7 +35,8 @@ __all__ = [
     "InvalidArgument", "OutOfMemory", "InvalidState", "Timeout", "QueueFull", "IOFailure",
     "NotFound", "AlreadyExists", "LimitExceeded", "Unsupported", "NetworkError", "ParseError",
     "BudgetExceeded", "InternalError", "Status", "version", "now_ns", "option_keys",
-    "Evaluator", "Judge", "Judgement", "parse_judgement", "Registry", "Counter", "Gauge", "Histogram", "MetricsServer", "buckets_linear",
+    "Evaluator", "Judge", "Judgement", "parse_judgement", "run_experiment", "ExperimentItem",
+    "ExperimentResult", "Registry", "Counter", "Gauge", "Histogram", "MetricsServer", "buckets_linear",
     "buckets_exponential", "trace_id_from_seed", "observation_id_from_seed", "status_name", "ATEXIT_TIMEOUT",
 ]
 
