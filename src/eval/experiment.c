@@ -280,7 +280,7 @@ static llmobs_status add_evaluator(llmobs_experiment *x, evaluator *e, const cha
             evaluator_free(e);
             return llmobs__error(LLMOBS_EEXIST, "%s: an evaluator named %s exists", fn, name);
         }
-    evaluator **grown = realloc(x->evs, (x->nevs + 1) * sizeof *grown);
+    evaluator **grown = realloc(x->evs, (x->nevs + 1) * sizeof(evaluator *));
     if (!grown || !(e->name = strdup(name))) {
         if (grown) x->evs = grown;
         evaluator_free(e);
@@ -358,7 +358,7 @@ static void add_item(llmobs_experiment *x, const cJSON *src, const char *default
         why = "no \"input\"";
     if (why) {
         count(x, LLMOBS_EXPERIMENT_MALFORMED, 1);
-        report(x, cJSON_IsString(id) ? id->valuestring : default_id, "malformed item, %s: %s",
+        report(x, id && cJSON_IsString(id) ? id->valuestring : default_id, "malformed item, %s: %s",
                where, why);
         return;
     }
@@ -555,7 +555,7 @@ out:
 static char *as_text(const char *json)
 {
     cJSON *v = json ? cJSON_Parse(json) : NULL;
-    char *t = cJSON_IsString(v) ? strdup(v->valuestring) : json ? strdup(json) : NULL;
+    char *t = v && cJSON_IsString(v) ? strdup(v->valuestring) : json ? strdup(json) : NULL;
     cJSON_Delete(v);
     return t;
 }
@@ -834,7 +834,7 @@ llmobs_status llmobs_experiment_run(llmobs_experiment *x, llmobs_experiment_task
     size_t base_len = base ? strlen(base) : 0;
     while (base_len && base[base_len - 1] == '/')
         base_len--;
-    int32_t nw = x->concurrency;
+    int32_t nw = x->concurrency < 1 ? 1 : x->concurrency; /* >= 1: the caller is worker 0 */
     worker *ws = calloc((size_t)nw, sizeof *ws);
     if (!ws) return llmobs__error(LLMOBS_ENOMEM, "experiment: out of memory");
     llmobs_status st = LLMOBS_OK;
