@@ -255,7 +255,6 @@ PROTOTYPES = {
     "llmobs_experiment_item_input": (c_char_p, [c_void_p]),
     "llmobs_experiment_item_expected_output": (c_char_p, [c_void_p]),
     "llmobs_experiment_item_metadata": (c_char_p, [c_void_p]),
-    "llmobs_experiment_item_output": (c_char_p, [c_void_p]),
     "llmobs_experiment_item_trace": (c_void_p, [c_void_p]),
     "llmobs_experiment_item_remaining_ms": (c_int64, [c_void_p]),
     "llmobs_experiment_item_set_output": (STATUS, [c_void_p, c_char_p]),
@@ -293,6 +292,8 @@ OMITTED = {
     "llmobs_experiment_evaluator_count": "as llmobs_experiment_count",
     "llmobs_experiment_evaluator_result": "as llmobs_experiment_count",
     "llmobs_experiment_id": "as llmobs_experiment_count (experiment_id)",
+    "llmobs_experiment_item_output": "scorers get the Python value the task returned, not its "
+                                     "serialized form",
     "llmobs_metrics_server_start": "MetricsServer uses llmobs_metrics_server_start_token, which "
                                    "is the same call with an optional token",
 }
