@@ -727,7 +727,6 @@ static void run_item(llmobs_experiment *x, lf_conn *c, const cJSON *src)
     llmobs_trace_id(it.trace, trace_id, sizeof trace_id);
     llmobs_trace_span_id(it.trace, root_id, sizeof root_id);
     llmobs_trace_set_input_json(it.trace, it.input);
-    llmobs_trace_set_metadata(it.trace, "experiment_run", x->run);
     set_experiment_attributes(x, root, &it, cJSON_IsString(version) ? version->valuestring : NULL,
                               root_id);
 
