@@ -99,6 +99,10 @@ static int parse(int argc, char **argv, xargs *a)
             printf("usage:\n%s\n%s", LLMOBS_EXPERIMENT_USAGE, HELP);
             return X_OK_EXIT;
         }
+        if (!strcmp(k, "--version")) {
+            printf("llmobs-eval %s\n", llmobs_version());
+            return X_OK_EXIT;
+        }
         if (i + 1 >= argc) return usage("missing value for", k);
         const char *v = argv[++i];
         double d;

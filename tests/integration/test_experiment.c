@@ -261,6 +261,39 @@ static llmobs_client *client_for(fx *f, const char *exporter)
     return c;
 }
 
+/* The properties and required fields of `schema` in tests/data/langfuse/openapi.yml. */
+static int schema_fields(const char *schema, char props[][32], int *nprops, char req[][32],
+                         int *nreq)
+{
+    char path[1024], line[1024], head[64];
+    snprintf(path, sizeof path, "%s/tests/data/langfuse/openapi.yml", getenv("LLMOBS_SOURCE_DIR"));
+    snprintf(head, sizeof head, "%s:", schema);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    enum { NONE, IN, PROPS, REQ } where = NONE;
+    *nprops = *nreq = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        int indent = (int)strspn(line, " ");
+        const char *t = line + indent;
+        if (!*t) continue;
+        if (indent <= 4) {
+            if (where != NONE) break;
+            if (indent == 4 && !strcmp(t, head)) where = IN;
+            continue;
+        }
+        if (where == NONE) continue;
+        if (indent == 6)
+            where = !strcmp(t, "properties:") ? PROPS : !strcmp(t, "required:") ? REQ : IN;
+        else if (where == PROPS && indent == 8 && t[strlen(t) - 1] == ':' && *nprops < 16)
+            snprintf(props[(*nprops)++], 32, "%.*s", (int)strlen(t) - 1, t);
+        else if (where == REQ && indent == 8 && t[0] == '-' && *nreq < 16)
+            snprintf(req[(*nreq)++], 32, "%s", t + 2);
+    }
+    fclose(f);
+    return *nprops;
+}
+
 /* ---- C API -------------------------------------------------------------------------------- */
 
 static void every_item_is_traced_once_with_the_experiment_attributes_and_scored(void **state)
@@ -396,11 +429,11 @@ static void legacy_exporter_links_every_item_as_a_dataset_run_item(void **state)
     assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
     assert_int_equal(counter(x, LLMOBS_EXPERIMENT_LINKED), 3);
     assert_int_equal(counter(x, LLMOBS_EXPERIMENT_LINK_ERRORS), 0);
-    /* CreateDatasetRunItemRequest (langfuse/openapi.yml): these properties, runName and
-     * datasetItemId required. */
-    static const char *const props[] = {"runName",       "runDescription", "metadata",
-                                        "datasetItemId", "observationId",  "traceId",
-                                        "datasetVersion", "createdAt"};
+    /* Every body is a CreateDatasetRunItemRequest of the Langfuse OpenAPI definition. */
+    char props[16][32], req[16][32];
+    int nprops, nreq;
+    assert_true(schema_fields("CreateDatasetRunItemRequest", props, &nprops, req, &nreq) >= 6);
+    assert_true(nreq >= 2);
     int links = 0;
     bool item_seen[5] = {false};
     for (size_t i = 0; i < receiver_request_count(f->r); i++) {
@@ -415,10 +448,12 @@ static void legacy_exporter_links_every_item_as_a_dataset_run_item(void **state)
         cJSON_ArrayForEach(p, b)
         {
             bool known = false;
-            for (size_t k = 0; k < sizeof props / sizeof *props; k++)
+            for (int k = 0; k < nprops; k++)
                 known |= !strcmp(p->string, props[k]);
             if (!known) fail_msg("property %s is not in CreateDatasetRunItemRequest", p->string);
         }
+        for (int k = 0; k < nreq; k++)
+            if (!cJSON_GetObjectItem(b, req[k])) fail_msg("required %s missing", req[k]);
         assert_string_equal(cJSON_GetObjectItem(b, "runName")->valuestring, "legacy-run");
         assert_string_equal(cJSON_GetObjectItem(b, "runDescription")->valuestring, "v3 server");
         assert_int_equal(strlen(cJSON_GetObjectItem(b, "traceId")->valuestring), 32);
