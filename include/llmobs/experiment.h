@@ -121,7 +121,8 @@ LLMOBS_API llmobs_status llmobs_experiment_item_set_output(llmobs_experiment_ite
                                                            const char *text);
 LLMOBS_API llmobs_status llmobs_experiment_item_set_output_json(llmobs_experiment_item *item,
                                                                 const char *json);
-/** Marks the item failed with a message (reported; the root observation gets level ERROR). */
+/** Marks the item failed with a message (reported; the root observation gets level ERROR and
+ * the message, cut to its first 4 KiB, as status message). */
 LLMOBS_API llmobs_status llmobs_experiment_item_set_error(llmobs_experiment_item *item,
                                                           const char *message);
 

@@ -26,6 +26,7 @@
 
 #define MAX_CONCURRENCY 64
 #define MAX_FAILURES_KEPT 1000
+#define MAX_ERROR_BYTES 4096 /* of an item's error message */
 #define PAGE_LIMIT 50
 #define MAX_PAGES 100000
 #define HTTP_TIMEOUT_MS 30000
@@ -938,7 +939,13 @@ llmobs_status llmobs_experiment_item_set_output_json(llmobs_experiment_item *it,
 llmobs_status llmobs_experiment_item_set_error(llmobs_experiment_item *it, const char *message)
 {
     if (!it) return llmobs__error(LLMOBS_EINVAL, "llmobs_experiment_item_set_error: NULL item");
-    char *copy = strdup(message && *message ? message : "task error");
+    const char *m = message && *message ? message : "task error";
+    /* It becomes the root observation's status message: a few KiB say what went wrong. */
+    size_t n = strnlen(m, MAX_ERROR_BYTES);
+    if (n == MAX_ERROR_BYTES) /* cut: not inside a UTF-8 sequence */
+        while (n && ((unsigned char)m[n] & 0xC0) == 0x80)
+            n--;
+    char *copy = strndup(m, n);
     if (!copy) return llmobs__error(LLMOBS_ENOMEM, "set_error: out of memory");
     free(it->error);
     it->error = copy;

@@ -494,7 +494,13 @@ static int picky(llmobs_experiment_item *it, void *ud)
     pthread_mutex_unlock(&g->mu);
     const char *in = llmobs_experiment_item_input(it);
     if (strstr(in, "BAD")) return 7;
-    if (strstr(in, "France")) return llmobs_experiment_item_set_error(it, "no capital today"), 0;
+    if (strstr(in, "France")) { /* a long message, cut to 4 KiB between characters */
+        static char msg[17 + 2 * 5000 + 1];
+        strcpy(msg, "no capital today!"); /* odd: byte 4096 is inside an é */
+        for (int i = 0; i < 5000; i++)
+            memcpy(msg + 17 + 2 * i, "\xc3\xa9", 3); /* é */
+        return llmobs_experiment_item_set_error(it, msg), 0;
+    }
     return llmobs_experiment_item_set_output_json(it, "\"4\"") != LLMOBS_OK;
 }
 
@@ -539,7 +545,10 @@ static void failing_tasks_and_malformed_items_are_counted_within_the_concurrency
     const cJSON *fr = span_of_item(spans, "fr", &n);
     assert_int_equal(n, 1);
     assert_string_equal(attr(fr, "langfuse.observation.level"), "ERROR");
-    assert_string_equal(attr(fr, "langfuse.observation.status_message"), "no capital today");
+    const char *sm = attr(fr, "langfuse.observation.status_message");
+    assert_int_equal(strncmp(sm, "no capital today!\xc3\xa9", 19), 0);
+    assert_int_equal(strlen(sm), 4095); /* 4096 would split the last é */
+    assert_string_equal(sm + 4093, "\xc3\xa9");
     assert_non_null(span_of_item(spans, "items.jsonl:1", &n));
     assert_null(span_of_item(spans, "items.jsonl:6", &n)); /* id 17: malformed */
     cJSON *sum = cJSON_Parse(llmobs_experiment_summary_json(x));
