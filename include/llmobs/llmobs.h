@@ -13,5 +13,6 @@
 #include "llmobs/eval.h"
 #include "llmobs/metrics.h"
 #include "llmobs/provider.h"
+#include "llmobs/experiment.h"
 
 #endif

@@ -394,6 +394,8 @@ static void span_json(llmobs__buf *b, const llmobs__serializer *ser, const llmob
         attr_str(&l, "langfuse.observation.prompt.name", s->prompt_name);
         attr_int(&l, "langfuse.observation.prompt.version", s->prompt_version);
     }
+    for (const cJSON *a = s->attributes ? s->attributes->child : NULL; a; a = a->next)
+        if (cJSON_IsString(a)) attr_str(&l, a->string, a->valuestring);
     llmobs__buf_putc(b, ']');
 
     if (s->level == LLMOBS_LEVEL_ERROR) {

@@ -427,6 +427,23 @@ llmobs_status llmobs_obs_set_metadata(llmobs_obs *o, const char *key, const char
     return st;
 }
 
+llmobs_status llmobs__obs_set_attribute(llmobs_obs *o, const char *key, const char *value)
+{
+    if (!key || !*key || !value)
+        return llmobs__error(LLMOBS_EINVAL, "set_attribute: NULL key or value");
+    llmobs_status st;
+    llmobs__span *s = content_lock(o, &st, "set_attribute");
+    if (!s) return st;
+    st = object_put(&s->attributes, key, cJSON_CreateString(value));
+    obs_unlock(o);
+    return st;
+}
+
+llmobs_obs *llmobs__trace_root(llmobs_trace *t)
+{
+    return t ? &t->root : NULL;
+}
+
 llmobs_status llmobs_obs_set_level(llmobs_obs *o, llmobs_level level)
 {
     if ((unsigned)level > LLMOBS_LEVEL_ERROR)
