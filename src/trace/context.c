@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "llmobs/context.h"
 #include "trace/context.h"
+#include "trace/span.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

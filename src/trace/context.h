@@ -5,8 +5,7 @@
 #include "llmobs/client.h"
 #include "llmobs/trace.h"
 
-/* The trace's root span as an observation handle (never handed to users). */
-llmobs_obs *llmobs__trace_root(llmobs_trace *t);
+/* llmobs__trace_root (span.h) gives the trace's root span as an observation handle. */
 llmobs_trace *llmobs__obs_trace(const llmobs_obs *o);
 llmobs_client *llmobs__trace_client(const llmobs_trace *t);
 /* A scope holds the trace's memory: a finished trace is freed only when no scope holds it. */

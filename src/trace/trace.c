@@ -233,11 +233,6 @@ oom:
 
 /* ---- scopes (context.c) ---------------------------------------------------------------- */
 
-llmobs_obs *llmobs__trace_root(llmobs_trace *t)
-{
-    return &t->root;
-}
-
 llmobs_trace *llmobs__obs_trace(const llmobs_obs *o)
 {
     return o->trace;
