@@ -3,6 +3,7 @@
  * hooks) are collected under it into a `pending` record and delivered after it is released,
  * on the recording thread. */
 #include "cost/cost.h"
+#include "core/atfork.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/options.h"
@@ -42,6 +43,7 @@ typedef struct {
 
 struct llmobs_cost_tracker {
     pthread_mutex_t mu;
+    llmobs__atfork fork; /* takes mu across fork() */
     llmobs__logger log;
     llmobs__cost_clock_fn clock;
     void *clock_ud;
@@ -219,6 +221,17 @@ static void unlock(llmobs_cost_tracker *t)
     pthread_mutex_unlock(&t->mu);
 }
 
+static void fork_lock(void *ud)
+{
+    lock(ud);
+}
+
+static void fork_unlock(void *ud, bool child)
+{
+    (void)child;
+    unlock(ud);
+}
+
 /* ---- construction ------------------------------------------------------------------------ */
 
 static llmobs_status add_budget_cb(const char *feature, double usd, void *ud)
@@ -236,6 +249,7 @@ llmobs_cost_tracker *llmobs__cost_tracker_create(const llmobs_options *opts,
         goto out;
     }
     pthread_mutex_init(&t->mu, NULL);
+    llmobs__atfork_add(&t->fork, LLMOBS__FORK_RANK_COST, fork_lock, fork_unlock, t);
     t->thresholds[0] = 0.8;
     t->thresholds[1] = 0.9;
     t->thresholds[2] = 1.0;
@@ -288,6 +302,7 @@ llmobs_cost_tracker *llmobs_cost_tracker_new(llmobs_options *opts, llmobs_status
 void llmobs_cost_tracker_free(llmobs_cost_tracker *t)
 {
     if (!t) return;
+    llmobs__atfork_remove(&t->fork);
     llmobs__price_list_free(t->overlay, t->noverlay);
     feature_ent *f = t->features.items;
     for (size_t i = 0; i < t->features.n; i++)
