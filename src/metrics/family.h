@@ -31,8 +31,9 @@ typedef struct llmobs__child {
      * of the hot half (bit 63), see values.c */
     _Atomic uint64_t ival;
     _Atomic uint64_t bits; /* counter: fractional part; gauge: value */
-    /* histogram: two halves of LLMOBS__HALF(nbounds) words each: the non-cumulative counts of
-     * the nbounds + 1 buckets (+Inf last), then the bits of the sum. */
+    /* histogram: two halves of LLMOBS__HALF(nbounds) words each: the bits of the sum, then the
+     * non-cumulative counts of the nbounds + 1 buckets (+Inf last). The sum comes first so that
+     * it shares a cache line with `ival` and the low buckets. */
     _Atomic uint64_t buckets[];
 } llmobs__child;
 

@@ -236,8 +236,8 @@ llmobs_status llmobs_histogram_observe(llmobs_histogram *histogram, double value
     size_t nb = c->family->nbounds;
     uint64_t n = atomic_fetch_add_explicit(&c->ival, 1, memory_order_relaxed);
     _Atomic uint64_t *h = c->buckets + (n >> 63) * LLMOBS__HALF(nb);
-    atomic_add_double(&h[nb + 1], value);
-    atomic_fetch_add_explicit(&h[bucket_index(c->family, value)], 1, memory_order_release);
+    atomic_add_double(&h[0], value);
+    atomic_fetch_add_explicit(&h[1 + bucket_index(c->family, value)], 1, memory_order_release);
     return LLMOBS_OK;
 }
 
@@ -267,21 +267,21 @@ void llmobs__histogram_snapshot(llmobs__child *c, uint64_t *buckets, double *sum
     /* The cold half holds everything (the last snapshot folded the other half into it) once the
      * observations started on it have counted their bucket. */
     int64_t deadline = 0;
-    for (unsigned spins = 0; read_half(cold, nb, buckets) < count; spins++) {
+    for (unsigned spins = 0; read_half(cold + 1, nb, buckets) < count; spins++) {
         if (spins < 64) continue;
         if (!deadline) deadline = llmobs__mono_ns() + COOLDOWN_MAX_NS;
         if (llmobs__mono_ns() > deadline) break;
         sched_yield();
     }
-    *sum = from_bits(atomic_load_explicit(&cold[nb + 1], memory_order_relaxed));
+    *sum = from_bits(atomic_load_explicit(&cold[0], memory_order_relaxed));
     /* Fold the cold half into the hot one, so the hot half again holds everything. Exchanges,
      * not loads and stores, so an observation that finishes late on the cold half is kept. */
-    for (size_t i = 0; i <= nb; i++) {
+    for (size_t i = 1; i <= nb + 1; i++) {
         uint64_t v = atomic_exchange_explicit(&cold[i], 0, memory_order_relaxed);
         if (v) atomic_fetch_add_explicit(&hot[i], v, memory_order_relaxed);
     }
-    double s = from_bits(atomic_exchange_explicit(&cold[nb + 1], 0, memory_order_relaxed));
-    if (s != 0) atomic_add_double(&hot[nb + 1], s);
+    double s = from_bits(atomic_exchange_explicit(&cold[0], 0, memory_order_relaxed));
+    if (s != 0) atomic_add_double(&hot[0], s);
 }
 
 void llmobs__histogram_fork_repair(llmobs__child *c)
@@ -289,7 +289,7 @@ void llmobs__histogram_fork_repair(llmobs__child *c)
     size_t nb = c->family->nbounds;
     uint64_t total = 0;
     for (size_t i = 0; i < 2 * LLMOBS__HALF(nb); i++)
-        if (i % LLMOBS__HALF(nb) != nb + 1) total += atomic_load(&c->buckets[i]);
+        if (i % LLMOBS__HALF(nb) != 0) total += atomic_load(&c->buckets[i]);
     uint64_t n = atomic_load(&c->ival);
     atomic_store(&c->ival, (n & LLMOBS__HOT_BIT) | total);
 }
