@@ -109,8 +109,8 @@ double llmobs__child_double(const llmobs__child *c); /* gauge value */
  * and `sum` describe the same observations, as in the Go client: the observers' hot half is
  * swapped, the snapshot waits for observations still finishing on the now cold half, reads it
  * and folds it back into the hot one. The caller holds the family lock (one snapshot at a
- * time per child). Observers never wait. */
-void llmobs__histogram_snapshot(llmobs__child *c, uint64_t *buckets, double *sum);
+ * time per child). Observers never wait. Returns the count (the buckets' total). */
+uint64_t llmobs__histogram_snapshot(llmobs__child *c, uint64_t *buckets, double *sum);
 /* In a forked child: observations that other threads had started but not finished at fork()
  * never finish there; forget them so snapshots do not wait for them. Family lock held. */
 void llmobs__histogram_fork_repair(llmobs__child *c);

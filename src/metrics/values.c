@@ -255,7 +255,7 @@ static uint64_t read_half(_Atomic uint64_t *h, size_t nb, uint64_t *out)
     return total;
 }
 
-void llmobs__histogram_snapshot(llmobs__child *c, uint64_t *buckets, double *sum)
+uint64_t llmobs__histogram_snapshot(llmobs__child *c, uint64_t *buckets, double *sum)
 {
     size_t nb = c->family->nbounds;
     /* Swap halves: observations from now on go to the other half. The old value says how many
@@ -267,7 +267,8 @@ void llmobs__histogram_snapshot(llmobs__child *c, uint64_t *buckets, double *sum
     /* The cold half holds everything (the last snapshot folded the other half into it) once the
      * observations started on it have counted their bucket. */
     int64_t deadline = 0;
-    for (unsigned spins = 0; read_half(cold + 1, nb, buckets) < count; spins++) {
+    uint64_t total;
+    for (unsigned spins = 0; (total = read_half(cold + 1, nb, buckets)) < count; spins++) {
         if (spins < 64) continue;
         if (!deadline) deadline = llmobs__mono_ns() + COOLDOWN_MAX_NS;
         if (llmobs__mono_ns() > deadline) break;
@@ -282,6 +283,7 @@ void llmobs__histogram_snapshot(llmobs__child *c, uint64_t *buckets, double *sum
     }
     double s = from_bits(atomic_exchange_explicit(&cold[0], 0, memory_order_relaxed));
     if (s != 0) atomic_add_double(&hot[0], s);
+    return total;
 }
 
 void llmobs__histogram_fork_repair(llmobs__child *c)
@@ -311,14 +313,9 @@ llmobs_status llmobs_histogram_get(const llmobs_histogram *histogram, uint64_t *
     uint64_t buckets[LLMOBS_METRICS_MAX_BUCKETS + 1];
     double s;
     pthread_mutex_lock(&f->lock);
-    llmobs__histogram_snapshot(c, buckets, &s);
+    uint64_t total = llmobs__histogram_snapshot(c, buckets, &s);
     pthread_mutex_unlock(&f->lock);
-    if (count) {
-        uint64_t total = 0;
-        for (size_t i = 0; i <= f->nbounds; i++)
-            total += buckets[i];
-        *count = total;
-    }
+    if (count) *count = total;
     if (sum) *sum = s;
     return LLMOBS_OK;
 }
