@@ -8,6 +8,7 @@
 #include <math.h>
 #include <sched.h>
 #include <string.h>
+#include <time.h>
 
 static inline double from_bits(uint64_t u)
 {
@@ -244,8 +245,20 @@ llmobs_status llmobs_histogram_observe(llmobs_histogram *histogram, double value
 /* How long a snapshot waits for observations in progress on the cold half. They take a few
  * nanoseconds unless their thread was preempted (or stopped) half-way; past this, the snapshot
  * uses what it has (its _count and buckets still agree) and the late observation is folded in
- * by a later snapshot. */
-#define COOLDOWN_MAX_NS INT64_C(200000000)
+ * by a later snapshot. The wait spins, then yields, then sleeps in short steps, so a preempted
+ * observer gets the CPU even where threads are scheduled unfairly (valgrind). */
+#define COOLDOWN_MAX_NS INT64_C(1000000000)
+
+static void cooldown_pause(unsigned spins)
+{
+    if (spins < 64) return;
+    if (spins < 1024) {
+        sched_yield();
+        return;
+    }
+    struct timespec ts = {0, 100000};
+    nanosleep(&ts, NULL);
+}
 
 static uint64_t read_half(_Atomic uint64_t *h, size_t nb, uint64_t *out)
 {
@@ -269,10 +282,9 @@ uint64_t llmobs__histogram_snapshot(llmobs__child *c, uint64_t *buckets, double 
     int64_t deadline = 0;
     uint64_t total;
     for (unsigned spins = 0; (total = read_half(cold + 1, nb, buckets)) < count; spins++) {
-        if (spins < 64) continue;
-        if (!deadline) deadline = llmobs__mono_ns() + COOLDOWN_MAX_NS;
-        if (llmobs__mono_ns() > deadline) break;
-        sched_yield();
+        if (spins == 64) deadline = llmobs__mono_ns() + COOLDOWN_MAX_NS;
+        if (spins > 64 && llmobs__mono_ns() > deadline) break;
+        cooldown_pause(spins);
     }
     *sum = from_bits(atomic_load_explicit(&cold[0], memory_order_relaxed));
     /* Fold the cold half into the hot one, so the hot half again holds everything. Exchanges,
