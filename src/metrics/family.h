@@ -103,6 +103,9 @@ bool llmobs__registry_valid(const llmobs_registry *r);
  * lock-free when it exists, under the family lock when it is created. */
 llmobs_status llmobs__child_get(llmobs_family *f, int type, const char *const *values, size_t n,
                                 llmobs__child **out);
+/* llmobs_family_remove without touching llmobs_last_error() (for cleanup paths that must keep
+ * the error being reported). Returns whether a child was removed. */
+bool llmobs__family_remove(llmobs_family *f, const char *const *values, size_t n);
 double llmobs__child_counter_value(const llmobs__child *c);
 double llmobs__child_double(const llmobs__child *c); /* gauge value */
 /* A consistent snapshot of a histogram child: `buckets` (nbounds + 1 non-cumulative counts)

@@ -362,8 +362,9 @@ void llmobs__llm_metrics_forget_client(llmobs__llm_metrics *m, const char *clien
 {
     if (!m || !client) return;
     const char *v[1] = {client};
-    llmobs_family_remove(m->f[LLMOBS__SDK_QUEUE_ITEMS], v, 1);
-    llmobs_family_remove(m->f[LLMOBS__SDK_QUEUE_CAPACITY], v, 1);
+    /* Quietly: this runs on the client's failure path, which reports llmobs_last_error(). */
+    llmobs__family_remove(m->f[LLMOBS__SDK_QUEUE_ITEMS], v, 1);
+    llmobs__family_remove(m->f[LLMOBS__SDK_QUEUE_CAPACITY], v, 1);
 }
 
 llmobs_status llmobs__llm_metrics_export_duration(llmobs__llm_metrics *m, double seconds)

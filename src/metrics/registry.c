@@ -799,12 +799,11 @@ static void retire_child_locked(llmobs_family *f, llmobs__child *c)
     atomic_fetch_sub(&f->nchildren, 1);
 }
 
-llmobs_status llmobs_family_remove(llmobs_family *f, const char *const *values, size_t n)
+bool llmobs__family_remove(llmobs_family *f, const char *const *values, size_t n)
 {
-    llmobs__error_clear();
-    if (!family_valid(f)) return llmobs__error(LLMOBS_EINVAL, "family is NULL");
-    llmobs_status st = check_values(f, values, n);
-    if (st != LLMOBS_OK) return st;
+    if (!family_valid(f) || n != f->nlabels || (n && !values)) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!values[i]) return false;
     uint64_t h = hash_values(values, n);
     pthread_mutex_lock(&f->lock);
     llmobs__table *t = atomic_load_explicit(&f->table, memory_order_relaxed);
@@ -815,7 +814,17 @@ llmobs_status llmobs_family_remove(llmobs_family *f, const char *const *values, 
         retire_child_locked(f, c);
     }
     pthread_mutex_unlock(&f->lock);
-    if (!c) return llmobs__error(LLMOBS_ENOTFOUND, "%s: no child with these labels", f->name);
+    return c != NULL;
+}
+
+llmobs_status llmobs_family_remove(llmobs_family *f, const char *const *values, size_t n)
+{
+    llmobs__error_clear();
+    if (!family_valid(f)) return llmobs__error(LLMOBS_EINVAL, "family is NULL");
+    llmobs_status st = check_values(f, values, n);
+    if (st != LLMOBS_OK) return st;
+    if (!llmobs__family_remove(f, values, n))
+        return llmobs__error(LLMOBS_ENOTFOUND, "%s: no child with these labels", f->name);
     return LLMOBS_OK;
 }
 
