@@ -26,7 +26,7 @@ typedef struct llmobs__score {
     char *config_id;
 } llmobs__score;
 
-/* Appends the CreateScoreRequest body (shared/langfuse/openapi.yml). */
+/* Appends the CreateScoreRequest body (tests/data/langfuse/openapi.yml). */
 void llmobs__score_serialize(const llmobs__score *s, llmobs__buf *b);
 
 #endif
