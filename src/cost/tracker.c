@@ -56,10 +56,10 @@ struct llmobs_cost_tracker {
     size_t nthresholds;
     int64_t day;       /* UTC days since the epoch of the spend held */
     int64_t latest_ns; /* the latest wall time seen: days never roll back (see roll_day) */
-    vec features; /* feature_ent */
-    vec models;   /* spend_ent */
-    vec users;    /* spend_ent */
-    vec unknown;  /* unknown_ent, never reset (a counter) */
+    vec features;      /* feature_ent */
+    vec models;        /* spend_ent */
+    vec users;         /* spend_ent */
+    vec unknown;       /* unknown_ent, never reset (a counter) */
     uint32_t max_users;
     double other_users;
     double total;
@@ -197,8 +197,8 @@ static uint32_t reached_mask(const llmobs_cost_tracker *t, double spent, double 
 static void roll_day(llmobs_cost_tracker *t)
 {
     int64_t now = now_ns(t);
-    bool corrected = now < t->latest_ns &&
-                     (uint64_t)t->latest_ns - (uint64_t)now > (uint64_t)NS_PER_DAY; /* no overflow */
+    bool corrected = now < t->latest_ns && (uint64_t)t->latest_ns - (uint64_t)now >
+                                               (uint64_t)NS_PER_DAY; /* no overflow */
     if (now > t->latest_ns || corrected) t->latest_ns = now;
     int64_t day = day_of(t->latest_ns);
     if (day == t->day) return;

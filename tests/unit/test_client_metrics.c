@@ -116,8 +116,7 @@ static void two_clients_on_one_registry_keep_their_own_queue_gauges(void **state
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(
-            budget_gauges_of_every_feature_refresh_after_a_feature_name_of_300_bytes),
+        cmocka_unit_test(budget_gauges_of_every_feature_refresh_after_a_feature_name_of_300_bytes),
         cmocka_unit_test(two_clients_on_one_registry_keep_their_own_queue_gauges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
