@@ -1,6 +1,7 @@
 /* llmobs-eval: LLM-as-judge over production traces (from Langfuse) or a golden dataset.
  * See `llmobs-eval --help` and docs/eval.md. */
 #include "eval/eval.h"
+#include "experiment_cmd.h"
 
 #include <llmobs/llmobs.h>
 #include <llmobs/metrics.h>
@@ -28,6 +29,8 @@ enum {
 
 static const char USAGE[] = "usage: llmobs-eval production --feature NAME [options]\n"
                             "       llmobs-eval dataset --file golden.jsonl [options]\n"
+                            "       llmobs-eval experiment (--dataset NAME | --file F) --run NAME "
+                            "--command CMD [options]\n"
                             "       llmobs-eval --help | --version\n";
 
 static const char HELP[] =
@@ -43,6 +46,7 @@ static const char HELP[] =
     "    llmobs-eval dataset --file golden.jsonl [--min-pass-rate R] [--feature NAME]\n"
     "                [--threshold T] [--print-metrics]\n"
     "                [--pushgateway URL [--job NAME]] [--textfile PATH]\n"
+    "    llmobs-eval experiment ...   (see llmobs-eval experiment --help)\n"
     "    llmobs-eval --help | --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -52,6 +56,8 @@ static const char HELP[] =
     "    Langfuse and updates llm_eval_* and llm_rag_faithfulness.\n"
     "    dataset judges every line {\"question\", \"answer\", \"context\"?, \"expected\"?} of a\n"
     "    JSON Lines file and fails when the pass rate is below --min-pass-rate.\n"
+    "    experiment runs a command on every item of a Langfuse dataset or JSON Lines file as\n"
+    "    a Langfuse experiment and fails on a regression against an earlier run.\n"
     "\n"
     "OPTIONS\n"
     "    --feature NAME        trace name to sample (production); feature label of the metrics\n"
@@ -84,7 +90,8 @@ static const char HELP[] =
     "EXIT STATUS\n"
     "    0 ok; 1 pass rate below --min-pass-rate; 2 usage; 3 configuration (missing key);\n"
     "    4 Langfuse unreachable or refused; 5 malformed dataset file; 6 the judge failed for\n"
-    "    every item; 7 the metrics could not be pushed or written.\n";
+    "    every item; 7 the metrics could not be pushed or written; experiment only: 1 a\n"
+    "    regression beyond --max-regression, 8 no baseline run, 9 every item failed.\n";
 
 typedef struct args {
     const char *mode;
@@ -704,6 +711,8 @@ out:
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "experiment"))
+        return llmobs_eval_experiment(argc - 1, argv + 1);
     args a;
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0) return rc;

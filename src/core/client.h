@@ -28,6 +28,7 @@ struct llmobs_client {
      * yet finished, so threads still ending observations during shutdown never touch freed
      * memory: their spans are counted as dropped (reason shutdown). */
     atomic_int refs;
+    atomic_bool warned_usage_keys; /* the provider-style usage key warning was logged */
 };
 
 void llmobs__client_ref(llmobs_client *c);
