@@ -121,8 +121,8 @@ const llmobs__llm_metric_def llmobs__llm_metric_defs[LLMOBS__LLM_FAMILY_COUNT] =
                                  LLMOBS__GAUGE,
                                  "Items waiting in the export queue",
                                  NULL,
-                                 {NULL},
-                                 0,
+                                 {"client"},
+                                 1,
                                  NO_BUCKETS},
     [LLMOBS__SDK_EXPORT_DURATION] = {"llmobs_export_duration_seconds",
                                      LLMOBS__HISTOGRAM,
@@ -156,8 +156,8 @@ const llmobs__llm_metric_def llmobs__llm_metric_defs[LLMOBS__LLM_FAMILY_COUNT] =
                                     LLMOBS__GAUGE,
                                     "Configured bound of the export queue in items",
                                     NULL,
-                                    {NULL},
-                                    0,
+                                    {"client"},
+                                    1,
                                     NO_BUCKETS},
     [LLMOBS__SDK_EXPORT_FAILURES] = {"llmobs_export_failures_total",
                                      LLMOBS__COUNTER,
@@ -380,10 +380,29 @@ llmobs_status llmobs__llm_metrics_dropped(llmobs__llm_metrics *m, const char *re
     return llmobs_counter_add_labels(m->f[LLMOBS__SDK_DROPPED], r, 1, (double)items);
 }
 
-llmobs_status llmobs__llm_metrics_queue_items(llmobs__llm_metrics *m, double items)
+llmobs_status llmobs__llm_metrics_queue_items(llmobs__llm_metrics *m, const char *client,
+                                              double items)
 {
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
-    return llmobs_gauge_set_labels(m->f[LLMOBS__SDK_QUEUE_ITEMS], NULL, 0, items);
+    const char *v[1] = {client ? client : "unknown"};
+    return llmobs_gauge_set_labels(m->f[LLMOBS__SDK_QUEUE_ITEMS], v, 1, items);
+}
+
+llmobs_status llmobs__llm_metrics_queue_capacity(llmobs__llm_metrics *m, const char *client,
+                                                 double items)
+{
+    if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
+    const char *v[1] = {client ? client : "unknown"};
+    return llmobs_gauge_set_labels(m->f[LLMOBS__SDK_QUEUE_CAPACITY], v, 1, items);
+}
+
+void llmobs__llm_metrics_forget_client(llmobs__llm_metrics *m, const char *client)
+{
+    if (!m || !client) return;
+    const char *v[1] = {client};
+    /* Quietly: this runs on the client's failure path, which reports llmobs_last_error(). */
+    llmobs__family_remove(m->f[LLMOBS__SDK_QUEUE_ITEMS], v, 1);
+    llmobs__family_remove(m->f[LLMOBS__SDK_QUEUE_CAPACITY], v, 1);
 }
 
 llmobs_status llmobs__llm_metrics_export_duration(llmobs__llm_metrics *m, double seconds)
