@@ -99,14 +99,18 @@ static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 static void fork_prepare(void)
 {
     pthread_mutex_lock(&fork_mu);
-    for (llmobs__pipeline *p = fork_list; p; p = p->fork_next)
+    for (llmobs__pipeline *p = fork_list; p; p = p->fork_next) {
         pthread_mutex_lock(&p->mu);
+        llmobs__spool_atfork_prepare(p->spool);
+    }
 }
 
 static void fork_parent(void)
 {
-    for (llmobs__pipeline *p = fork_list; p; p = p->fork_next)
+    for (llmobs__pipeline *p = fork_list; p; p = p->fork_next) {
+        llmobs__spool_atfork_parent(p->spool);
         pthread_mutex_unlock(&p->mu);
+    }
     pthread_mutex_unlock(&fork_mu);
 }
 
@@ -231,7 +235,7 @@ static void free_items(llmobs__item **items, size_t n)
  * the shutdown deadline falls before the end of the delay (caller drops with "shutdown"). */
 static bool backoff_wait(llmobs__pipeline *p, int64_t delay_ns)
 {
-    int64_t until = llmobs__mono_ns() + delay_ns;
+    int64_t until = llmobs__add_ns(llmobs__mono_ns(), delay_ns);
     pthread_mutex_lock(&p->mu);
     bool ok = true;
     for (;;) {
@@ -276,9 +280,11 @@ static void settle_undeliverable(llmobs__pipeline *p, const llmobs__payload *pl,
         return;
     }
     atomic_fetch_add(&p->spooled, pl->items);
-    int64_t retry_at = llmobs__mono_ns() + SPOOL_RETRY_NS;
+    int64_t retry_at = llmobs__add_ns(llmobs__mono_ns(), SPOOL_RETRY_NS);
     if (p->spool_check_at > retry_at) p->spool_check_at = retry_at;
 }
+
+static bool batch_due(const llmobs__pipeline *p, int64_t now);
 
 /* Asked by the spool before each file: let live batches go first (after at least one file per
  * round, so a busy queue cannot starve the spool). */
@@ -287,7 +293,7 @@ static bool spool_pause(void *ud)
     llmobs__pipeline *p = ud;
     if (p->spool_pause_calls++ == 0) return false;
     pthread_mutex_lock(&p->mu);
-    bool busy = p->stopping || p->flush_target > p->taken || p->queue_items >= p->flush_at;
+    bool busy = p->stopping || batch_due(p, llmobs__mono_ns());
     pthread_mutex_unlock(&p->mu);
     return busy;
 }
@@ -300,7 +306,8 @@ static void resend_spool(llmobs__pipeline *p)
         p->spool_check_at = INT64_MAX;
         break;
     case LLMOBS__SPOOL_DOWN:
-        p->spool_check_at = llmobs__mono_ns() + SPOOL_RETRY_NS;
+    case LLMOBS__SPOOL_HELD: /* files other processes were sending: look at them again later */
+        p->spool_check_at = llmobs__add_ns(llmobs__mono_ns(), SPOOL_RETRY_NS);
         break;
     case LLMOBS__SPOOL_PAUSED:
         p->spool_check_at = 0;
@@ -370,7 +377,7 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
                               llmobs__span *const *spans, int64_t oldest_enqueued, bool can_shrink)
 {
     uint32_t n = pl->items;
-    int64_t give_up_at = oldest_enqueued + p->retry_deadline_ns;
+    int64_t give_up_at = llmobs__add_ns(oldest_enqueued, p->retry_deadline_ns);
     int64_t started = llmobs__mono_ns();
     uint32_t retries = 0;
     if (p->spool_only) {
@@ -408,9 +415,11 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
         /* Exponential backoff with full jitter, or the server's Retry-After. */
         int64_t cap = BACKOFF_BASE_NS << (attempt < 20 ? attempt : 20);
         if (cap > BACKOFF_CAP_NS) cap = BACKOFF_CAP_NS;
-        int64_t delay = r.retry_after_ms >= 0 ? r.retry_after_ms * NS_PER_MS
+        /* Saturating: a Retry-After of years is "later than the retry deadline", so the
+         * payload is given up on (spooled) now, not retried at once after a wrap-around. */
+        int64_t delay = r.retry_after_ms >= 0 ? llmobs__ms_to_ns(r.retry_after_ms)
                                               : (int64_t)(llmobs__random_unit() * (double)cap);
-        if (attempt >= p->max_retries || llmobs__mono_ns() + delay > give_up_at) {
+        if (attempt >= p->max_retries || llmobs__add_ns(llmobs__mono_ns(), delay) > give_up_at) {
             llmobs__log(&p->log, LLMOBS_LOG_ERROR, "%s: giving up on %u %s after %lld attempts: %s",
                         p->exporter->name, n, kind_name(pl), (long long)attempt + 1, r.message);
             give_up(p, pl, &r, spans, LLMOBS_DROP_RETRIES_EXHAUSTED, started, retries);
@@ -527,7 +536,7 @@ static bool batch_due(const llmobs__pipeline *p, int64_t now)
 {
     if (!p->queue_items) return false;
     return p->queue_items >= p->flush_at || p->flush_target > p->taken || p->stopping ||
-           now - p->head->enqueued_mono_ns >= p->interval_ns;
+           now >= llmobs__add_ns(p->head->enqueued_mono_ns, p->interval_ns);
 }
 
 /* Moves up to max_batch_items from the queue into `batch` (p->mu held). */
@@ -554,14 +563,18 @@ static void *flusher_main(void *arg)
     for (;;) {
         int64_t now = llmobs__mono_ns();
         if (p->stopping && (p->queue_items == 0 || now >= p->stop_deadline)) break;
-        if (p->spool && !p->stopping && now >= p->spool_check_at) {
+        /* Live data first: a due batch goes before any spool file. The spool drains between
+         * batches (resend_spool pauses as soon as a batch is due again). */
+        if (!batch_due(p, now) && p->spool && !p->stopping && now >= p->spool_check_at) {
             pthread_mutex_unlock(&p->mu);
             resend_spool(p);
             pthread_mutex_lock(&p->mu);
             continue;
         }
         if (!batch_due(p, now)) {
-            int64_t wake = p->queue_items ? p->head->enqueued_mono_ns + p->interval_ns : INT64_MAX;
+            int64_t wake = p->queue_items
+                               ? llmobs__add_ns(p->head->enqueued_mono_ns, p->interval_ns)
+                               : INT64_MAX;
             if (p->spool && p->spool_check_at < wake) wake = p->spool_check_at;
             if (wake == INT64_MAX) {
                 pthread_cond_wait(&p->work_cv, &p->mu);
@@ -636,8 +649,8 @@ llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__lo
     p->max_batch_bytes = (size_t)o->max_batch_bytes;
     p->batch = calloc(p->max_batch_items, sizeof(llmobs__item *));
     p->scratch = calloc(p->max_batch_items, sizeof(llmobs__item *));
-    p->interval_ns = (int64_t)(o->flush_interval_s * 1e9);
-    p->retry_deadline_ns = (int64_t)(o->retry_deadline_s * 1e9);
+    p->interval_ns = llmobs__s_to_ns(o->flush_interval_s);
+    p->retry_deadline_ns = llmobs__s_to_ns(o->retry_deadline_s);
     p->max_retries = o->max_retries;
     p->exporter = exporter;
     p->opts = o;
@@ -696,7 +709,8 @@ static uint64_t wait_settled(llmobs__pipeline *p, uint64_t target, int64_t deadl
 
 static int64_t deadline_from(int64_t timeout_ms)
 {
-    return timeout_ms < 0 ? INT64_MAX : llmobs__mono_ns() + timeout_ms * NS_PER_MS;
+    /* Saturating: flush(INT64_MAX) waits "forever", it does not wrap into the past. */
+    return timeout_ms < 0 ? INT64_MAX : llmobs__add_ns(llmobs__mono_ns(), llmobs__ms_to_ns(timeout_ms));
 }
 
 llmobs_status llmobs__pipeline_flush(llmobs__pipeline *p, int64_t timeout_ms, uint64_t *pending)

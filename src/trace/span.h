@@ -87,6 +87,10 @@ void llmobs__span_truncate(llmobs__span *s);
 void llmobs__span_free(llmobs__span *s);
 /* Sum of a usage key's value, or -1 when absent. */
 int64_t llmobs__span_usage(const llmobs__span *s, const char *key);
+/* Heap bytes a queued span holds (its strings, cJSON trees and trace snapshot): what the
+ * queue charges against max_queue_bytes. */
 size_t llmobs__span_footprint(const llmobs__span *s);
+size_t llmobs__json_footprint(const cJSON *j);
+size_t llmobs__trace_attrs_footprint(const llmobs__trace_attrs *a);
 
 #endif
