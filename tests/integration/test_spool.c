@@ -138,6 +138,47 @@ static void shutdown_deadline_spools_the_backlog(void **state)
     free(dir);
 }
 
+/* With many spool files and a slow backend, a live span still goes out at once: the flusher
+ * sends due batches before spool files (it used to resend one spool file per round before ever
+ * looking at the queue again, so a 1 s flush of one span timed out). */
+static void live_batches_go_before_a_backlog_of_spool_files(void **state)
+{
+    (void)state;
+    clear_env();
+    char *dir = make_dir();
+    receiver *r = receiver_start(0);
+    receiver_set_default(r, (recv_answer){.status = 503});
+    llmobs_client *c = spool_client(r, dir, 1, NULL);
+    for (int i = 0; i < 40; i++) {
+        make_traces(c, 1);
+        assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK); /* one file each */
+    }
+    uint64_t spooled = client_stat(c, LLMOBS_STAT_SPOOLED);
+    assert_int_equal(spooled, 80);
+    llmobs_shutdown(c, 2000);
+    size_t files = spool_files(dir, NULL);
+    assert_true(files >= 40);
+
+    receiver_set_default(r, (recv_answer){.status = 200, .delay_ms = 50});
+    c = spool_client(r, dir, 100, NULL);
+    assert_true(wait_stat(c, LLMOBS_STAT_SPOOL_RESENT, 1, 10000)); /* the drain is under way */
+    make_traces(c, 1);
+    int64_t t0 = test_mono_ms();
+    uint64_t pending = 0;
+    llmobs_status st = llmobs_flush(c, 1000, &pending);
+    print_message("flush of 1 live trace with %zu spool files: %lld ms, %llu pending\n", files,
+                  (long long)(test_mono_ms() - t0), (unsigned long long)pending);
+    assert_int_equal(st, LLMOBS_OK);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 2);
+    /* ... and the spool still drains completely. */
+    assert_true(wait_stat(c, LLMOBS_STAT_SPOOL_RESENT, spooled, test_slack_ms(20000)));
+    assert_int_equal(spool_files(dir, NULL), 0);
+    llmobs_shutdown(c, 2000);
+    receiver_stop(r);
+    remove_tree(dir);
+    free(dir);
+}
+
 static void spool_full_counts_and_never_grows_past_its_bound(void **state)
 {
     (void)state;
@@ -344,6 +385,7 @@ int main(void)
         cmocka_unit_test(backend_down_for_a_whole_run_then_next_client_delivers_exactly_once),
         cmocka_unit_test(backend_coming_back_triggers_resend_in_the_same_client),
         cmocka_unit_test(shutdown_deadline_spools_the_backlog),
+        cmocka_unit_test(live_batches_go_before_a_backlog_of_spool_files),
         cmocka_unit_test(spool_full_counts_and_never_grows_past_its_bound),
         cmocka_unit_test(corrupt_and_truncated_files_are_moved_aside_and_counted),
         cmocka_unit_test(two_clients_sharing_a_directory_never_send_a_file_twice),
