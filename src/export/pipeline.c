@@ -32,6 +32,7 @@ struct llmobs__pipeline {
     llmobs__item *head, *tail;
     size_t queue_items;
     size_t queue_bytes;
+    size_t in_flight_bytes; /* of the items taken off the queue and not yet settled */
     uint64_t appended;     /* spans ever appended to the queue */
     uint64_t taken;        /* spans the flusher took off the queue */
     uint64_t settled;      /* of the appended spans, how many are exported or dropped */
@@ -125,7 +126,7 @@ static void fork_child(void)
             llmobs__item_free(it);
         }
         p->head = p->tail = NULL;
-        p->queue_items = p->queue_bytes = 0;
+        p->queue_items = p->queue_bytes = p->in_flight_bytes = 0;
         p->appended = p->taken = p->settled = p->flush_target = 0;
         atomic_store(&p->items, 0);
         atomic_store(&p->exported, 0);
@@ -199,10 +200,16 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
     s->next = NULL;
     pthread_mutex_lock(&p->mu);
     if (p->restart) restart_after_fork(p);
-    if (p->stopping || p->queue_items >= p->max_items || p->queue_bytes + s->bytes > p->max_bytes) {
-        bool stopping = p->stopping;
+    /* The byte bound covers the queue and the batch the flusher holds (in_flight_bytes):
+     * both are memory this pipeline keeps. An item larger than the whole bound could never
+     * fit: too_large, not queue_full. */
+    if (p->stopping || s->bytes > p->max_bytes || p->queue_items >= p->max_items ||
+        p->queue_bytes + p->in_flight_bytes + s->bytes > p->max_bytes) {
+        llmobs_drop_reason why = p->stopping            ? LLMOBS_DROP_SHUTDOWN
+                                 : s->bytes > p->max_bytes ? LLMOBS_DROP_TOO_LARGE
+                                                          : LLMOBS_DROP_QUEUE_FULL;
         pthread_mutex_unlock(&p->mu);
-        count_drop(p, stopping ? LLMOBS_DROP_SHUTDOWN : LLMOBS_DROP_QUEUE_FULL, 1);
+        count_drop(p, why, 1);
         llmobs__item_free(s);
         return false;
     }
@@ -436,6 +443,16 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
     }
 }
 
+static void charge_in_flight(llmobs__pipeline *p, size_t bytes, bool add)
+{
+    pthread_mutex_lock(&p->mu);
+    if (add)
+        p->in_flight_bytes += bytes;
+    else
+        p->in_flight_bytes -= bytes;
+    pthread_mutex_unlock(&p->mu);
+}
+
 /* Delivers spans[0..n) as OTLP requests, halving on oversize, and settles each of them.
  * `part`: the spans are part of a payload the receiver found too large. The recursion is at
  * most log2(max_batch_items) + 2 calls deep.
@@ -457,6 +474,7 @@ static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n, bo
     }
     llmobs__buf body = {0};
     llmobs__otlp_serialize(&p->ser, spans, n, &body);
+    charge_in_flight(p, body.cap, true); /* the body is memory held too, while it is sent */
     bool fits = !body.oom && body.len <= p->max_batch_bytes;
     bool settled = false;
     if (fits) {
@@ -476,6 +494,7 @@ static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n, bo
         settled = true;
     }
     size_t len = body.len;
+    charge_in_flight(p, body.cap, false);
     llmobs__buf_free(&body);
     if (settled) {
         free_items((llmobs__item **)spans, n);
@@ -539,15 +558,19 @@ static bool batch_due(const llmobs__pipeline *p, int64_t now)
            now >= llmobs__add_ns(p->head->enqueued_mono_ns, p->interval_ns);
 }
 
-/* Moves up to max_batch_items from the queue into `batch` (p->mu held). */
-static size_t take_batch(llmobs__pipeline *p, llmobs__item **batch)
+/* Moves up to max_batch_items from the queue into `batch` (p->mu held); their bytes stay
+ * charged (in flight) until settle_batch. */
+static size_t take_batch(llmobs__pipeline *p, llmobs__item **batch, size_t *bytes)
 {
     size_t n = 0;
+    *bytes = 0;
     while (p->head && n < p->max_batch_items) {
         llmobs__item *s = p->head;
         p->head = s->next;
         p->queue_items--;
         p->queue_bytes -= s->bytes;
+        p->in_flight_bytes += s->bytes;
+        *bytes += s->bytes;
         batch[n++] = s;
     }
     if (!p->head) p->tail = NULL;
@@ -584,12 +607,13 @@ static void *flusher_main(void *arg)
             }
             continue;
         }
-        size_t n = take_batch(p, batch);
+        size_t bytes, n = take_batch(p, batch, &bytes);
         size_t queued = p->queue_items;
         pthread_mutex_unlock(&p->mu);
         if (p->hooks.on_queue) p->hooks.on_queue(p->hooks.ud, queued);
         export_batch(p, batch, n);
         pthread_mutex_lock(&p->mu);
+        p->in_flight_bytes -= bytes;
         p->settled += n;
         pthread_cond_broadcast(&p->settled_cv);
     }
@@ -598,10 +622,11 @@ static void *flusher_main(void *arg)
     if (p->spool && p->head) {
         p->spool_only = true;
         while (p->head) {
-            size_t n = take_batch(p, batch);
+            size_t bytes, n = take_batch(p, batch, &bytes);
             pthread_mutex_unlock(&p->mu);
             export_batch(p, batch, n);
             pthread_mutex_lock(&p->mu);
+            p->in_flight_bytes -= bytes;
             p->settled += n;
             pthread_cond_broadcast(&p->settled_cv);
         }

@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static int64_t mono_ms(void)
@@ -289,6 +290,67 @@ static void shutdown_with_int64_max_timeout_delivers_everything(void **state)
     capture_destroy(&cap);
 }
 
+/* ---- item 3: max_queue_bytes bounds memory ------------------------------------------------ */
+
+static llmobs_client *bounded_client(capture *cap, const char *max_bytes)
+{
+    llmobs_options *o = capture_options(cap, 1, 3600);
+    assert_int_equal(llmobs_options_set(o, "max_queue_bytes", max_bytes), LLMOBS_OK);
+    return start_client(o);
+}
+
+/* Metadata was charged a flat 256 bytes: with 64 KiB of metadata per span a 1 MiB bound let
+ * every span in. Real sizes: about 16 fit (queue plus the batch in flight), the rest are
+ * queue_full. */
+static void metadata_is_charged_its_real_size(void **state)
+{
+    (void)state;
+    capture cap;
+    capture_init(&cap);
+    cap.block = true;
+    llmobs_client *c = bounded_client(&cap, "1048576");
+    size_t big = 64 * 1024;
+    char *json = malloc(big + 16);
+    memcpy(json, "{\"k\":\"", 6);
+    memset(json + 6, 'x', big);
+    memcpy(json + 6 + big, "\"}", 3);
+    for (int i = 0; i < 100; i++) {
+        llmobs_trace *t = llmobs_trace_start(c, "t", NULL);
+        llmobs_obs *o = llmobs_obs_start(t, NULL, LLMOBS_OBS_SPAN, "s", NULL);
+        assert_int_equal(llmobs_obs_set_metadata_json(o, json), LLMOBS_OK);
+        llmobs_obs_end(o);
+        llmobs_trace_end(t);
+    }
+    free(json);
+    uint64_t full = client_dropped(c, LLMOBS_DROP_QUEUE_FULL);
+    uint64_t queued = client_stat(c, LLMOBS_STAT_QUEUE_BYTES);
+    print_message("100 spans of 64 KiB metadata, 1 MiB bound: %llu queue_full, %llu bytes queued\n",
+                  (unsigned long long)full, (unsigned long long)queued);
+    assert_true(full >= 50); /* of 100 spans of 64 KiB, at most 16 fit (old code: none dropped) */
+    assert_true(queued <= 1048576);
+    capture_unblock(&cap);
+    assert_int_equal(llmobs_shutdown(c, 5000), LLMOBS_OK);
+    capture_destroy(&cap);
+}
+
+static void an_item_larger_than_the_whole_bound_is_too_large_not_queue_full(void **state)
+{
+    (void)state;
+    capture cap;
+    capture_init(&cap);
+    llmobs_client *c = bounded_client(&cap, "1024");
+    char text[4096];
+    memset(text, 'x', sizeof text - 1);
+    text[sizeof text - 1] = '\0';
+    llmobs_trace *t = llmobs_trace_start(c, "t", NULL);
+    llmobs_trace_set_input(t, text);
+    llmobs_trace_end(t);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_TOO_LARGE), 1);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_QUEUE_FULL), 0);
+    assert_int_equal(llmobs_shutdown(c, 5000), LLMOBS_OK);
+    capture_destroy(&cap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +362,8 @@ int main(void)
         cmocka_unit_test(concurrent_shutdowns_shut_down_once),
         cmocka_unit_test(flush_with_int64_max_timeout_waits_for_the_items),
         cmocka_unit_test(shutdown_with_int64_max_timeout_delivers_everything),
+        cmocka_unit_test(metadata_is_charged_its_real_size),
+        cmocka_unit_test(an_item_larger_than_the_whole_bound_is_too_large_not_queue_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
