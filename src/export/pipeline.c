@@ -57,6 +57,7 @@ struct llmobs__pipeline {
 
     const llmobs_options *opts; /* the client's; to rebuild the exporter after fork */
     bool restart;               /* forked child: start a fresh flusher on next use */
+    bool restarting;            /* restart_after_fork is building the exporter (mu released) */
     /* The spool (NULL: off) and flusher-thread state for it: when to look for files to
      * resend next (mono ns, INT64_MAX: not until something is spooled), and whether every
      * undeliverable payload goes straight to disk (the backlog at exit). */
@@ -141,6 +142,7 @@ static void fork_child(void)
         p->spool_only = false;
         p->exporter = NULL;
         p->restart = !p->stopping;
+        p->restarting = false;
     }
     pthread_mutex_init(&fork_mu, NULL);
 }
@@ -173,18 +175,41 @@ static void fork_unregister(llmobs__pipeline *p)
 
 static void *flusher_main(void *arg);
 
-/* In a forked child, on first use (p->mu held): a new exporter and flusher thread. If that
- * fails the pipeline stays stopped and items are dropped with reason "shutdown". */
+/* In a forked child, on first use (called and returning with p->mu held): a new exporter and
+ * flusher thread. The exporter's constructor logs, maybe through the user's callback, which
+ * must not run under p->mu (a callback reading a counter would deadlock): it is built with
+ * the lock released. Meanwhile other threads queue items as usual (the flusher starts after)
+ * and llmobs__pipeline_stop waits. If it fails the pipeline stays stopped and every item,
+ * those queued meanwhile too, is dropped with reason "shutdown". */
 static void restart_after_fork(llmobs__pipeline *p)
 {
     p->restart = false;
+    p->restarting = true;
+    pthread_mutex_unlock(&p->mu);
     llmobs_status st;
-    p->exporter = llmobs__exporter_from_options(p->opts, &p->log, &st);
-    if (p->exporter && pthread_create(&p->thread, NULL, flusher_main, p) == 0) return;
-    llmobs__exporter_free(p->exporter);
+    llmobs__exporter *e = llmobs__exporter_from_options(p->opts, &p->log, &st);
+    pthread_mutex_lock(&p->mu);
+    p->restarting = false;
+    pthread_cond_broadcast(&p->settled_cv); /* a stop waiting for the restart */
+    p->exporter = e;
+    if (e && pthread_create(&p->thread, NULL, flusher_main, p) == 0) return;
     p->exporter = NULL;
     p->stopping = true;
     p->stop_deadline = 0;
+    uint64_t left = 0;
+    for (llmobs__item *it = p->head, *next; it; it = next) {
+        next = it->next;
+        llmobs__item_free(it);
+        left++;
+    }
+    p->head = p->tail = NULL;
+    p->queue_items = p->queue_bytes = 0;
+    p->settled += left;
+    pthread_cond_broadcast(&p->settled_cv);
+    pthread_mutex_unlock(&p->mu);
+    llmobs__exporter_free(e);
+    count_drop(p, LLMOBS_DROP_SHUTDOWN, left);
+    pthread_mutex_lock(&p->mu);
 }
 
 void llmobs__pipeline_count_dropped(llmobs__pipeline *p, llmobs_drop_reason reason, uint64_t n)
@@ -758,6 +783,8 @@ llmobs_status llmobs__pipeline_flush(llmobs__pipeline *p, int64_t timeout_ms, ui
 llmobs_status llmobs__pipeline_stop(llmobs__pipeline *p, int64_t timeout_ms)
 {
     pthread_mutex_lock(&p->mu);
+    while (p->restarting)
+        pthread_cond_wait(&p->settled_cv, &p->mu);
     if (p->stopping || p->restart) { /* stopped before, or a forked child never used it */
         p->restart = false;
         p->stopping = true;
