@@ -24,6 +24,7 @@
 #define BACKOFF_BASE_NS (200 * NS_PER_MS)
 #define BACKOFF_CAP_NS (30 * NS_PER_S)
 #define SPOOL_RETRY_NS (30 * NS_PER_S) /* resend attempts while the backend stays down */
+#define SPOOL_RESERVE_NS (5 * NS_PER_S)  /* most of a shutdown window kept for spool writes */
 
 struct llmobs__pipeline {
     pthread_mutex_t mu;
@@ -39,6 +40,9 @@ struct llmobs__pipeline {
     uint64_t flush_target; /* send now everything appended up to this count */
     bool stopping;
     int64_t stop_deadline; /* monotonic ns; valid when stopping */
+    /* When stopping with a spool, sending ends here, before stop_deadline: the rest of the
+     * window is kept for writing the backlog to the spool (see llmobs__pipeline_stop). */
+    int64_t send_until;
     pthread_t thread;
 
     size_t flush_at, max_items, max_bytes, max_batch_items, max_batch_bytes;
@@ -195,7 +199,7 @@ static void restart_after_fork(llmobs__pipeline *p)
     if (e && pthread_create(&p->thread, NULL, flusher_main, p) == 0) return;
     p->exporter = NULL;
     p->stopping = true;
-    p->stop_deadline = 0;
+    p->stop_deadline = p->send_until = 0;
     uint64_t left = 0;
     for (llmobs__item *it = p->head, *next; it; it = next) {
         next = it->next;
@@ -271,7 +275,7 @@ static bool backoff_wait(llmobs__pipeline *p, int64_t delay_ns)
     pthread_mutex_lock(&p->mu);
     bool ok = true;
     for (;;) {
-        if (p->stopping && until > p->stop_deadline) {
+        if (p->stopping && until > p->send_until) {
             ok = false;
             break;
         }
@@ -286,7 +290,7 @@ static bool backoff_wait(llmobs__pipeline *p, int64_t delay_ns)
 static int64_t send_deadline(llmobs__pipeline *p)
 {
     pthread_mutex_lock(&p->mu);
-    int64_t d = p->stopping ? p->stop_deadline : INT64_MAX;
+    int64_t d = p->stopping ? p->send_until : INT64_MAX;
     pthread_mutex_unlock(&p->mu);
     return d;
 }
@@ -610,7 +614,7 @@ static void *flusher_main(void *arg)
     pthread_mutex_lock(&p->mu);
     for (;;) {
         int64_t now = llmobs__mono_ns();
-        if (p->stopping && (p->queue_items == 0 || now >= p->stop_deadline)) break;
+        if (p->stopping && (p->queue_items == 0 || now >= p->send_until)) break;
         /* Live data first: a due batch goes before any spool file. The spool drains between
          * batches (resend_spool pauses as soon as a batch is due again). */
         if (!batch_due(p, now) && p->spool && !p->stopping && now >= p->spool_check_at) {
@@ -642,14 +646,19 @@ static void *flusher_main(void *arg)
         p->settled += n;
         pthread_cond_broadcast(&p->settled_cv);
     }
-    /* Shutdown deadline passed with items left: with a spool they are written to it (in
-     * batches, as they would have been sent), else dropped; counted either way. */
+    /* Sending time is up with items left: with a spool they are written to it (in batches, as
+     * they would have been sent) until the shutdown deadline; what is left then is dropped
+     * (reason shutdown). The deadline holds to within one batch write. */
     if (p->spool && p->head) {
         p->spool_only = true;
-        while (p->head) {
+        int64_t last = 0; /* how long the previous batch took to write: the next one won't
+                             start unless it would end before the deadline */
+        for (int64_t now = llmobs__mono_ns(); p->head && llmobs__add_ns(now, last) < p->stop_deadline;
+             now = llmobs__mono_ns()) {
             size_t bytes, n = take_batch(p, batch, &bytes);
             pthread_mutex_unlock(&p->mu);
             export_batch(p, batch, n);
+            last = llmobs__mono_ns() - now;
             pthread_mutex_lock(&p->mu);
             p->in_flight_bytes -= bytes;
             p->settled += n;
@@ -793,8 +802,18 @@ llmobs_status llmobs__pipeline_stop(llmobs__pipeline *p, int64_t timeout_ms)
     }
     p->stopping = true;
     p->stop_deadline = deadline_from(timeout_ms);
+    /* With a spool, a quarter of the window (at most SPOOL_RESERVE_NS) is kept for writing
+     * what could not be sent: shutdown(200) with a hung backend and 50,000 queued spans
+     * returned after 491 ms when the spool writes came after the deadline. */
+    p->send_until = p->stop_deadline;
+    if (p->spool && p->stop_deadline != INT64_MAX) {
+        int64_t window = p->stop_deadline - llmobs__mono_ns();
+        int64_t reserve = window > 0 ? window / 4 : 0;
+        if (reserve > SPOOL_RESERVE_NS) reserve = SPOOL_RESERVE_NS;
+        p->send_until = p->stop_deadline - reserve;
+    }
     p->flush_target = p->appended;
-    int64_t stop_deadline = p->stop_deadline;
+    int64_t stop_deadline = p->send_until;
     pthread_cond_broadcast(&p->work_cv);
     pthread_mutex_unlock(&p->mu);
     /* A request in flight must not outlive the deadline either. */

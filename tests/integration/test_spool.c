@@ -179,6 +179,46 @@ static void live_batches_go_before_a_backlog_of_spool_files(void **state)
     free(dir);
 }
 
+/* 50,000 spans queued behind a hung backend and shutdown(200): the spool writes used to come
+ * after the deadline (491 ms, 99 files). Now sending stops early enough to spool what fits
+ * in time; the rest is dropped with reason shutdown, and every item is accounted for. */
+static void shutdown_deadline_holds_with_a_spool_and_a_large_backlog(void **state)
+{
+    (void)state;
+    clear_env();
+    char *dir = make_dir();
+    receiver *r = receiver_start(0);
+    receiver_set_default(r, (recv_answer){.status = 200, .delay_ms = 5000});
+    llmobs_options *o = receiver_options(r, NULL, 1000);
+    llmobs_options_set(o, "debug", "false");
+    assert_int_equal(llmobs_options_set(o, "spool_dir", dir), LLMOBS_OK);
+    assert_int_equal(llmobs_options_set(o, "max_queue_items", "100000"), LLMOBS_OK);
+    llmobs_client *c = start_client(o);
+    make_traces(c, 25000); /* 50,000 spans */
+    llmobs_trace *hold = llmobs_trace_start(c, "hold", NULL); /* keeps the counters live */
+    int64_t t0 = test_mono_ms();
+    llmobs_status st = llmobs_shutdown(c, 200);
+    int64_t took = test_mono_ms() - t0;
+    uint64_t spooled = client_stat(c, LLMOBS_STAT_SPOOLED);
+    uint64_t dropped = client_dropped(c, LLMOBS_DROP_SHUTDOWN);
+    print_message("shutdown(200) with 50,000 spans: %lld ms, %llu spooled in %zu files, %llu "
+                  "dropped (shutdown)\n",
+                  (long long)took, (unsigned long long)spooled, spool_files(dir, NULL),
+                  (unsigned long long)dropped);
+    assert_true(took <= 200 + test_slack_ms(100));
+    assert_true(st == LLMOBS_OK || st == LLMOBS_ETIMEOUT);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_ITEMS), 50000);
+    assert_int_equal(spooled + dropped + client_stat(c, LLMOBS_STAT_EXPORTED), 50000);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_PENDING), 0);
+    itemset on_disk = {0};
+    assert_int_equal(spooled_ids(dir, &on_disk, NULL), spooled);
+    itemset_free(&on_disk);
+    llmobs_trace_end(hold);
+    receiver_stop(r);
+    remove_tree(dir);
+    free(dir);
+}
+
 static void spool_full_counts_and_never_grows_past_its_bound(void **state)
 {
     (void)state;
@@ -386,6 +426,7 @@ int main(void)
         cmocka_unit_test(backend_coming_back_triggers_resend_in_the_same_client),
         cmocka_unit_test(shutdown_deadline_spools_the_backlog),
         cmocka_unit_test(live_batches_go_before_a_backlog_of_spool_files),
+        cmocka_unit_test(shutdown_deadline_holds_with_a_spool_and_a_large_backlog),
         cmocka_unit_test(spool_full_counts_and_never_grows_past_its_bound),
         cmocka_unit_test(corrupt_and_truncated_files_are_moved_aside_and_counted),
         cmocka_unit_test(two_clients_sharing_a_directory_never_send_a_file_twice),
