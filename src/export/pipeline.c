@@ -303,15 +303,18 @@ static const char *kind_name(const llmobs__payload *pl)
 /* ---- the spool -------------------------------------------------------------------------  */
 
 /* A payload that cannot be delivered now: spooled when a spool is configured (and it fits),
- * else dropped with `reason`. */
+ * else dropped with `reason`. `dests`: the destinations that still need it (0: all), so a
+ * destination that already accepted it never gets it again from the spool. */
 static void settle_undeliverable(llmobs__pipeline *p, const llmobs__payload *pl,
-                                 llmobs_drop_reason reason)
+                                 llmobs_drop_reason reason, uint8_t dests)
 {
     if (!p->spool) {
         count_drop(p, reason, pl->items);
         return;
     }
-    if (!llmobs__spool_write(p->spool, pl)) {
+    llmobs__payload spooled = *pl;
+    spooled.dests = dests;
+    if (!llmobs__spool_write(p->spool, &spooled)) {
         count_drop(p, LLMOBS_DROP_SPOOL_FULL, pl->items);
         return;
     }
@@ -371,7 +374,7 @@ static void give_up(llmobs__pipeline *p, const llmobs__payload *pl, const llmobs
         if (r->item_state[i] == LLMOBS__ITEM_REFUSED) refused++;
     }
     if (!accepted && !refused) {
-        settle_undeliverable(p, pl, reason);
+        settle_undeliverable(p, pl, reason, r->pending_dests);
         return;
     }
     uint32_t rest = n - accepted - refused;
@@ -399,8 +402,8 @@ static void give_up(llmobs__pipeline *p, const llmobs__payload *pl, const llmobs
         count_drop(p, reason, rest);
     } else {
         llmobs__payload sub = {body.data,     body.len, pl->content_type, k, pl->kind,
-                               ++p->payloads, false};
-        settle_undeliverable(p, &sub, reason);
+                               ++p->payloads, false,    0};
+        settle_undeliverable(p, &sub, reason, r->pending_dests);
     }
     llmobs__buf_free(&body);
 }
@@ -417,7 +420,7 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
     int64_t started = llmobs__mono_ns();
     uint32_t retries = 0;
     if (p->spool_only) {
-        settle_undeliverable(p, pl, LLMOBS_DROP_SHUTDOWN);
+        settle_undeliverable(p, pl, LLMOBS_DROP_SHUTDOWN, 0);
         return true;
     }
     for (int64_t attempt = 0;; attempt++) {
@@ -509,7 +512,7 @@ static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n, bo
     if (fits) {
         llmobs__payload pl = {body.data,   body.len,          "application/json",
                               (uint32_t)n, LLMOBS__ITEM_SPAN, ++p->payloads,
-                              part};
+                              part, 0};
         settled = send_with_retries(p, &pl, spans, spans[0]->hdr.enqueued_mono_ns,
                                     n == 1 && !spans[0]->truncated);
     } else if (n == 1 && (body.oom || spans[0]->truncated)) {
@@ -554,7 +557,7 @@ static void export_score(llmobs__pipeline *p, llmobs__score *sc)
         count_drop(p, LLMOBS_DROP_INVALID, 1);
     } else {
         llmobs__payload pl = {body.data,     body.len, "application/json", 1, LLMOBS__ITEM_SCORE,
-                              ++p->payloads, false};
+                              ++p->payloads, false,    0};
         send_with_retries(p, &pl, NULL, sc->hdr.enqueued_mono_ns, false);
     }
     llmobs__buf_free(&body);

@@ -2,8 +2,10 @@
  *
  * File format (all integers little-endian), LLMOBS__SPOOL_HEADER_LEN = 40 bytes of header:
  *    0  8  magic "LLMOBSSP"
- *    8  2  format version (1)
- *   10  2  kind: 0 = spans (an OTLP JSON ExportTraceServiceRequest), 1 = one Langfuse score
+ *    8  2  format version (1, or 2 with a destination mask)
+ *   10  1  kind: 0 = spans (an OTLP JSON ExportTraceServiceRequest), 1 = one Langfuse score
+ *   11  1  version 1: 0; version 2: the destinations still to deliver to (llmobs__payload.dests:
+ *          a payload some destinations of a multi-destination exporter already took)
  *   12  4  items in the payload
  *   16  8  payload length in bytes
  *   24  8  creation time, Unix ns (the age bound is measured from it)
@@ -135,7 +137,8 @@ void llmobs__spool_encode_header(const llmobs__spool_header *h, const char *payl
 {
     memcpy(out, LLMOBS__SPOOL_MAGIC, 8);
     put_le(out + 8, h->version, 2);
-    put_le(out + 10, h->kind, 2);
+    put_le(out + 10, h->kind, 1);
+    put_le(out + 11, h->dests, 1);
     put_le(out + 12, h->items, 4);
     put_le(out + 16, h->payload_len, 8);
     put_le(out + 24, (uint64_t)h->created_unix_ns, 8);
@@ -150,12 +153,15 @@ bool llmobs__spool_decode(const unsigned char *data, size_t len, llmobs__spool_h
     if (get_le(data + 36, 4) != crc(data, 36)) return false;
     llmobs__spool_header v = {
         .version = (uint16_t)get_le(data + 8, 2),
-        .kind = (uint16_t)get_le(data + 10, 2),
+        .kind = (uint16_t)get_le(data + 10, 1),
+        .dests = (uint8_t)get_le(data + 11, 1),
         .items = (uint32_t)get_le(data + 12, 4),
         .payload_len = get_le(data + 16, 8),
         .created_unix_ns = (int64_t)get_le(data + 24, 8),
     };
-    if (v.version != LLMOBS__SPOOL_VERSION) return false;
+    if (v.version != LLMOBS__SPOOL_VERSION && v.version != LLMOBS__SPOOL_VERSION_DESTS)
+        return false;
+    if (v.version == LLMOBS__SPOOL_VERSION && v.dests) return false;
     if (v.kind != LLMOBS__ITEM_SPAN && v.kind != LLMOBS__ITEM_SCORE) return false;
     if (v.items == 0 || v.payload_len != len - LLMOBS__SPOOL_HEADER_LEN) return false;
     const unsigned char *body = data + LLMOBS__SPOOL_HEADER_LEN;
@@ -455,8 +461,9 @@ bool llmobs__spool_write(llmobs__spool *s, const llmobs__payload *pl)
                     s->dir);
         return false;
     }
-    llmobs__spool_header h = {LLMOBS__SPOOL_VERSION, (uint16_t)pl->kind, pl->items, pl->len,
-                              llmobs__wall_ns()};
+    llmobs__spool_header h = {pl->dests ? LLMOBS__SPOOL_VERSION_DESTS : LLMOBS__SPOOL_VERSION,
+                              (uint16_t)pl->kind, pl->items, pl->len, llmobs__wall_ns(),
+                              pl->dests};
     uint8_t rnd[4];
     llmobs__random_id(rnd, sizeof rnd);
     char hex[9];
@@ -511,14 +518,26 @@ static bool resend_one(llmobs__spool *s, llmobs__exporter *e, claim *c, const ch
     }
     llmobs__payload pl = {body,    (size_t)h.payload_len,     "application/json",
                           h.items, (llmobs__item_kind)h.kind, UINT64_C(1) << 63 | ++s->sends,
-                          false};
+                          false,   h.dests};
     llmobs__export_result r = {.retry_after_ms = -1};
     e->send(e->self, &pl, deadline, &r);
-    free(data);
     if (r.outcome == LLMOBS__RETRY) {
+        /* Some destinations took it now: the file keeps only the others, so the next resend
+         * never sends it again to one that accepted. */
+        if (r.pending_dests && r.pending_dests != (h.dests ? h.dests : 0xff)) {
+            h.version = LLMOBS__SPOOL_VERSION_DESTS;
+            h.dests = r.pending_dests;
+            unsigned char hdr[LLMOBS__SPOOL_HEADER_LEN];
+            llmobs__spool_encode_header(&h, body, hdr);
+            if (pwrite(c->fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr || fsync(c->fd) != 0)
+                llmobs__log(&s->log, LLMOBS_LOG_ERROR, "spool: cannot update %s: %s", name,
+                            llmobs__strerror(errno));
+        }
+        free(data);
         llmobs__log(&s->log, LLMOBS_LOG_DEBUG, "spool: %s not sent yet: %s", name, r.message);
         return false;
     }
+    free(data);
     if (unlink(c->path) != 0) return true;
     fsync_dir(s->dir);
     if (r.outcome == LLMOBS__SENT) {

@@ -70,6 +70,7 @@ void llmobs__spool_atfork_child(llmobs__spool *s);
 
 #define LLMOBS__SPOOL_MAGIC "LLMOBSSP"
 #define LLMOBS__SPOOL_VERSION 1
+#define LLMOBS__SPOOL_VERSION_DESTS 2 /* byte 11 holds a destination mask */
 #define LLMOBS__SPOOL_HEADER_LEN 40
 
 typedef struct llmobs__spool_header {
@@ -78,6 +79,7 @@ typedef struct llmobs__spool_header {
     uint32_t items;
     uint64_t payload_len;
     int64_t created_unix_ns;
+    uint8_t dests; /* llmobs__payload.dests: 0 (version 1) = every destination */
 } llmobs__spool_header;
 
 /* Encodes the header of `payload` into out[LLMOBS__SPOOL_HEADER_LEN]. */

@@ -219,6 +219,61 @@ static void shutdown_deadline_holds_with_a_spool_and_a_large_backlog(void **stat
     free(dir);
 }
 
+static llmobs_client *two_dest_client(receiver *lf, receiver *ot, const char *dir)
+{
+    llmobs_options *o = receiver_options(lf, NULL, 100);
+    llmobs_options_set(o, "debug", "false");
+    assert_int_equal(llmobs_options_set(o, "otlp_endpoint", receiver_url(ot)), LLMOBS_OK);
+    assert_int_equal(llmobs_options_set(o, "spool_dir", dir), LLMOBS_OK);
+    llmobs_options_set(o, "max_retries", "0");
+    return start_client(o);
+}
+
+/* Langfuse and an OTLP collector: when one destination fails until give-up, the spool keeps
+ * the payload for that one only. It used to be resent to both, so Langfuse got the spans
+ * twice; and a resend that one destination took (the other still failing) is narrowed too. */
+static void spool_resends_to_the_destinations_that_did_not_take_it_only(void **state)
+{
+    (void)state;
+    clear_env();
+    char *dir = make_dir();
+    receiver *lf = receiver_start(0), *ot = receiver_start(0);
+    /* 1: both fail: spooled for both. */
+    receiver_set_default(lf, (recv_answer){.status = 503});
+    receiver_set_default(ot, (recv_answer){.status = 503});
+    llmobs_client *c = two_dest_client(lf, ot, dir);
+    make_traces(c, 1);
+    assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_SPOOLED), 2);
+    llmobs_shutdown(c, 2000);
+    /* 2: Langfuse is back, the collector is not. The startup resend gives Langfuse the file's
+     * 2 spans and narrows the file to the collector; a live batch Langfuse takes is spooled
+     * for the collector only. */
+    receiver_set_default(lf, (recv_answer){.status = 200});
+    c = two_dest_client(lf, ot, dir);
+    assert_true(receiver_wait_spans(lf, 2, test_slack_ms(10000)) >= 2);
+    make_traces(c, 2);
+    assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_SPOOLED), 4);
+    llmobs_shutdown(c, 2000);
+    assert_int_equal(receiver_span_count(lf), 6);
+    assert_int_equal(receiver_span_count(ot), 0);
+    /* 3: both up: the collector gets all 6, Langfuse nothing more. */
+    receiver_set_default(ot, (recv_answer){.status = 200});
+    c = two_dest_client(lf, ot, dir);
+    assert_true(wait_stat(c, LLMOBS_STAT_SPOOL_RESENT, 6, test_slack_ms(20000)));
+    assert_int_equal(spool_files(dir, NULL), 0);
+    llmobs_shutdown(c, 2000);
+    print_message("langfuse got %zu spans, the collector %zu\n", receiver_span_count(lf),
+                  receiver_span_count(ot));
+    assert_int_equal(receiver_span_count(lf), 6);
+    assert_int_equal(receiver_span_count(ot), 6);
+    receiver_stop(lf);
+    receiver_stop(ot);
+    remove_tree(dir);
+    free(dir);
+}
+
 static void spool_full_counts_and_never_grows_past_its_bound(void **state)
 {
     (void)state;
@@ -388,7 +443,7 @@ static void files_older_than_max_age_are_evicted_and_counted(void **state)
     /* A valid file created "two days ago". */
     const char *body = "{\"resourceSpans\":[]}";
     llmobs__spool_header h = {LLMOBS__SPOOL_VERSION, 0, 5, strlen(body),
-                              (int64_t)(time(NULL) - 2 * 86400) * 1000000000};
+                              (int64_t)(time(NULL) - 2 * 86400) * 1000000000, 0};
     unsigned char buf[LLMOBS__SPOOL_HEADER_LEN + 64];
     llmobs__spool_encode_header(&h, body, buf);
     memcpy(buf + LLMOBS__SPOOL_HEADER_LEN, body, strlen(body));
@@ -427,6 +482,7 @@ int main(void)
         cmocka_unit_test(shutdown_deadline_spools_the_backlog),
         cmocka_unit_test(live_batches_go_before_a_backlog_of_spool_files),
         cmocka_unit_test(shutdown_deadline_holds_with_a_spool_and_a_large_backlog),
+        cmocka_unit_test(spool_resends_to_the_destinations_that_did_not_take_it_only),
         cmocka_unit_test(spool_full_counts_and_never_grows_past_its_bound),
         cmocka_unit_test(corrupt_and_truncated_files_are_moved_aside_and_counted),
         cmocka_unit_test(two_clients_sharing_a_directory_never_send_a_file_twice),
