@@ -44,6 +44,9 @@ typedef struct llmobs__cost {
 
 #define LLMOBS__MAX_USAGE 16
 #define LLMOBS__MAX_COST 8
+/* The largest token count a usage key takes: the sum of all of a span's keys (the default
+ * total, the gen_ai.* token attributes) then always fits in an int64. */
+#define LLMOBS__MAX_TOKENS (INT64_MAX / (LLMOBS__MAX_USAGE + 1))
 
 typedef struct llmobs__span {
     llmobs__item hdr; /* first: queued as an item */

@@ -495,9 +495,11 @@ static llmobs_status usage_put(llmobs__span *s, const char *key, int64_t value)
 
 llmobs_status llmobs_obs_set_usage_detail(llmobs_obs *o, const char *key, int64_t value)
 {
-    if (!key || !*key || value < 0)
+    if (!key || !*key || value < 0 || value > LLMOBS__MAX_TOKENS)
         return llmobs__error(LLMOBS_EINVAL,
-                             "llmobs_obs_set_usage_detail: empty key or negative value");
+                             "llmobs_obs_set_usage_detail: empty key, or value negative or "
+                             "above %lld",
+                             (long long)LLMOBS__MAX_TOKENS);
     llmobs_status st;
     llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_usage_detail");
     if (!s) return st;
@@ -508,8 +510,12 @@ llmobs_status llmobs_obs_set_usage_detail(llmobs_obs *o, const char *key, int64_
 
 llmobs_status llmobs_obs_set_usage(llmobs_obs *o, int64_t input_tokens, int64_t output_tokens)
 {
-    if (input_tokens < 0 || output_tokens < 0)
-        return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_usage: negative token count");
+    /* Capped so that sums of token counts never overflow (negative intValues on the wire). */
+    if (input_tokens < 0 || output_tokens < 0 || input_tokens > LLMOBS__MAX_TOKENS ||
+        output_tokens > LLMOBS__MAX_TOKENS)
+        return llmobs__error(LLMOBS_EINVAL,
+                             "llmobs_obs_set_usage: token count negative or above %lld",
+                             (long long)LLMOBS__MAX_TOKENS);
     llmobs_status st;
     llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_usage");
     if (!s) return st;
