@@ -77,7 +77,7 @@ fail:
  * A released client (refs reached 0) keeps only this struct, with its final counters, on a
  * process-wide list freed when the library is unloaded (or the process exits): so a second
  * llmobs_shutdown, a flush or a stats read after shutdown reads valid memory and answers
- * with a status instead of crashing. The cost is sizeof(llmobs_client) (about 400 bytes)
+ * with a status instead of crashing. The cost is sizeof(llmobs_client) (about 300 bytes)
  * per client ever shut down; docs/decisions.md says why that is the right trade. */
 
 static pthread_mutex_t retired_mu = PTHREAD_MUTEX_INITIALIZER;
