@@ -2,7 +2,7 @@
  *
  * One thread, epoll, non-blocking sockets, TCP_NODELAY on every connection, keep-alive, and
  * each response written with a single write() (headers and body together: see the Nagle trap
- * in shared/reference/peer-measurements.md). It does not parse JSON: it counts.
+ * in docs/benchmarks.md). It does not parse JSON: it counts.
  *
  *   POST .../v1/traces             OTLP/HTTP JSON: counts occurrences of "spanId"; 200 {}
  *   POST /api/public/ingestion     Langfuse batch: counts events ("type":"...-create|-update")

@@ -26,26 +26,57 @@ enum {
 };
 
 static const char USAGE[] =
-    "usage:\n"
-    "  llmobs-eval production --feature NAME [--sample N] [--since-hours H]\n"
-    "                         [--max-observations M] [--pipeline-version V] [--threshold T]\n"
-    "                         [--no-scores] [--seed S] [--print-metrics]\n"
-    "                         [--metrics-addr HOST:PORT [--serve-seconds S]]\n"
-    "  llmobs-eval dataset --file golden.jsonl [--min-pass-rate R] [--feature NAME]\n"
-    "                      [--threshold T] [--print-metrics]\n"
+    "usage: llmobs-eval production --feature NAME [options]\n"
+    "       llmobs-eval dataset --file golden.jsonl [options]\n"
+    "       llmobs-eval --help | --version\n";
+
+static const char HELP[] =
+    "NAME\n"
+    "    llmobs-eval - judge LLM answers with an LLM judge and report eval metrics\n"
     "\n"
-    "production: judges a random sample of the root observations of recent traces named NAME\n"
-    "  (Langfuse GET /api/public/v2/observations; LANGFUSE_BASE_URL, LANGFUSE_PUBLIC_KEY,\n"
-    "  LANGFUSE_SECRET_KEY), for accuracy and, when metadata.retrieved_context exists, for\n"
-    "  faithfulness; posts the scores back and updates llm_eval_* / llm_rag_faithfulness.\n"
-    "dataset: judges every line {\"question\", \"answer\", \"context\"?, \"expected\"?} of a\n"
-    "  JSON Lines file; fails when the pass rate is below --min-pass-rate (default 0.8).\n"
-    "The judge: LLMOBS_JUDGE_API (openai|anthropic), LLMOBS_JUDGE_BASE_URL,\n"
-    "  LLMOBS_JUDGE_API_KEY, LLMOBS_JUDGE_MODEL.\n"
+    "SYNOPSIS\n"
+    "    llmobs-eval production --feature NAME [--sample N] [--since-hours H]\n"
+    "                [--max-observations M] [--pipeline-version V] [--threshold T]\n"
+    "                [--no-scores] [--seed S] [--print-metrics]\n"
+    "                [--metrics-addr HOST:PORT [--serve-seconds S]]\n"
+    "    llmobs-eval dataset --file golden.jsonl [--min-pass-rate R] [--feature NAME]\n"
+    "                [--threshold T] [--print-metrics]\n"
+    "    llmobs-eval --help | --version\n"
     "\n"
-    "exit codes: 0 ok; 1 pass rate below --min-pass-rate; 2 usage; 3 configuration (missing\n"
-    "  key); 4 Langfuse unreachable or refused; 5 malformed dataset file; 6 the judge failed\n"
-    "  for every item.\n";
+    "DESCRIPTION\n"
+    "    production judges a random sample of the root observations of recent traces named\n"
+    "    NAME (Langfuse GET /api/public/v2/observations), for accuracy and, when\n"
+    "    metadata.retrieved_context exists, for faithfulness; posts the scores back to\n"
+    "    Langfuse and updates llm_eval_* and llm_rag_faithfulness.\n"
+    "    dataset judges every line {\"question\", \"answer\", \"context\"?, \"expected\"?} of a\n"
+    "    JSON Lines file and fails when the pass rate is below --min-pass-rate.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --feature NAME        trace name to sample (production); feature label of the metrics\n"
+    "    --file PATH           the golden JSON Lines file (dataset)\n"
+    "    --sample N            observations to judge (default 50)\n"
+    "    --since-hours H       look back this many hours (default 24)\n"
+    "    --max-observations M  most observations read from Langfuse (default 1000)\n"
+    "    --pipeline-version V  label of llm_rag_faithfulness (default: the observation's)\n"
+    "    --threshold T         pass threshold in [0, 1] (default: LLMOBS_EVAL_THRESHOLD, 0.7)\n"
+    "    --min-pass-rate R     dataset: lowest passing pass rate in [0, 1] (default 0.8)\n"
+    "    --no-scores           do not post scores back to Langfuse\n"
+    "    --seed S              seed of the sample (default: random)\n"
+    "    --print-metrics       print the eval metrics in Prometheus text format at the end\n"
+    "    --metrics-addr ADDR   serve the eval metrics on http://ADDR/metrics\n"
+    "    --serve-seconds S     keep serving them this long after the run\n"
+    "    -h, --help            print this help and exit\n"
+    "    --version             print the version and exit\n"
+    "\n"
+    "ENVIRONMENT\n"
+    "    LANGFUSE_BASE_URL, LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY    the Langfuse project\n"
+    "    LLMOBS_JUDGE_API (openai|anthropic), LLMOBS_JUDGE_BASE_URL, LLMOBS_JUDGE_API_KEY,\n"
+    "    LLMOBS_JUDGE_MODEL                                            the judge model\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 ok; 1 pass rate below --min-pass-rate; 2 usage; 3 configuration (missing key);\n"
+    "    4 Langfuse unreachable or refused; 5 malformed dataset file; 6 the judge failed for\n"
+    "    every item.\n";
 
 typedef struct args {
     const char *mode;
@@ -74,7 +105,8 @@ static void on_signal(int sig)
 
 static int usage_error(const char *msg, const char *arg)
 {
-    fprintf(stderr, "llmobs-eval: %s%s%s\n\n%s", msg, arg ? ": " : "", arg ? arg : "", USAGE);
+    fprintf(stderr, "llmobs-eval: %s%s%s\n%s(llmobs-eval --help for more)\n", msg, arg ? ": " : "",
+            arg ? arg : "", USAGE);
     return EXIT_USAGE;
 }
 
@@ -92,11 +124,17 @@ static int parse_args(int argc, char **argv, args *a)
 {
     *a = (args){
         .min_pass_rate = 0.8, .threshold = -1, .since_hours = 24, .sample = 50, .max_obs = 1000};
-    if (argc < 2) return usage_error("missing mode", NULL);
-    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        fputs(USAGE, stdout);
-        exit(EXIT_OK);
+    for (int i = 1; i < argc; i++) { /* --help and --version answer wherever they appear */
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(HELP, stdout);
+            exit(EXIT_OK);
+        }
+        if (!strcmp(argv[i], "--version")) {
+            printf("llmobs-eval %s\n", llmobs_version());
+            exit(EXIT_OK);
+        }
     }
+    if (argc < 2) return usage_error("missing mode", NULL);
     a->mode = argv[1];
     if (strcmp(a->mode, "production") && strcmp(a->mode, "dataset"))
         return usage_error("unknown mode", a->mode);

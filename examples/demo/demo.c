@@ -187,6 +187,64 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+static const char USAGE[] =
+    "usage: llmobs-demo [--requests N] [--concurrency C] [--seed S] [--realtime]\n"
+    "                   [--rate REQ_PER_S] [--metrics-addr HOST:PORT] [--linger-seconds S]\n"
+    "       llmobs-demo --help | --version\n";
+
+static const char HELP[] =
+    "NAME\n"
+    "    llmobs-demo - a simulated RAG service traced, priced and measured by llmobs\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    llmobs-demo [--requests N] [--concurrency C] [--seed S] [--realtime]\n"
+    "                [--rate REQ_PER_S] [--metrics-addr HOST:PORT] [--linger-seconds S]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Each request is a trace with a retrieval span and one or two generations on the\n"
+    "    models of the built-in price table, with realistic token counts, latencies, streamed\n"
+    "    first tokens and a few errors. Deterministic for a given seed. Without Langfuse keys\n"
+    "    or an OTLP endpoint every span is written as OTLP JSON lines to a local file. At the\n"
+    "    end it flushes and prints one line: requests=N exported=N dropped=N pending=N.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --requests N          requests to simulate (default 100)\n"
+    "    --concurrency C       caller threads (default 1)\n"
+    "    --seed S              seed of the simulation (default 1)\n"
+    "    --realtime            sleep through the simulated latencies instead of only\n"
+    "                          recording them\n"
+    "    --rate REQ_PER_S      spread the requests over wall time at this rate (0 = as fast\n"
+    "                          as possible)\n"
+    "    --metrics-addr ADDR   serve Prometheus metrics on http://ADDR/metrics\n"
+    "    --linger-seconds S    keep serving metrics this long after the last request\n"
+    "    -h, --help            print this help and exit\n"
+    "    --version             print the version and exit\n"
+    "\n"
+    "ENVIRONMENT\n"
+    "    Every llmobs option (README.md, \"Configuration\"), notably LANGFUSE_BASE_URL,\n"
+    "    LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY (send to Langfuse), OTEL_EXPORTER_OTLP_ENDPOINT\n"
+    "    (send to an OpenTelemetry backend), LLMOBS_FILE_PATH (the local file, default\n"
+    "    llmobs-export.jsonl), LLMOBS_METRICS_ADDR and LLMOBS_BUDGETS.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 done; 1 the client could not start; 2 bad arguments.\n";
+
+/* --help and --version answer wherever they appear; returns 1 when one of them was handled. */
+static int print_info(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(HELP, stdout);
+            return 1;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("llmobs-demo %s\n", llmobs_version());
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, demo_config *cfg)
 {
     for (int i = 1; i < argc; i++) {
@@ -231,11 +289,9 @@ static int parse_args(int argc, char **argv, demo_config *cfg)
 int main(int argc, char **argv)
 {
     demo_config cfg = {.requests = 100, .concurrency = 1, .seed = 1};
+    if (print_info(argc, argv)) return 0;
     if (parse_args(argc, argv, &cfg) != 0) {
-        fprintf(
-            stderr,
-            "usage: llmobs-demo [--requests N] [--concurrency C] [--seed S] "
-            "[--realtime] [--rate REQ_PER_S] [--metrics-addr HOST:PORT] [--linger-seconds S]\n");
+        fputs(USAGE, stderr);
         return 2;
     }
     llmobs_options *opts = llmobs_options_new();

@@ -29,7 +29,7 @@ typedef struct llmobs__score {
 /* Heap bytes the score holds: what the queue charges against max_queue_bytes. */
 size_t llmobs__score_footprint(const llmobs__score *s);
 
-/* Appends the CreateScoreRequest body (shared/langfuse/openapi.yml). */
+/* Appends the CreateScoreRequest body (tests/data/langfuse/openapi.yml). */
 void llmobs__score_serialize(const llmobs__score *s, llmobs__buf *b);
 
 #endif

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The demo's scrape endpoint, checked end to end: the text scrape passes `promtool check
-metrics`, the OpenMetrics scrape passes shared/tools/om_check.py, the counters agree with
+metrics`, the OpenMetrics scrape passes tests/tools/om_check.py, the counters agree with
 the spans the demo exported, and llm_cost_usd_total equals the sum over the generations of
 tokens x price (prices read from the library's own table through its C API) and the cost
 details carried on the spans."""
@@ -17,7 +17,7 @@ import urllib.request
 BUILD = os.environ["LLMOBS_BUILD_DIR"]
 SOURCE = os.environ["LLMOBS_SOURCE_DIR"]
 DEMO = os.path.join(BUILD, "examples", "llmobs-demo")
-OM_CHECK = os.path.join(SOURCE, "..", "shared", "tools", "om_check.py")
+OM_CHECK = os.path.join(SOURCE, "tests", "tools", "om_check.py")
 
 
 def fail(msg):

@@ -1,6 +1,6 @@
 /* llmobs-eval, the built binary, against a Langfuse stand-in (observation pages with cursors,
  * recording posted scores) and a fake judge on 127.0.0.1: what it reads, what it posts (every
- * score validated against CreateScoreRequest in shared/langfuse/openapi.yml), what it prints,
+ * score validated against CreateScoreRequest in tests/data/langfuse/openapi.yml), what it prints,
  * and its exit codes. */
 #include "fake_http.h"
 
@@ -30,7 +30,7 @@ typedef struct schema {
 static void load_schema(schema *s)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/../shared/langfuse/openapi.yml", getenv("LLMOBS_SOURCE_DIR"));
+    snprintf(path, sizeof path, "%s/tests/data/langfuse/openapi.yml", getenv("LLMOBS_SOURCE_DIR"));
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     memset(s, 0, sizeof *s);

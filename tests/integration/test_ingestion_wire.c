@@ -1,6 +1,6 @@
 /* Legacy Langfuse exporter (exporter=langfuse-ingestion), what goes on the wire: every event
- * validates against the IngestionEvent schema of shared/langfuse/openapi.yml and the server
- * rules of reference/langfuse-ingestion.md; trace-create for roots; each observation type
+ * validates against the IngestionEvent schema of tests/data/langfuse/openapi.yml and the
+ * server's ingestion rules (docs/export.md); trace-create for roots; each observation type
  * becomes the right event type; the fields of the langfuse.* attributes come back; scores go
  * as score-create; the request's path, auth and metadata. */
 #include <setjmp.h>

@@ -30,6 +30,33 @@ data=$(awk '$2 ~ /[DBRV]/ {print $3}' <<<"$symbols" | grep -v '^LLMOBS_0$' || tr
 [ -z "$data" ] || { echo "data symbols exported (the ABI is functions only):"; echo "$data"; exit 1; }
 echo "ABI: $(wc -l <<<"$declared") functions declared = exported"
 
+# Both command-line tools are installed, run from the prefix (the demo finds libllmobs.so.0
+# through its $ORIGIN rpath, without LD_LIBRARY_PATH), and every installed program answers
+# --help (man-style usage on stdout, exit 0) and --version.
+for tool in llmobs-demo llmobs-eval; do
+    [ -x "$work/prefix/bin/$tool" ] || { echo "$tool not installed in bin/"; exit 1; }
+done
+for tool in "$work/prefix/bin/"*; do
+    name=$(basename "$tool")
+    help=$("$tool" --help 2>"$work/err") || { echo "$name --help exited $?"; exit 1; }
+    [ ! -s "$work/err" ] || { echo "$name --help wrote to stderr:"; cat "$work/err"; exit 1; }
+    for section in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS"; do
+        grep -q "^$section\$" <<<"$help" || { echo "$name --help lacks a $section section"; exit 1; }
+    done
+    grep -q "^    $name - " <<<"$help" || { echo "$name --help does not name itself"; exit 1; }
+    version=$("$tool" --version) || { echo "$name --version exited $?"; exit 1; }
+    [[ "$version" =~ ^$name\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "$name --version: '$version'"; exit 1; }
+    if "$tool" --no-such-flag >/dev/null 2>"$work/err"; then
+        echo "$name accepted an unknown flag"; exit 1
+    fi
+    grep -q "usage:" "$work/err" || { echo "$name: no usage on stderr after a bad flag"; exit 1; }
+done
+(cd "$work" && LLMOBS_EXPORTER=file LLMOBS_FILE_PATH="$work/demo.jsonl" \
+    "$work/prefix/bin/llmobs-demo" --requests 5 >"$work/demo.out")
+grep -q "^requests=5 exported=[1-9][0-9]* dropped=0 pending=0$" "$work/demo.out" ||
+    { echo "installed demo: $(cat "$work/demo.out")"; exit 1; }
+echo "tools: $(ls "$work/prefix/bin" | tr '\n' ' ')answer --help and --version; the installed demo runs"
+
 cat >"$work/app.c" <<'C'
 #include <llmobs/llmobs.h>
 #include <stdio.h>

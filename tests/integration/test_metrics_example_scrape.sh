@@ -29,7 +29,7 @@ lint=$(promtool check metrics <"$tmp/text" 2>&1) || { echo "promtool failed: $li
 curl -sf -H 'Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' \
   -D "$tmp/headers" "http://127.0.0.1:$port/metrics" >"$tmp/om"
 grep -qi '^content-type: application/openmetrics-text; version=1.0.0; charset=utf-8' "$tmp/headers"
-/usr/bin/python3 "$LLMOBS_SOURCE_DIR/../shared/tools/om_check.py" <"$tmp/om"
+/usr/bin/python3 "$LLMOBS_SOURCE_DIR/tests/tools/om_check.py" <"$tmp/om"
 
 curl -sf --compressed -D "$tmp/gzheaders" "http://127.0.0.1:$port/metrics" >"$tmp/gz"
 grep -qi '^content-encoding: gzip' "$tmp/gzheaders"

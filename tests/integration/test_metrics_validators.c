@@ -103,7 +103,7 @@ static void openmetrics_output_passes_the_python_parser(void **state)
     const char *src = getenv("LLMOBS_SOURCE_DIR");
     assert_non_null(src);
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/../shared/tools/om_check.py", src);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/tools/om_check.py", src);
     llmobs_registry *r = populated();
     char *s = NULL;
     assert_int_equal(llmobs_metrics_render_string(r, LLMOBS_FORMAT_OPENMETRICS, &s, NULL),
@@ -126,7 +126,7 @@ static void the_validator_catches_a_broken_exposition(void **state)
     const char *src = getenv("LLMOBS_SOURCE_DIR");
     assert_non_null(src);
     char cmd[512], out[4096];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/../shared/tools/om_check.py", src);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/tools/om_check.py", src);
     assert_int_not_equal(run_with_input(cmd, "# TYPE a counter\na_total 1\n", out, sizeof out), 0);
     if (access("/usr/bin/promtool", X_OK) == 0)
         assert_int_not_equal(run_with_input("/usr/bin/promtool check metrics",

@@ -169,7 +169,7 @@ int ingestion_schema_check(const char *lines, char *out, size_t cap)
     fclose(f);
     char cmd[2048];
     snprintf(cmd, sizeof cmd,
-             "python3 '%s/tests/support/ingestion_schema.py' '%s/../shared/langfuse/openapi.yml' "
+             "python3 '%s/tests/support/ingestion_schema.py' '%s/tests/data/langfuse/openapi.yml' "
              "'%s' 2>&1",
              src, src, path);
     FILE *p = popen(cmd, "r");

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks that every line of a JSON Lines file is a valid OTLP/HTTP JSON traces request
-(shared/reference/otlp-json.md) carrying the Langfuse attributes (langfuse-otel.md).
+(the OTLP JSON encoding of opentelemetry-proto) carrying the Langfuse attributes (docs/export.md).
 Usage: check_otlp_file.py FILE [EXPECTED_SPANS]. Prints a summary; exits 1 on the first error."""
 import json
 import re
