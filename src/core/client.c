@@ -91,8 +91,7 @@ static void retire(llmobs_client *c)
     pthread_mutex_unlock(&retired_mu);
 }
 
-/* Unloading (dlclose) or exit: the retired shells go with the library. */
-__attribute__((destructor)) static void free_retired(void)
+void llmobs__client_free_retired(void)
 {
     pthread_mutex_lock(&retired_mu);
     llmobs_client *c = retired;
@@ -103,6 +102,12 @@ __attribute__((destructor)) static void free_retired(void)
         free(c);
         c = next;
     }
+}
+
+/* Unloading (dlclose) or exit: the retired shells go with the library. */
+__attribute__((destructor)) static void free_retired_at_unload(void)
+{
+    llmobs__client_free_retired();
 }
 
 void llmobs__client_ref(llmobs_client *c)

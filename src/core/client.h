@@ -45,6 +45,9 @@ void llmobs__client_unref(llmobs_client *c);
 /* A reference for a call that starts new work (a trace, a score, a flush): ESTATE, and no
  * reference, once llmobs_shutdown was called. */
 llmobs_status llmobs__client_ref_running(llmobs_client *c, const char *fn);
+/* Frees the records of released clients (normally done when the library is unloaded). Only
+ * when no thread can still call into one of them: tests counting leaked blocks use it. */
+void llmobs__client_free_retired(void);
 /* True once llmobs_shutdown was called. */
 bool llmobs__client_is_shut(const llmobs_client *c);
 
