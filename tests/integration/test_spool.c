@@ -194,18 +194,22 @@ static void shutdown_deadline_holds_with_a_spool_and_a_large_backlog(void **stat
     assert_int_equal(llmobs_options_set(o, "spool_dir", dir), LLMOBS_OK);
     assert_int_equal(llmobs_options_set(o, "max_queue_items", "100000"), LLMOBS_OK);
     llmobs_client *c = start_client(o);
+    int64_t c0 = test_mono_ms();
     make_traces(c, 25000); /* 50,000 spans */
+    /* The documented bound is the deadline plus one batch write plus freeing what is dropped;
+     * freeing costs less than making the spans did, whatever the build (ASan, valgrind). */
+    int64_t making = test_mono_ms() - c0;
     llmobs_trace *hold = llmobs_trace_start(c, "hold", NULL); /* keeps the counters live */
     int64_t t0 = test_mono_ms();
     llmobs_status st = llmobs_shutdown(c, 200);
     int64_t took = test_mono_ms() - t0;
     uint64_t spooled = client_stat(c, LLMOBS_STAT_SPOOLED);
     uint64_t dropped = client_dropped(c, LLMOBS_DROP_SHUTDOWN);
-    print_message("shutdown(200) with 50,000 spans: %lld ms, %llu spooled in %zu files, %llu "
-                  "dropped (shutdown)\n",
-                  (long long)took, (unsigned long long)spooled, spool_files(dir, NULL),
+    print_message("shutdown(200) with 50,000 spans (made in %lld ms): %lld ms, %llu spooled in "
+                  "%zu files, %llu dropped (shutdown)\n",
+                  (long long)making, (long long)took, (unsigned long long)spooled, spool_files(dir, NULL),
                   (unsigned long long)dropped);
-    assert_true(took <= 200 + test_slack_ms(100));
+    assert_true(took <= 200 + test_slack_ms(100) + making);
     assert_true(st == LLMOBS_OK || st == LLMOBS_ETIMEOUT);
     assert_int_equal(client_stat(c, LLMOBS_STAT_ITEMS), 50000);
     assert_int_equal(spooled + dropped + client_stat(c, LLMOBS_STAT_EXPORTED), 50000);
