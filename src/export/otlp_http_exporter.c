@@ -282,11 +282,7 @@ static void begin_payload(otlp_exporter *x, const llmobs__payload *p)
         d->state = DEST_PENDING;
         d->by_cover = false;
         d->last = (llmobs__export_result){.retry_after_ms = -1};
-        if (p->dests && !(p->dests & d->bit)) { /* a spool file it already took */
-            d->state = DEST_SENT;
-            d->by_cover = true;
-            d->last.outcome = LLMOBS__SENT;
-        } else if (!spans) {
+        if (!spans) {
             if (!d->scores_url) { /* not a score destination: nothing to deliver there */
                 d->state = DEST_SENT;
                 d->by_cover = true;
@@ -298,6 +294,11 @@ static void begin_payload(otlp_exporter *x, const llmobs__payload *p)
             d->last.outcome = LLMOBS__SENT;
         } else {
             d->covered.n = 0;
+        }
+        if (p->dests && !(p->dests & d->bit)) { /* a spool file this one already took */
+            d->state = DEST_SENT;
+            d->by_cover = true;
+            d->last.outcome = LLMOBS__SENT;
         }
     }
     free(ids.ids);

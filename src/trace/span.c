@@ -97,12 +97,13 @@ static size_t slen(const char *s)
     return s ? strlen(s) + 1 : 0;
 }
 
-/* Heap bytes of a cJSON tree: its nodes and their strings (malloc overhead aside). */
+/* Heap bytes of a cJSON tree: its nodes and their strings (malloc overhead aside). Iterative
+ * over siblings, recursive over depth: every tree here comes from cJSON_Parse, which limits
+ * nesting to CJSON_NESTING_LIMIT (1000), so the depth is bounded.
+ * NOLINTNEXTLINE(misc-no-recursion) */
 size_t llmobs__json_footprint(const cJSON *j)
 {
     size_t n = 0;
-    /* Iterative over siblings, recursive over depth: cJSON_Parse limits nesting to
-     * CJSON_NESTING_LIMIT (1000), so the depth is bounded. NOLINTNEXTLINE(misc-no-recursion) */
     for (; j; j = j->next) {
         n += sizeof *j + slen(j->string) + slen(j->valuestring);
         if (j->child) n += llmobs__json_footprint(j->child);
