@@ -319,8 +319,9 @@ static void settle_undeliverable(llmobs__pipeline *p, const llmobs__payload *pl,
         return;
     }
     atomic_fetch_add(&p->spooled, pl->items);
-    int64_t retry_at = llmobs__add_ns(llmobs__mono_ns(), SPOOL_RETRY_NS);
-    if (p->spool_check_at > retry_at) p->spool_check_at = retry_at;
+    /* The backend just failed: the spool (older files too, a pass in progress) waits for it to
+     * answer again (a live batch accepted) or SPOOL_RETRY_NS. */
+    p->spool_check_at = llmobs__add_ns(llmobs__mono_ns(), SPOOL_RETRY_NS);
 }
 
 static bool batch_due(const llmobs__pipeline *p, int64_t now);
