@@ -6,12 +6,52 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void set_status(llmobs_status *out, llmobs_status st)
 {
     if (out) *out = st;
+}
+
+/* A client that cannot be created says why where the application looks (its log callback, or
+ * stderr), not only through llmobs_last_error(), which is left as it was. */
+static void log_creation_failure(const llmobs__logger *lg, llmobs_status st)
+{
+    char detail[512];
+    snprintf(detail, sizeof detail, "%s", llmobs_last_error());
+    llmobs__log(lg, LLMOBS_LOG_ERROR, "client not created: %s: %s", llmobs_status_name(st),
+                detail);
+    llmobs__error_set("%s", detail);
+}
+
+/* Half-set Langfuse keys: a warning naming the missing variable, and no export (rather than
+ * the local file the exporter "auto" picks without keys); an error when strict. */
+static llmobs_status check_langfuse_keys(llmobs_client *c)
+{
+    const llmobs_options *o = c->opts;
+    bool pk = *o->public_key, sk = *o->secret_key;
+    if (pk == sk) return LLMOBS_OK;
+    const char *missing = pk ? "LANGFUSE_SECRET_KEY (option secret_key)"
+                             : "LANGFUSE_PUBLIC_KEY (option public_key)";
+    const char *set = pk ? "LANGFUSE_PUBLIC_KEY" : "LANGFUSE_SECRET_KEY";
+    if (o->strict)
+        return llmobs__error(LLMOBS_EINVAL, "%s is not set but %s is (strict=true)", missing, set);
+    bool otlp = *o->otlp_endpoint || *o->otlp_traces_endpoint;
+    if (o->exporter == LLMOBS__EXPORTER_AUTO && !otlp) {
+        llmobs__log(&c->log, LLMOBS_LOG_WARN,
+                    "%s is not set but %s is: Langfuse export is disabled (items are counted as "
+                    "dropped, reason disabled); set both keys, or neither",
+                    missing, set);
+        c->enabled = false;
+    } else if (o->exporter == LLMOBS__EXPORTER_AUTO) {
+        llmobs__log(&c->log, LLMOBS_LOG_WARN,
+                    "%s is not set but %s is: nothing goes to Langfuse, only to the OTLP endpoint",
+                    missing, set);
+    }
+    return LLMOBS_OK;
 }
 
 llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
@@ -29,11 +69,13 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
     }
     c->opts = opts;
     atomic_init(&c->refs, 1);
+    c->log = (llmobs__logger){opts->log_fn, opts->log_ud, false};
     atomic_init(&c->shut, false);
     atomic_init(&c->final_ready, false);
     if ((st = llmobs__options_apply_env(opts)) != LLMOBS_OK) goto fail;
-    c->log = (llmobs__logger){opts->log_fn, opts->log_ud, opts->debug};
+    c->log.debug = opts->debug;
     c->enabled = opts->enabled;
+    if ((st = check_langfuse_keys(c)) != LLMOBS_OK) goto fail;
     c->cost = llmobs__cost_tracker_create(opts, &c->log, &st);
     if (!c->cost) goto fail;
     c->registry = opts->registry ? opts->registry : llmobs_registry_default();
@@ -48,7 +90,11 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
                                                                  &c->server)) != LLMOBS_OK) {
         st = llmobs__error(st, "option metrics_addr: cannot serve on '%s': %s", opts->metrics_addr,
                            llmobs_last_error());
-        goto fail;
+        if (opts->strict) goto fail;
+        /* Fail soft: tracing and cost work without the scrape endpoint. */
+        llmobs__log(&c->log, LLMOBS_LOG_ERROR, "%s; continuing without it (strict=false)",
+                    llmobs_last_error());
+        st = LLMOBS_OK;
     }
     llmobs__exporter *exporter = llmobs__exporter_from_options(opts, &c->log, &st);
     if (!exporter) goto fail;
@@ -63,6 +109,7 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
     set_status(status, LLMOBS_OK);
     return c;
 fail:
+    log_creation_failure(&c->log, st);
     llmobs_metrics_server_stop(c->server);
     if (c->metrics) llmobs__client_metrics_fini(c);
     if (c->cost) llmobs__cost_tracker_set_hooks(c->cost, NULL);
@@ -175,7 +222,14 @@ llmobs_status llmobs_shutdown(llmobs_client *c, int64_t timeout_ms)
     if (!c) return LLMOBS_OK;
     if (atomic_exchange(&c->shut, true))
         return llmobs__error(LLMOBS_ESTATE, "llmobs_shutdown: the client was already shut down");
+    uint64_t dropped_before = llmobs__pipeline_dropped(c->pipe, LLMOBS_DROP_SHUTDOWN);
     llmobs_status st = llmobs__pipeline_stop(c->pipe, timeout_ms);
+    uint64_t dropped = llmobs__pipeline_dropped(c->pipe, LLMOBS_DROP_SHUTDOWN) - dropped_before;
+    if (dropped)
+        llmobs__log(&c->log, LLMOBS_LOG_WARN,
+                    "shutdown: %llu items not delivered within %lld ms were dropped (reason "
+                    "shutdown)",
+                    (unsigned long long)dropped, (long long)timeout_ms);
     llmobs_metrics_server_stop(c->server);
     c->server = NULL;
     llmobs__client_unref(c); /* the application's reference */

@@ -35,6 +35,7 @@ struct llmobs_client {
     uint64_t final_stats[LLMOBS_STAT_TRUNCATED + 1];
     uint64_t final_dropped[LLMOBS_DROP_REASON_COUNT];
     struct llmobs_client *retired_next;
+    atomic_bool warned_usage_keys; /* the provider-style usage key warning was logged */
 };
 
 /* Takes a reference; only while the caller already holds one (a trace's, say). */

@@ -97,6 +97,15 @@ llmobs_status llmobs__client_metrics_init(llmobs_client *c)
     llmobs__llm_metrics *m = c->metrics;
     llmobs_gauge_set_labels(m->f[LLMOBS__SDK_QUEUE_CAPACITY], NULL, 0,
                             (double)c->opts->max_queue_items);
+    /* Counters whose label values are known in advance start at 0 (Prometheus'
+     * instrumentation guidelines): rate() and increase() see the first drop. */
+    for (int r = 0; r < LLMOBS_DROP_REASON_COUNT; r++)
+        llmobs__llm_metrics_dropped(m, llmobs_drop_reason_name((llmobs_drop_reason)r), 0);
+    for (int e = 0; e < LLMOBS__SPOOL_EVENT_COUNT; e++) {
+        if (e == LLMOBS__SPOOL_CORRUPT) continue; /* a file count, its own label-less family */
+        const char *v[1] = {llmobs__spool_event_name((llmobs__spool_event)e)};
+        llmobs_counter_add_labels(m->f[LLMOBS__SDK_SPOOL_ITEMS], v, 1, 0);
+    }
     llmobs__cost_tracker_set_hooks(c->cost,
                                    &(llmobs__cost_hooks){on_cost, on_unknown_model, on_budget, m});
     collect_budgets(c);
@@ -156,13 +165,16 @@ void llmobs__client_generation_ended(llmobs_client *c, llmobs__span *s)
                          tokens[LLMOBS__TOKENS_CACHE_WRITE];
         ctx = (double)prompt / (double)window;
     }
+    const char *model = s->model;
+    llmobs__cost_metric_labels(c->cost, &model, &feature); /* the labels cost used */
     llmobs__llm_metrics_record_generation(
-        c->metrics, s->model, feature, s->provider, llmobs__request_status(s),
+        c->metrics, model, feature, s->provider, llmobs__request_status(s),
         (double)(s->end_ns - s->start_ns) / 1e9, ttft >= 0 ? ttft : -1, tokens, ctx);
 }
 
 llmobs_gauge *llmobs__client_inflight_up(llmobs_client *c, const char *model, const char *feature)
 {
+    llmobs__cost_metric_labels(c->cost, &model, &feature);
     const char *v[2] = {model, feature};
     llmobs_gauge *g = NULL;
     if (llmobs_gauge_labels(c->metrics->f[LLMOBS__LLM_INFLIGHT], v, 2, &g) != LLMOBS_OK)

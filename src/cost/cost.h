@@ -140,6 +140,13 @@ llmobs_status llmobs__cost_on_generation(llmobs_cost_tracker *t, llmobs__span *s
                                          const char *feature, const char *user,
                                          double cost_out[LLMOBS_COST_KIND_COUNT]);
 
+/* The model and feature labels the cost metrics use for these names right now: the names
+ * themselves ("unknown" for NULL or empty), or LLMOBS_COST_OTHER where the tracker folds them
+ * past its cardinality limits. The request, token, latency and in-flight metrics use them too,
+ * so every metric of a generation carries the same labels. Each result is the input pointer,
+ * a string constant or LLMOBS_COST_OTHER. Takes the tracker's lock; NULL arguments: no-op. */
+void llmobs__cost_metric_labels(llmobs_cost_tracker *t, const char **model, const char **feature);
+
 /* The Langfuse usage key of each priced token type, indexed by llmobs_price_kind. */
 extern const char *const llmobs__cost_usage_keys[LLMOBS_PRICE_KIND_COUNT];
 

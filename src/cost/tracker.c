@@ -787,6 +787,25 @@ llmobs_status llmobs__cost_on_generation(llmobs_cost_tracker *t, llmobs__span *s
     return known ? attach_cost(s, present, cost) : LLMOBS_OK;
 }
 
+/* ---- metric labels ------------------------------------------------------------------------ */
+
+/* A name the tracker keeps, or LLMOBS_COST_OTHER when a record would fold it there now. */
+static const char *folded(bool kept, size_t n, size_t limit, const char *name)
+{
+    return kept || n < limit ? name : LLMOBS_COST_OTHER;
+}
+
+void llmobs__cost_metric_labels(llmobs_cost_tracker *t, const char **model, const char **feature)
+{
+    if (!t || !model || !feature) return;
+    const char *m = *model && **model ? *model : "unknown";
+    const char *f = feature_label(*feature);
+    lock(t);
+    *model = folded(spend_find(&t->models, m) != NULL, t->models.n, LLMOBS__COST_MAX_MODELS, m);
+    *feature = folded(feature_find(t, f) != NULL, t->features.n, LLMOBS__COST_MAX_FEATURES, f);
+    unlock(t);
+}
+
 /* ---- reading spend ----------------------------------------------------------------------- */
 
 llmobs_status llmobs_cost_spend_feature(llmobs_cost_tracker *t, const char *feature, double *usd)

@@ -246,6 +246,32 @@ static llmobs_status first_error(llmobs_status a, llmobs_status b)
     return a != LLMOBS_OK ? a : b;
 }
 
+/* Label values known in advance are exported at 0 from the first use of their other labels
+ * (Prometheus' instrumentation guidelines), so rate() and ratio queries have series before
+ * the first error, cache hit or failed eval. */
+static const char *const request_statuses[] = {"success", "error", "timeout", "rate_limited"};
+static const char *const eval_results[] = {"pass", "fail", "error"};
+
+/* Whether `f` can take `k` more series below its cap: zeros never go to the overflow series
+ * (they would count as overflowed observations). */
+static bool room_for(const llmobs_family *f, size_t k)
+{
+    return atomic_load(&f->nchildren) + k <= atomic_load(&f->max_children);
+}
+
+static void zero_request_series(llmobs__llm_metrics *m, const char *model, const char *feature)
+{
+    if (!room_for(m->f[LLMOBS__LLM_REQUESTS], 4) || !room_for(m->f[LLMOBS__LLM_TOKENS], 5)) return;
+    for (size_t i = 0; i < sizeof request_statuses / sizeof *request_statuses; i++) {
+        const char *req[] = {model, feature, request_statuses[i]};
+        llmobs_counter_add_labels(m->f[LLMOBS__LLM_REQUESTS], req, 3, 0);
+    }
+    for (int i = 0; i < LLMOBS__TOKEN_TYPE_COUNT; i++) {
+        const char *tk[] = {model, llmobs__token_type_names[i], feature};
+        llmobs_counter_add_labels(m->f[LLMOBS__LLM_TOKENS], tk, 3, 0);
+    }
+}
+
 llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, const char *model,
                                                     const char *feature, const char *provider,
                                                     const char *status, double duration_s,
@@ -257,7 +283,12 @@ llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, cons
     feature = or_unknown(feature);
     llmobs_status st = LLMOBS_OK;
     const char *req[] = {model, feature, or_unknown(status)};
+    /* A new series in the family means a new (model, feature) may have appeared: zero its
+     * siblings. A concurrent creation elsewhere only makes this run once more (adding 0). */
+    size_t before = llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]);
     st = first_error(st, llmobs_counter_add_labels(m->f[LLMOBS__LLM_REQUESTS], req, 3, 1));
+    if (llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]) != before)
+        zero_request_series(m, model, feature);
     if (duration_s >= 0) {
         const char *dur[] = {model, feature, or_unknown(provider)};
         st = first_error(st, llmobs_histogram_observe_labels(m->f[LLMOBS__LLM_REQUEST_DURATION],
@@ -313,7 +344,14 @@ llmobs_status llmobs__llm_metrics_record_eval(llmobs__llm_metrics *m, const char
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
     const char *fm[] = {or_unknown(feature), or_unknown(metric)};
     const char *fmr[] = {fm[0], fm[1], or_unknown(result)};
+    size_t before = llmobs_family_children(m->f[LLMOBS__LLM_EVAL_RUNS]);
     llmobs_status st = llmobs_counter_add_labels(m->f[LLMOBS__LLM_EVAL_RUNS], fmr, 3, 1);
+    bool fresh = llmobs_family_children(m->f[LLMOBS__LLM_EVAL_RUNS]) != before &&
+                 room_for(m->f[LLMOBS__LLM_EVAL_RUNS], 3);
+    for (size_t i = 0; fresh && i < sizeof eval_results / sizeof *eval_results; i++) {
+        const char *zero[] = {fm[0], fm[1], eval_results[i]};
+        llmobs_counter_add_labels(m->f[LLMOBS__LLM_EVAL_RUNS], zero, 3, 0);
+    }
     if (pass_rate >= 0)
         st = first_error(
             st, llmobs_gauge_set_labels(m->f[LLMOBS__LLM_EVAL_PASS_RATE], fm, 2, pass_rate));

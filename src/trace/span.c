@@ -81,6 +81,7 @@ void llmobs__span_free(llmobs__span *s)
     for (size_t i = 0; i < s->ncost; i++)
         free(s->cost[i].key);
     free(s->prompt_name);
+    cJSON_Delete(s->attributes);
     llmobs__trace_attrs_unref(s->trace);
     free(s);
 }
@@ -128,7 +129,8 @@ size_t llmobs__span_footprint(const llmobs__span *s)
      * trace's spans but each span's export carries a copy of it, so each span is charged it. */
     size_t n = sizeof *s + slen(s->name) + slen(s->status_message) + slen(s->input) +
                slen(s->output) + slen(s->model) + slen(s->provider) + slen(s->prompt_name);
-    n += llmobs__json_footprint(s->metadata) + llmobs__json_footprint(s->model_params);
+    n += llmobs__json_footprint(s->metadata) + llmobs__json_footprint(s->model_params) +
+         llmobs__json_footprint(s->attributes);
     n += llmobs__trace_attrs_footprint(s->trace);
     for (size_t i = 0; i < s->nusage; i++)
         n += slen(s->usage[i].key);
@@ -161,4 +163,17 @@ void llmobs__span_truncate(llmobs__span *s)
             s->trace = copy;
         }
     }
+}
+
+bool llmobs__usage_key_is_provider_style(const char *key)
+{
+    static const char *const keys[] = {
+        "prompt_tokens",           "completion_tokens",           "total_tokens",
+        "input_tokens",            "output_tokens",               "cached_tokens",
+        "reasoning_tokens",        "cache_read_input_tokens",     "cache_creation_input_tokens",
+        "prompt_tokens_details",   "completion_tokens_details",
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (strcmp(key, keys[i]) == 0) return true;
+    return false;
 }
