@@ -196,11 +196,31 @@ static llmobs_status validate(const llmobs__score *s)
     return LLMOBS_OK;
 }
 
+static llmobs_status score_send(llmobs_client *c, llmobs_score *sc);
+
 llmobs_status llmobs_score_send(llmobs_client *c, llmobs_score *sc)
 {
     if (!c || !sc) {
         llmobs_score_free(sc);
         return llmobs__error(LLMOBS_EINVAL, "llmobs_score_send: NULL argument");
+    }
+    /* A reference for the whole call: a concurrent llmobs_shutdown cannot free the client
+     * under it. After shutdown the score is counted as dropped (reason shutdown). */
+    if (!llmobs__client_try_ref(c)) {
+        llmobs_score_free(sc);
+        return llmobs__error(LLMOBS_ESTATE, "llmobs_score_send: the client was shut down");
+    }
+    llmobs_status st = score_send(c, sc);
+    llmobs__client_unref(c);
+    return st;
+}
+
+static llmobs_status score_send(llmobs_client *c, llmobs_score *sc)
+{
+    if (llmobs__client_is_shut(c)) {
+        llmobs__pipeline_count_dropped(c->pipe, LLMOBS_DROP_SHUTDOWN, 1);
+        llmobs_score_free(sc);
+        return llmobs__error(LLMOBS_ESTATE, "llmobs_score_send: the client was shut down");
     }
     llmobs__score *s = &sc->s;
     llmobs_status st = validate(s);
@@ -226,8 +246,7 @@ llmobs_status llmobs_score_send(llmobs_client *c, llmobs_score *sc)
         llmobs_score_free(sc);
         return LLMOBS_OK;
     }
-    s->hdr.bytes = sizeof *s + strlen(s->name) + strlen(s->id) + (s->text ? strlen(s->text) : 0) +
-                   (s->comment ? strlen(s->comment) : 0) + (s->metadata ? 256 : 0);
+    s->hdr.bytes = llmobs__score_footprint(s);
     return llmobs__pipeline_enqueue(c->pipe, &s->hdr)
                ? LLMOBS_OK
                : llmobs__error(LLMOBS_EFULL, "llmobs_score_send: queue full, score dropped");
@@ -249,6 +268,18 @@ llmobs_status llmobs_score_numeric(llmobs_client *c, const char *trace_id,
         return st;
     }
     return llmobs_score_send(c, sc);
+}
+
+static size_t slen(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
+
+size_t llmobs__score_footprint(const llmobs__score *s)
+{
+    return sizeof *s + slen(s->id) + slen(s->name) + slen(s->text) + slen(s->trace_id) +
+           slen(s->observation_id) + slen(s->session_id) + slen(s->comment) +
+           slen(s->environment) + slen(s->config_id) + llmobs__json_footprint(s->metadata);
 }
 
 static const char *const type_names[] = {"NUMERIC", "BOOLEAN", "CATEGORICAL", "TEXT"};
