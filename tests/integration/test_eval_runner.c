@@ -4,6 +4,7 @@
  * and its exit codes. */
 #include "fake_http.h"
 
+#include <stdatomic.h>
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdarg.h>
@@ -415,11 +416,12 @@ static void dataset_without_judge_key_or_judge(void **state)
     free(out), free(err);
 }
 
-/* A Pushgateway stand-in: answers with the status in *ud. */
+/* A Pushgateway stand-in: answers with the status in *ud (atomic: the test changes it while
+ * the server's thread may read it). */
 static void pushgateway_handler(void *ud, const fake_request *rq, fake_reply *rp)
 {
     (void)rq;
-    rp->status = *(int *)ud;
+    rp->status = atomic_load((atomic_int *)ud);
 }
 
 static char *read_all(const char *path)
@@ -437,7 +439,7 @@ static void dataset_pushes_eval_gauges_and_writes_a_textfile(void **state)
 {
     fx *f = *state;
     write_file(f, "golden.jsonl", GOLDEN);
-    int status = 200;
+    atomic_int status = 200;
     fake_http *pg = fake_http_start(pushgateway_handler, &status);
     char args[1024], *out, *err, prom[300];
     snprintf(prom, sizeof prom, "%s/eval.prom", f->dir);
@@ -471,7 +473,7 @@ static void dataset_pushes_eval_gauges_and_writes_a_textfile(void **state)
     assert_int_not_equal(system(cmd), 0);
 
     /* A --job with a plain name and a failing gateway: exit 7, the textfile still written. */
-    status = 500;
+    atomic_store(&status, 500);
     snprintf(args, sizeof args,
              "dataset --file '%s/golden.jsonl' --feature rag_pipeline --job nightly "
              "--pushgateway '%s' --textfile '%s'",
