@@ -4,6 +4,7 @@
 #include "core/client_metrics.h"
 #include "cost/cost.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,52 @@ static void set_status(llmobs_status *out, llmobs_status st)
 {
     if (out) *out = st;
 }
+
+static bool enqueue(void *pipe, llmobs__item *item)
+{
+    return llmobs__pipeline_enqueue(pipe, item);
+}
+
+static void count_dropped(void *pipe, llmobs_drop_reason reason, uint64_t n)
+{
+    llmobs__pipeline_count_dropped(pipe, reason, n);
+}
+
+static void destroy(void *owner)
+{
+    llmobs_client *c = owner;
+    llmobs__client_metrics_fini(c);
+    llmobs__pipeline_free(c->pipe);
+    llmobs_cost_tracker_free(c->cost);
+    llmobs_options_free(c->opts);
+    free(c);
+}
+
+/* What tracing sees: the pipeline as its sink, the cost tracker as its pricer, and the
+ * observers of ended generations -- the cost tracker first (its hooks record the cost
+ * metrics), then the LLM metric set. */
+static void compose_tracer(llmobs_client *c)
+{
+    llmobs__tracer *t = &c->tracer;
+    t->opts = c->opts;
+    t->enabled = c->enabled;
+    t->enqueue = enqueue;
+    t->count_dropped = count_dropped;
+    t->sink_ud = c->pipe;
+    t->price = llmobs__cost_price_generation;
+    t->price_ud = c->cost;
+    llmobs__tracer_observe(t, (llmobs__generation_observer){llmobs__cost_on_generation, c->cost});
+    llmobs__tracer_observe(t, (llmobs__generation_observer){llmobs__llm_metrics_on_generation,
+                                                            c->metrics});
+    t->inflight_up = llmobs__llm_metrics_inflight_up;
+    t->inflight_down = llmobs__llm_metrics_inflight_down;
+    t->inflight_ud = c->metrics;
+    atomic_init(&t->refs, 1);
+    t->destroy = destroy;
+    t->owner = c;
+}
+
+_Static_assert(offsetof(struct llmobs_client, tracer) == 0, "the tracer is the first member");
 
 llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
 {
@@ -26,7 +73,6 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
         return NULL;
     }
     c->opts = opts;
-    atomic_init(&c->refs, 1);
     if ((st = llmobs__options_apply_env(opts)) != LLMOBS_OK) goto fail;
     c->log = (llmobs__logger){opts->log_fn, opts->log_ud, opts->debug};
     c->enabled = opts->enabled;
@@ -55,6 +101,7 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
     llmobs__pipeline_hooks hooks = llmobs__client_pipeline_hooks(c->metrics);
     c->pipe = llmobs__pipeline_new(opts, &c->log, exporter, &hooks, &st);
     if (!c->pipe) goto fail;
+    compose_tracer(c);
     llmobs__error_clear();
     set_status(status, LLMOBS_OK);
     return c;
@@ -75,28 +122,13 @@ llmobs_status llmobs_flush(llmobs_client *c, int64_t timeout_ms, uint64_t *pendi
     return llmobs__pipeline_flush(c->pipe, timeout_ms, pending);
 }
 
-void llmobs__client_ref(llmobs_client *c)
-{
-    atomic_fetch_add(&c->refs, 1);
-}
-
-void llmobs__client_unref(llmobs_client *c)
-{
-    if (atomic_fetch_sub(&c->refs, 1) != 1) return;
-    llmobs__client_metrics_fini(c);
-    llmobs__pipeline_free(c->pipe);
-    llmobs_cost_tracker_free(c->cost);
-    llmobs_options_free(c->opts);
-    free(c);
-}
-
 llmobs_status llmobs_shutdown(llmobs_client *c, int64_t timeout_ms)
 {
     if (!c) return LLMOBS_OK;
     llmobs_status st = llmobs__pipeline_stop(c->pipe, timeout_ms);
     llmobs_metrics_server_stop(c->server);
     c->server = NULL;
-    llmobs__client_unref(c);
+    llmobs__tracer_release(&c->tracer);
     return st;
 }
 

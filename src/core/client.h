@@ -8,6 +8,7 @@
 #include "llmobs/client.h"
 #include "llmobs/cost.h"
 #include "llmobs/metrics.h"
+#include "trace/tracer.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -15,6 +16,7 @@
 struct llmobs_trace;
 
 struct llmobs_client {
+    llmobs__tracer tracer; /* first: what tracing sees of the client (trace/tracer.h) */
     llmobs_options *opts;
     llmobs__logger log;
     bool enabled;
@@ -23,13 +25,9 @@ struct llmobs_client {
     llmobs_registry *registry; /* the LLM metric set lives here (default: the process's) */
     struct llmobs__llm_metrics *metrics;
     llmobs_metrics_server *server; /* when metrics_addr is set */
-    /* One reference for the application (dropped by llmobs_shutdown) and one per trace not
-     * yet finished, so threads still ending observations during shutdown never touch freed
-     * memory: their spans are counted as dropped (reason shutdown). */
-    atomic_int refs;
+    /* tracer.refs: one reference for the application (dropped by llmobs_shutdown) and one
+     * per trace not yet finished, so threads still ending observations during shutdown never
+     * touch freed memory: their spans are counted as dropped (reason shutdown). */
 };
-
-void llmobs__client_ref(llmobs_client *c);
-void llmobs__client_unref(llmobs_client *c);
 
 #endif

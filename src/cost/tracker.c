@@ -664,9 +664,12 @@ static void pending_deliver(pending *pd)
 }
 
 /* Prices (unless `cost` is given) and records one call. */
+/* `given_cost` (already priced elsewhere) is recorded as is; `given_known` false counts its
+ * model as unknown. */
 static llmobs_status record(llmobs_cost_tracker *t, const char *model, const char *feature,
                             const char *user, const int64_t *tokens, const double *prices,
-                            const double *given_cost, double *cost_out, bool *known_out)
+                            const double *given_cost, bool given_known, double *cost_out,
+                            bool *known_out)
 {
     double cost[LLMOBS_COST_KIND_COUNT] = {0};
     bool known = true;
@@ -675,6 +678,7 @@ static llmobs_status record(llmobs_cost_tracker *t, const char *model, const cha
     pending_begin(t, &pd);
     if (given_cost) {
         memcpy(cost, given_cost, sizeof cost);
+        if (!given_known) count_unknown(t, model, &pd);
     } else {
         double eff[LLMOBS_PRICE_KIND_COUNT];
         known = effective_prices(t, model, prices, eff);
@@ -700,7 +704,7 @@ llmobs_status llmobs_cost_record(llmobs_cost_tracker *t, const char *model, cons
         return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_record: NULL tracker or empty model");
     llmobs_status st = check_tokens("llmobs_cost_record", tokens, prices);
     if (st != LLMOBS_OK) return st;
-    return record(t, model, feature, user, tokens, prices, NULL, cost_out, NULL);
+    return record(t, model, feature, user, tokens, prices, NULL, true, cost_out, NULL);
 }
 
 llmobs_status llmobs_cost_record_usd(llmobs_cost_tracker *t, const char *model, const char *feature,
@@ -711,80 +715,46 @@ llmobs_status llmobs_cost_record_usd(llmobs_cost_tracker *t, const char *model, 
                              "llmobs_cost_record_usd: NULL tracker, empty model or bad amount");
     double cost[LLMOBS_COST_KIND_COUNT] = {0};
     cost[LLMOBS_COST_TOTAL] = usd;
-    return record(t, model, feature, user, NULL, NULL, cost, NULL, NULL);
+    return record(t, model, feature, user, NULL, NULL, cost, true, NULL, NULL);
 }
 
-/* ---- the tracing client's entry point ---------------------------------------------------- */
+/* ---- ended generations (core/generation.h) --------------------------------------------- */
 
-static int cost_kind_of_key(const char *key)
+void llmobs__cost_price_generation(void *tracker, llmobs__generation *g)
 {
+    llmobs_cost_tracker *t = tracker;
+    if (!t || !g) return;
+    bool has_model = g->model && *g->model;
+    bool want_price = !g->caller_cost && llmobs__generation_has_usage(g);
+    if (!want_price && !g->model) return;
+    lock(t);
+    const llmobs__price *p =
+        llmobs__price_match(t->overlay, t->noverlay, has_model ? g->model : "unknown");
+    if (g->model) {
+        const llmobs__price *w =
+            has_model ? p : llmobs__price_match(t->overlay, t->noverlay, g->model);
+        g->context_window = w ? w->context_window : 0;
+    }
+    double eff[LLMOBS_PRICE_KIND_COUNT];
     for (int k = 0; k < LLMOBS_PRICE_KIND_COUNT; k++)
-        if (strcmp(llmobs__cost_usage_keys[k], key) == 0) return k;
-    return strcmp(key, "total") == 0 ? LLMOBS_COST_TOTAL : -1;
-}
-
-/* The caller's own cost details, as a recorded amount: their total, else their sum. */
-static void caller_cost(const llmobs__span *s, double cost[LLMOBS_COST_KIND_COUNT])
-{
-    double sum = 0;
-    bool has_total = false;
-    for (size_t i = 0; i < s->ncost; i++) {
-        int k = cost_kind_of_key(s->cost[i].key);
-        if (k == LLMOBS_COST_TOTAL)
-            has_total = true;
-        else
-            sum += s->cost[i].usd;
-        if (k >= 0) cost[k] = s->cost[i].usd;
-    }
-    if (!has_total) cost[LLMOBS_COST_TOTAL] = sum;
-}
-
-static llmobs_status attach_cost(llmobs__span *s, const bool present[LLMOBS_PRICE_KIND_COUNT],
-                                 const double cost[LLMOBS_COST_KIND_COUNT])
-{
-    size_t before = s->ncost;
-    for (int k = 0; k < LLMOBS_COST_KIND_COUNT; k++) {
-        if (k < LLMOBS_PRICE_KIND_COUNT && !present[k]) continue;
-        const char *key = k < LLMOBS_PRICE_KIND_COUNT ? llmobs__cost_usage_keys[k] : "total";
-        char *copy = s->ncost < LLMOBS__MAX_COST ? strdup(key) : NULL;
-        if (!copy) {
-            while (s->ncost > before)
-                free(s->cost[--s->ncost].key);
-            return llmobs__error(LLMOBS_ENOMEM, "cost details: out of memory");
-        }
-        s->cost[s->ncost++] = (llmobs__cost){copy, cost[k]};
-    }
-    return LLMOBS_OK;
-}
-
-llmobs_status llmobs__cost_on_generation(llmobs_cost_tracker *t, llmobs__span *s,
-                                         const char *feature, const char *user,
-                                         double cost_out[LLMOBS_COST_KIND_COUNT])
-{
-    double cost[LLMOBS_COST_KIND_COUNT] = {0};
-    if (cost_out) memset(cost_out, 0, sizeof cost);
-    if (!t || !s) return llmobs__error(LLMOBS_EINVAL, "llmobs__cost_on_generation: NULL argument");
-    const char *model = s->model && *s->model ? s->model : "unknown";
-    if (s->ncost) {
-        caller_cost(s, cost);
-        return record(t, model, feature, user, NULL, NULL, cost, cost_out, NULL);
-    }
+        eff[k] = p ? p->usd_per_mtok[k] : 0;
+    unlock(t);
+    if (!want_price) return;
     int64_t tokens[LLMOBS_PRICE_KIND_COUNT];
-    bool present[LLMOBS_PRICE_KIND_COUNT], any = false;
-    for (int k = 0; k < LLMOBS_PRICE_KIND_COUNT; k++) {
-        int64_t v = llmobs__span_usage(s, llmobs__cost_usage_keys[k]);
-        present[k] = v >= 0;
-        tokens[k] = v > 0 ? v : 0;
-        any = any || present[k];
-    }
-    if (!any) return LLMOBS_OK; /* nothing priced, nothing to record */
-    bool known;
-    llmobs_status st = record(t, model, feature, user, tokens, NULL, NULL, cost, &known);
-    if (cost_out) memcpy(cost_out, cost, sizeof cost);
-    if (st != LLMOBS_OK) return st;
-    /* An unknown model gets no cost details: Langfuse may price it from its own table, which
-     * beats sending a 0 that looks like a price. It is still counted and warned about. */
-    return known ? attach_cost(s, present, cost) : LLMOBS_OK;
+    for (int k = 0; k < LLMOBS_PRICE_KIND_COUNT; k++)
+        tokens[k] = g->tokens[k] > 0 ? g->tokens[k] : 0;
+    llmobs__price_apply(eff, tokens, g->cost);
+    g->priced = true;
+    g->price_known = p != NULL;
+}
+
+void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g)
+{
+    llmobs_cost_tracker *t = tracker;
+    if (!t || !g || !(g->caller_cost || g->priced)) return; /* nothing priced, nothing recorded */
+    const char *model = g->model && *g->model ? g->model : "unknown";
+    record(t, model, g->feature, g->user, NULL, NULL, g->cost,
+           g->caller_cost || g->price_known, NULL, NULL);
 }
 
 /* ---- reading spend ----------------------------------------------------------------------- */

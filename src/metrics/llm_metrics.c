@@ -280,6 +280,41 @@ llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, cons
     return st;
 }
 
+void llmobs__llm_metrics_on_generation(void *ud, const llmobs__generation *g)
+{
+    llmobs__llm_metrics *m = ud;
+    int64_t tokens[LLMOBS__TOKEN_TYPE_COUNT];
+    for (int i = 0; i < LLMOBS__TOKEN_TYPE_COUNT; i++)
+        tokens[i] = g->tokens[i] > 0 ? g->tokens[i] : 0;
+    double ttft =
+        g->completion_start_ns > 0 ? (double)(g->completion_start_ns - g->start_ns) / 1e9 : -1;
+    double ctx = -1;
+    if (g->model && g->context_window > 0) {
+        int64_t prompt = tokens[LLMOBS__TOKENS_INPUT] + tokens[LLMOBS__TOKENS_CACHE_READ] +
+                         tokens[LLMOBS__TOKENS_CACHE_WRITE];
+        ctx = (double)prompt / (double)g->context_window;
+    }
+    llmobs__llm_metrics_record_generation(m, g->model, g->feature, g->provider, g->status,
+                                          (double)(g->end_ns - g->start_ns) / 1e9,
+                                          ttft >= 0 ? ttft : -1, tokens, ctx);
+}
+
+void *llmobs__llm_metrics_inflight_up(void *ud, const char *model, const char *feature)
+{
+    llmobs__llm_metrics *m = ud;
+    const char *v[2] = {model, feature};
+    llmobs_gauge *g = NULL;
+    if (llmobs_gauge_labels(m->f[LLMOBS__LLM_INFLIGHT], v, 2, &g) != LLMOBS_OK) return NULL;
+    llmobs_gauge_inc(g);
+    return g;
+}
+
+void llmobs__llm_metrics_inflight_down(void *m, void *series)
+{
+    (void)m;
+    llmobs_gauge_dec(series);
+}
+
 llmobs_status llmobs__llm_metrics_inflight(llmobs__llm_metrics *m, const char *model,
                                            const char *feature, double delta)
 {

@@ -6,6 +6,7 @@
 #ifndef LLMOBS_METRICS_METRICS_H
 #define LLMOBS_METRICS_METRICS_H
 
+#include "core/generation.h"
 #include "llmobs/metrics.h"
 
 #include <stdbool.h>
@@ -88,6 +89,15 @@ llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, cons
                                                     const char *status, double duration_s,
                                                     double ttft_s, const int64_t *tokens,
                                                     double ctx_ratio);
+
+/* The LLM metric set as an observer of ended generations (`m` is the llmobs__llm_metrics):
+ * requests, duration, time to first token, tokens (input and output always, the others when
+ * > 0) and context utilisation (when the pricer found a context window). */
+void llmobs__llm_metrics_on_generation(void *m, const llmobs__generation *g);
+/* llm_inflight_requests{model,feature} + 1; returns the series for llmobs__llm_metrics_
+ * inflight_down (NULL when the cardinality guard refused it). Tracer inflight hooks. */
+void *llmobs__llm_metrics_inflight_up(void *m, const char *model, const char *feature);
+void llmobs__llm_metrics_inflight_down(void *m, void *series);
 
 /* What tracing calls at a generation's start (+1) and end (-1): llm_inflight_requests. */
 llmobs_status llmobs__llm_metrics_inflight(llmobs__llm_metrics *m, const char *model,

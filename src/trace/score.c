@@ -1,10 +1,10 @@
 /* Scores: built on the caller's thread, validated as the Langfuse server validates them, then
  * queued with the spans, so they share the flusher, the retries and the accounting. */
 #include "trace/score.h"
-#include "core/client.h"
 #include "core/error.h"
 #include "core/ids.h"
 #include "trace/span.h"
+#include "trace/tracer.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -203,9 +203,10 @@ llmobs_status llmobs_score_send(llmobs_client *c, llmobs_score *sc)
         return llmobs__error(LLMOBS_EINVAL, "llmobs_score_send: NULL argument");
     }
     llmobs__score *s = &sc->s;
+    llmobs__tracer *tr = llmobs__tracer_of(c);
     llmobs_status st = validate(s);
-    if (st == LLMOBS_OK && !s->environment && *c->opts->environment)
-        st = replace(&s->environment, c->opts->environment, "llmobs_score_send");
+    if (st == LLMOBS_OK && !s->environment && *tr->opts->environment)
+        st = replace(&s->environment, tr->opts->environment, "llmobs_score_send");
     if (st == LLMOBS_OK && !s->id) {
         uint8_t raw[16];
         char hex[33];
@@ -219,16 +220,16 @@ llmobs_status llmobs_score_send(llmobs_client *c, llmobs_score *sc)
     }
     uint8_t tid[16];
     bool sampled = !s->trace_id || (llmobs__parse_hex_id(s->trace_id, tid, 16) &&
-                                    llmobs__sampled(tid, c->opts->sample_rate));
-    if (!c->enabled || !sampled) {
-        llmobs__pipeline_count_dropped(
-            c->pipe, c->enabled ? LLMOBS_DROP_SAMPLED_OUT : LLMOBS_DROP_DISABLED, 1);
+                                    llmobs__sampled(tid, tr->opts->sample_rate));
+    if (!tr->enabled || !sampled) {
+        tr->count_dropped(tr->sink_ud, tr->enabled ? LLMOBS_DROP_SAMPLED_OUT : LLMOBS_DROP_DISABLED,
+                          1);
         llmobs_score_free(sc);
         return LLMOBS_OK;
     }
     s->hdr.bytes = sizeof *s + strlen(s->name) + strlen(s->id) + (s->text ? strlen(s->text) : 0) +
                    (s->comment ? strlen(s->comment) : 0) + (s->metadata ? 256 : 0);
-    return llmobs__pipeline_enqueue(c->pipe, &s->hdr)
+    return tr->enqueue(tr->sink_ud, &s->hdr)
                ? LLMOBS_OK
                : llmobs__error(LLMOBS_EFULL, "llmobs_score_send: queue full, score dropped");
 }

@@ -3,6 +3,7 @@
 #ifndef LLMOBS_TRACE_SPAN_H
 #define LLMOBS_TRACE_SPAN_H
 
+#include "core/generation.h"
 #include "export/item.h"
 #include "llmobs/trace.h"
 
@@ -88,5 +89,14 @@ void llmobs__span_free(llmobs__span *s);
 /* Sum of a usage key's value, or -1 when absent. */
 int64_t llmobs__span_usage(const llmobs__span *s, const char *key);
 size_t llmobs__span_footprint(const llmobs__span *s);
+
+/* success | error | timeout | rate_limited, from the level and the status message. */
+const char *llmobs__request_status(const llmobs__span *s);
+/* Fills the "generation ended" record from an ended span and its trace snapshot (its strings
+ * point into the span). The caller's own cost details, if any, become its cost. */
+void llmobs__span_generation(const llmobs__span *s, llmobs__generation *g);
+/* Writes priced amounts into the span's cost details under the usage key names (only the
+ * kinds whose usage is present, plus "total"). All or nothing; ENOMEM leaves none. */
+llmobs_status llmobs__span_attach_cost(llmobs__span *s, const llmobs__generation *g);
 
 #endif

@@ -1,11 +1,12 @@
 /* Traces and observations: the caller-thread half of tracing. Calls here copy, allocate and
- * take the trace's own mutex; the only cross-thread hand-off is llmobs__pipeline_enqueue. */
-#include "core/client.h"
+ * take the trace's own mutex; the only cross-thread hand-off is the tracer's enqueue hook.
+ * What the client composes around tracing (the pipeline, the metrics, the cost tracker) is
+ * reached only through the hooks of trace/tracer.h. */
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/ids.h"
-#include "core/client_metrics.h"
 #include "trace/span.h"
+#include "trace/tracer.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -19,11 +20,11 @@ struct llmobs_obs {
     bool ended;
     bool is_generation;
     bool metrics_only;      /* generation of an unrecorded trace: feeds metrics and cost only */
-    llmobs_gauge *inflight; /* llm_inflight_requests series to decrement at the end */
+    void *inflight;         /* token of the tracer's inflight_up, undone at the end */
 };
 
 struct llmobs_trace {
-    llmobs_client *client;
+    llmobs__tracer *tracer;
     pthread_mutex_t mu;
     bool recording;
     llmobs_drop_reason drop_reason; /* when not recording */
@@ -76,6 +77,7 @@ static llmobs__span *span_new(llmobs_trace *t, const uint8_t span_id[8], llmobs_
         free(s);
         return NULL;
     }
+    s->hdr.kind = LLMOBS__ITEM_SPAN;
     memcpy(s->trace_id, t->trace_id, 16);
     memcpy(s->span_id, span_id, 8);
     s->type = type;
@@ -95,7 +97,8 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
     llmobs_trace *t = calloc(1, sizeof *t);
     if (!t) goto oom;
     pthread_mutex_init(&t->mu, NULL);
-    t->client = c;
+    llmobs__tracer *tr = llmobs__tracer_of(c);
+    t->tracer = tr;
     t->attrs.is_public = -1;
     if (trace_id)
         memcpy(t->trace_id, trace_id, 16);
@@ -103,12 +106,12 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
         llmobs__random_id(t->trace_id, 16);
     llmobs__random_id(t->root.span_id, 8);
     t->root.trace = t;
-    t->recording = c->enabled && llmobs__sampled(t->trace_id, c->opts->sample_rate);
-    t->drop_reason = c->enabled ? LLMOBS_DROP_SAMPLED_OUT : LLMOBS_DROP_DISABLED;
+    t->recording = tr->enabled && llmobs__sampled(t->trace_id, tr->opts->sample_rate);
+    t->drop_reason = tr->enabled ? LLMOBS_DROP_SAMPLED_OUT : LLMOBS_DROP_DISABLED;
     /* Attributes are kept even when the trace is not recorded: generations of every trace
      * feed the metrics and the cost tracker, which need the feature (trace name) and user. */
     if (!(t->attrs.name = strdup(name))) goto oom;
-    const llmobs_options *o = c->opts;
+    const llmobs_options *o = tr->opts;
     if (*o->environment && !(t->attrs.environment = strdup(o->environment))) goto oom;
     if (*o->release && !(t->attrs.release = strdup(o->release))) goto oom;
     if (t->recording) {
@@ -120,7 +123,7 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
             t->root.rec->has_parent = true;
         }
     }
-    llmobs__client_ref(c);
+    llmobs__tracer_hold(tr);
     set_status(status, LLMOBS_OK);
     return t;
 oom:
@@ -419,10 +422,11 @@ llmobs_status llmobs_obs_set_model(llmobs_obs *o, const char *model)
     llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_model");
     if (!s) return st;
     st = replace_string(&s->model, model);
-    if (st == LLMOBS_OK && o->is_generation && !o->inflight) {
+    llmobs__tracer *tr = o->trace->tracer;
+    if (st == LLMOBS_OK && o->is_generation && !o->inflight && tr->inflight_up) {
         llmobs_trace *t = o->trace;
-        o->inflight = llmobs__client_inflight_up(
-            t->client, model, t->attrs.feature ? t->attrs.feature : t->attrs.name);
+        o->inflight = tr->inflight_up(tr->inflight_ud, model,
+                                      t->attrs.feature ? t->attrs.feature : t->attrs.name);
     }
     obs_unlock(o);
     return st;
@@ -749,6 +753,19 @@ llmobs_status llmobs_obs_traceparent(const llmobs_obs *o, char *buf, size_t cap)
 
 /* ---- ending -------------------------------------------------------------------------------- */
 
+/* "A generation ended": the record is built once from the span, priced once, and handed to
+ * every observer; the priced cost details go onto a span that is exported. The span is
+ * exclusively owned here and no lock is held. */
+static void generation_ended(llmobs__tracer *tr, llmobs__span *s, bool exported)
+{
+    llmobs__generation g;
+    llmobs__span_generation(s, &g);
+    if (tr->price) tr->price(tr->price_ud, &g);
+    if (exported && g.priced && g.price_known) llmobs__span_attach_cost(s, &g);
+    for (size_t i = 0; i < tr->nobservers; i++)
+        tr->observers[i].on_generation(tr->observers[i].ud, &g);
+}
+
 static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
 {
     if (!o) return llmobs__error(LLMOBS_EINVAL, "%s: NULL observation", fn);
@@ -778,29 +795,28 @@ static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
     if (!is_root) t->open--;
     bool finished = t->root.ended && t->open == 0;
     /* Read before unlocking: once unlocked, another thread may finish and free the trace. */
-    llmobs_client *c = t->client;
+    llmobs__tracer *tr = t->tracer;
     llmobs_drop_reason not_recorded = t->drop_reason;
     bool metrics_only = o->metrics_only;
-    llmobs_gauge *inflight = o->inflight;
+    void *inflight = o->inflight;
     pthread_mutex_unlock(&t->mu);
 
-    if (inflight) llmobs_gauge_dec(inflight);
+    if (inflight) tr->inflight_down(tr->inflight_ud, inflight);
     if (s && st == LLMOBS_OK && s->type == LLMOBS_OBS_GENERATION)
-        llmobs__client_generation_ended(c, s);
+        generation_ended(tr, s, !metrics_only);
     if (!s || metrics_only) {
         llmobs__span_free(s);
-        llmobs__pipeline_count_dropped(c->pipe, not_recorded, 1);
+        tr->count_dropped(tr->sink_ud, not_recorded, 1);
     } else if (st != LLMOBS_OK) {
         llmobs__span_free(s);
-        llmobs__pipeline_count_dropped(c->pipe, LLMOBS_DROP_INVALID, 1);
+        tr->count_dropped(tr->sink_ud, LLMOBS_DROP_INVALID, 1);
     } else {
-        s->hdr.kind = LLMOBS__ITEM_SPAN;
         s->hdr.bytes = llmobs__span_footprint(s);
-        llmobs__pipeline_enqueue(c->pipe, &s->hdr);
+        tr->enqueue(tr->sink_ud, &s->hdr);
     }
     if (finished) {
         trace_free(t);
-        llmobs__client_unref(c);
+        llmobs__tracer_release(tr);
     }
     return st;
 }
