@@ -44,7 +44,7 @@ static void on_export(void *ud, uint32_t exported, double seconds, uint32_t retr
 
 static void on_drop(void *ud, llmobs_drop_reason reason, uint64_t n)
 {
-    llmobs__llm_metrics_dropped(ud, llmobs_drop_reason_name(reason), n);
+    llmobs__llm_metrics_dropped_reason(ud, (unsigned)reason, llmobs_drop_reason_name(reason), n);
 }
 
 static void on_attempt_failed(void *ud)

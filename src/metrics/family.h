@@ -26,6 +26,7 @@ typedef struct llmobs__child {
     size_t label_len;
     struct llmobs__child *prev, *next; /* live list in creation order (family lock) */
     struct llmobs__child *dead_next;   /* removed children, freed with the registry */
+    _Atomic bool removed;              /* set when removed: a cached handle must be looked up anew */
     _Atomic uint64_t ival;             /* counter: integral increments */
     _Atomic uint64_t bits;             /* counter: fractional part; gauge: value; histogram: sum */
     _Atomic uint64_t buckets[];        /* histogram: non-cumulative counts, nbounds + 1 (+Inf) */

@@ -52,6 +52,9 @@ enum {
 
 typedef struct llmobs__llm_metrics {
     llmobs_family *f[LLMOBS__LLM_FAMILY_COUNT];
+    /* Bound children by label tuple (model, feature[, provider]) and of the families without
+     * labels, so recording a generation is one lookup, not one per family (llm_metrics.c). */
+    struct llmobs__llm_cache *cache;
 } llmobs__llm_metrics;
 
 /* One row of the definition table (exposed for docs checks and tests). */
@@ -121,6 +124,11 @@ llmobs_status llmobs__llm_metrics_rag_faithfulness(llmobs__llm_metrics *m,
 llmobs_status llmobs__llm_metrics_exported(llmobs__llm_metrics *m, uint64_t items);
 llmobs_status llmobs__llm_metrics_dropped(llmobs__llm_metrics *m, const char *reason,
                                           uint64_t items);
+/* The same, for a caller that names a reason by a small index (< LLMOBS__DROP_REASON_SLOTS)
+ * as well: the series is then bound once per index. `name` must be the same for an index. */
+#define LLMOBS__DROP_REASON_SLOTS 32
+llmobs_status llmobs__llm_metrics_dropped_reason(llmobs__llm_metrics *m, unsigned reason,
+                                                 const char *name, uint64_t items);
 llmobs_status llmobs__llm_metrics_queue_items(llmobs__llm_metrics *m, double items);
 llmobs_status llmobs__llm_metrics_export_duration(llmobs__llm_metrics *m, double seconds);
 llmobs_status llmobs__llm_metrics_export_retries(llmobs__llm_metrics *m, uint64_t retries);

@@ -748,6 +748,7 @@ static void retire_child_locked(llmobs_family *f, llmobs__child *c)
     else
         f->tail = c->prev;
     c->prev = c->next = NULL;
+    atomic_store_explicit(&c->removed, true, memory_order_release);
     c->dead_next = f->dead;
     f->dead = c;
     atomic_fetch_sub(&f->nchildren, 1);

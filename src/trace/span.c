@@ -1,5 +1,6 @@
 #include "trace/span.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
@@ -66,6 +67,29 @@ void llmobs__trace_attrs_unref(llmobs__trace_attrs *a)
     }
 }
 
+static const char total_key[] = "total";
+
+static const char *static_key(const char *key)
+{
+    for (int k = 0; k < LLMOBS__TOKEN_KINDS; k++)
+        if (key == llmobs__usage_keys[k] || strcmp(key, llmobs__usage_keys[k]) == 0)
+            return llmobs__usage_keys[k];
+    return key == total_key || strcmp(key, total_key) == 0 ? total_key : NULL;
+}
+
+char *llmobs__span_key(const char *key)
+{
+    const char *shared = static_key(key);
+    return shared ? (char *)(uintptr_t)shared : strdup(key);
+}
+
+void llmobs__span_key_free(char *key)
+{
+    for (int k = 0; k < LLMOBS__TOKEN_KINDS; k++)
+        if (key == llmobs__usage_keys[k]) return;
+    if (key != total_key) free(key);
+}
+
 void llmobs__span_free(llmobs__span *s)
 {
     if (!s) return;
@@ -78,9 +102,9 @@ void llmobs__span_free(llmobs__span *s)
     free(s->model);
     free(s->provider);
     for (size_t i = 0; i < s->nusage; i++)
-        free(s->usage[i].key);
+        llmobs__span_key_free(s->usage[i].key);
     for (size_t i = 0; i < s->ncost; i++)
-        free(s->cost[i].key);
+        llmobs__span_key_free(s->cost[i].key);
     free(s->prompt_name);
     llmobs__trace_attrs_unref(s->trace);
     free(s);
@@ -201,11 +225,11 @@ llmobs_status llmobs__span_attach_cost(llmobs__span *s, const llmobs__generation
     size_t before = s->ncost;
     for (int k = 0; k < LLMOBS_COST_KIND_COUNT; k++) {
         if (k < LLMOBS__TOKEN_KINDS && g->tokens[k] < 0) continue;
-        const char *key = k < LLMOBS__TOKEN_KINDS ? llmobs__usage_keys[k] : "total";
-        char *copy = s->ncost < LLMOBS__MAX_COST ? strdup(key) : NULL;
+        const char *key = k < LLMOBS__TOKEN_KINDS ? llmobs__usage_keys[k] : total_key;
+        char *copy = s->ncost < LLMOBS__MAX_COST ? llmobs__span_key(key) : NULL;
         if (!copy) {
             while (s->ncost > before)
-                free(s->cost[--s->ncost].key);
+                llmobs__span_key_free(s->cost[--s->ncost].key);
             return LLMOBS_ENOMEM;
         }
         s->cost[s->ncost++] = (llmobs__cost){copy, g->cost[k]};

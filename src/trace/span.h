@@ -33,6 +33,8 @@ llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src);
 void llmobs__trace_attrs_clear(llmobs__trace_attrs *a);
 void llmobs__trace_attrs_unref(llmobs__trace_attrs *a);
 
+/* Usage and cost keys: the Langfuse names (llmobs__usage_keys, "total") are shared static
+ * strings (see llmobs__span_key), any other key is the span's own copy. */
 typedef struct llmobs__usage {
     char *key;
     int64_t value;
@@ -86,6 +88,10 @@ typedef struct llmobs__span {
 void llmobs__span_truncate(llmobs__span *s);
 
 void llmobs__span_free(llmobs__span *s);
+/* A usage or cost key for a span: the shared static string for a Langfuse name, else a copy
+ * (NULL when out of memory). llmobs__span_key_free releases either. */
+char *llmobs__span_key(const char *key);
+void llmobs__span_key_free(char *key);
 /* Sum of a usage key's value, or -1 when absent. */
 int64_t llmobs__span_usage(const llmobs__span *s, const char *key);
 size_t llmobs__span_footprint(const llmobs__span *s);

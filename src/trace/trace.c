@@ -32,8 +32,9 @@ struct llmobs_trace {
     struct llmobs_obs root;
     size_t open; /* child observations started and not yet ended */
     struct llmobs_obs *children;
-    llmobs__trace_attrs attrs;     /* mutable; guarded by mu */
-    llmobs__trace_attrs *snapshot; /* immutable copy shared by ended spans; NULL when stale */
+    /* Copy on write, guarded by mu: ended spans share it (each holds a reference) and a
+     * setter that finds it shared changes a private copy, so a snapshot never changes. */
+    llmobs__trace_attrs *attrs;
 };
 
 static const char *const type_names[] = {
@@ -60,8 +61,7 @@ static void trace_free(llmobs_trace *t)
         free(o);
     }
     llmobs__span_free(t->root.rec);
-    llmobs__trace_attrs_clear(&t->attrs);
-    llmobs__trace_attrs_unref(t->snapshot);
+    llmobs__trace_attrs_unref(t->attrs);
     pthread_mutex_destroy(&t->mu);
     free(t);
 }
@@ -99,7 +99,9 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
     pthread_mutex_init(&t->mu, NULL);
     llmobs__tracer *tr = llmobs__tracer_of(c);
     t->tracer = tr;
-    t->attrs.is_public = -1;
+    if (!(t->attrs = calloc(1, sizeof *t->attrs))) goto oom;
+    atomic_init(&t->attrs->refs, 1);
+    t->attrs->is_public = -1;
     if (trace_id)
         memcpy(t->trace_id, trace_id, 16);
     else
@@ -110,10 +112,10 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
     t->drop_reason = tr->enabled ? LLMOBS_DROP_SAMPLED_OUT : LLMOBS_DROP_DISABLED;
     /* Attributes are kept even when the trace is not recorded: generations of every trace
      * feed the metrics and the cost tracker, which need the feature (trace name) and user. */
-    if (!(t->attrs.name = strdup(name))) goto oom;
+    if (!(t->attrs->name = strdup(name))) goto oom;
     const llmobs_options *o = tr->opts;
-    if (*o->environment && !(t->attrs.environment = strdup(o->environment))) goto oom;
-    if (*o->release && !(t->attrs.release = strdup(o->release))) goto oom;
+    if (*o->environment && !(t->attrs->environment = strdup(o->environment))) goto oom;
+    if (*o->release && !(t->attrs->release = strdup(o->release))) goto oom;
     if (t->recording) {
         t->root.rec = span_new(t, t->root.span_id, LLMOBS_OBS_SPAN, name);
         if (!t->root.rec) goto oom;
@@ -426,7 +428,7 @@ llmobs_status llmobs_obs_set_model(llmobs_obs *o, const char *model)
     if (st == LLMOBS_OK && o->is_generation && !o->inflight && tr->inflight_up) {
         llmobs_trace *t = o->trace;
         o->inflight = tr->inflight_up(tr->inflight_ud, model,
-                                      t->attrs.feature ? t->attrs.feature : t->attrs.name);
+                                      t->attrs->feature ? t->attrs->feature : t->attrs->name);
     }
     obs_unlock(o);
     return st;
@@ -485,7 +487,7 @@ static llmobs_status usage_put(llmobs__span *s, const char *key, int64_t value)
         }
     if (s->nusage == LLMOBS__MAX_USAGE)
         return llmobs__error(LLMOBS_ELIMIT, "at most %d usage keys", LLMOBS__MAX_USAGE);
-    char *k = strdup(key);
+    char *k = llmobs__span_key(key);
     if (!k) return llmobs__error(LLMOBS_ENOMEM, "out of memory");
     s->usage[s->nusage++] = (llmobs__usage){k, value};
     return LLMOBS_OK;
@@ -532,7 +534,7 @@ llmobs_status llmobs_obs_set_cost_detail(llmobs_obs *o, const char *key, double 
     } else if (s->ncost == LLMOBS__MAX_COST) {
         st = llmobs__error(LLMOBS_ELIMIT, "at most %d cost keys", LLMOBS__MAX_COST);
     } else {
-        char *k = strdup(key);
+        char *k = llmobs__span_key(key);
         if (!k)
             st = llmobs__error(LLMOBS_ENOMEM, "out of memory");
         else
@@ -566,9 +568,17 @@ static llmobs__trace_attrs *attrs_lock(llmobs_trace *t, llmobs_status *st, const
     }
     *st = LLMOBS_OK;
     pthread_mutex_lock(&t->mu);
-    llmobs__trace_attrs_unref(t->snapshot); /* changed: the next ended span takes a new copy */
-    t->snapshot = NULL;
-    return &t->attrs;
+    if (atomic_load(&t->attrs->refs) > 1) { /* ended spans hold this one: change a copy */
+        llmobs__trace_attrs *copy = llmobs__trace_attrs_clone(t->attrs);
+        if (!copy) {
+            pthread_mutex_unlock(&t->mu);
+            *st = llmobs__error(LLMOBS_ENOMEM, "%s: out of memory", fn);
+            return NULL;
+        }
+        llmobs__trace_attrs_unref(t->attrs);
+        t->attrs = copy;
+    }
+    return t->attrs;
 }
 
 #define TRACE_STRING_SETTER(fn_name, field)                                                        \
@@ -784,13 +794,8 @@ static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
     if (s) {
         s->end_ns = s->type == LLMOBS_OBS_EVENT ? s->start_ns : end_ns ? end_ns : llmobs__wall_ns();
         if (s->end_ns < s->start_ns) s->end_ns = s->start_ns;
-        if (!t->snapshot) t->snapshot = llmobs__trace_attrs_clone(&t->attrs);
-        if (t->snapshot) {
-            atomic_fetch_add(&t->snapshot->refs, 1);
-            s->trace = t->snapshot;
-        } else {
-            st = llmobs__error(LLMOBS_ENOMEM, "%s: out of memory", fn);
-        }
+        atomic_fetch_add(&t->attrs->refs, 1);
+        s->trace = t->attrs;
     }
     if (!is_root) t->open--;
     bool finished = t->root.ended && t->open == 0;

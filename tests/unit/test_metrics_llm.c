@@ -197,6 +197,41 @@ static void inflight_goes_up_at_start_and_down_at_end(void **state)
     assert_true(d == 1);
 }
 
+/* The set binds a label tuple's children once; a child removed since (family remove/clear)
+ * must be looked up anew, or the recordings after the reset would vanish from the scrape. */
+static void records_after_a_family_reset_reach_the_new_series(void **state)
+{
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state, NULL);
+    const int64_t tokens[5] = {10, 2, 0, 0, 0};
+    const char *const req[] = {"gpt", "chat", "success"};
+    const char *const mf[] = {"gpt", "chat"};
+    for (int round = 0; round < 2; round++) {
+        llmobs__llm_metrics_record_generation(m, "gpt", "chat", "openai", "success", 1, -1, tokens,
+                                              -1);
+        llmobs__llm_metrics_record_generation(m, "gpt", "chat", "openai", "success", 1, -1, tokens,
+                                              -1);
+        llmobs__llm_metrics_record_cost(m, "gpt", "chat", 0.5);
+        llmobs__llm_metrics_queue_items(m, 7);
+        llmobs__llm_metrics_dropped_reason(m, 1, "queue_full", 3);
+        assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], req, 3) == 2);
+        assert_true(counter_value(m->f[LLMOBS__LLM_COST], mf, 2) == 0.5);
+        const char *const qf[] = {"queue_full"};
+        assert_true(counter_value(m->f[LLMOBS__SDK_DROPPED], qf, 1) == 3);
+        llmobs_gauge *g;
+        double d = 0;
+        assert_int_equal(llmobs_gauge_labels(m->f[LLMOBS__SDK_QUEUE_ITEMS], NULL, 0, &g), 0);
+        llmobs_gauge_get(g, &d);
+        assert_true(d == 7);
+        for (int f = 0; f < LLMOBS__LLM_FAMILY_COUNT; f++)
+            assert_int_equal(llmobs_family_clear(m->f[f]), LLMOBS_OK);
+    }
+    llmobs_family_remove(m->f[LLMOBS__LLM_REQUESTS], req, 3); /* already gone: ENOTFOUND */
+    llmobs__llm_metrics_record_generation(m, "gpt", "chat", "openai", "success", 1, -1, tokens, -1);
+    assert_int_equal(llmobs_family_remove(m->f[LLMOBS__LLM_REQUESTS], req, 3), LLMOBS_OK);
+    llmobs__llm_metrics_record_generation(m, "gpt", "chat", "openai", "success", 1, -1, tokens, -1);
+    assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], req, 3) == 1);
+}
+
 static void helpers_reject_a_null_set(void **state)
 {
     (void)state;
@@ -206,6 +241,7 @@ static void helpers_reject_a_null_set(void **state)
     assert_int_equal(llmobs__llm_metrics_inflight(NULL, "m", "f", 1), LLMOBS_EINVAL);
     assert_int_equal(llmobs__llm_metrics_record_cost(NULL, "m", "f", 1), LLMOBS_EINVAL);
     assert_int_equal(llmobs__llm_metrics_dropped(NULL, "queue_full", 1), LLMOBS_EINVAL);
+    assert_int_equal(llmobs__llm_metrics_dropped_reason(NULL, 1, "queue_full", 1), LLMOBS_EINVAL);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -220,6 +256,7 @@ int main(void)
         T(record_generation_records_requests_latency_ttft_tokens_and_context),
         T(negative_ttft_and_context_ratio_are_not_recorded),
         T(inflight_goes_up_at_start_and_down_at_end),
+        T(records_after_a_family_reset_reach_the_new_series),
         T(helpers_reject_a_null_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
