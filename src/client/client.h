@@ -1,6 +1,6 @@
 /* Internal: the client struct shared by the tracing API and the exporters. */
-#ifndef LLMOBS_CORE_CLIENT_H
-#define LLMOBS_CORE_CLIENT_H
+#ifndef LLMOBS_CLIENT_CLIENT_H
+#define LLMOBS_CLIENT_CLIENT_H
 
 #include "core/log.h"
 #include "core/options.h"

@@ -1,7 +1,7 @@
 /* What a client records in its metrics registry: the LLM metric set for every ended
  * generation (with its cost), budgets, and the SDK's own delivery health. All of it is
  * atomics on series that exist after the first use; nothing here does I/O. */
-#include "core/client_metrics.h"
+#include "client/client_metrics.h"
 #include "cost/cost.h"
 #include "export/spool.h"
 #include "llmobs/metrics.h"

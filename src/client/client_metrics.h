@@ -1,8 +1,8 @@
 /* Internal: the client's side of the metrics registry (see client_metrics.c). */
-#ifndef LLMOBS_CORE_CLIENT_METRICS_H
-#define LLMOBS_CORE_CLIENT_METRICS_H
+#ifndef LLMOBS_CLIENT_CLIENT_METRICS_H
+#define LLMOBS_CLIENT_CLIENT_METRICS_H
 
-#include "core/client.h"
+#include "client/client.h"
 #include "metrics/metrics.h"
 
 /* Hooks that feed the SDK health families from the pipeline. */

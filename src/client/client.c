@@ -1,7 +1,7 @@
 /* The client: options resolved once, one pipeline (queue + flusher thread + exporter). */
-#include "core/client.h"
+#include "client/client.h"
 #include "core/error.h"
-#include "core/client_metrics.h"
+#include "client/client_metrics.h"
 #include "cost/cost.h"
 
 #include <stddef.h>
