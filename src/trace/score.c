@@ -14,13 +14,8 @@ struct llmobs_score {
     llmobs__score s;
 };
 
-void llmobs__item_free(llmobs__item *item)
+static void score_free(llmobs__item *item)
 {
-    if (!item) return;
-    if (item->kind == LLMOBS__ITEM_SPAN) {
-        llmobs__span_free((llmobs__span *)item);
-        return;
-    }
     llmobs__score *s = (llmobs__score *)item;
     free(s->id);
     free(s->name);
@@ -35,6 +30,20 @@ void llmobs__item_free(llmobs__item *item)
     free(s);
 }
 
+static void score_serialize(const llmobs__item *item, llmobs__buf *b)
+{
+    llmobs__score_serialize((const llmobs__score *)item, b);
+}
+
+static size_t score_size(const llmobs__item *item)
+{
+    const llmobs__score *s = (const llmobs__score *)item;
+    return sizeof *s + strlen(s->name) + strlen(s->id) + (s->text ? strlen(s->text) : 0) +
+           (s->comment ? strlen(s->comment) : 0) + (s->metadata ? 256 : 0);
+}
+
+static const llmobs__item_ops score_ops = {score_serialize, score_size, score_free};
+
 llmobs_score *llmobs_score_new(const char *name, llmobs_status *status)
 {
     if (!name || !*name) {
@@ -42,7 +51,7 @@ llmobs_score *llmobs_score_new(const char *name, llmobs_status *status)
         return NULL;
     }
     llmobs_score *sc = calloc(1, sizeof *sc);
-    if (sc) sc->s.hdr.kind = LLMOBS__ITEM_SCORE;
+    if (sc) sc->s.hdr = (llmobs__item){.kind = LLMOBS__ITEM_SCORE, .ops = &score_ops};
     if (!sc || !(sc->s.name = strdup(name))) {
         free(sc);
         if (status) *status = llmobs__error(LLMOBS_ENOMEM, "score: out of memory");
@@ -227,8 +236,6 @@ llmobs_status llmobs_score_send(llmobs_client *c, llmobs_score *sc)
         llmobs_score_free(sc);
         return LLMOBS_OK;
     }
-    s->hdr.bytes = sizeof *s + strlen(s->name) + strlen(s->id) + (s->text ? strlen(s->text) : 0) +
-                   (s->comment ? strlen(s->comment) : 0) + (s->metadata ? 256 : 0);
     return tr->enqueue(tr->sink_ud, &s->hdr)
                ? LLMOBS_OK
                : llmobs__error(LLMOBS_EFULL, "llmobs_score_send: queue full, score dropped");

@@ -110,6 +110,18 @@ void llmobs__span_free(llmobs__span *s)
     free(s);
 }
 
+static void span_item_free(llmobs__item *item)
+{
+    llmobs__span_free((llmobs__span *)item);
+}
+
+static size_t span_item_size(const llmobs__item *item)
+{
+    return llmobs__span_footprint((const llmobs__span *)item);
+}
+
+const llmobs__item_ops llmobs__span_ops = {NULL, span_item_size, span_item_free};
+
 int64_t llmobs__span_usage(const llmobs__span *s, const char *key)
 {
     for (size_t i = 0; i < s->nusage; i++)

@@ -88,6 +88,8 @@ typedef struct llmobs__span {
 void llmobs__span_truncate(llmobs__span *s);
 
 void llmobs__span_free(llmobs__span *s);
+/* The item interface of a span (serialized in batches, so no serialize). */
+extern const llmobs__item_ops llmobs__span_ops;
 /* A usage or cost key for a span: the shared static string for a Langfuse name, else a copy
  * (NULL when out of memory). llmobs__span_key_free releases either. */
 char *llmobs__span_key(const char *key);

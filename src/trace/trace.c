@@ -37,20 +37,6 @@ struct llmobs_trace {
     llmobs__trace_attrs *attrs;
 };
 
-static const char *const type_names[] = {
-    [LLMOBS_OBS_SPAN] = "span",           [LLMOBS_OBS_GENERATION] = "generation",
-    [LLMOBS_OBS_EVENT] = "event",         [LLMOBS_OBS_AGENT] = "agent",
-    [LLMOBS_OBS_TOOL] = "tool",           [LLMOBS_OBS_CHAIN] = "chain",
-    [LLMOBS_OBS_RETRIEVER] = "retriever", [LLMOBS_OBS_EMBEDDING] = "embedding",
-    [LLMOBS_OBS_EVALUATOR] = "evaluator", [LLMOBS_OBS_GUARDRAIL] = "guardrail",
-};
-
-const char *llmobs_obs_type_name(llmobs_obs_type type)
-{
-    if ((unsigned)type >= sizeof type_names / sizeof *type_names) return "span";
-    return type_names[type];
-}
-
 /* ---- lifetime ---------------------------------------------------------------------------- */
 
 static void trace_free(llmobs_trace *t)
@@ -77,7 +63,7 @@ static llmobs__span *span_new(llmobs_trace *t, const uint8_t span_id[8], llmobs_
         free(s);
         return NULL;
     }
-    s->hdr.kind = LLMOBS__ITEM_SPAN;
+    s->hdr = (llmobs__item){.kind = LLMOBS__ITEM_SPAN, .ops = &llmobs__span_ops};
     memcpy(s->trace_id, t->trace_id, 16);
     memcpy(s->span_id, span_id, 8);
     s->type = type;
@@ -195,7 +181,7 @@ llmobs_trace *llmobs_trace_start_traceparent(llmobs_client *c, const char *name,
 llmobs_obs *llmobs_obs_start(llmobs_trace *t, llmobs_obs *parent, llmobs_obs_type type,
                              const char *name, llmobs_status *status)
 {
-    if (!t || !name || !*name || (unsigned)type >= sizeof type_names / sizeof *type_names) {
+    if (!t || !name || !*name || (unsigned)type > LLMOBS_OBS_GUARDRAIL) {
         set_status(status,
                    llmobs__error(LLMOBS_EINVAL, "obs_start: NULL trace, empty name or bad type"));
         return NULL;
@@ -816,7 +802,6 @@ static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
         llmobs__span_free(s);
         tr->count_dropped(tr->sink_ud, LLMOBS_DROP_INVALID, 1);
     } else {
-        s->hdr.bytes = llmobs__span_footprint(s);
         tr->enqueue(tr->sink_ud, &s->hdr);
     }
     if (finished) {
