@@ -396,6 +396,28 @@ static void cache_free(struct llmobs__llm_cache *k)
     free(k);
 }
 
+/* Registers the whole set in a registry (the registry's attachment hook). */
+static void *create_set(llmobs_registry *r, llmobs_status *status)
+{
+    llmobs__llm_metrics *m = calloc(1, sizeof *m);
+    if (!m) {
+        *status = llmobs__error(LLMOBS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    m->cache = cache_new(); /* optional: without it every update looks up */
+    for (size_t i = 0; i < LLMOBS__LLM_FAMILY_COUNT; i++) {
+        llmobs_status st = register_def(r, &llmobs__llm_metric_defs[i], &m->f[i]);
+        if (st != LLMOBS_OK) {
+            cache_free(m->cache);
+            free(m); /* families already registered stay; a retry finds them */
+            *status = st;
+            return NULL;
+        }
+    }
+    *status = LLMOBS_OK;
+    return m;
+}
+
 llmobs__llm_metrics *llmobs__llm_metrics_get(llmobs_registry *r, llmobs_status *status)
 {
     llmobs_status st = LLMOBS_OK;
@@ -405,29 +427,9 @@ llmobs__llm_metrics *llmobs__llm_metrics_get(llmobs_registry *r, llmobs_status *
         if (status) *status = st;
         return NULL;
     }
-    llmobs__llm_metrics *m = atomic_load_explicit(&r->llm, memory_order_acquire);
-    if (m) {
-        if (status) *status = LLMOBS_OK;
-        return m;
-    }
-    pthread_mutex_lock(&r->llm_lock);
-    m = atomic_load_explicit(&r->llm, memory_order_relaxed);
-    if (!m) {
-        m = calloc(1, sizeof *m);
-        if (m) m->cache = cache_new(); /* optional: without it every update looks up */
-        if (!m) st = llmobs__error(LLMOBS_ENOMEM, "out of memory");
-        for (size_t i = 0; m && i < LLMOBS__LLM_FAMILY_COUNT; i++) {
-            if ((st = register_def(r, &llmobs__llm_metric_defs[i], &m->f[i])) != LLMOBS_OK) {
-                cache_free(m->cache);
-                free(m); /* families already registered stay; a retry finds them */
-                m = NULL;
-            }
-        }
-        if (m) atomic_store_explicit(&r->llm, m, memory_order_release);
-    }
-    pthread_mutex_unlock(&r->llm_lock);
-    if (status) *status = st;
-    return m;
+    /* The definition table's address is the set's key: one set per registry. */
+    return llmobs__registry_attachment(r, llmobs__llm_metric_defs, create_set,
+                                       llmobs__llm_metrics_free, status);
 }
 
 void llmobs__llm_metrics_free(void *ud)

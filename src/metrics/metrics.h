@@ -140,7 +140,7 @@ llmobs_status llmobs__registry_add_collector(llmobs_registry *r, void (*fn)(void
 void llmobs__registry_remove_collector(llmobs_registry *r, void (*fn)(void *ud), void *ud);
 void llmobs__registry_run_collectors(llmobs_registry *r);
 
-/* Frees the struct returned by llmobs__llm_metrics_get (called by llmobs_registry_free). */
+/* Frees the struct returned by llmobs__llm_metrics_get (the registry's attachment free hook). */
 void llmobs__llm_metrics_free(void *m);
 
 /* Whether an Accept-Encoding header lists gzip with a non-zero q (scrape server). */
