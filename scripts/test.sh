@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 jobs=$(nproc)
 
-# A clone has nothing beside it: no file may read ../shared (tests/data holds what tests need).
+# A clone has nothing beside it: no file may read a path outside the repository (tests/data
+# holds the third-party files the tests need).
 scripts/check-self-contained.sh
 
 # gcc's -fanalyzer and clang-tidy (the clang static analyzer and the checks of .clang-tidy) on
