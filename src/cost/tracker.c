@@ -17,6 +17,7 @@
 
 #define NS_PER_DAY INT64_C(86400000000000)
 #define MAX_PRICE_FILE_BYTES (16 << 20) /* 16 MiB */
+#define PRICE_MEMO 64                   /* power of two */
 
 typedef struct {
     char *name;
@@ -50,6 +51,12 @@ struct llmobs_cost_tracker {
     void *alert_ud;
     llmobs__price *overlay; /* file and API prices; each model name heap-owned */
     size_t noverlay;
+    /* The price each recently seen model name resolved to (NULL: none), so a generation does
+     * not run the matching rule; emptied whenever the overlay changes. */
+    struct {
+        char *model;
+        const llmobs__price *price;
+    } memo[PRICE_MEMO];
     double thresholds[LLMOBS__COST_MAX_THRESHOLDS];
     size_t nthresholds;
     int64_t day;  /* UTC days since the epoch of the spend held */
@@ -82,6 +89,8 @@ typedef struct {
     llmobs_budget_alert_fn alert_fn;
     void *alert_ud;
 } pending;
+
+static void memo_clear(llmobs_cost_tracker *t);
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
@@ -288,6 +297,7 @@ llmobs_cost_tracker *llmobs_cost_tracker_new(llmobs_options *opts, llmobs_status
 void llmobs_cost_tracker_free(llmobs_cost_tracker *t)
 {
     if (!t) return;
+    memo_clear(t);
     llmobs__price_list_free(t->overlay, t->noverlay);
     feature_ent *f = t->features.items;
     for (size_t i = 0; i < t->features.n; i++)
@@ -339,6 +349,33 @@ void llmobs__cost_tracker_set_hooks(llmobs_cost_tracker *t, const llmobs__cost_h
 
 /* ---- prices ------------------------------------------------------------------------------ */
 
+static void memo_clear(llmobs_cost_tracker *t)
+{
+    for (size_t i = 0; i < PRICE_MEMO; i++) {
+        free(t->memo[i].model);
+        t->memo[i].model = NULL;
+    }
+}
+
+/* llmobs__price_match over the overlay and the built-in table, remembered per model name.
+ * Under the lock. */
+static const llmobs__price *price_of(llmobs_cost_tracker *t, const char *model)
+{
+    uint64_t h = 14695981039346656037u;
+    for (const char *c = model; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211u;
+    size_t i = (size_t)h & (PRICE_MEMO - 1);
+    if (t->memo[i].model && strcmp(t->memo[i].model, model) == 0) return t->memo[i].price;
+    const llmobs__price *p = llmobs__price_match(t->overlay, t->noverlay, model);
+    char *copy = strdup(model);
+    if (copy) { /* out of memory: just not remembered */
+        free(t->memo[i].model);
+        t->memo[i].model = copy;
+        t->memo[i].price = p;
+    }
+    return p;
+}
+
 /* Replaces or adds `list` (ownership taken on success) in the overlay, atomically. */
 static llmobs_status merge_overlay(llmobs_cost_tracker *t, llmobs__price *list, size_t n)
 {
@@ -362,6 +399,7 @@ static llmobs_status merge_overlay(llmobs_cost_tracker *t, llmobs__price *list, 
     free(t->overlay);
     t->overlay = merged;
     t->noverlay = m + n;
+    memo_clear(t);
     unlock(t);
     free(list);
     return LLMOBS_OK;
@@ -449,7 +487,7 @@ llmobs_status llmobs_cost_resolve_model(llmobs_cost_tracker *t, const char *mode
         return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_resolve_model: NULL argument");
     buf[0] = '\0';
     lock(t);
-    const llmobs__price *p = llmobs__price_match(t->overlay, t->noverlay, model);
+    const llmobs__price *p = price_of(t, model);
     int n = p ? snprintf(buf, cap, "%s", p->model) : -1;
     unlock(t);
     if (n < 0) return llmobs__error(LLMOBS_ENOTFOUND, "no price for model '%s'", model);
@@ -464,7 +502,7 @@ llmobs_status llmobs_cost_get_price(llmobs_cost_tracker *t, const char *model,
     if (!t || !model || !out || (unsigned)kind >= LLMOBS_PRICE_KIND_COUNT)
         return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_get_price: bad argument");
     lock(t);
-    const llmobs__price *p = llmobs__price_match(t->overlay, t->noverlay, model);
+    const llmobs__price *p = price_of(t, model);
     if (p) *out = p->usd_per_mtok[kind];
     unlock(t);
     return p ? LLMOBS_OK : llmobs__error(LLMOBS_ENOTFOUND, "no price for model '%s'", model);
@@ -475,7 +513,7 @@ llmobs_status llmobs_cost_context_window(llmobs_cost_tracker *t, const char *mod
     if (!t || !model || !out)
         return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_context_window: NULL argument");
     lock(t);
-    const llmobs__price *p = llmobs__price_match(t->overlay, t->noverlay, model);
+    const llmobs__price *p = price_of(t, model);
     if (p) *out = p->context_window;
     unlock(t);
     return p ? LLMOBS_OK : llmobs__error(LLMOBS_ENOTFOUND, "no price for model '%s'", model);
@@ -494,7 +532,7 @@ static bool effective_prices(llmobs_cost_tracker *t, const char *model, const do
             continue;
         }
         if (!looked) {
-            p = llmobs__price_match(t->overlay, t->noverlay, model);
+            p = price_of(t, model);
             looked = true;
         }
         out[k] = p ? p->usd_per_mtok[k] : 0;
@@ -729,10 +767,10 @@ void llmobs__cost_price_generation(void *tracker, llmobs__generation *g)
     if (!want_price && !g->model) return;
     lock(t);
     const llmobs__price *p =
-        llmobs__price_match(t->overlay, t->noverlay, has_model ? g->model : "unknown");
+        price_of(t, has_model ? g->model : "unknown");
     if (g->model) {
         const llmobs__price *w =
-            has_model ? p : llmobs__price_match(t->overlay, t->noverlay, g->model);
+            has_model ? p : price_of(t, g->model);
         g->context_window = w ? w->context_window : 0;
     }
     double eff[LLMOBS_PRICE_KIND_COUNT];

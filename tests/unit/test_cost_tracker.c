@@ -335,6 +335,32 @@ static void generation_without_usage_records_nothing(void **state)
     llmobs_cost_tracker_free(t);
 }
 
+/* Prices are remembered per model name; a price set or loaded afterwards must win at once. */
+static void a_price_set_after_a_lookup_applies_to_the_next_call(void **state)
+{
+    (void)state;
+    llmobs_cost_tracker *t = fresh();
+    llmobs_cost_tracker_set_log_callback(t, NULL, NULL);
+    double c[LLMOBS_COST_KIND_COUNT];
+    int64_t w = 0;
+    assert_int_equal(llmobs_cost_compute(t, "homegrown-7b", 1000000, 0, 0, 0, 0, NULL, c),
+                     LLMOBS_ENOTFOUND);
+    assert_int_equal(llmobs_cost_context_window(t, "homegrown-7b", &w), LLMOBS_ENOTFOUND);
+    assert_int_equal(llmobs_cost_set_price(t, "homegrown-7b", 2, 4, -1, -1, -1, 8192), LLMOBS_OK);
+    assert_int_equal(llmobs_cost_compute(t, "homegrown-7b", 1000000, 0, 0, 0, 0, NULL, c),
+                     LLMOBS_OK);
+    assert_true(fabs(c[LLMOBS_COST_TOTAL] - 2) <= TOL);
+    assert_int_equal(llmobs_cost_context_window(t, "homegrown-7b", &w), LLMOBS_OK);
+    assert_int_equal(w, 8192);
+    assert_int_equal(llmobs_cost_set_price(t, "homegrown-7b", 3, 4, -1, -1, -1, 8192), LLMOBS_OK);
+    llmobs__span *s = generation("homegrown-7b");
+    span_add_usage(s, LLMOBS_USAGE_INPUT, 1000000);
+    assert_int_equal(end_generation(t, s, "rag", NULL, c), LLMOBS_OK);
+    assert_true(fabs(c[LLMOBS_COST_TOTAL] - 3) <= TOL);
+    llmobs__span_free(s);
+    llmobs_cost_tracker_free(t);
+}
+
 static void reading_functions_reject_null(void **state)
 {
     (void)state;
@@ -369,6 +395,7 @@ int main(void)
         cmocka_unit_test(caller_cost_details_are_kept_and_recorded),
         cmocka_unit_test(unknown_generation_model_gets_no_cost_details_but_is_counted),
         cmocka_unit_test(generation_without_usage_records_nothing),
+        cmocka_unit_test(a_price_set_after_a_lookup_applies_to_the_next_call),
         cmocka_unit_test(reading_functions_reject_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
