@@ -600,22 +600,17 @@ static void count_unknown(llmobs_cost_tracker *t, const char *model, pending *pd
     pd->unknown_model = strdup(label);
 }
 
-static void add_user_spend(llmobs_cost_tracker *t, const char *user, double usd, char *copy)
+/* A new user's spend; `copy` (the user's name) is kept or freed. */
+static void add_new_user_spend(llmobs_cost_tracker *t, double usd, char *copy)
 {
-    spend_ent *e = spend_find(&t->users, user);
-    if (e) {
-        e->spent += usd;
-        free(copy);
-        return;
-    }
-    if (t->users.n < t->max_users && copy && grow(&t->users, sizeof(spend_ent))) {
+    if (t->users.n < t->max_users && grow(&t->users, sizeof(spend_ent))) {
         ((spend_ent *)t->users.items)[t->users.n++] = (spend_ent){copy, usd};
         return;
     }
     spend_ent *all = t->users.items, *min = NULL;
     for (size_t i = 0; i < t->users.n; i++)
         if (!min || all[i].spent < min->spent) min = &all[i];
-    if (min && copy && usd > min->spent) {
+    if (min && usd > min->spent) {
         /* Keep the bigger spender; the displaced one's spend stays accounted in "other". */
         t->other_users += min->spent;
         free(min->name);
@@ -634,7 +629,8 @@ static llmobs_status add_spend(llmobs_cost_tracker *t, const char *model, const 
     double usd = cost[LLMOBS_COST_TOTAL];
     roll_day(t);
     /* Everything that can fail is done before any spend changes. */
-    bool new_user = user && t->max_users && !spend_find(&t->users, user);
+    spend_ent *known_user = user && t->max_users ? spend_find(&t->users, user) : NULL;
+    bool new_user = user && t->max_users && !known_user;
     char *user_copy = new_user ? strdup(user) : NULL;
     feature_ent *f = feature_get(t, feature_label(feature));
     spend_ent *m = f ? spend_get(&t->models, model, LLMOBS__COST_MAX_MODELS) : NULL;
@@ -648,7 +644,10 @@ static llmobs_status add_spend(llmobs_cost_tracker *t, const char *model, const 
     f->spent += usd;
     m->spent += usd;
     t->total += usd;
-    if (user && t->max_users) add_user_spend(t, user, usd, user_copy);
+    if (known_user)
+        known_user->spent += usd;
+    else if (user_copy)
+        add_new_user_spend(t, usd, user_copy);
     memcpy(pd->cost, cost, sizeof pd->cost);
     pd->recorded = true;
     if (f->budget > 0) {

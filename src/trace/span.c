@@ -72,13 +72,15 @@ static const char total_key[] = "total";
 static const char *static_key(const char *key)
 {
     for (int k = 0; k < LLMOBS__TOKEN_KINDS; k++)
-        if (key == llmobs__usage_keys[k] || strcmp(key, llmobs__usage_keys[k]) == 0)
+        if (llmobs__usage_keys[k] &&
+            (key == llmobs__usage_keys[k] || strcmp(key, llmobs__usage_keys[k]) == 0))
             return llmobs__usage_keys[k];
     return key == total_key || strcmp(key, total_key) == 0 ? total_key : NULL;
 }
 
 char *llmobs__span_key(const char *key)
 {
+    if (!key) return NULL;
     const char *shared = static_key(key);
     return shared ? (char *)(uintptr_t)shared : strdup(key);
 }
@@ -238,6 +240,7 @@ llmobs_status llmobs__span_attach_cost(llmobs__span *s, const llmobs__generation
     for (int k = 0; k < LLMOBS_COST_KIND_COUNT; k++) {
         if (k < LLMOBS__TOKEN_KINDS && g->tokens[k] < 0) continue;
         const char *key = k < LLMOBS__TOKEN_KINDS ? llmobs__usage_keys[k] : total_key;
+        if (!key) continue; /* every kind has a key (core/generation.c) */
         char *copy = s->ncost < LLMOBS__MAX_COST ? llmobs__span_key(key) : NULL;
         if (!copy) {
             while (s->ncost > before)
