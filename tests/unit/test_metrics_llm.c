@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "metrics/family.h"
+
+#include <pthread.h>
 #include "metrics/metrics.h"
 #include <llmobs/llmobs.h>
 
@@ -232,6 +234,51 @@ static void records_after_a_family_reset_reach_the_new_series(void **state)
     assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], req, 3) == 1);
 }
 
+/* Threads recording the same and different label tuples at once bind the same children: no
+ * update is lost and no tuple gets two series (run under TSan too). */
+typedef struct rec_arg {
+    llmobs__llm_metrics *m;
+    int id;
+} rec_arg;
+
+static void *record_many(void *p)
+{
+    rec_arg *a = p;
+    static const char *const models[] = {"gpt-a", "gpt-b", "gpt-c", "gpt-d"};
+    const int64_t tokens[5] = {3, 1, 0, 0, 0};
+    for (int i = 0; i < 2000; i++) {
+        const char *model = models[(i + a->id) % 4];
+        llmobs__llm_metrics_record_generation(a->m, model, "chat", "openai", "success", 0.5, -1,
+                                              tokens, -1);
+        llmobs__llm_metrics_record_cost(a->m, model, "chat", 0.25);
+    }
+    return NULL;
+}
+
+static void concurrent_recordings_share_the_bound_series(void **state)
+{
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state, NULL);
+    pthread_t th[4];
+    rec_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (rec_arg){m, i};
+        assert_int_equal(pthread_create(&th[i], NULL, record_many, &args[i]), 0);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]), 4);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TOKENS]), 8);
+    static const char *const models[] = {"gpt-a", "gpt-b", "gpt-c", "gpt-d"};
+    for (int i = 0; i < 4; i++) {
+        const char *const req[] = {models[i], "chat", "success"};
+        const char *const in[] = {models[i], "input", "chat"};
+        const char *const mf[] = {models[i], "chat"};
+        assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], req, 3) == 2000);
+        assert_true(counter_value(m->f[LLMOBS__LLM_TOKENS], in, 3) == 6000);
+        assert_true(counter_value(m->f[LLMOBS__LLM_COST], mf, 2) == 500);
+    }
+}
+
 static void helpers_reject_a_null_set(void **state)
 {
     (void)state;
@@ -257,6 +304,7 @@ int main(void)
         T(negative_ttft_and_context_ratio_are_not_recorded),
         T(inflight_goes_up_at_start_and_down_at_end),
         T(records_after_a_family_reset_reach_the_new_series),
+        T(concurrent_recordings_share_the_bound_series),
         T(helpers_reject_a_null_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
