@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config libcurl4-openssl-dev libcjson-dev libcmocka-dev
           libmicrohttpd-dev zlib1g-dev python3 python3-prometheus-client prometheus
-          prometheus-alertmanager valgrind curl ca-certificates
+          prometheus-alertmanager prometheus-pushgateway valgrind curl ca-certificates
+          python3-setuptools python3-wheel python3-venv python3-pip  # bindings/python packaging
           clang   # clang: libFuzzer for tests/fuzz/run.sh
           clang-tidy) # scripts/analyze.sh
 missing=()

@@ -1,6 +1,7 @@
 /* llmobs-eval: LLM-as-judge over production traces (from Langfuse) or a golden dataset.
  * See `llmobs-eval --help` and docs/eval.md. */
 #include "eval/eval.h"
+#include "experiment_cmd.h"
 
 #include <llmobs/llmobs.h>
 #include <llmobs/metrics.h>
@@ -22,13 +23,15 @@ enum {
     EXIT_CONFIG = 3,
     EXIT_LANGFUSE = 4,
     EXIT_BAD_FILE = 5,
-    EXIT_JUDGE = 6
+    EXIT_JUDGE = 6,
+    EXIT_DELIVERY = 7
 };
 
-static const char USAGE[] =
-    "usage: llmobs-eval production --feature NAME [options]\n"
-    "       llmobs-eval dataset --file golden.jsonl [options]\n"
-    "       llmobs-eval --help | --version\n";
+static const char USAGE[] = "usage: llmobs-eval production --feature NAME [options]\n"
+                            "       llmobs-eval dataset --file golden.jsonl [options]\n"
+                            "       llmobs-eval experiment (--dataset NAME | --file F) --run NAME "
+                            "--command CMD [options]\n"
+                            "       llmobs-eval --help | --version\n";
 
 static const char HELP[] =
     "NAME\n"
@@ -39,8 +42,11 @@ static const char HELP[] =
     "                [--max-observations M] [--pipeline-version V] [--threshold T]\n"
     "                [--no-scores] [--seed S] [--print-metrics]\n"
     "                [--metrics-addr HOST:PORT [--serve-seconds S]]\n"
+    "                [--pushgateway URL [--job NAME]] [--textfile PATH]\n"
     "    llmobs-eval dataset --file golden.jsonl [--min-pass-rate R] [--feature NAME]\n"
     "                [--threshold T] [--print-metrics]\n"
+    "                [--pushgateway URL [--job NAME]] [--textfile PATH]\n"
+    "    llmobs-eval experiment ...   (see llmobs-eval experiment --help)\n"
     "    llmobs-eval --help | --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -50,6 +56,8 @@ static const char HELP[] =
     "    Langfuse and updates llm_eval_* and llm_rag_faithfulness.\n"
     "    dataset judges every line {\"question\", \"answer\", \"context\"?, \"expected\"?} of a\n"
     "    JSON Lines file and fails when the pass rate is below --min-pass-rate.\n"
+    "    experiment runs a command on every item of a Langfuse dataset or JSON Lines file as\n"
+    "    a Langfuse experiment and fails on a regression against an earlier run.\n"
     "\n"
     "OPTIONS\n"
     "    --feature NAME        trace name to sample (production); feature label of the metrics\n"
@@ -65,6 +73,12 @@ static const char HELP[] =
     "    --print-metrics       print the eval metrics in Prometheus text format at the end\n"
     "    --metrics-addr ADDR   serve the eval metrics on http://ADDR/metrics\n"
     "    --serve-seconds S     keep serving them this long after the run\n"
+    "    --pushgateway URL     push llm_eval_pass_rate, llm_eval_runs_total and\n"
+    "                          llm_rag_faithfulness to a Prometheus Pushgateway, grouped by\n"
+    "                          job and feature (scrape it with honor_labels: true)\n"
+    "    --job NAME            the job of the pushed group (default llmobs-eval)\n"
+    "    --textfile PATH       write them for node_exporter's textfile collector (PATH ends\n"
+    "                          in .prom; written to a temporary file and renamed)\n"
     "    -h, --help            print this help and exit\n"
     "    --version             print the version and exit\n"
     "\n"
@@ -76,7 +90,8 @@ static const char HELP[] =
     "EXIT STATUS\n"
     "    0 ok; 1 pass rate below --min-pass-rate; 2 usage; 3 configuration (missing key);\n"
     "    4 Langfuse unreachable or refused; 5 malformed dataset file; 6 the judge failed for\n"
-    "    every item.\n";
+    "    every item; 7 the metrics could not be pushed or written; experiment only: 1 a\n"
+    "    regression beyond --max-regression, 8 no baseline run, 9 every item failed.\n";
 
 typedef struct args {
     const char *mode;
@@ -84,6 +99,7 @@ typedef struct args {
     const char *file;
     const char *pipeline_version;
     const char *metrics_addr;
+    const char *pushgateway, *job, *textfile;
     double min_pass_rate, threshold, since_hours, serve_seconds;
     long sample, max_obs;
     unsigned long seed;
@@ -152,7 +168,12 @@ static int parse_args(int argc, char **argv, args *a)
             a->pipeline_version = v;
         else if (!strcmp(k, "--metrics-addr"))
             a->metrics_addr = v;
-        else if (!strcmp(k, "--no-scores"))
+        else if (!strcmp(k, "--pushgateway") || !strcmp(k, "--job") || !strcmp(k, "--textfile")) {
+            if (!*v) return usage_error("empty value for", k);
+            *(!strcmp(k, "--pushgateway") ? &a->pushgateway
+              : !strcmp(k, "--job")       ? &a->job
+                                          : &a->textfile) = v;
+        } else if (!strcmp(k, "--no-scores"))
             a->no_scores = true;
         else if (!strcmp(k, "--print-metrics"))
             a->print_metrics = true;
@@ -212,6 +233,148 @@ static void summary(const char *feature, const tally *t, size_t n)
                (unsigned long long)t[i].pass, (unsigned long long)t[i].fail,
                (unsigned long long)t[i].error, rate);
     }
+}
+
+/* ---- delivering the eval gauges: Pushgateway and node_exporter textfile ------------------- */
+
+static const char *const delivered_families[] = {"llm_eval_pass_rate", "llm_eval_runs_total",
+                                                 "llm_rag_faithfulness"};
+
+/* Whether a text-format line (HELP, TYPE or sample) belongs to a delivered family. */
+static bool delivered_line(const char *line, size_t len)
+{
+    const char *name = line;
+    if (len > 7 && (!strncmp(line, "# HELP ", 7) || !strncmp(line, "# TYPE ", 7)))
+        name += 7;
+    else if (line[0] == '#')
+        return false;
+    size_t n = strcspn(name, "{ \n");
+    for (size_t i = 0; i < sizeof delivered_families / sizeof *delivered_families; i++)
+        if (strlen(delivered_families[i]) == n && !strncmp(name, delivered_families[i], n))
+            return true;
+    return false;
+}
+
+/* The eval families of `reg` in the text format 0.0.4 (malloc'd), NULL on failure. */
+static char *eval_exposition(llmobs_registry *reg)
+{
+    char *text = NULL;
+    if (llmobs_metrics_render_string(reg, LLMOBS_FORMAT_TEXT, &text, NULL) != LLMOBS_OK) {
+        fprintf(stderr, "llmobs-eval: cannot render metrics: %s\n", llmobs_last_error());
+        return NULL;
+    }
+    char *out = malloc(strlen(text) + 1), *w = out;
+    for (const char *p = text; out && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        if (delivered_line(p, len)) memcpy(w, p, len), w += len;
+        p += len;
+    }
+    if (out) *w = '\0';
+    llmobs_metrics_string_free(text);
+    return out;
+}
+
+/* "/name/value" of a Pushgateway grouping key; values with characters outside [A-Za-z0-9_.-]
+ * (or empty) use the base64url form "/name@base64/..." the Pushgateway decodes. */
+static void grouping_segment(char *out, size_t cap, const char *name, const char *value)
+{
+    bool plain = *value != '\0';
+    for (const char *p = value; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '.' || *p == '-'))
+            plain = false;
+    if (plain) {
+        snprintf(out, cap, "/%s/%s", name, value);
+        return;
+    }
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    size_t n = strlen(value), o = (size_t)snprintf(out, cap, "/%s@base64/", name);
+    const unsigned char *v = (const unsigned char *)value;
+    for (size_t i = 0; i < n && o + 5 < cap; i += 3) {
+        uint32_t x = (uint32_t)v[i] << 16 | (i + 1 < n ? (uint32_t)v[i + 1] << 8 : 0) |
+                     (i + 2 < n ? v[i + 2] : 0);
+        out[o++] = b64[x >> 18 & 63];
+        out[o++] = b64[x >> 12 & 63];
+        out[o++] = i + 1 < n ? b64[x >> 6 & 63] : '=';
+        out[o++] = i + 2 < n ? b64[x & 63] : '=';
+    }
+    if (n == 0 && o + 1 < cap) out[o++] = '='; /* the Pushgateway's empty value */
+    out[o < cap ? o : cap - 1] = '\0';
+}
+
+static int push_metrics(const args *a, const char *body)
+{
+    const char *job = a->job ? a->job : "llmobs-eval";
+    char url[2048], seg[2][700];
+    grouping_segment(seg[0], sizeof seg[0], "job", job);
+    grouping_segment(seg[1], sizeof seg[1], "feature", a->feature);
+    size_t base = strlen(a->pushgateway);
+    while (base && a->pushgateway[base - 1] == '/')
+        base--;
+    if ((size_t)snprintf(url, sizeof url, "%.*s/metrics%s%s", (int)base, a->pushgateway, seg[0],
+                         seg[1]) >= sizeof url) {
+        fprintf(stderr, "llmobs-eval: --pushgateway URL too long\n");
+        return EXIT_DELIVERY;
+    }
+    CURL *curl = curl_easy_init();
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: text/plain; version=0.0.4");
+    llmobs__ehttp_response rs = {0};
+    int rc = EXIT_OK;
+    /* POST replaces the pushed families within the group (job, feature) and leaves others. */
+    if (!curl || !h) {
+        fprintf(stderr, "llmobs-eval: out of memory\n");
+        rc = EXIT_DELIVERY;
+    } else if (llmobs__ehttp(curl, "POST", url, h, body, 10000, &rs) != LLMOBS_OK) {
+        fprintf(stderr, "llmobs-eval: push to %s failed: %s\n", url, llmobs_last_error());
+        rc = EXIT_DELIVERY;
+    } else if (rs.status != 200 && rs.status != 202) {
+        fprintf(stderr, "llmobs-eval: push to %s: HTTP %ld: %.300s\n", url, rs.status,
+                rs.body.data ? rs.body.data : "");
+        rc = EXIT_DELIVERY;
+    } else {
+        fprintf(stderr, "pushed eval metrics to %s\n", url);
+    }
+    llmobs__ehttp_response_free(&rs);
+    curl_slist_free_all(h);
+    if (curl) curl_easy_cleanup(curl);
+    return rc;
+}
+
+/* node_exporter's textfile collector reads PATH at any moment: write a temporary file in the
+ * same directory and rename it over PATH, so a scrape sees the old or the new file whole. */
+static int write_textfile(const char *path, const char *body)
+{
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (!tmp) return EXIT_DELIVERY;
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    bool ok = f && fputs(body, f) >= 0;
+    ok = f && fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+    if (f && fclose(f) != 0) ok = false;
+    if (ok && rename(tmp, path) != 0) ok = false;
+    if (!ok) {
+        fprintf(stderr, "llmobs-eval: cannot write %s: %s\n", path, strerror(errno));
+        unlink(tmp);
+    } else {
+        fprintf(stderr, "wrote eval metrics to %s\n", path);
+    }
+    free(tmp);
+    return ok ? EXIT_OK : EXIT_DELIVERY;
+}
+
+/* --pushgateway and --textfile; EXIT_DELIVERY when either failed. */
+static int deliver_metrics(const args *a, llmobs_registry *reg)
+{
+    if (!a->pushgateway && !a->textfile) return EXIT_OK;
+    char *body = eval_exposition(reg);
+    if (!body) return EXIT_DELIVERY;
+    int rc = EXIT_OK;
+    if (a->pushgateway && push_metrics(a, body) != EXIT_OK) rc = EXIT_DELIVERY;
+    if (a->textfile && write_textfile(a->textfile, body) != EXIT_OK) rc = EXIT_DELIVERY;
+    free(body);
+    return rc;
 }
 
 static void print_metrics(llmobs_registry *reg)
@@ -276,6 +439,8 @@ static void judge_one(llmobs_judge *judge, llmobs_evaluator *ev, const args *a, 
 static int serve_or_print(const args *a, llmobs_registry *reg)
 {
     if (a->print_metrics) print_metrics(reg);
+    int delivered = deliver_metrics(a, reg);
+    if (delivered != EXIT_OK) return delivered;
     if (!a->metrics_addr) return EXIT_OK;
     llmobs_metrics_server *srv = NULL;
     if (llmobs_metrics_server_start(reg, a->metrics_addr, &srv) != LLMOBS_OK) {
@@ -409,6 +574,9 @@ static int run_dataset(const args *a)
         rc = ok ? EXIT_OK : EXIT_BELOW_BAR;
     }
     if (a->print_metrics) print_metrics(reg);
+    /* The gauges are delivered whatever the verdict: a pass rate below the bar is exactly
+     * what the alert should see. */
+    if (rc != EXIT_JUDGE && deliver_metrics(a, reg) != EXIT_OK && rc == EXIT_OK) rc = EXIT_DELIVERY;
     llmobs_evaluator_free(ev);
     llmobs_registry_free(reg);
     llmobs_judge_free(judge);
@@ -543,6 +711,8 @@ out:
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "experiment"))
+        return llmobs_eval_experiment(argc - 1, argv + 1);
     args a;
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0) return rc;

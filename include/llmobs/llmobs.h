@@ -8,7 +8,11 @@
 #include "llmobs/client.h"
 #include "llmobs/trace.h"
 #include "llmobs/score.h"
+#include "llmobs/context.h"
 #include "llmobs/cost.h"
 #include "llmobs/eval.h"
+#include "llmobs/metrics.h"
+#include "llmobs/provider.h"
+#include "llmobs/experiment.h"
 
 #endif

@@ -31,6 +31,10 @@ typedef enum llmobs_metrics_format {
 
 /** Default maximum number of children per family (see llmobs_family_set_max_children). */
 #define LLMOBS_METRICS_DEFAULT_MAX_CHILDREN 10000
+/** Label value of a family's overflow series: past the family's series cap, observations of
+ * new label sets land in the one series whose every label has this value (the same bucket name
+ * the cost tracker folds features into, LLMOBS_COST_OTHER). */
+#define LLMOBS_METRICS_OVERFLOW "__other__"
 /** Maximum number of label names per family. */
 #define LLMOBS_METRICS_MAX_LABELS 16
 /** Maximum number of finite bucket bounds per histogram. */
@@ -105,14 +109,16 @@ LLMOBS_API llmobs_status llmobs_buckets_linear(double start, double width, size_
 LLMOBS_API llmobs_status llmobs_buckets_exponential(double start, double factor, size_t count,
                                                     double *out);
 
-/** Sets the maximum number of children (label-value tuples) of a family; creating one more
- * fails with LLMOBS_ELIMIT and is counted (llmobs_family_refused_total, and the rendered
- * counter llmobs_metrics_cardinality_refused_total{family}). Existing children are kept
- * even if the new maximum is lower. Errors: LLMOBS_EINVAL. Thread-safe. */
+/** Sets the maximum number of children (label-value tuples) of a family. Past it, a lookup
+ * of a new label set succeeds with the family's overflow series (every label
+ * LLMOBS_METRICS_OVERFLOW, created past the cap, so a family holds at most max + 1 series)
+ * and is counted (llmobs_family_refused_total, and the rendered counter
+ * llmobs_metrics_cardinality_overflow_total{family}). Existing children are kept even if the
+ * new maximum is lower. Errors: LLMOBS_EINVAL. Thread-safe. */
 LLMOBS_API llmobs_status llmobs_family_set_max_children(llmobs_family *family, size_t max);
 
-/** Number of child creations refused by the cardinality guard since the family was
- * registered; 0 for NULL. Thread-safe. */
+/** Number of lookups of new label sets that the cardinality guard sent to the overflow
+ * series since the family was registered; 0 for NULL. Thread-safe. */
 LLMOBS_API uint64_t llmobs_family_refused_total(const llmobs_family *family);
 
 /** Current number of children of a family; 0 for NULL. Thread-safe. */
@@ -135,7 +141,8 @@ LLMOBS_API llmobs_status llmobs_family_clear(llmobs_family *family);
  * allocates only when it creates the child. Updates on a child are lock-free atomics with no
  * allocation. Label values are any NUL-terminated UTF-8 (copied; invalid bytes render as
  * U+FFFD); `n` must equal the family's label count. Lookup errors: LLMOBS_EINVAL (NULL, wrong
- * family type, wrong count), LLMOBS_ELIMIT (cardinality guard), LLMOBS_ENOMEM. */
+ * family type, wrong count), LLMOBS_ENOMEM (past the cardinality
+ * cap a new label set gets the overflow series, see llmobs_family_set_max_children). */
 
 /* llmobs_last_error(): every function here sets it on failure; the lookup and update functions
  * of this section leave it untouched on success (they are the hot path), the others clear it. */

@@ -77,11 +77,16 @@ LLMOBS_API llmobs_status llmobs_trace_set_session_id(llmobs_trace *trace, const 
 LLMOBS_API llmobs_status llmobs_trace_add_tag(llmobs_trace *trace, const char *tag);
 LLMOBS_API llmobs_status llmobs_trace_set_release(llmobs_trace *trace, const char *release);
 LLMOBS_API llmobs_status llmobs_trace_set_version(llmobs_trace *trace, const char *version);
+/** Environment of this trace: 1-40 characters of [a-z0-9-_], not starting with "langfuse" (the
+ * names Langfuse stores unchanged); any other is LLMOBS_EINVAL. */
 LLMOBS_API llmobs_status llmobs_trace_set_environment(llmobs_trace *trace, const char *environment);
 LLMOBS_API llmobs_status llmobs_trace_set_public(llmobs_trace *trace, int is_public);
-/** Replaces the trace metadata with a JSON object (LLMOBS_EPARSE if not an object). */
+/** Replaces the trace metadata with a JSON object (LLMOBS_EPARSE if not an object). The trace
+ * metadata travels on every span of the trace, and Langfuse v4 merges it over each
+ * observation's metadata: on the same key the trace's value wins in every observation
+ * (docs/export.md). */
 LLMOBS_API llmobs_status llmobs_trace_set_metadata_json(llmobs_trace *trace, const char *json);
-/** Sets one metadata key to a string value. */
+/** Sets one trace metadata key to a string value (same merge rule as above). */
 LLMOBS_API llmobs_status llmobs_trace_set_metadata(llmobs_trace *trace, const char *key,
                                                    const char *value);
 /** Input/output of the trace (its root span): plain text, sent as a JSON string. */
@@ -110,8 +115,11 @@ LLMOBS_API llmobs_status llmobs_trace_end_at(llmobs_trace *trace, int64_t end_un
 
 /* ---- observations ---------------------------------------------------------------------- */
 
-/** Starts an observation of `type` under `parent` (NULL: under the trace's root span) of
- * `trace`. `parent` must belong to `trace`. Returns NULL only for bad arguments or ENOMEM. */
+/** Starts an observation of `type` under `parent` of `trace`. `parent` must belong to
+ * `trace`. A NULL `parent` means the calling thread's current observation when it belongs to
+ * `trace` (llmobs/context.h), else the trace's root span; a NULL `trace` means the parent's
+ * trace, else the current trace. Returns NULL only for bad arguments (no trace at all) or
+ * ENOMEM. */
 LLMOBS_API llmobs_obs *llmobs_obs_start(llmobs_trace *trace, llmobs_obs *parent,
                                         llmobs_obs_type type, const char *name,
                                         llmobs_status *status);
@@ -120,6 +128,10 @@ LLMOBS_API llmobs_status llmobs_obs_set_input(llmobs_obs *obs, const char *text)
 LLMOBS_API llmobs_status llmobs_obs_set_output(llmobs_obs *obs, const char *text);
 LLMOBS_API llmobs_status llmobs_obs_set_input_json(llmobs_obs *obs, const char *json);
 LLMOBS_API llmobs_status llmobs_obs_set_output_json(llmobs_obs *obs, const char *json);
+/** Replaces the observation's metadata with a JSON object (LLMOBS_EPARSE if not an object);
+ * llmobs_obs_set_metadata sets one key to a string value. Langfuse v4 stores an observation's
+ * metadata merged with its trace's, and on the same key the *trace's* value wins: use keys the
+ * trace metadata does not use when the observation's value must survive (docs/export.md). */
 LLMOBS_API llmobs_status llmobs_obs_set_metadata_json(llmobs_obs *obs, const char *json);
 LLMOBS_API llmobs_status llmobs_obs_set_metadata(llmobs_obs *obs, const char *key,
                                                  const char *value);
@@ -144,7 +156,9 @@ LLMOBS_API llmobs_status llmobs_obs_set_usage_detail(llmobs_obs *obs, const char
                                                      int64_t value);
 /** One cost bucket in USD ("input", "output", "total", ...). */
 LLMOBS_API llmobs_status llmobs_obs_set_cost_detail(llmobs_obs *obs, const char *key, double usd);
-/** Links a generation to a Langfuse prompt. */
+/** Links a generation to a Langfuse prompt (name and version >= 1). Langfuse keeps prompt
+ * links on generations only, so on any other observation type this returns
+ * LLMOBS_EUNSUPPORTED and records nothing. */
 LLMOBS_API llmobs_status llmobs_obs_set_prompt(llmobs_obs *obs, const char *name, int32_t version);
 
 /** Writes the 16-hex observation id (17 bytes with NUL). */

@@ -4,7 +4,9 @@
 #include "client/client_metrics.h"
 #include "cost/cost.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +35,19 @@ static void destroy(void *owner)
     free(c);
 }
 
+/* In flight under the labels the cost metrics use for this model and feature. */
+static void *inflight_up(void *client, const char *model, const char *feature)
+{
+    llmobs_client *c = client;
+    llmobs__cost_metric_labels(c->cost, &model, &feature);
+    return llmobs__llm_metrics_inflight_up(c->metrics, model, feature);
+}
+
+static void inflight_down(void *client, void *series)
+{
+    llmobs__llm_metrics_inflight_down(((llmobs_client *)client)->metrics, series);
+}
+
 /* What tracing sees: the pipeline as its sink, the cost tracker as its pricer, and the
  * observers of ended generations -- the cost tracker first (its hooks record the cost
  * metrics), then the LLM metric set. */
@@ -40,6 +55,7 @@ static void compose_tracer(llmobs_client *c)
 {
     llmobs__tracer *t = &c->tracer;
     t->opts = c->opts;
+    t->log = &c->log;
     t->enabled = c->enabled;
     t->enqueue = enqueue;
     t->count_dropped = count_dropped;
@@ -49,15 +65,54 @@ static void compose_tracer(llmobs_client *c)
     llmobs__tracer_observe(t, (llmobs__generation_observer){llmobs__cost_on_generation, c->cost});
     llmobs__tracer_observe(t, (llmobs__generation_observer){llmobs__llm_metrics_on_generation,
                                                             c->metrics});
-    t->inflight_up = llmobs__llm_metrics_inflight_up;
-    t->inflight_down = llmobs__llm_metrics_inflight_down;
-    t->inflight_ud = c->metrics;
+    t->inflight_up = inflight_up;
+    t->inflight_down = inflight_down;
+    t->inflight_ud = c;
     atomic_init(&t->refs, 1);
     t->destroy = destroy;
     t->owner = c;
 }
 
 _Static_assert(offsetof(struct llmobs_client, tracer) == 0, "the tracer is the first member");
+
+
+/* A client that cannot be created says why where the application looks (its log callback, or
+ * stderr), not only through llmobs_last_error(), which is left as it was. */
+static void log_creation_failure(const llmobs__logger *lg, llmobs_status st)
+{
+    char detail[512];
+    snprintf(detail, sizeof detail, "%s", llmobs_last_error());
+    llmobs__log(lg, LLMOBS_LOG_ERROR, "client not created: %s: %s", llmobs_status_name(st),
+                detail);
+    llmobs__error_set("%s", detail);
+}
+
+/* Half-set Langfuse keys: a warning naming the missing variable, and no export (rather than
+ * the local file the exporter "auto" picks without keys); an error when strict. */
+static llmobs_status check_langfuse_keys(llmobs_client *c)
+{
+    const llmobs_options *o = c->opts;
+    bool pk = *o->public_key, sk = *o->secret_key;
+    if (pk == sk) return LLMOBS_OK;
+    const char *missing = pk ? "LANGFUSE_SECRET_KEY (option secret_key)"
+                             : "LANGFUSE_PUBLIC_KEY (option public_key)";
+    const char *set = pk ? "LANGFUSE_PUBLIC_KEY" : "LANGFUSE_SECRET_KEY";
+    if (o->strict)
+        return llmobs__error(LLMOBS_EINVAL, "%s is not set but %s is (strict=true)", missing, set);
+    bool otlp = *o->otlp_endpoint || *o->otlp_traces_endpoint;
+    if (o->exporter == LLMOBS__EXPORTER_AUTO && !otlp) {
+        llmobs__log(&c->log, LLMOBS_LOG_WARN,
+                    "%s is not set but %s is: Langfuse export is disabled (items are counted as "
+                    "dropped, reason disabled); set both keys, or neither",
+                    missing, set);
+        c->enabled = false;
+    } else if (o->exporter == LLMOBS__EXPORTER_AUTO) {
+        llmobs__log(&c->log, LLMOBS_LOG_WARN,
+                    "%s is not set but %s is: nothing goes to Langfuse, only to the OTLP endpoint",
+                    missing, set);
+    }
+    return LLMOBS_OK;
+}
 
 llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
 {
@@ -73,9 +128,11 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
         return NULL;
     }
     c->opts = opts;
+    c->log = (llmobs__logger){opts->log_fn, opts->log_ud, false};
     if ((st = llmobs__options_apply_env(opts)) != LLMOBS_OK) goto fail;
-    c->log = (llmobs__logger){opts->log_fn, opts->log_ud, opts->debug};
+    c->log.debug = opts->debug;
     c->enabled = opts->enabled;
+    if ((st = check_langfuse_keys(c)) != LLMOBS_OK) goto fail;
     c->cost = llmobs__cost_tracker_create(opts, &c->log, &st);
     if (!c->cost) goto fail;
     c->registry = opts->registry ? opts->registry : llmobs_registry_default();
@@ -90,7 +147,11 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
                                                                  &c->server)) != LLMOBS_OK) {
         st = llmobs__error(st, "option metrics_addr: cannot serve on '%s': %s", opts->metrics_addr,
                            llmobs_last_error());
-        goto fail;
+        if (opts->strict) goto fail;
+        /* Fail soft: tracing and cost work without the scrape endpoint. */
+        llmobs__log(&c->log, LLMOBS_LOG_ERROR, "%s; continuing without it (strict=false)",
+                    llmobs_last_error());
+        st = LLMOBS_OK;
     }
     llmobs__exporter *exporter = llmobs__exporter_from_options(opts, &c->log, &st);
     if (!exporter) goto fail;
@@ -106,6 +167,7 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
     set_status(status, LLMOBS_OK);
     return c;
 fail:
+    log_creation_failure(&c->log, st);
     llmobs_metrics_server_stop(c->server);
     if (c->metrics) llmobs__client_metrics_fini(c);
     if (c->cost) llmobs__cost_tracker_set_hooks(c->cost, NULL);
@@ -125,7 +187,14 @@ llmobs_status llmobs_flush(llmobs_client *c, int64_t timeout_ms, uint64_t *pendi
 llmobs_status llmobs_shutdown(llmobs_client *c, int64_t timeout_ms)
 {
     if (!c) return LLMOBS_OK;
+    uint64_t dropped_before = llmobs__pipeline_dropped(c->pipe, LLMOBS_DROP_SHUTDOWN);
     llmobs_status st = llmobs__pipeline_stop(c->pipe, timeout_ms);
+    uint64_t dropped = llmobs__pipeline_dropped(c->pipe, LLMOBS_DROP_SHUTDOWN) - dropped_before;
+    if (dropped)
+        llmobs__log(&c->log, LLMOBS_LOG_WARN,
+                    "shutdown: %llu items not delivered within %lld ms were dropped (reason "
+                    "shutdown)",
+                    (unsigned long long)dropped, (long long)timeout_ms);
     llmobs_metrics_server_stop(c->server);
     c->server = NULL;
     llmobs__tracer_release(&c->tracer);

@@ -97,6 +97,15 @@ llmobs_status llmobs__client_metrics_init(llmobs_client *c)
     llmobs__llm_metrics *m = c->metrics;
     llmobs_gauge_set_labels(m->f[LLMOBS__SDK_QUEUE_CAPACITY], NULL, 0,
                             (double)c->opts->max_queue_items);
+    /* Counters whose label values are known in advance start at 0 (Prometheus'
+     * instrumentation guidelines): rate() and increase() see the first drop. */
+    for (int r = 0; r < LLMOBS_DROP_REASON_COUNT; r++)
+        llmobs__llm_metrics_dropped(m, llmobs_drop_reason_name((llmobs_drop_reason)r), 0);
+    for (int e = 0; e < LLMOBS__SPOOL_EVENT_COUNT; e++) {
+        if (e == LLMOBS__SPOOL_CORRUPT) continue; /* a file count, its own label-less family */
+        const char *v[1] = {llmobs__spool_event_name((llmobs__spool_event)e)};
+        llmobs_counter_add_labels(m->f[LLMOBS__SDK_SPOOL_ITEMS], v, 1, 0);
+    }
     llmobs__cost_tracker_set_hooks(c->cost,
                                    &(llmobs__cost_hooks){on_cost, on_unknown_model, on_budget, m});
     collect_budgets(c);

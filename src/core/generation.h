@@ -38,6 +38,10 @@ typedef struct llmobs__generation {
     bool priced;            /* tokens were priced (some usage key present, no caller cost) */
     bool price_known;       /* the model has a price (meaningful when priced) */
     int64_t context_window; /* tokens, 0 = unknown (set by the pricer) */
+    /* The model and feature label values of every metric of this generation: as the cost
+     * tracker folds them past its cardinality limits (set by the pricer; NULL: model and
+     * feature as they are). */
+    const char *label_model, *label_feature;
 } llmobs__generation;
 
 /* One registered receiver of ended generations. Must not block on I/O, must not call back

@@ -43,7 +43,7 @@ static const opt_def options_table[] = {
      "https://cloud.langfuse.com", 0, 0, NULL, check_url, "Langfuse server URL."},
     {"environment", "LANGFUSE_TRACING_ENVIRONMENT", T_STR, OFF(environment), "default", 0, 0, NULL,
      llmobs__check_environment,
-     "Environment of every trace: [a-z0-9-_]+, not starting with 'langfuse'."},
+     "Environment of every trace: 1-40 of [a-z0-9-_], not starting with 'langfuse'."},
     {"release", "LANGFUSE_RELEASE", T_STR, OFF(release), "", 0, 0, NULL, NULL,
      "Release (e.g. git SHA) on every trace."},
     {"flush_at", "LANGFUSE_FLUSH_AT", T_INT, OFF(flush_at), "15", 1, 100000, NULL, NULL,
@@ -58,6 +58,9 @@ static const opt_def options_table[] = {
      "Log debug lines (to stderr without a log callback)."},
     {"enabled", "LANGFUSE_TRACING_ENABLED", T_BOOL, OFF(enabled), "true", 0, 0, NULL, NULL,
      "false: handles still work, nothing is exported (counted as dropped, reason disabled)."},
+    {"strict", "LLMOBS_STRICT", T_BOOL, OFF(strict), "false", 0, 0, NULL, NULL,
+     "true: half-set Langfuse keys or an unavailable metrics_addr fail client creation "
+     "instead of a warning."},
     {"otlp_endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", T_STR, OFF(otlp_endpoint), "", 0, 0, NULL,
      check_url, "OTLP/HTTP base URL; /v1/traces is appended."},
     {"otlp_traces_endpoint", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", T_STR, OFF(otlp_traces_endpoint),
@@ -71,6 +74,11 @@ static const opt_def options_table[] = {
     {"otlp_timeout", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,OTEL_EXPORTER_OTLP_TIMEOUT", T_DOUBLE,
      OFF(otlp_timeout_s), "10000", 1, 3600000, NULL, NULL,
      "Milliseconds allowed per request to the OTLP endpoint."},
+    {"otlp_attributes", "LLMOBS_OTLP_ATTRIBUTES", T_ENUM, OFF(otlp_attributes), "all", 0, 0,
+     "all|genai|langfuse", NULL,
+     "Span attributes sent to the OTLP endpoint: all (gen_ai.* and langfuse.*), genai (no "
+     "langfuse.*), or langfuse (no gen_ai.*, as sent to Langfuse: for a collector forwarding "
+     "to Langfuse)."},
     {"service_name", "OTEL_SERVICE_NAME", T_STR, OFF(service_name), "unknown_service", 0, 0, NULL,
      NULL, "Resource attribute service.name."},
     {"exporter", "LLMOBS_EXPORTER", T_ENUM, OFF(exporter), "auto", 0, 0,
@@ -85,7 +93,9 @@ static const opt_def options_table[] = {
     {"max_batch_items", "LLMOBS_MAX_BATCH_ITEMS", T_INT, OFF(max_batch_items), "512", 1, 100000,
      NULL, NULL, "Most items in one request; flush_at only decides when a batch is sent."},
     {"max_batch_bytes", "LLMOBS_MAX_BATCH_BYTES", T_INT, OFF(max_batch_bytes), "3000000", 1024,
-     64 * 1048576.0, NULL, NULL, "Cap on one serialized request body (server limit 3.5 MB)."},
+     64 * 1048576.0, NULL, NULL,
+     "Cap on one serialized request body; keep it at most 5 MB for Langfuse Cloud and 20 MiB "
+     "for an OpenTelemetry Collector (docs/export.md)."},
     {"max_retries", "LLMOBS_MAX_RETRIES", T_INT, OFF(max_retries), "8", 0, 1000, NULL, NULL,
      "Retries of a batch after a retryable failure."},
     {"retry_deadline", "LLMOBS_RETRY_DEADLINE", T_DOUBLE, OFF(retry_deadline_s), "120", 0, 86400,
@@ -97,7 +107,8 @@ static const opt_def options_table[] = {
     {"tls_insecure", "LLMOBS_TLS_INSECURE", T_BOOL, OFF(tls_insecure), "false", 0, 0, NULL, NULL,
      "true turns TLS verification off (logged as a warning)."},
     {"metrics_addr", "LLMOBS_METRICS_ADDR", T_STR, OFF(metrics_addr), "", 0, 0, NULL, NULL,
-     "host:port of the scrape endpoint started with the client; empty = none."},
+     "host:port (or :port / port for 127.0.0.1) of the scrape endpoint started with the "
+     "client; empty = none."},
     {"metrics_token", "LLMOBS_METRICS_TOKEN", T_SECRET, OFF(metrics_token), "", 0, 0, NULL, NULL,
      "Bearer token the scrape endpoint requires on /metrics; empty = open (loopback default)."},
     {"spool_dir", "LLMOBS_SPOOL_DIR", T_STR, OFF(spool_dir), "", 0, 0, NULL, NULL,
@@ -109,6 +120,9 @@ static const opt_def options_table[] = {
      31 * 86400, NULL, NULL, "Seconds a spooled batch is kept before it is deleted unsent."},
     {"prices_file", "LLMOBS_PRICES_FILE", T_STR, OFF(prices_file), "", 0, 0, NULL, NULL,
      "JSON price file adding or overriding models (docs/cost.md); empty = built-in table."},
+    {"send_cost", "LLMOBS_SEND_COST", T_BOOL, OFF(send_cost), "true", 0, 0, NULL, NULL,
+     "false: spans carry usage but no cost details, so Langfuse prices them with its own and "
+     "your custom model prices (docs/cost.md); local cost metrics and budgets are unchanged."},
     {"budgets", "LLMOBS_BUDGETS", T_STR, OFF(budgets), "", 0, 0, NULL, llmobs__cost_check_budgets,
      "Daily USD budgets per feature: feature=usd,feature2=usd."},
     {"budget_thresholds", "LLMOBS_BUDGET_THRESHOLDS", T_STR, OFF(budget_thresholds), "0.8,0.9,1.0",
@@ -177,15 +191,30 @@ static int parse_enum(const char *choices, const char *v)
     return -1;
 }
 
+/* Langfuse's rule for an environment (PublicEnvironmentName in its ingestion types): lowercased,
+ * a leading "langfuse" stripped, cut to 40 characters, and replaced by "default" unless it then
+ * matches ^[a-z0-9-_]+$. A name that passes here is stored exactly as sent; any other would be
+ * stored as something else, silently, so it is refused with the rule it breaks. */
 llmobs_status llmobs__check_environment(const char *key, const char *v)
 {
     if (!*v) return llmobs__error(LLMOBS_EINVAL, "option %s: must not be empty", key);
+    size_t len = strlen(v);
+    if (len > LLMOBS__ENVIRONMENT_MAX)
+        return llmobs__error(LLMOBS_EINVAL,
+                             "option %s: at most %d characters (Langfuse cuts longer names), got "
+                             "%zu: '%.60s%s'",
+                             key, LLMOBS__ENVIRONMENT_MAX, len, v, len > 60 ? "..." : "");
     if (strncmp(v, "langfuse", 8) == 0)
-        return llmobs__error(LLMOBS_EINVAL, "option %s: must not start with 'langfuse'", key);
+        return llmobs__error(LLMOBS_EINVAL,
+                             "option %s: must not start with 'langfuse' (Langfuse strips it), "
+                             "got '%s'",
+                             key, v);
     for (const char *p = v; *p; p++)
-        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' || *p == '_'))
-            return llmobs__error(LLMOBS_EINVAL, "option %s: only [a-z0-9-_] allowed, got '%s'", key,
-                                 v);
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+            return llmobs__error(LLMOBS_EINVAL,
+                                 "option %s: only lowercase letters, digits, '-' and '_' "
+                                 "([a-z0-9-_]) allowed, got '%s'",
+                                 key, v);
     return LLMOBS_OK;
 }
 

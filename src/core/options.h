@@ -30,12 +30,14 @@ struct llmobs_options {
     double timeout_s;
     bool debug;
     bool enabled;
+    bool strict; /* misconfiguration fails llmobs_client_new instead of a warning */
     /* OTLP */
     char *otlp_endpoint;
     char *otlp_traces_endpoint;
     char *otlp_headers;
     int otlp_compression; /* 0 none, 1 gzip */
     double otlp_timeout_s;
+    int otlp_attributes; /* llmobs__otlp_view: 0 all, 1 genai, 2 langfuse */
     char *service_name;
     /* llmobs */
     int exporter;
@@ -55,6 +57,7 @@ struct llmobs_options {
     int64_t spool_max_bytes;
     double spool_max_age_s;
     /* cost */
+    bool send_cost; /* false: no langfuse.observation.cost_details on the wire */
     char *prices_file;
     char *budgets;
     char *budget_thresholds;
@@ -82,7 +85,9 @@ struct llmobs_options {
     uint64_t explicitly_set;
 };
 
-/* Langfuse's environment rule ([a-z0-9-_]+, not starting with "langfuse"); errors name `key`. */
+/* Langfuse's environment rule: 1-40 characters of [a-z0-9-_], not starting with "langfuse";
+ * errors name `key`. */
+#define LLMOBS__ENVIRONMENT_MAX 40
 llmobs_status llmobs__check_environment(const char *key, const char *value);
 
 /* Fills every key not set explicitly from the environment. Fails on a bad value, naming the

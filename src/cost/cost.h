@@ -138,4 +138,12 @@ void llmobs__cost_price_generation(void *tracker, llmobs__generation *g);
  * caller's cost), counting an unknown model; hooks, alerts and warnings run on this thread. */
 void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g);
 
+/* The model and feature labels the cost metrics use for these names right now: the names
+ * themselves ("unknown" for NULL or empty), or LLMOBS_COST_OTHER where the tracker folds them
+ * past its cardinality limits. The request, token, latency and in-flight metrics use them too,
+ * so every metric of a generation carries the same labels (the pricer puts them into the
+ * record as label_model and label_feature). Each result is the input pointer, a string
+ * constant or LLMOBS_COST_OTHER. Takes the tracker's lock; NULL arguments: no-op. */
+void llmobs__cost_metric_labels(llmobs_cost_tracker *t, const char **model, const char **feature);
+
 #endif

@@ -91,6 +91,7 @@ typedef struct {
 } pending;
 
 static void memo_clear(llmobs_cost_tracker *t);
+static void metric_labels_locked(llmobs_cost_tracker *t, const char **model, const char **feature);
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
@@ -763,8 +764,17 @@ void llmobs__cost_price_generation(void *tracker, llmobs__generation *g)
     if (!t || !g) return;
     bool has_model = g->model && *g->model;
     bool want_price = !g->caller_cost && llmobs__generation_has_usage(g);
-    if (!want_price && !g->model) return;
     lock(t);
+    /* The labels every metric of this generation carries, as the cost metrics fold them. The
+     * spend is recorded after this (by the observer), so roll the day over first, as it will. */
+    roll_day(t);
+    g->label_model = g->model;
+    g->label_feature = g->feature;
+    metric_labels_locked(t, &g->label_model, &g->label_feature);
+    if (!want_price && !g->model) {
+        unlock(t);
+        return;
+    }
     const llmobs__price *p =
         price_of(t, has_model ? g->model : "unknown");
     if (g->model) {
@@ -792,6 +802,31 @@ void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g)
     const char *model = g->model && *g->model ? g->model : "unknown";
     record(t, model, g->feature, g->user, NULL, NULL, g->cost,
            g->caller_cost || g->price_known, NULL, NULL);
+}
+
+/* ---- metric labels ------------------------------------------------------------------------ */
+
+/* A name the tracker keeps, or LLMOBS_COST_OTHER when a record would fold it there now. */
+static const char *folded(bool kept, size_t n, size_t limit, const char *name)
+{
+    return kept || n < limit ? name : LLMOBS_COST_OTHER;
+}
+
+/* Under the lock. */
+static void metric_labels_locked(llmobs_cost_tracker *t, const char **model, const char **feature)
+{
+    const char *m = *model && **model ? *model : "unknown";
+    const char *f = feature_label(*feature);
+    *model = folded(spend_find(&t->models, m) != NULL, t->models.n, LLMOBS__COST_MAX_MODELS, m);
+    *feature = folded(feature_find(t, f) != NULL, t->features.n, LLMOBS__COST_MAX_FEATURES, f);
+}
+
+void llmobs__cost_metric_labels(llmobs_cost_tracker *t, const char **model, const char **feature)
+{
+    if (!t || !model || !feature) return;
+    lock(t);
+    metric_labels_locked(t, model, feature);
+    unlock(t);
 }
 
 /* ---- reading spend ----------------------------------------------------------------------- */

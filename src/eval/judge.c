@@ -312,8 +312,16 @@ static void trace_call(llmobs_judge *j, const char *kind, const char *prompt,
                 llmobs_cost_record(ct, model, j->feature, NULL, reply->input_tokens,
                                    reply->output_tokens, reply->cache_read_tokens,
                                    reply->cache_write_tokens, 0, NULL, cost) == LLMOBS_OK) {
-                llmobs_obs_set_cost_detail(o, "input", cost[LLMOBS_COST_INPUT]);
-                llmobs_obs_set_cost_detail(o, "output", cost[LLMOBS_COST_OUTPUT]);
+                /* A cost for every usage bucket reported, so the parts add up to the total
+                 * (the cache buckets are priced apart from input) and Langfuse shows them. */
+                llmobs_obs_set_cost_detail(o, LLMOBS_USAGE_INPUT, cost[LLMOBS_COST_INPUT]);
+                llmobs_obs_set_cost_detail(o, LLMOBS_USAGE_OUTPUT, cost[LLMOBS_COST_OUTPUT]);
+                if (reply->cache_read_tokens > 0)
+                    llmobs_obs_set_cost_detail(o, LLMOBS_USAGE_CACHE_READ,
+                                               cost[LLMOBS_COST_CACHE_READ]);
+                if (reply->cache_write_tokens > 0)
+                    llmobs_obs_set_cost_detail(o, LLMOBS_USAGE_CACHE_WRITE,
+                                               cost[LLMOBS_COST_CACHE_WRITE]);
                 llmobs_obs_set_cost_detail(o, "total", cost[LLMOBS_COST_TOTAL]);
                 if (jm) jm->cost_usd = cost[LLMOBS_COST_TOTAL];
             }

@@ -170,3 +170,9 @@ void llmobs__server_message(const llmobs__http *h, const char *body, char *out, 
         llmobs__copy_text(h, out, cap, body, 160);
     cJSON_Delete(j);
 }
+
+bool llmobs__reply_too_large(long status, const char *body)
+{
+    if (status == 413) return true;
+    return status == 400 && body && strcasestr(body, "request body too large") != NULL;
+}

@@ -39,6 +39,10 @@ void llmobs__copy_text(const llmobs__http *h, char *out, size_t cap, const char 
 /* The server's explanation: {"error": "..."}, {"error": {"message": ...}}, {"message": ...}
  * or, when the body is not JSON, the raw text (at most 160 bytes). */
 void llmobs__server_message(const llmobs__http *h, const char *body, char *out, size_t cap);
+/* Whether an error reply means "the request is too large" (split it): 413, or a 400 whose body
+ * says "request body too large", as the OpenTelemetry Collector answers above its
+ * max_request_body_size (Go's http.MaxBytesReader error), often in front of a backend. */
+bool llmobs__reply_too_large(long status, const char *body);
 /* The partialSuccess of an OTLP 2xx body (any NUL-terminated text: fuzzed in tests/fuzz):
  * rejectedSpans into *rejected, errorMessage into msg (redacted with `h`, NULL: none). */
 void llmobs__otlp_partial_success(const llmobs__http *h, const char *body, uint32_t *rejected,

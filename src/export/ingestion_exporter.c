@@ -698,7 +698,7 @@ static bool post_next(ingestion_exporter *x, int64_t deadline, event **req, atte
         note(a, 0, "no answer: %s", rs.error);
     } else if (rs.status >= 200 && rs.status < 300) {
         read_reply(x, rs.body.data, req, n, a);
-    } else if (rs.status == 413) {
+    } else if (llmobs__reply_too_large(rs.status, rs.body.data)) {
         a->too_large = true;
         llmobs__server_message(x->http, rs.body.data, text, sizeof text);
         note(a, rs.status, "HTTP %ld: %s", rs.status, text);

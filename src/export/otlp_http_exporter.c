@@ -9,6 +9,7 @@
 #include "export/exporter.h"
 #include "export/http.h"
 #include "export/http_util.h"
+#include "export/otlp_view.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -42,6 +43,8 @@ typedef struct dest {
     struct curl_slist *headers;
     bool gzip;
     int64_t timeout_ms;
+    llmobs__otlp_view view; /* what of each span it gets (otlp_view.h) */
+    bool retry_500;         /* Langfuse answers transient queue/storage failures with 500 */
     /* outcome for the current payload */
     dest_state state;
     bool by_cover; /* SENT because it already accepted a payload this one is a part of */
@@ -220,13 +223,17 @@ static void classify(otlp_exporter *x, dest *d, const llmobs__http_response *rs,
             llmobs__http_redact(x->http, r->message);
             llmobs__log(&x->log, LLMOBS_LOG_WARN, "%s", r->message);
         }
-    } else if (rs->status == 429 || rs->status == 502 || rs->status == 503 || rs->status == 504) {
+    } else if (rs->status == 429 || rs->status == 502 || rs->status == 503 || rs->status == 504 ||
+               (rs->status == 500 && d->retry_500)) {
+        /* OTLP retries 429/502/503/504 only; Langfuse also answers 500 for transient failures
+         * of its queue or blob storage (withMiddlewares.ts), so its 500 is retried too. */
         r->outcome = LLMOBS__RETRY;
         r->retry_after_ms = rs->retry_after_ms;
         llmobs__server_message(x->http, rs->body.data, text, sizeof text);
         snprintf(r->message, sizeof r->message, "%s: HTTP %ld: %s", d->name, rs->status, text);
     } else {
-        r->outcome = rs->status == 413 ? LLMOBS__TOO_LARGE : LLMOBS__FAILED;
+        r->outcome =
+            llmobs__reply_too_large(rs->status, rs->body.data) ? LLMOBS__TOO_LARGE : LLMOBS__FAILED;
         llmobs__server_message(x->http, rs->body.data, text, sizeof text);
         snprintf(r->message, sizeof r->message, "%s: HTTP %ld: %s", d->name, rs->status, text);
     }
@@ -238,12 +245,25 @@ static void classify(otlp_exporter *x, dest *d, const llmobs__http_response *rs,
 static void send_to(otlp_exporter *x, dest *d, const llmobs__payload *p, int64_t deadline,
                     llmobs__export_result *r)
 {
-    llmobs__buf gz = {0};
+    llmobs__buf gz = {0}, view = {0};
     const char *body = p->body;
     size_t len = p->len;
+    if (p->kind == LLMOBS__ITEM_SPAN && d->view != LLMOBS__VIEW_ALL) {
+        if (llmobs__otlp_view_apply(p->body, p->len, d->view, &view)) {
+            body = view.data;
+            len = view.len;
+        } else if (view.oom) {
+            llmobs__buf_free(&view);
+            *r = (llmobs__export_result){.outcome = LLMOBS__RETRY, .retry_after_ms = -1};
+            snprintf(r->message, sizeof r->message, "%s: out of memory", d->name);
+            return;
+        }
+        /* else not JSON (never from this library's serializer): sent as it is */
+    }
     if (d->gzip) {
-        if (!llmobs__gzip(p->body, p->len, &gz)) {
+        if (!llmobs__gzip(body, len, &gz)) {
             llmobs__buf_free(&gz);
+            llmobs__buf_free(&view);
             *r = (llmobs__export_result){.outcome = LLMOBS__RETRY, .retry_after_ms = -1};
             snprintf(r->message, sizeof r->message, "%s: out of memory compressing", d->name);
             return;
@@ -264,6 +284,7 @@ static void send_to(otlp_exporter *x, dest *d, const llmobs__payload *p, int64_t
                 r->message[0] ? ": " : "", r->message);
     llmobs__http_response_free(&rs);
     llmobs__buf_free(&gz);
+    llmobs__buf_free(&view);
 }
 
 /* Resets the per-destination state when the pipeline hands over a new payload (not a retry of
@@ -418,6 +439,8 @@ static llmobs_status add_langfuse(otlp_exporter *x, const llmobs_options *o)
     dest *d = &x->dests[x->ndests++];
     d->name = "langfuse";
     d->gzip = o->gzip;
+    d->view = LLMOBS__VIEW_LANGFUSE;
+    d->retry_500 = true;
     d->timeout_ms = (int64_t)(o->timeout_s * 1000.0 + 0.5);
     d->url = llmobs__join_path(o->base_url, "/api/public/otel/v1/traces");
     d->scores_url = llmobs__join_path(o->base_url, "/api/public/scores");
@@ -438,6 +461,7 @@ static llmobs_status add_otlp(otlp_exporter *x, const llmobs_options *o)
     dest *d = &x->dests[x->ndests++];
     d->name = "otlp";
     d->gzip = o->otlp_compression == 1;
+    d->view = (llmobs__otlp_view)o->otlp_attributes;
     d->timeout_ms = (int64_t)(o->otlp_timeout_s + 0.5); /* the option is in milliseconds */
     d->url = *o->otlp_traces_endpoint ? traces_url(o->otlp_traces_endpoint)
                                       : llmobs__join_path(o->otlp_endpoint, "/v1/traces");

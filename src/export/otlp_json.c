@@ -86,7 +86,8 @@ static char *apply_mask(const llmobs__serializer *ser, const char *field, const 
         int rc = ser->mask_fn(field, json, out, cap + 1, &len, ser->mask_ud);
         if (rc == 0 && len <= cap) {
             out[len] = '\0';
-            cJSON *parsed = cJSON_Parse(out);
+            /* strict: JSON followed by anything else is text, not JSON */
+            cJSON *parsed = cJSON_ParseWithOpts(out, NULL, 1);
             if (parsed) { /* the mask returned JSON: use it as is */
                 cJSON_Delete(parsed);
                 return out;
@@ -125,17 +126,37 @@ static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key
     free(masked);
 }
 
+/* Metadata as a JSON object string. Langfuse keeps metadata only when it parses as a JSON
+ * object and drops it whole otherwise (parseMetadataAttribute; a metadata_dropped metric), so
+ * whatever the mask returns that is not an object (plain text, an array, a number, the
+ * failed-mask marker) goes out wrapped as {"value": <it>}. */
 static void attr_metadata(attr_list *l, const llmobs__serializer *ser, const char *key,
                           const cJSON *metadata)
 {
     if (!metadata) return;
     char *text = cJSON_PrintUnformatted(metadata);
-    if (!text) {
+    char *masked = text ? apply_mask(ser, "metadata", text) : NULL;
+    free(text);
+    if (!masked) {
         l->b->oom = true;
         return;
     }
-    attr_io(l, ser, key, "metadata", text, true);
-    free(text);
+    cJSON *parsed = ser->mask_fn ? cJSON_ParseWithOpts(masked, NULL, 1) : NULL; /* else an object */
+    if (!ser->mask_fn || cJSON_IsObject(parsed)) {
+        attr_str(l, key, masked);
+    } else {
+        llmobs__buf w = {0};
+        llmobs__buf_puts(&w, "{\"value\":");
+        llmobs__buf_puts(&w, masked);
+        llmobs__buf_putc(&w, '}');
+        if (w.oom)
+            l->b->oom = true;
+        else
+            attr_strn(l, key, w.data, w.len);
+        llmobs__buf_free(&w);
+    }
+    cJSON_Delete(parsed);
+    free(masked);
 }
 
 void llmobs__iso8601(int64_t unix_ns, char out[32])
@@ -200,8 +221,8 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
     for (size_t i = 0; i < s->nusage; i++) {
         if (strcmp(s->usage[i].key, LLMOBS_USAGE_TOTAL) == 0)
             total = s->usage[i].value;
-        else
-            sum += s->usage[i].value;
+        else if (!llmobs__usage_key_is_provider_style(s->usage[i].key))
+            sum += s->usage[i].value; /* provider-style keys repeat the buckets: no double */
         if (i) llmobs__buf_putc(&json, ',');
         llmobs__buf_json_string(&json, s->usage[i].key, strlen(s->usage[i].key));
         llmobs__buf_printf(&json, ":%lld", (long long)s->usage[i].value);
@@ -233,9 +254,11 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
     if (rs >= 0) attr_int(l, "gen_ai.usage.reasoning.output_tokens", rs);
 }
 
-static void cost_attributes(attr_list *l, const llmobs__span *s)
+/* Any cost detail sent makes Langfuse skip its own and the project's custom model prices for
+ * the observation (IngestionService); send_cost=false leaves cost to Langfuse. */
+static void cost_attributes(attr_list *l, const llmobs__serializer *ser, const llmobs__span *s)
 {
-    if (!s->ncost) return;
+    if (!s->ncost || !ser->send_cost) return;
     llmobs__buf json = {0};
     bool has_total = false;
     double sum = 0;
@@ -262,23 +285,52 @@ static void cost_attributes(attr_list *l, const llmobs__span *s)
     llmobs__buf_free(&json);
 }
 
+/* Parameters the GenAI semantic conventions type as int (genai-semconv: max_tokens, seed,
+ * choice.count). Every other numeric gen_ai.request.<param> is a double (temperature, top_p,
+ * top_k as in semconv v1.41.1, frequency_penalty, presence_penalty, and unknown ones), so a
+ * key keeps one type whatever its value: temperature 1 is doubleValue 1, not intValue "1". */
+static bool int_parameter(const char *name)
+{
+    static const char *const ints[] = {"max_tokens", "seed", "choice.count"};
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
+        if (strcmp(name, ints[i]) == 0) return true;
+    return false;
+}
+
 static void model_parameter_attributes(attr_list *l, const cJSON *params)
 {
     if (!params) return;
     attr_cjson(l, "langfuse.observation.model.parameters", params);
     char key[160];
     for (const cJSON *p = params->child; p; p = p->next) {
+        if (!p->string) continue;
         snprintf(key, sizeof key, "gen_ai.request.%s", p->string);
         if (cJSON_IsNumber(p)) {
             double v = p->valuedouble;
-            if (v == floor(v) && fabs(v) < 9e15)
-                attr_int(l, key, (int64_t)v);
-            else
+            if (!int_parameter(p->string))
                 attr_double(l, key, v);
+            else if (v == floor(v) && fabs(v) < 9e15)
+                attr_int(l, key, (int64_t)v);
+            /* a fractional max_tokens has no int form: only model.parameters carries it */
         } else if (cJSON_IsString(p)) {
             attr_str(l, key, p->valuestring);
         } else if (cJSON_IsBool(p)) {
             attr_bool(l, key, cJSON_IsTrue(p));
+        } else if (cJSON_IsArray(p)) {
+            /* string[] (stop_sequences); an array holding anything else has no AnyValue type
+             * the conventions define, so only model.parameters carries it */
+            bool strings = true;
+            for (const cJSON *e = p->child; e && strings; e = e->next)
+                strings = cJSON_IsString(e);
+            if (!strings) continue;
+            attr_key(l, key);
+            llmobs__buf_puts(l->b, "{\"arrayValue\":{\"values\":[");
+            for (const cJSON *e = p->child; e; e = e->next) {
+                llmobs__buf_puts(l->b, e == p->child ? "{\"stringValue\":" : ",{\"stringValue\":");
+                llmobs__buf_json_string(l->b, e->valuestring, strlen(e->valuestring));
+                llmobs__buf_putc(l->b, '}');
+            }
+            llmobs__buf_puts(l->b, "]}}}");
         }
     }
 }
@@ -306,7 +358,15 @@ static void span_json(llmobs__buf *b, const llmobs__serializer *ser, const llmob
     llmobs__buf_puts(b, ",\"attributes\":[");
     attr_list l = {b, true};
     attr_str(&l, "langfuse.observation.type", llmobs_obs_type_name(s->type));
-    if (s->is_root) attr_bool(&l, "langfuse.internal.as_root", true);
+    if (s->is_root) {
+        /* Every local root, also one continued from a remote parent (which keeps that
+         * parentSpanId: docs/decisions.md). Langfuse v4 takes an observation as its trace's
+         * root when parent_span_id is empty OR it has is_app_root (events table:
+         * parent_span_id = '' OR is_app_root = true), read from the boolean attribute
+         * langfuse.internal.is_app_root; the legacy path reads langfuse.internal.as_root. */
+        attr_bool(&l, "langfuse.internal.is_app_root", true);
+        attr_bool(&l, "langfuse.internal.as_root", true);
+    }
     trace_attributes(&l, ser, s);
     attr_io(&l, ser, "langfuse.observation.input", "input", s->input, s->input_is_json);
     attr_io(&l, ser, "langfuse.observation.output", "output", s->output, s->output_is_json);
@@ -314,13 +374,15 @@ static void span_json(llmobs__buf *b, const llmobs__serializer *ser, const llmob
     if (s->level != LLMOBS_LEVEL_DEFAULT)
         attr_str(&l, "langfuse.observation.level", level_names[s->level & 3]);
     attr_str(&l, "langfuse.observation.status_message", s->status_message);
+    /* gen_ai.* go to generic OTLP backends; the Langfuse destination leaves them out
+     * (otlp_view.h): invoke_agent there would strip an agent's model, usage and cost. */
     attr_str(&l, "gen_ai.operation.name", genai_operation(s->type));
     attr_str(&l, "gen_ai.provider.name", s->provider);
     attr_str(&l, "langfuse.observation.model.name", s->model);
     attr_str(&l, "gen_ai.request.model", s->model);
     model_parameter_attributes(&l, s->model_params);
     usage_attributes(&l, s);
-    cost_attributes(&l, s);
+    cost_attributes(&l, ser, s);
     if (s->completion_start_ns > 0) {
         char iso[32];
         llmobs__iso8601(s->completion_start_ns, iso);
@@ -332,6 +394,8 @@ static void span_json(llmobs__buf *b, const llmobs__serializer *ser, const llmob
         attr_str(&l, "langfuse.observation.prompt.name", s->prompt_name);
         attr_int(&l, "langfuse.observation.prompt.version", s->prompt_version);
     }
+    for (const cJSON *a = s->attributes ? s->attributes->child : NULL; a; a = a->next)
+        if (cJSON_IsString(a)) attr_str(&l, a->string, a->valuestring);
     llmobs__buf_putc(b, ']');
 
     if (s->level == LLMOBS_LEVEL_ERROR) {

@@ -10,6 +10,7 @@ typedef struct llmobs__serializer {
     const char *service_name;
     llmobs_mask_fn mask_fn;
     void *mask_ud;
+    bool send_cost; /* option send_cost: false leaves langfuse.observation.cost_details out */
 } llmobs__serializer;
 
 /* Appends one ExportTraceServiceRequest holding `spans` to `b` (check b->oom afterwards). */

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #define NS_PER_MS INT64_C(1000000)
@@ -63,6 +64,11 @@ struct llmobs__pipeline {
     unsigned spool_pause_calls;
     bool spool_only;
     struct llmobs__pipeline *fork_prev, *fork_next; /* the fork registry */
+    /* Flusher-only: when each destination's export failure was last logged loudly. */
+    struct {
+        char dest[32];
+        int64_t at; /* mono ns */
+    } failure_logged[4];
 };
 
 static const char *const drop_names[LLMOBS_DROP_REASON_COUNT] = {
@@ -314,6 +320,31 @@ static void forward_spool_event(void *ud, llmobs__spool_event ev, uint64_t n)
     if (p->hooks.on_spool) p->hooks.on_spool(p->hooks.ud, ev, n);
 }
 
+#define FAILURE_LOG_INTERVAL_NS (60 * NS_PER_S)
+
+/* Whether an export failure (`message` starts with the destination: "langfuse: ...") is logged
+ * at the default level: its destination's first failure, then at most once a minute; the rest
+ * go to the debug log. */
+static llmobs_log_level failure_level(llmobs__pipeline *p, const char *message, bool error)
+{
+    size_t n = strcspn(message, ":");
+    char dest[32];
+    snprintf(dest, sizeof dest, "%.*s", (int)(n < sizeof dest ? n : sizeof dest - 1), message);
+    int64_t now = llmobs__mono_ns();
+    size_t slots = sizeof p->failure_logged / sizeof *p->failure_logged, oldest = 0;
+    for (size_t i = 0; i < slots; i++) {
+        if (p->failure_logged[i].at && strcmp(p->failure_logged[i].dest, dest) == 0) {
+            if (now - p->failure_logged[i].at < FAILURE_LOG_INTERVAL_NS) return LLMOBS_LOG_DEBUG;
+            p->failure_logged[i].at = now;
+            return error ? LLMOBS_LOG_ERROR : LLMOBS_LOG_WARN;
+        }
+        if (p->failure_logged[i].at < p->failure_logged[oldest].at) oldest = i;
+    }
+    memcpy(p->failure_logged[oldest].dest, dest, sizeof dest);
+    p->failure_logged[oldest].at = now;
+    return error ? LLMOBS_LOG_ERROR : LLMOBS_LOG_WARN;
+}
+
 /* Gives up on a payload whose last attempt `r` failed transiently: the items the exporter
  * reports as already accepted or refused (r->item_state) are counted as such, the others are
  * undeliverable (spooled, or dropped with `reason`). `spans`: the payload's spans (NULL for a
@@ -398,8 +429,9 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
         if (p->hooks.on_attempt_failed) p->hooks.on_attempt_failed(p->hooks.ud);
         if (r.outcome == LLMOBS__TOO_LARGE && (n > 1 || can_shrink)) return false;
         if (r.outcome != LLMOBS__RETRY) {
-            llmobs__log(&p->log, LLMOBS_LOG_ERROR, "%s: %u %s rejected (status %ld): %s",
-                        p->exporter->name, n, kind_name(pl), r.http_status, r.message);
+            llmobs__log(&p->log, failure_level(p, r.message, true),
+                        "%s: %u %s rejected (status %ld): %s", p->exporter->name, n,
+                        kind_name(pl), r.http_status, r.message);
             count_drop(
                 p, r.outcome == LLMOBS__TOO_LARGE ? LLMOBS_DROP_TOO_LARGE : LLMOBS_DROP_REJECTED,
                 n);
@@ -416,8 +448,10 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
             give_up(p, pl, &r, spans, LLMOBS_DROP_RETRIES_EXHAUSTED, started, retries);
             return true;
         }
-        llmobs__log(&p->log, LLMOBS_LOG_DEBUG, "%s: retrying %u %s in %lld ms: %s",
-                    p->exporter->name, n, kind_name(pl), (long long)(delay / NS_PER_MS), r.message);
+        llmobs__log(&p->log, failure_level(p, r.message, false),
+                    "%s: retrying %u %s in %lld ms (for up to %lld s): %s", p->exporter->name, n,
+                    kind_name(pl), (long long)(delay / NS_PER_MS),
+                    (long long)(p->retry_deadline_ns / NS_PER_S), r.message);
         if (!backoff_wait(p, delay)) {
             give_up(p, pl, &r, spans, LLMOBS_DROP_SHUTDOWN, started, retries);
             return true;
@@ -642,7 +676,7 @@ llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__lo
     p->max_retries = o->max_retries;
     p->exporter = exporter;
     p->opts = o;
-    p->ser = (llmobs__serializer){o->service_name, o->mask_fn, o->mask_ud};
+    p->ser = (llmobs__serializer){o->service_name, o->mask_fn, o->mask_ud, o->send_cost};
     p->log = *lg;
     if (hooks) p->hooks = *hooks;
     p->spool_check_at = INT64_MAX;

@@ -9,8 +9,13 @@ llmobs__exporter *llmobs__exporter_from_options(const llmobs_options *o, const l
     int kind = o->exporter;
     if (kind == LLMOBS__EXPORTER_AUTO) {
         bool keys = *o->public_key && *o->secret_key;
+        bool half = !keys && (*o->public_key || *o->secret_key);
         bool otlp = *o->otlp_endpoint || *o->otlp_traces_endpoint;
-        kind = keys || otlp ? LLMOBS__EXPORTER_OTLP : LLMOBS__EXPORTER_FILE;
+        /* Half-set keys mean Langfuse was wanted: no silent local file instead (the client
+         * warns and disables export, docs/decisions.md). */
+        kind = keys || otlp ? LLMOBS__EXPORTER_OTLP
+               : half       ? LLMOBS__EXPORTER_NONE
+                            : LLMOBS__EXPORTER_FILE;
     }
     switch (kind) {
     case LLMOBS__EXPORTER_OTLP:

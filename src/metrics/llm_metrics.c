@@ -315,6 +315,14 @@ static llm_series *series(llmobs__llm_metrics *m, int kind, const char *a, const
     return found;
 }
 
+/* Whether `c` is the series of exactly these label values. */
+static bool child_is_for(const llmobs__child *c, const char *const *values, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(c->values[i], values[i]) != 0) return false;
+    return true;
+}
+
 /* The child of family `fam` for these values: from the slot when bound and alive, else looked
  * up (and bound). `slot` < 0 or `e` NULL: not cached. */
 static llmobs_status bound(llmobs__llm_metrics *m, _Atomic(llmobs__child *) *slot, int fam,
@@ -328,9 +336,17 @@ static llmobs_status bound(llmobs__llm_metrics *m, _Atomic(llmobs__child *) *slo
     llmobs_family *f = m->f[fam];
     llmobs_status st = llmobs__child_get(f, f->type, values, n, &c);
     if (st != LLMOBS_OK) return st;
-    if (slot) atomic_store_explicit(slot, c, memory_order_release);
+    /* Never bind the overflow series that a family at its cap hands out instead: every
+     * observation that lands there must go through the guard, which counts it. */
+    if (slot && child_is_for(c, values, n)) atomic_store_explicit(slot, c, memory_order_release);
     *out = c;
     return LLMOBS_OK;
+}
+
+static bool is_bound(_Atomic(llmobs__child *) *slot)
+{
+    llmobs__child *c = slot ? atomic_load_explicit(slot, memory_order_acquire) : NULL;
+    return c && !atomic_load_explicit(&c->removed, memory_order_acquire);
 }
 
 static _Atomic(llmobs__child *) *slot_of(llm_series *e, int slot)
@@ -456,6 +472,31 @@ static int status_index(const char *status)
     return -1;
 }
 
+/* Label values known in advance are exported at 0 from the first use of their other labels
+ * (Prometheus' instrumentation guidelines), so rate() and ratio queries have series before
+ * the first error, cache hit or failed eval. */
+static const char *const eval_results[] = {"pass", "fail", "error"};
+
+/* Whether `f` can take `k` more series below its cap: zeros never go to the overflow series
+ * (they would count as overflowed observations). */
+static bool room_for(const llmobs_family *f, size_t k)
+{
+    return atomic_load(&f->nchildren) + k <= atomic_load(&f->max_children);
+}
+
+static void zero_request_series(llmobs__llm_metrics *m, const char *model, const char *feature)
+{
+    if (!room_for(m->f[LLMOBS__LLM_REQUESTS], 4) || !room_for(m->f[LLMOBS__LLM_TOKENS], 5)) return;
+    for (size_t i = 0; i < sizeof request_statuses / sizeof *request_statuses; i++) {
+        const char *req[] = {model, feature, request_statuses[i]};
+        llmobs_counter_add_labels(m->f[LLMOBS__LLM_REQUESTS], req, 3, 0);
+    }
+    for (int i = 0; i < LLMOBS__TOKEN_TYPE_COUNT; i++) {
+        const char *tk[] = {model, llmobs__token_type_names[i], feature};
+        llmobs_counter_add_labels(m->f[LLMOBS__LLM_TOKENS], tk, 3, 0);
+    }
+}
+
 llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, const char *model,
                                                     const char *feature, const char *provider,
                                                     const char *status, double duration_s,
@@ -471,8 +512,15 @@ llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, cons
     llmobs_status st = LLMOBS_OK;
     const char *req[] = {model, feature, status};
     int si = status_index(status);
-    st = first_error(st, counter_add(m, si >= 0 ? slot_of(e, S_REQUESTS + si) : NULL,
-                                     LLMOBS__LLM_REQUESTS, req, 3, 1));
+    _Atomic(llmobs__child *) *rslot = si >= 0 ? slot_of(e, S_REQUESTS + si) : NULL;
+    /* A new series in the family means a new (model, feature) may have appeared: zero its
+     * siblings. A concurrent creation elsewhere only makes this run once more (adding 0). A
+     * bound series was created long ago. */
+    bool was_bound = is_bound(rslot);
+    size_t before = was_bound ? 0 : llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]);
+    st = first_error(st, counter_add(m, rslot, LLMOBS__LLM_REQUESTS, req, 3, 1));
+    if (!was_bound && llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]) != before)
+        zero_request_series(m, model, feature);
     if (duration_s >= 0) {
         const char *dur[] = {model, feature, provider};
         st = first_error(st, histogram_observe(m, slot_of(e, S_DURATION),
@@ -509,7 +557,9 @@ void llmobs__llm_metrics_on_generation(void *ud, const llmobs__generation *g)
                          tokens[LLMOBS__TOKENS_CACHE_WRITE];
         ctx = (double)prompt / (double)g->context_window;
     }
-    llmobs__llm_metrics_record_generation(m, g->model, g->feature, g->provider, g->status,
+    llmobs__llm_metrics_record_generation(m, g->label_model ? g->label_model : g->model,
+                                          g->label_feature ? g->label_feature : g->feature,
+                                          g->provider, g->status,
                                           (double)(g->end_ns - g->start_ns) / 1e9,
                                           ttft >= 0 ? ttft : -1, tokens, ctx);
 }
@@ -567,7 +617,14 @@ llmobs_status llmobs__llm_metrics_record_eval(llmobs__llm_metrics *m, const char
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
     const char *fm[] = {or_unknown(feature), or_unknown(metric)};
     const char *fmr[] = {fm[0], fm[1], or_unknown(result)};
+    size_t before = llmobs_family_children(m->f[LLMOBS__LLM_EVAL_RUNS]);
     llmobs_status st = llmobs_counter_add_labels(m->f[LLMOBS__LLM_EVAL_RUNS], fmr, 3, 1);
+    bool fresh = llmobs_family_children(m->f[LLMOBS__LLM_EVAL_RUNS]) != before &&
+                 room_for(m->f[LLMOBS__LLM_EVAL_RUNS], 3);
+    for (size_t i = 0; fresh && i < sizeof eval_results / sizeof *eval_results; i++) {
+        const char *zero[] = {fm[0], fm[1], eval_results[i]};
+        llmobs_counter_add_labels(m->f[LLMOBS__LLM_EVAL_RUNS], zero, 3, 0);
+    }
     if (pass_rate >= 0)
         st = first_error(
             st, llmobs_gauge_set_labels(m->f[LLMOBS__LLM_EVAL_PASS_RATE], fm, 2, pass_rate));

@@ -85,7 +85,7 @@ llmobs__llm_metrics *llmobs__llm_metrics_get(llmobs_registry *r, llmobs_status *
  * llm_request_duration_seconds (when duration_s >= 0), llm_time_to_first_token_seconds (when
  * ttft_s >= 0), llm_tokens_total per token type (input and output when >= 0, the others when
  * > 0; `tokens` may be NULL) and llm_context_utilisation_ratio (when ctx_ratio >= 0).
- * Returns the first error (e.g. LLMOBS_ELIMIT from the cardinality guard) but still records
+ * Returns the first error (e.g. LLMOBS_ENOMEM) but still records
  * what it can. */
 llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, const char *model,
                                                     const char *feature, const char *provider,

@@ -248,8 +248,8 @@ static bool collides_with_builtin(llmobs_registry *r, int type, const char *base
     char n[4][NAME_MAX_LEN + 16];
     size_t k = occupied_names(type, base, n);
     for (size_t i = 0; i < k; i++) {
-        if (strcmp(n[i], "llmobs_metrics_cardinality_refused_total") == 0 ||
-            strcmp(n[i], "llmobs_metrics_cardinality_refused") == 0)
+        if (strcmp(n[i], "llmobs_metrics_cardinality_overflow_total") == 0 ||
+            strcmp(n[i], "llmobs_metrics_cardinality_overflow") == 0)
             return true;
         if (sec && sec->name_taken(n[i])) return true;
     }
@@ -729,14 +729,20 @@ llmobs_status llmobs__child_get(llmobs_family *f, int type, const char *const *v
     pthread_mutex_lock(&f->lock);
     c = table_find(atomic_load_explicit(&f->table, memory_order_relaxed), h, values, n, NULL);
     if (!c) {
-        size_t max = atomic_load(&f->max_children);
-        if (atomic_load(&f->nchildren) >= max) {
-            atomic_fetch_add(&f->refused, 1);
-            pthread_mutex_unlock(&f->lock);
-            return llmobs__error(LLMOBS_ELIMIT, "%s: cardinality limit of %zu children reached",
-                                 f->name, max);
+        if (atomic_load(&f->nchildren) >= atomic_load(&f->max_children)) {
+            /* At the cap: the observation lands in the one overflow series (every label
+             * LLMOBS_METRICS_OVERFLOW), which is created past the cap, and is counted. */
+            const char *ov[LLMOBS_METRICS_MAX_LABELS];
+            for (size_t i = 0; i < f->nlabels; i++)
+                ov[i] = LLMOBS_METRICS_OVERFLOW;
+            uint64_t oh = hash_values(ov, f->nlabels);
+            c = table_find(atomic_load_explicit(&f->table, memory_order_relaxed), oh, ov,
+                           f->nlabels, NULL);
+            if (!c) st = child_create_locked(f, oh, ov, &c);
+            if (st == LLMOBS_OK) atomic_fetch_add(&f->refused, 1);
+        } else {
+            st = child_create_locked(f, h, values, &c);
         }
-        st = child_create_locked(f, h, values, &c);
     }
     pthread_mutex_unlock(&f->lock);
     if (st != LLMOBS_OK) return llmobs__error(st, "%s: out of memory creating a child", f->name);

@@ -132,7 +132,7 @@ static void render_family(llmobs__buf *b, llmobs_metrics_format fmt, llmobs_fami
     pthread_mutex_unlock(&f->lock);
 }
 
-/* The cardinality guard's refusals, one series per family that refused something. */
+/* The cardinality guard's overflows, one series per family that overflowed. */
 static void render_refused(llmobs__buf *b, llmobs_metrics_format fmt, llmobs_registry *r)
 {
     bool any = false;
@@ -140,11 +140,13 @@ static void render_refused(llmobs__buf *b, llmobs_metrics_format fmt, llmobs_reg
         uint64_t n = atomic_load(&r->families[i]->refused);
         if (!n) continue;
         if (!any) {
-            llmobs__render_header(b, fmt, LLMOBS__COUNTER, "llmobs_metrics_cardinality_refused",
-                                  NULL, "Label sets refused by the per-family cardinality limit.");
+            llmobs__render_header(b, fmt, LLMOBS__COUNTER, "llmobs_metrics_cardinality_overflow",
+                                  NULL,
+                                  "Observations of new label sets past the per-family series "
+                                  "cap, recorded in the family's overflow series.");
             any = true;
         }
-        llmobs__buf_puts(b, "llmobs_metrics_cardinality_refused_total{family=\"");
+        llmobs__buf_puts(b, "llmobs_metrics_cardinality_overflow_total{family=\"");
         llmobs__buf_puts(b, r->families[i]->name); /* metric names need no escaping */
         if (r->families[i]->type == LLMOBS__COUNTER) llmobs__buf_puts(b, "_total");
         llmobs__buf_puts(b, "\"} ");

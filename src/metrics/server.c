@@ -5,6 +5,7 @@
 #include "core/error.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #define DEFAULT_ADDR "127.0.0.1:9464"
@@ -170,12 +172,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return reply_metrics(s, conn);
 }
 
-/* Splits "host:port" / "[v6]:port" and resolves it numerically (or "localhost"). */
+/* Splits "host:port" / "[v6]:port" and resolves it numerically (or "localhost"). A bare
+ * port, "9464" or ":9464", means the loopback default host (DEFAULT_ADDR's). */
 static llmobs_status parse_addr(const char *addr, struct sockaddr_storage *ss, socklen_t *sslen)
 {
     char host[256];
-    const char *colon;
-    if (addr[0] == '[') {
+    const char *colon = NULL, *port = "";
+    if (addr[0] == ':' || (*addr && strspn(addr, "0123456789") == strlen(addr))) {
+        strcpy(host, "127.0.0.1");
+        port = addr[0] == ':' ? addr + 1 : addr;
+    } else if (addr[0] == '[') {
         const char *rb = strchr(addr, ']');
         if (!rb || rb[1] != ':' || (size_t)(rb - addr - 1) >= sizeof host) return LLMOBS_EINVAL;
         memcpy(host, addr + 1, (size_t)(rb - addr - 1));
@@ -187,7 +193,7 @@ static llmobs_status parse_addr(const char *addr, struct sockaddr_storage *ss, s
         memcpy(host, addr, (size_t)(colon - addr));
         host[colon - addr] = '\0';
     }
-    const char *port = colon + 1;
+    if (colon) port = colon + 1;
     if (!*port || strlen(port) > 5 || strspn(port, "0123456789") != strlen(port) ||
         strtol(port, NULL, 10) > 65535)
         return LLMOBS_EINVAL;
@@ -201,6 +207,20 @@ static llmobs_status parse_addr(const char *addr, struct sockaddr_storage *ss, s
     *sslen = res->ai_addrlen;
     freeaddrinfo(res);
     return LLMOBS_OK;
+}
+
+/* Why libmicrohttpd could not listen (it does not say): binds a probe socket the way it does
+ * (SO_REUSEADDR) and returns the OS reason, e.g. "Address already in use". */
+static const char *bind_failure(const struct sockaddr_storage *ss, socklen_t sslen)
+{
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return llmobs__strerror(errno);
+    int one = 1;
+    int err = 0;
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (const struct sockaddr *)ss, sslen) != 0 || listen(fd, 1) != 0) err = errno;
+    close(fd);
+    return err ? llmobs__strerror(err) : "the HTTP server did not start";
 }
 
 llmobs_status llmobs_metrics_server_start(llmobs_registry *registry, const char *addr,
@@ -243,7 +263,8 @@ llmobs_status llmobs_metrics_server_start_token(llmobs_registry *registry, const
     if (!s->daemon) {
         free(s->authorization);
         free(s);
-        return llmobs__error(LLMOBS_EIO, "cannot listen on %s", addr);
+        return llmobs__error(LLMOBS_EIO, "cannot listen on %s: %s", addr,
+                             bind_failure(&ss, sslen));
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_LISTEN_FD);
     struct sockaddr_storage bound = {0};

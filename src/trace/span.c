@@ -108,6 +108,7 @@ void llmobs__span_free(llmobs__span *s)
     for (size_t i = 0; i < s->ncost; i++)
         llmobs__span_key_free(s->cost[i].key);
     free(s->prompt_name);
+    cJSON_Delete(s->attributes);
     llmobs__trace_attrs_unref(s->trace);
     free(s);
 }
@@ -141,7 +142,7 @@ size_t llmobs__span_footprint(const llmobs__span *s)
     /* cJSON trees are charged a flat 256 bytes: an estimate is enough for a memory bound. */
     size_t n = sizeof *s + slen(s->name) + slen(s->status_message) + slen(s->input) +
                slen(s->output) + slen(s->model) + slen(s->provider) + slen(s->prompt_name);
-    n += (s->metadata ? 256 : 0) + (s->model_params ? 256 : 0);
+    n += (s->metadata ? 256 : 0) + (s->model_params ? 256 : 0) + (s->attributes ? 256 : 0);
     for (size_t i = 0; i < s->nusage; i++)
         n += slen(s->usage[i].key);
     for (size_t i = 0; i < s->ncost; i++)
@@ -250,4 +251,17 @@ llmobs_status llmobs__span_attach_cost(llmobs__span *s, const llmobs__generation
         s->cost[s->ncost++] = (llmobs__cost){copy, g->cost[k]};
     }
     return LLMOBS_OK;
+}
+
+bool llmobs__usage_key_is_provider_style(const char *key)
+{
+    static const char *const keys[] = {
+        "prompt_tokens",           "completion_tokens",           "total_tokens",
+        "input_tokens",            "output_tokens",               "cached_tokens",
+        "reasoning_tokens",        "cache_read_input_tokens",     "cache_creation_input_tokens",
+        "prompt_tokens_details",   "completion_tokens_details",
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (strcmp(key, keys[i]) == 0) return true;
+    return false;
 }

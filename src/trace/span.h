@@ -78,6 +78,8 @@ typedef struct llmobs__span {
     int32_t prompt_version;     /* 0 = not set */
     llmobs__trace_attrs *trace; /* snapshot taken at end */
     bool truncated;             /* content replaced by LLMOBS__TRUNCATED_MARKER */
+    cJSON *attributes; /* object of extra string span attributes (llmobs__obs_set_attribute),
+                          sent as they are; NULL when none */
 } llmobs__span;
 
 /* Langfuse's SDKs' marker for content dropped because the event was too large. */
@@ -94,6 +96,17 @@ extern const llmobs__item_ops llmobs__span_ops;
  * (NULL when out of memory). llmobs__span_key_free releases either. */
 char *llmobs__span_key(const char *key);
 void llmobs__span_key_free(char *key);
+/* Usage keys as providers name them ("prompt_tokens", "input_tokens", ...): kept as custom
+ * buckets, but left out of the computed total (they repeat the standard buckets). */
+bool llmobs__usage_key_is_provider_style(const char *key);
+
+/* Sets one extra string span attribute `key` on an observation (replacing a previous value),
+ * sent verbatim by the OTLP serializer: for attributes a backend reads that have no public
+ * setter (the langfuse.experiment.* attributes of src/eval/experiment.c). Same rules as the
+ * public setters: EINVAL for NULL arguments, ESTATE once ended, a no-op when not recorded. */
+llmobs_status llmobs__obs_set_attribute(llmobs_obs *o, const char *key, const char *value);
+/* The handle of a trace's root span, for the observation setters (valid as the trace). */
+llmobs_obs *llmobs__trace_root(llmobs_trace *t);
 /* Sum of a usage key's value, or -1 when absent. */
 int64_t llmobs__span_usage(const llmobs__span *s, const char *key);
 size_t llmobs__span_footprint(const llmobs__span *s);

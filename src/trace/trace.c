@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/ids.h"
+#include "trace/context.h"
 #include "trace/span.h"
 #include "trace/tracer.h"
 
@@ -31,6 +32,7 @@ struct llmobs_trace {
     uint8_t trace_id[16];
     struct llmobs_obs root;
     size_t open; /* child observations started and not yet ended */
+    size_t pins; /* scopes (context.c) holding this trace's memory */
     struct llmobs_obs *children;
     /* Copy on write, guarded by mu: ended spans share it (each holds a reference) and a
      * setter that finds it shared changes a private copy, so a snapshot never changes. */
@@ -181,6 +183,10 @@ llmobs_trace *llmobs_trace_start_traceparent(llmobs_client *c, const char *name,
 llmobs_obs *llmobs_obs_start(llmobs_trace *t, llmobs_obs *parent, llmobs_obs_type type,
                              const char *name, llmobs_status *status)
 {
+    /* The calling thread's current scope fills what the caller left NULL. */
+    llmobs_obs *current = llmobs__scope_top();
+    if (!t) t = parent ? parent->trace : current ? current->trace : NULL;
+    if (!parent && t && current && current->trace == t && current != &t->root) parent = current;
     if (!t || !name || !*name || (unsigned)type > LLMOBS_OBS_GUARDRAIL) {
         set_status(status,
                    llmobs__error(LLMOBS_EINVAL, "obs_start: NULL trace, empty name or bad type"));
@@ -214,6 +220,38 @@ oom:
     free(o);
     set_status(status, llmobs__error(LLMOBS_ENOMEM, "obs_start: out of memory"));
     return NULL;
+}
+
+/* ---- scopes (context.c) ---------------------------------------------------------------- */
+
+llmobs_trace *llmobs__obs_trace(const llmobs_obs *o)
+{
+    return o->trace;
+}
+
+llmobs_client *llmobs__trace_client(const llmobs_trace *t)
+{
+    return llmobs__tracer_client(t->tracer);
+}
+
+void llmobs__trace_pin(llmobs_trace *t)
+{
+    pthread_mutex_lock(&t->mu);
+    t->pins++;
+    pthread_mutex_unlock(&t->mu);
+}
+
+void llmobs__trace_unpin(llmobs_trace *t)
+{
+    pthread_mutex_lock(&t->mu);
+    t->pins--;
+    bool finished = t->root.ended && t->open == 0 && t->pins == 0;
+    llmobs__tracer *tr = t->tracer;
+    pthread_mutex_unlock(&t->mu);
+    if (finished) {
+        trace_free(t);
+        llmobs__tracer_release(tr);
+    }
 }
 
 /* ---- setters ----------------------------------------------------------------------------- */
@@ -375,6 +413,23 @@ llmobs_status llmobs_obs_set_metadata(llmobs_obs *o, const char *key, const char
     return st;
 }
 
+llmobs_status llmobs__obs_set_attribute(llmobs_obs *o, const char *key, const char *value)
+{
+    if (!key || !*key || !value)
+        return llmobs__error(LLMOBS_EINVAL, "set_attribute: NULL key or value");
+    llmobs_status st;
+    llmobs__span *s = content_lock(o, &st, "set_attribute");
+    if (!s) return st;
+    st = object_put(&s->attributes, key, cJSON_CreateString(value));
+    obs_unlock(o);
+    return st;
+}
+
+llmobs_obs *llmobs__trace_root(llmobs_trace *t)
+{
+    return t ? &t->root : NULL;
+}
+
 llmobs_status llmobs_obs_set_level(llmobs_obs *o, llmobs_level level)
 {
     if ((unsigned)level > LLMOBS_LEVEL_ERROR)
@@ -479,11 +534,27 @@ static llmobs_status usage_put(llmobs__span *s, const char *key, int64_t value)
     return LLMOBS_OK;
 }
 
+/* Once per client: a provider's own usage key is a custom bucket to llmobs (not priced, not
+ * in the token metrics), which is rarely what the caller meant. */
+static void warn_provider_style_key(llmobs_obs *o, const char *key)
+{
+    llmobs__tracer *tr = o->trace->tracer;
+    if (!llmobs__usage_key_is_provider_style(key) || atomic_exchange(&tr->warned_usage_keys, true))
+        return;
+    llmobs__log(tr->log, LLMOBS_LOG_WARN,
+                "usage key '%s' is a provider's name: llmobs keeps it as a custom bucket (not "
+                "priced, not in llm_tokens_total, not in the total). Use \"input\", \"output\", "
+                "\"" LLMOBS_USAGE_CACHE_READ "\", \"" LLMOBS_USAGE_CACHE_WRITE "\", \"" LLMOBS_USAGE_REASONING
+                "\" or llmobs_obs_set_from_response. Logged once.",
+                key);
+}
+
 llmobs_status llmobs_obs_set_usage_detail(llmobs_obs *o, const char *key, int64_t value)
 {
     if (!key || !*key || value < 0)
         return llmobs__error(LLMOBS_EINVAL,
                              "llmobs_obs_set_usage_detail: empty key or negative value");
+    if (o) warn_provider_style_key(o, key);
     llmobs_status st;
     llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_usage_detail");
     if (!s) return st;
@@ -534,6 +605,13 @@ llmobs_status llmobs_obs_set_prompt(llmobs_obs *o, const char *name, int32_t ver
 {
     if (!name || !*name || version < 1)
         return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_prompt: empty name or version < 1");
+    /* Langfuse keeps a prompt link on GENERATION observations only (canLinkPrompt in its OTel
+     * ingestion) and drops it silently on any other type: refuse it here instead. The type
+     * never changes after start, so it is read without the lock. */
+    if (o && !o->is_generation)
+        return llmobs__error(LLMOBS_EUNSUPPORTED,
+                             "llmobs_obs_set_prompt: Langfuse links prompts to generations only; "
+                             "this observation is not a generation");
     llmobs_status st;
     llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_prompt");
     if (!s) return st;
@@ -784,7 +862,7 @@ static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
         s->trace = t->attrs;
     }
     if (!is_root) t->open--;
-    bool finished = t->root.ended && t->open == 0;
+    bool finished = t->root.ended && t->open == 0 && t->pins == 0;
     /* Read before unlocking: once unlocked, another thread may finish and free the trace. */
     llmobs__tracer *tr = t->tracer;
     llmobs_drop_reason not_recorded = t->drop_reason;

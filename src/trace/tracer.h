@@ -9,6 +9,7 @@
 #define LLMOBS_TRACE_TRACER_H
 
 #include "core/generation.h"
+#include "core/log.h"
 #include "core/options.h"
 #include "export/item.h"
 #include "llmobs/client.h"
@@ -21,7 +22,9 @@
 
 typedef struct llmobs__tracer {
     const llmobs_options *opts; /* sample_rate, environment, release */
+    const llmobs__logger *log;  /* the client's */
     bool enabled;
+    atomic_bool warned_usage_keys; /* the provider-style usage key warning was logged */
 
     /* Where ended spans and scores go (the export pipeline). `enqueue` takes ownership and
      * returns false when it dropped (and counted) the item; `count_dropped` counts items that
@@ -55,6 +58,11 @@ typedef struct llmobs__tracer {
 static inline llmobs__tracer *llmobs__tracer_of(llmobs_client *c)
 {
     return (llmobs__tracer *)(void *)c; /* first member, see above */
+}
+
+static inline llmobs_client *llmobs__tracer_client(llmobs__tracer *t)
+{
+    return (llmobs_client *)(void *)t; /* the client around it */
 }
 
 static inline void llmobs__tracer_hold(llmobs__tracer *t)

@@ -19,7 +19,7 @@ need() {
   local t
   for t in "$@"; do
     command -v "$t" >/dev/null 2>&1 ||
-      fail "required tool '$t' not found (Debian: apt-get install prometheus prometheus-alertmanager curl python3)"
+      fail "required tool '$t' not found (Debian: apt-get install prometheus prometheus-alertmanager prometheus-pushgateway curl python3; scripts/deps.sh)"
   done
 }
 

@@ -18,8 +18,25 @@ Subcommands (all print to stdout, exit non-zero with a message on error):
   missing-metrics SCRAPE.txt NAME...
                                 the NAMEs absent from a text-format scrape: neither sampled
                                 nor declared by # TYPE (histograms count via _bucket/_sum/_count)
+  all-queries RULES.yml DASH.json
+                                one JSON object per line: {what, expr} for every dashboard
+                                target, every recording rule (its expression and its output
+                                series) and every alert (its expression without the final
+                                comparison, so it must return the series it compares)
+  check-queries PROM_URL RULES.yml DASH.json
+                                runs every all-queries expression against Prometheus' HTTP API;
+                                prints the series count of each, exits 1 if any returned none
+  check-collector COLLECTOR.yaml
+                                structural checks of the OpenTelemetry Collector gateway config:
+                                every component a pipeline names is defined, the traces
+                                pipeline takes OTLP/HTTP and exports to Langfuse (otlphttp to
+                                .../api/public/otel, Basic auth, ingestion version 4) and to
+                                at least one more backend
+  fake-judge PORT               serves an OpenAI-compatible LLM judge on 127.0.0.1:PORT:
+                                accuracy 0.9 (0.2 for answers containing BAD), faithfulness 0.8
 """
 import json
+import os
 import re
 import sys
 
@@ -502,6 +519,104 @@ def metric_names(rules_path, dash_path):
     return sorted(n for n in used if n not in recorded and n not in _PROMETHEUS_SYNTHETIC)
 
 
+def all_queries(rules_path, dash_path):
+    out = [{'what': 'panel %r %s' % (d['panel'], d['refId']), 'expr': d['expr']}
+           for d in dashboard_exprs(dash_path)]
+    for r in load_rules(rules_path):
+        if r['kind'] == 'record':
+            out.append({'what': 'recording rule %s (expr)' % r['name'], 'expr': r['expr']})
+            out.append({'what': 'recording rule %s (series)' % r['name'], 'expr': r['name']})
+        else:
+            out.append({'what': 'alert %s' % r['name'], 'expr': loosen(r['expr'])})
+    return out
+
+
+def check_queries(prom, rules_path, dash_path):
+    import urllib.parse
+    import urllib.request
+    empty = []
+    for q in all_queries(rules_path, dash_path):
+        url = prom.rstrip('/') + '/api/v1/query?' + urllib.parse.urlencode({'query': q['expr']})
+        with urllib.request.urlopen(url, timeout=5) as r:
+            body = json.load(r)
+        if body.get('status') != 'success':
+            raise ValueError('%s: %s' % (q['what'], body))
+        n = len(body['data']['result'])
+        print('%3d series  %s' % (n, q['what']))
+        if os.environ.get('DEPLOY_TOOLS_VERBOSE'):
+            for r in body['data']['result']:
+                print('            %s' % r['metric'])
+        if n == 0:
+            empty.append(q)
+    for q in empty:
+        print('NO DATA: %s: %s' % (q['what'], ' '.join(q['expr'].split())))
+    return 1 if empty else 0
+
+
+def check_collector(path):
+    c = load_yaml(path)
+    errs = []
+    svc = c.get('service') or {}
+    for ext in svc.get('extensions') or []:
+        if ext not in (c.get('extensions') or {}):
+            errs.append('service extension %s is not defined' % ext)
+    pipes = svc.get('pipelines') or {}
+    for pname, pipe in pipes.items():
+        for section in ('receivers', 'processors', 'exporters'):
+            for comp in pipe.get(section) or []:
+                if comp not in (c.get(section) or {}):
+                    errs.append('pipeline %s: %s %s is not defined' % (pname, section[:-1], comp))
+    traces = pipes.get('traces')
+    if not traces:
+        return errs + ['no traces pipeline']
+    http = [r for r in traces.get('receivers') or []
+            if r.split('/')[0] == 'otlp' and 'http' in ((c['receivers'].get(r) or {}).get('protocols') or {})]
+    if not http:
+        errs.append('the traces pipeline has no OTLP/HTTP receiver (llmobs sends OTLP/HTTP)')
+    exporters = traces.get('exporters') or []
+    langfuse = []
+    for e in exporters:
+        cfg = (c.get('exporters') or {}).get(e) or {}
+        if e.split('/')[0] == 'otlphttp' and str(cfg.get('endpoint', '')).endswith('/api/public/otel'):
+            langfuse.append(e)
+            h = cfg.get('headers') or {}
+            if not str(h.get('Authorization', '')).startswith('Basic '):
+                errs.append('%s: no Authorization: Basic header' % e)
+            if str(h.get('x-langfuse-ingestion-version', '')) != '4':
+                errs.append('%s: x-langfuse-ingestion-version is not 4' % e)
+    if len(langfuse) != 1:
+        errs.append('the traces pipeline must export to Langfuse once (otlphttp to .../api/public/otel), found %s' % langfuse)
+    if len(exporters) < 2:
+        errs.append('the traces pipeline exports to %d backend(s); the example needs a second one' % len(exporters))
+    if 'memory_limiter' in (traces.get('processors') or []) and (traces.get('processors') or [])[0] != 'memory_limiter':
+        errs.append('memory_limiter must be the first processor')
+    return errs
+
+
+def fake_judge(port):
+    import http.server
+
+    class Judge(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get('Content-Length', 0))).decode()
+            if 'unsupported_claims' in body:
+                verdict = {'faithfulness': 0.8, 'unsupported_claims': []}
+            else:
+                verdict = {'score': 0.2 if 'BAD' in body else 0.9, 'reasoning': 'fake judge'}
+            reply = json.dumps({'choices': [{'message': {'content': json.dumps(verdict)}}],
+                                'usage': {'prompt_tokens': 10, 'completion_tokens': 5}})
+            self.send_response(200)
+            self.send_header('Content-Type', 'application/json')
+            self.send_header('Content-Length', str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply.encode())
+
+        def log_message(self, *a):
+            pass
+
+    http.server.HTTPServer(('127.0.0.1', int(port)), Judge).serve_forever()
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -526,6 +641,18 @@ def main(argv):
         return 1 if errs else 0
     elif cmd == 'metric-names':
         print('\n'.join(metric_names(args[0], args[1])))
+    elif cmd == 'all-queries':
+        for q in all_queries(args[0], args[1]):
+            print(json.dumps(q))
+    elif cmd == 'check-queries':
+        return check_queries(args[0], args[1], args[2])
+    elif cmd == 'check-collector':
+        errs = check_collector(args[0])
+        for e in errs:
+            print('collector: ' + e)
+        return 1 if errs else 0
+    elif cmd == 'fake-judge':
+        fake_judge(args[0])
     elif cmd == 'missing-metrics':
         samples, declared = scrape_names(open(args[0], encoding='utf-8').read())
         missing = [n for n in args[1:] if not present(n, samples | declared)]

@@ -143,6 +143,38 @@ def main():
                 fail(f"{model}: {what} {got} != tokens x price {want}")
     print(f"ok: {len(gens)} generations, cost {sum(metric.values()):.6f} USD across {len(metric)} models")
 
+    # Online evaluation (simulated judge, 20 % of answered requests by default): the quality
+    # families are on the scrape, and every run of a metric was judged (pass or fail).
+    runs = samples(text, "llm_eval_runs_total")
+    judged = {}
+    for l, v in runs:
+        judged.setdefault(l["metric"], {})[l["result"]] = v
+    for metric_name in ("accuracy", "faithfulness"):
+        r = judged.get(metric_name, {})
+        if set(r) != {"pass", "fail", "error"} or r["error"] != 0 or r["pass"] + r["fail"] < 40:
+            fail(f"llm_eval_runs_total for {metric_name}: {r}")
+        rate = [v for l, v in samples(text, "llm_eval_pass_rate") if l["metric"] == metric_name]
+        if len(rate) != 1 or not 0 < rate[0] <= 1:
+            fail(f"llm_eval_pass_rate for {metric_name}: {rate}")
+    if len(samples(text, "llm_rag_faithfulness")) != 1:
+        fail("llm_rag_faithfulness missing")
+    # Known label values exported at 0 from the start.
+    reasons = {l["reason"] for l, _ in samples(text, "llmobs_dropped_total")}
+    want = {"queue_full", "sampled_out", "disabled", "rejected", "retries_exhausted", "shutdown",
+            "too_large", "invalid", "spool_full"}
+    if reasons != want:
+        fail(f"llmobs_dropped_total reasons {sorted(reasons)} != {sorted(want)}")
+    outcomes = {l["outcome"] for l, _ in samples(text, "llmobs_spool_items_total")}
+    if outcomes != {"spooled", "resent", "evicted", "rejected"}:
+        fail(f"llmobs_spool_items_total outcomes {sorted(outcomes)}")
+    types = {}
+    for l, _ in samples(text, "llm_tokens_total"):
+        types.setdefault(l["model"], set()).add(l["token_type"])
+    for model, t in types.items():
+        if t != {"input", "output", "cache_read", "cache_write", "reasoning"}:
+            fail(f"llm_tokens_total token types of {model}: {sorted(t)}")
+    print(f"ok: eval runs {judged}, {len(reasons)} drop reasons at start")
+
 
 if __name__ == "__main__":
     main()

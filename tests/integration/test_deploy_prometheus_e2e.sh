@@ -4,31 +4,41 @@
 # LlmDailyBudgetBurning must reach state "firing" in /api/v1/alerts within 60 s.
 # Then every rule must have evaluated without error against the real series, and the alert's
 # annotations must have rendered.
+# The Prometheus configuration is deploy/prometheus/prometheus.yml itself (ports, intervals and
+# the rule path substituted), so its pushgateway job (honor_labels) is what gets tested: one
+# llmobs-eval dataset run (judged by a fake OpenAI-compatible judge) pushes its gauges to a
+# real Pushgateway. Finally every Grafana panel query and every rule expression (alerts without
+# their final comparison) must return at least one series: no panel shows "No data".
 # shellcheck source=tests/integration/deploy_common.sh
 . "$(dirname "$0")/deploy_common.sh"
 need prometheus curl python3
+PUSHGATEWAY=$(command -v prometheus-pushgateway || command -v pushgateway || true)
+[ -n "$PUSHGATEWAY" ] || fail "required tool 'prometheus-pushgateway' not found (Debian: apt-get install prometheus-pushgateway; scripts/deps.sh)"
 demo=$(demo_binary) || exit 1
+eval_bin=$LLMOBS_BUILD_DIR/tools/llmobs-eval
+[ -x "$eval_bin" ] || fail "$eval_bin is missing: build the llmobs-eval target (tools/llmobs_eval.c)"
 
 ALERT=LlmDailyBudgetBurning
 FEATURE=rag_pipeline
 work=$(new_tmpdir)
-dport=$(free_port)
-pport=$(free_port)
-[ "$dport" != "$pport" ] || pport=$(free_port)
+ports=$(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(5)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')
+read -r dport pport gport jport aport <<<"$ports"
 prom=http://127.0.0.1:$pport
 
-cat >"$work/prometheus.yml" <<YML
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-rule_files:
-  - "$RULES"
-scrape_configs:
-  - job_name: llmobs
-    static_configs:
-      - targets: ["127.0.0.1:$dport"]
-YML
+RULES=$(cd "$(dirname "$RULES")" && pwd)/$(basename "$RULES") # relative to the config's dir otherwise
+# deploy/prometheus/prometheus.yml with this run's ports (the Alertmanager port is unused:
+# Prometheus only logs that it cannot deliver), 1 s intervals and the absolute rule path.
+sed -e "s/127\.0\.0\.1:9464/127.0.0.1:$dport/" -e "s/127\.0\.0\.1:9091/127.0.0.1:$gport/" \
+    -e "s/127\.0\.0\.1:9093/127.0.0.1:$aport/" \
+    -e "s/^\(  *scrape_interval:\).*/\1 1s/" -e "s/^\(  *scrape_timeout:\).*/\1 1s/" \
+    -e "s/^\(  *evaluation_interval:\).*/\1 1s/" -e "s|^  - llm-alerts.yml\$|  - \"$RULES\"|" \
+    "$DEPLOY/prometheus/prometheus.yml" >"$work/prometheus.yml"
+grep -q "127.0.0.1:$gport" "$work/prometheus.yml" && grep -q "honor_labels: true" "$work/prometheus.yml" &&
+  grep -q "\"$RULES\"" "$work/prometheus.yml" || fail "could not adapt deploy/prometheus/prometheus.yml"
 
 diagnostics() {
   echo "---- budget series in Prometheus:" >&2
@@ -49,7 +59,14 @@ for t in json.load(sys.stdin)["data"]["activeTargets"]:
   tail -n 20 "$work/prometheus.log" >&2
 }
 
-LLMOBS_BUDGETS="$FEATURE=0.01" "$demo" --requests 200 --metrics-addr "127.0.0.1:$dport" \
+# The fake judge first: the demo judges its sample online with it (the real-judge path;
+# test_demo_metrics.py covers the simulated one), and so does the llmobs-eval run below.
+"${TOOLS[@]}" fake-judge "$jport" >"$work/judge.log" 2>&1 &
+PIDS+=("$!")
+judge_up() { curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$jport/"; }
+wait_until 10 judge_up || fail "the fake judge did not start: $(cat "$work/judge.log")"
+export LLMOBS_JUDGE_API=openai LLMOBS_JUDGE_BASE_URL="http://127.0.0.1:$jport" LLMOBS_JUDGE_API_KEY=test
+LLMOBS_FILE_PATH="$work/spans.jsonl" LLMOBS_BUDGETS="$FEATURE=0.01" "$demo" --requests 200 --metrics-addr "127.0.0.1:$dport" \
   --linger-seconds 120 >"$work/demo.log" 2>&1 &
 demo_pid=$!
 PIDS+=("$demo_pid")
@@ -57,8 +74,25 @@ prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data"
   --web.listen-address="127.0.0.1:$pport" >"$work/prometheus.log" 2>&1 &
 prom_pid=$!
 PIDS+=("$prom_pid")
+# Kept in memory only: the Debian build persists to /var/lib/prometheus by default.
+"$PUSHGATEWAY" --web.listen-address="127.0.0.1:$gport" --persistence.file="" >"$work/pushgateway.log" 2>&1 &
+PIDS+=("$!")
 start=$SECONDS
-note "demo pid $demo_pid on :$dport, prometheus pid $prom_pid on :$pport"
+note "demo pid $demo_pid on :$dport, prometheus pid $prom_pid on :$pport, pushgateway on :$gport"
+
+# One batch eval run pushes its gauges (grouping: job="llmobs-eval", feature="golden").
+cat >"$work/golden.jsonl" <<'JSONL'
+{"question": "How do I rotate an API key?", "answer": "Create a second key, deploy it, revoke the first.", "context": "kb/142: rotate by creating a second key"}
+{"question": "Refund policy?", "answer": "BAD: no refunds ever", "context": "kb/77: refundable within 30 days"}
+{"question": "Export format?", "answer": "CSV", "expected": "CSV"}
+JSONL
+pg_up() { curl -fs --max-time 1 "http://127.0.0.1:$gport/-/ready" >/dev/null; }
+wait_until 10 pg_up || fail "the pushgateway did not start: $(tail -5 "$work/pushgateway.log")"
+rc=0
+"$eval_bin" dataset --file "$work/golden.jsonl" --feature golden --min-pass-rate 0.5 \
+  --pushgateway "http://127.0.0.1:$gport" >"$work/eval.log" 2>&1 || rc=$?
+[ "$rc" = 0 ] || { cat "$work/eval.log" >&2; fail "llmobs-eval exited $rc"; }
+note "llmobs-eval pushed after $((SECONDS - start)) s"
 
 ready() { curl -fs --max-time 1 "$prom/-/ready" >/dev/null; }
 wait_until 20 ready || { diagnostics; fail "prometheus not ready within 20 s"; }
@@ -124,4 +158,38 @@ for e in errs:
     print("  " + e)
 sys.exit(1 if errs else 0)
 PY
+
+note "the pushed eval gauges, with the Pushgateway's grouping labels honoured"
+pushed() {
+  curl -fs --max-time 2 -G "$prom/api/v1/query" --data-urlencode \
+    'query=llm_eval_pass_rate{job="llmobs-eval",feature="golden",metric="accuracy"}' |
+    python3 -c '
+import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+sys.exit(0 if len(r) == 1 and "exported_job" not in r[0]["metric"] and abs(float(r[0]["value"][1]) - 2 / 3) < 1e-9 else 1)'
+}
+wait_until 15 pushed || { diagnostics; fail "llm_eval_pass_rate{job=\"llmobs-eval\",feature=\"golden\"} is not 2/3 in Prometheus"; }
+grep -q "with the real (LLMOBS_JUDGE_\*) judge" "$work/demo.log" || { diagnostics; fail "the demo did not use the real judge"; }
+# The fake judge passes every demo answer (0.9 accuracy, 0.8 faithfulness), without errors.
+demo_judged() {
+  curl -fs --max-time 2 -G "$prom/api/v1/query" --data-urlencode \
+    'query=sum by (result) (llm_eval_runs_total{job="llmobs",metric="accuracy"})' | python3 -c '
+import json, sys
+r = {x["metric"]["result"]: float(x["value"][1]) for x in json.load(sys.stdin)["data"]["result"]}
+sys.exit(0 if r.get("pass", 0) >= 20 and r.get("fail") == 0 and r.get("error") == 0 else 1)'
+}
+wait_until 10 demo_judged || { diagnostics; fail "the demo's online eval through the judge: not all passes"; }
+
+only_golden() {
+  curl -fs --max-time 2 -G "$prom/api/v1/query" --data-urlencode 'query=count by (feature) (llm_eval_pass_rate{job="llmobs-eval"})' |
+    python3 -c '
+import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+sys.exit(0 if [x["metric"].get("feature") for x in r] == ["golden"] else 1)'
+}
+only_golden || { diagnostics; fail "the Pushgateway holds groups this run did not push"; }
+
+note "every dashboard panel query and every rule expression returns data"
+"${TOOLS[@]}" check-queries "$prom" "$RULES" "$DASHBOARD" || { diagnostics; fail "queries without data"; }
+note "done after $((SECONDS - start)) s"
 echo "PASS"

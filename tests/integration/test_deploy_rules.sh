@@ -90,4 +90,15 @@ for alert in "${alerts[@]}"; do
     echo "  $alert/$variant: caught"
   done
 done
+
+note "OpenTelemetry Collector gateway example"
+COLLECTOR=$DEPLOY/otel-collector/otel-collector.yaml
+"${TOOLS[@]}" check-collector "$COLLECTOR" || fail "$COLLECTOR"
+# The checker catches a gateway that lost its second backend or an undefined exporter.
+sed 's|exporters: \[otlphttp/langfuse, otlphttp/second\]|exporters: [otlphttp/langfuse]|' \
+  "$COLLECTOR" >"$work/one.yaml"
+if "${TOOLS[@]}" check-collector "$work/one.yaml" >/dev/null; then fail "check-collector accepted a single backend"; fi
+sed 's|exporters: \[otlphttp/langfuse, otlphttp/second\]|exporters: [otlphttp/langfuse, otlphttp/nowhere]|' \
+  "$COLLECTOR" >"$work/undefined.yaml"
+if "${TOOLS[@]}" check-collector "$work/undefined.yaml" >/dev/null; then fail "check-collector accepted an undefined exporter"; fi
 echo "PASS"

@@ -88,6 +88,10 @@ static void judge_handler(void *ud, const fake_request *rq, fake_reply *rp)
         cJSON *u = cJSON_AddObjectToObject(out, "usage");
         cJSON_AddNumberToObject(u, "input_tokens", 1000);
         cJSON_AddNumberToObject(u, "output_tokens", 20);
+        if (strstr(prompt, "CASE:cached")) {
+            cJSON_AddNumberToObject(u, "cache_read_input_tokens", 400);
+            cJSON_AddNumberToObject(u, "cache_creation_input_tokens", 100);
+        }
     } else {
         cJSON *choices = cJSON_AddArrayToObject(out, "choices");
         cJSON *c = cJSON_CreateObject();
@@ -397,6 +401,55 @@ static void the_judge_call_is_traced_as_an_evaluator_with_usage_and_cost(void **
     capture_destroy(&cap);
 }
 
+/* Every usage bucket the evaluator observation reports has its cost, so the parts add up to
+ * the total Langfuse shows (claude-haiku-4-5: input 0.25, output 1.25, cache read 0.025,
+ * cache write 0.3125 USD per million tokens). */
+static void the_evaluator_cost_covers_every_usage_bucket(void **state)
+{
+    fx *f = *state;
+    capture cap;
+    capture_init(&cap);
+    llmobs_client *client = llmobs_client_new(capture_options(&cap, 1, 0.05), NULL);
+    assert_non_null(client);
+    llmobs_judge *j = new_judge(f, "anthropic", NULL, NULL);
+    assert_int_equal(llmobs_judge_set_client(j, client, "quality"), LLMOBS_OK);
+    llmobs_judgement *jm = NULL;
+    assert_int_equal(llmobs_judge_accuracy(j, NULL, "q", "CASE:cached", NULL, &jm), LLMOBS_OK);
+    llmobs_judgement_free(jm);
+    assert_int_equal(llmobs_flush(client, 10000, NULL), LLMOBS_OK);
+    assert_true(capture_wait_spans(&cap, 2, 10000) >= 2);
+    pthread_mutex_lock(&cap.mu);
+    const cJSON *span = find_span_by_name(cap.spans, "judge.accuracy");
+    assert_non_null(span);
+    cJSON *usage = cJSON_Parse(span_attr_str(span, "langfuse.observation.usage_details"));
+    cJSON *costs = cJSON_Parse(span_attr_str(span, "langfuse.observation.cost_details"));
+    pthread_mutex_unlock(&cap.mu);
+    assert_non_null(usage);
+    assert_non_null(costs);
+    static const char *const buckets[] = {"input", "output", "input_cached_tokens",
+                                          "input_cache_creation"};
+    static const double usd_per_mtok[] = {0.25, 1.25, 0.025, 0.3125};
+    static const double tokens[] = {1000, 20, 400, 100};
+    double sum = 0;
+    for (size_t i = 0; i < 4; i++) {
+        const cJSON *u = cJSON_GetObjectItem(usage, buckets[i]);
+        const cJSON *c = cJSON_GetObjectItem(costs, buckets[i]);
+        if (!cJSON_IsNumber(u) || !cJSON_IsNumber(c))
+            fail_msg("usage or cost of bucket %s missing", buckets[i]);
+        assert_true(u->valuedouble == tokens[i]);
+        assert_true(fabs(c->valuedouble - tokens[i] * usd_per_mtok[i] * 1e-6) < 1e-12);
+        sum += c->valuedouble;
+    }
+    const cJSON *total = cJSON_GetObjectItem(costs, "total");
+    assert_true(cJSON_IsNumber(total));
+    assert_true(fabs(total->valuedouble - sum) < 1e-12);
+    cJSON_Delete(usage);
+    cJSON_Delete(costs);
+    llmobs_judge_free(j);
+    llmobs_shutdown(client, 5000);
+    capture_destroy(&cap);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -412,6 +465,7 @@ int main(void)
         cmocka_unit_test(an_unreachable_judge_is_a_network_error),
         cmocka_unit_test(a_judge_needs_a_key),
         T(the_judge_call_is_traced_as_an_evaluator_with_usage_and_cost),
+        T(the_evaluator_cost_covers_every_usage_bucket),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

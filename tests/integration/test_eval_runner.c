@@ -415,6 +415,85 @@ static void dataset_without_judge_key_or_judge(void **state)
     free(out), free(err);
 }
 
+/* A Pushgateway stand-in: answers with the status in *ud. */
+static void pushgateway_handler(void *ud, const fake_request *rq, fake_reply *rp)
+{
+    (void)rq;
+    rp->status = *(int *)ud;
+}
+
+static char *read_all(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) return NULL;
+    char *b = calloc(1, 1 << 16);
+    size_t n = fread(b, 1, (1 << 16) - 1, fp);
+    b[n] = 0;
+    fclose(fp);
+    return b;
+}
+
+static void dataset_pushes_eval_gauges_and_writes_a_textfile(void **state)
+{
+    fx *f = *state;
+    write_file(f, "golden.jsonl", GOLDEN);
+    int status = 200;
+    fake_http *pg = fake_http_start(pushgateway_handler, &status);
+    char args[1024], *out, *err, prom[300];
+    snprintf(prom, sizeof prom, "%s/eval.prom", f->dir);
+    snprintf(args, sizeof args,
+             "dataset --file '%s/golden.jsonl' --feature 'rag pipeline' --pushgateway '%s/' "
+             "--textfile '%s'",
+             f->dir, fake_http_url(pg), prom);
+    int rc = run(f, args, &out, &err);
+    if (rc != 0) fail_msg("exit %d\n%s\n%s", rc, out, err);
+    free(out), free(err);
+    /* One POST, grouped by job and feature (base64url: the value has a space). */
+    assert_int_equal(fake_http_count(pg), 1);
+    const fake_request *rq = fake_http_request(pg, 0);
+    assert_string_equal(rq->method, "POST");
+    assert_string_equal(rq->path, "/metrics/job/llmobs-eval/feature@base64/cmFnIHBpcGVsaW5l");
+    assert_non_null(strstr(fake_header(rq, "content-type"), "version=0.0.4"));
+    assert_non_null(strstr(rq->body, "# TYPE llm_eval_pass_rate gauge\n"));
+    assert_non_null(
+        strstr(rq->body, "llm_eval_pass_rate{feature=\"rag pipeline\",metric=\"accuracy\"} 0.8\n"));
+    assert_non_null(strstr(rq->body, "llm_eval_runs_total{feature=\"rag pipeline\","));
+    assert_non_null(strstr(rq->body, "llm_rag_faithfulness{pipeline_version=\"dataset\"}"));
+    assert_null(strstr(rq->body, "llmobs_")); /* only the eval families */
+    assert_null(strstr(rq->body, "llm_requests_total"));
+    /* The textfile holds the same text; no temporary file is left behind. */
+    char *text = read_all(prom);
+    assert_non_null(text);
+    assert_string_equal(text, rq->body);
+    free(text);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep -q tmp", f->dir);
+    assert_int_not_equal(system(cmd), 0);
+
+    /* A --job with a plain name and a failing gateway: exit 7, the textfile still written. */
+    status = 500;
+    snprintf(args, sizeof args,
+             "dataset --file '%s/golden.jsonl' --feature rag_pipeline --job nightly "
+             "--pushgateway '%s' --textfile '%s'",
+             f->dir, fake_http_url(pg), prom);
+    assert_int_equal(run(f, args, &out, &err), 7);
+    assert_non_null(strstr(err, "HTTP 500"));
+    free(out), free(err);
+    assert_string_equal(fake_http_request(pg, 1)->path,
+                        "/metrics/job/nightly/feature/rag_pipeline");
+    text = read_all(prom);
+    assert_non_null(strstr(text, "feature=\"rag_pipeline\""));
+    free(text);
+    fake_http_stop(pg);
+
+    /* An unwritable textfile: exit 7 with the reason. */
+    snprintf(args, sizeof args, "dataset --file '%s/golden.jsonl' --textfile '%s/no/such/x.prom'",
+             f->dir, f->dir);
+    assert_int_equal(run(f, args, &out, &err), 7);
+    assert_non_null(strstr(err, "cannot write"));
+    free(out), free(err);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -426,6 +505,7 @@ int main(void)
         T(dataset_gate_passes_at_the_bar_and_fails_below),
         T(dataset_malformed_line_is_named),
         T(dataset_without_judge_key_or_judge),
+        T(dataset_pushes_eval_gauges_and_writes_a_textfile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,7 +69,7 @@ typedef struct outcome {
 typedef enum fate {
     FATE_NOT_ACCEPTED = 0, /* not answered, or answered with a transient failure */
     FATE_ACCEPTED,         /* 2xx; over ingestion the event's own answer was 2xx too */
-    FATE_REFUSED,          /* final: OTLP 500, or a per-event 4xx in a 207 */
+    FATE_REFUSED,          /* final: a per-event 4xx in a 207 */
     FATE_EVENT_5XX,        /* a per-event 5xx in a 207: the client must send it again */
     FATE_TOO_LARGE         /* the whole request was answered 413 */
 } fate;
@@ -125,7 +125,7 @@ static void each_unit(const recv_request *q, unit_fn fn, void *ud)
         }
         return;
     }
-    if (q->status == 500) whole = FATE_REFUSED; /* final for the OTLP exporter */
+    /* A 500 from Langfuse is transient (its queue or storage): retried, like a 503. */
     cJSON *j = cJSON_ParseWithLength(q->body, q->len);
     if (!j) return;
     if (strcmp(q->path, "/api/public/scores") == 0) {

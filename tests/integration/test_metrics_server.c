@@ -291,7 +291,7 @@ static void bad_addresses_are_einval(void **state)
     llmobs_metrics_server *s = NULL;
     const char *bad[] = {
         "",    "127.0.0.1", "127.0.0.1:", "127.0.0.1:99999", "127.0.0.1:x", "nohost.example:80",
-        ":80", "[::1:80"};
+        "[::1:80", ":", ":99999", "80x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (!*bad[i]) continue; /* "" means "use the default", tested below */
         assert_int_equal(llmobs_metrics_server_start(f->reg, bad[i], &s), LLMOBS_EINVAL);
@@ -307,6 +307,22 @@ static void a_port_in_use_is_eio(void **state)
     llmobs_metrics_server *s = NULL;
     assert_int_equal(llmobs_metrics_server_start(f->reg, addr, &s), LLMOBS_EIO);
     assert_null(s);
+    /* The message names the address and the OS reason. */
+    assert_non_null(strstr(llmobs_last_error(), addr));
+    assert_non_null(strstr(llmobs_last_error(), "Address already in use"));
+}
+
+static void a_bare_port_means_loopback(void **state)
+{
+    fixture *f = *state;
+    const char *forms[] = {":0", "0"};
+    for (size_t i = 0; i < 2; i++) {
+        llmobs_metrics_server *s = NULL;
+        assert_int_equal(llmobs_metrics_server_start(f->reg, forms[i], &s), LLMOBS_OK);
+        assert_non_null(s);
+        assert_true(llmobs_metrics_server_port(s) > 0);
+        llmobs_metrics_server_stop(s);
+    }
 }
 
 static void null_address_uses_llmobs_metrics_addr(void **state)
@@ -355,6 +371,7 @@ int main(void)
         T(bad_addresses_are_einval),
         T(a_port_in_use_is_eio),
         T(null_address_uses_llmobs_metrics_addr),
+        T(a_bare_port_means_loopback),
         T(ipv6_loopback_is_supported),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /* The demo service against a local receiver, as a user would run it against Langfuse:
  * LANGFUSE_BASE_URL/PUBLIC_KEY/SECRET_KEY in the environment. Every span it created must
  * arrive exactly once, pass the OTLP and Langfuse attribute rules, and its summary line's
- * exported count must equal what the receiver recorded. */
+ * exported count must equal what the receiver recorded: the spans plus the scores of its
+ * online evaluation (simulated judge), each on one of the demo's traces. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,13 +51,30 @@ static void demo_delivers_every_span_once_and_its_summary_matches_the_receiver(v
     assert_int_equal(requests, REQUESTS);
     assert_int_equal(dropped, 0);
     assert_int_equal(pending, 0);
-    assert_int_equal(receiver_span_count(r), exported);
 
-    /* every request: right path, auth, and OTLP rules */
+    /* every request: right path, auth, and OTLP rules; scores go to /api/public/scores */
     char why[256];
+    cJSON *scored = cJSON_CreateObject();
+    size_t scores = 0;
     for (size_t i = 0; i < receiver_request_count(r); i++) {
         const recv_request *q = receiver_request(r, i);
         assert_int_equal(q->status, 200);
+        if (strcmp(q->path, "/api/public/scores") == 0) {
+            cJSON *sc = cJSON_Parse(q->body);
+            const cJSON *tid = cJSON_GetObjectItem(sc, "traceId"),
+                        *name = cJSON_GetObjectItem(sc, "name"),
+                        *value = cJSON_GetObjectItem(sc, "value");
+            assert_true(cJSON_IsString(tid) && strlen(tid->valuestring) == 32);
+            assert_true(cJSON_IsString(name) && (!strcmp(name->valuestring, "accuracy") ||
+                                                 !strcmp(name->valuestring, "faithfulness")));
+            assert_true(cJSON_IsNumber(value) && value->valuedouble >= 0 &&
+                        value->valuedouble <= 1);
+            if (!cJSON_GetObjectItem(scored, tid->valuestring))
+                cJSON_AddTrueToObject(scored, tid->valuestring);
+            scores++;
+            cJSON_Delete(sc);
+            continue;
+        }
         assert_string_equal(q->path, "/api/public/otel/v1/traces");
         assert_string_equal(recv_header(q, "x-langfuse-ingestion-version"), "4");
         assert_non_null(recv_header(q, "authorization"));
@@ -88,7 +106,17 @@ static void demo_delivers_every_span_once_and_its_summary_matches_the_receiver(v
         else
             cJSON_AddNumberToObject(per_trace, trace, 1);
     }
-    assert_int_equal(cJSON_GetArraySize(seen), exported);
+    assert_int_equal(cJSON_GetArraySize(seen) + scores, exported);
+    assert_int_equal(receiver_span_count(r) + scores, exported);
+    /* about 20 % of the answered requests are judged, two scores each, on their own traces */
+    assert_true(scores >= REQUESTS / 10 && scores <= REQUESTS);
+    const cJSON *t;
+    cJSON_ArrayForEach(t, scored)
+    {
+        if (!cJSON_GetObjectItem(roots, t->string))
+            fail_msg("score on unknown trace %s", t->string);
+    }
+    cJSON_Delete(scored);
     assert_int_equal(cJSON_GetArraySize(roots), REQUESTS);
     assert_int_equal(cJSON_GetArraySize(per_trace), REQUESTS);
     const cJSON *n;

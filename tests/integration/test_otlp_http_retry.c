@@ -1,6 +1,7 @@
 /* OTLP/HTTP exporter, how answers are handled (reference/otlp-json.md §4): retries on
- * 429/502/503/504 and connection failures with Retry-After honoured, no retry on other
- * statuses, 413 splitting, partialSuccess, and never resending what a destination took. */
+ * 429/502/503/504 (and 500 from Langfuse) and connection failures with Retry-After honoured,
+ * no retry on other statuses, 413 (and a collector's 400 "request body too large") splitting,
+ * partialSuccess, and never resending what a destination took. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -153,10 +154,139 @@ static void no_retry_on_403_and_raw_text_body_logged(void **state)
                               "ingestion suspended (usage cap)");
 }
 
-static void no_retry_on_500(void **state)
+/* Langfuse answers transient failures of its queue or blob storage on the OTLP route with
+ * HTTP 500 (web/src/features/public-api/server/withMiddlewares.ts:196): the Langfuse
+ * destination retries a 500 like a 503, with the same bounded backoff. */
+static void langfuse_destination_retries_500_with_backoff(void **state)
 {
     (void)state;
-    no_retry_on_client_errors(500, "{\"code\":13,\"message\":\"internal\"}", "internal");
+    receiver *r = receiver_start(0);
+    const char *body = "{\"message\":\"Failed to upload events to blob storage\"}";
+    receiver_push(r, (recv_answer){.status = 500, .body = body});
+    receiver_push(r, (recv_answer){.status = 500, .body = body});
+    llmobs_client *c = start_client(receiver_options(r, NULL, 100));
+    make_traces(c, 2);
+    assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
+    assert_int_equal(receiver_request_count(r), 3);
+    assert_int_equal(receiver_request(r, 0)->status, 500);
+    assert_int_equal(receiver_request(r, 1)->status, 500);
+    assert_int_equal(receiver_request(r, 2)->status, 200);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 4);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_RETRIES), 2);
+    assert_int_equal(assert_no_duplicates(r), 4);
+    /* full-jitter backoff: the second retry waits at most 400 ms (200 ms doubling) */
+    int64_t gap = receiver_request(r, 2)->start_ms - receiver_request(r, 1)->end_ms;
+    print_message("500 -> retried after %lld ms\n", (long long)gap);
+    assert_true(gap <= test_slack_ms(400) + 100);
+    llmobs_shutdown(c, 5000);
+    receiver_stop(r);
+}
+
+/* ... and bounded: after max_retries the batch is given up, counted retries_exhausted. */
+static void langfuse_500_that_persists_gives_up_after_max_retries(void **state)
+{
+    (void)state;
+    receiver *r = receiver_start(0);
+    receiver_set_default(r, (recv_answer){.status = 500, .body = "{\"message\":\"queue\"}"});
+    llmobs_options *o = receiver_options(r, NULL, 100);
+    llmobs_options_set_int(o, "max_retries", 2);
+    llmobs_client *c = start_client(o);
+    make_traces(c, 2);
+    assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
+    assert_int_equal(receiver_request_count(r), 3);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 0);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_RETRIES), 2);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_RETRIES_EXHAUSTED), 4);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_REJECTED), 0);
+    llmobs_shutdown(c, 5000);
+    receiver_stop(r);
+}
+
+/* A generic OTLP destination keeps the OTLP rule (otlp-json.md §4): only 429, 502, 503 and
+ * 504 are retryable; a 500 is final. */
+static void otlp_destination_does_not_retry_500(void **state)
+{
+    (void)state;
+    receiver *r = receiver_start(0);
+    receiver_set_default(
+        r, (recv_answer){.status = 500, .body = "{\"code\":13,\"message\":\"internal\"}"});
+    logcap lc;
+    logcap_init(&lc);
+    llmobs_options *o = llmobs_options_new();
+    llmobs_options_set(o, "otlp_endpoint", receiver_url(r));
+    llmobs_options_set_int(o, "flush_at", 100);
+    llmobs_options_set_double(o, "flush_interval", 60);
+    llmobs_options_set_log_callback(o, logcap_fn, &lc);
+    llmobs_client *c = start_client(o);
+    make_traces(c, 2);
+    assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
+    assert_int_equal(receiver_request_count(r), 1);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_RETRIES), 0);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_REJECTED), 4);
+    assert_int_equal(logcap_count(&lc, "HTTP 500: internal", LLMOBS_LOG_ERROR), 1);
+    llmobs_shutdown(c, 5000);
+    logcap_destroy(&lc);
+    receiver_stop(r);
+}
+
+/* An OpenTelemetry Collector answers a body over its max_request_body_size (20 MiB by
+ * default, after decompression) with 400 and Go's "http: request body too large", not 413.
+ * This stand-in does the same above `max_spans` spans. */
+static char *collector_too_large(const recv_request *q, int *status, void *ud)
+{
+    int max_spans = *(const int *)ud;
+    if (q->spans > max_spans) {
+        *status = 400;
+        return strdup("{\"code\":3,\"message\":\"http: request body too large\"}");
+    }
+    return strdup("{}");
+}
+
+static void a_400_request_body_too_large_splits_like_413(bool langfuse)
+{
+    receiver *r = receiver_start(0);
+    int max_spans = 5;
+    receiver_set_responder(r, collector_too_large, &max_spans);
+    llmobs_options *o;
+    if (langfuse) {
+        o = receiver_options(r, NULL, 100);
+    } else {
+        o = llmobs_options_new();
+        llmobs_options_set(o, "otlp_endpoint", receiver_url(r));
+        llmobs_options_set_int(o, "flush_at", 100);
+        llmobs_options_set_double(o, "flush_interval", 60);
+    }
+    llmobs_client *c = start_client(o);
+    make_traces(c, 10); /* 20 spans: 20 -> 10 -> 5 */
+    assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK);
+    size_t refused = 0, accepted = 0;
+    for (size_t i = 0; i < receiver_request_count(r); i++) {
+        const recv_request *q = receiver_request(r, i);
+        if (q->status == 400) refused++;
+        if (q->status == 200) {
+            accepted++;
+            assert_true(q->spans <= max_spans);
+        }
+    }
+    assert_int_equal(refused, 3); /* the 20 and both 10s */
+    assert_int_equal(accepted, 4);
+    assert_int_equal(assert_no_duplicates(r), 20);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 20);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_DROPPED), 0);
+    llmobs_shutdown(c, 5000);
+    receiver_stop(r);
+}
+
+static void otlp_400_request_body_too_large_splits_like_413(void **state)
+{
+    (void)state;
+    a_400_request_body_too_large_splits_like_413(false);
+}
+
+static void langfuse_400_request_body_too_large_splits_like_413(void **state)
+{
+    (void)state;
+    a_400_request_body_too_large_splits_like_413(true);
 }
 
 static void split_on_413_until_it_fits(void **state)
@@ -374,7 +504,11 @@ int main(void)
         cmocka_unit_test(no_retry_on_400_and_server_message_logged),
         cmocka_unit_test(no_retry_on_401_and_server_message_logged),
         cmocka_unit_test(no_retry_on_403_and_raw_text_body_logged),
-        cmocka_unit_test(no_retry_on_500),
+        cmocka_unit_test(langfuse_destination_retries_500_with_backoff),
+        cmocka_unit_test(langfuse_500_that_persists_gives_up_after_max_retries),
+        cmocka_unit_test(otlp_destination_does_not_retry_500),
+        cmocka_unit_test(otlp_400_request_body_too_large_splits_like_413),
+        cmocka_unit_test(langfuse_400_request_body_too_large_splits_like_413),
         cmocka_unit_test(split_on_413_until_it_fits),
         cmocka_unit_test(partial_success_counts_rejected_spans),
         cmocka_unit_test(success_with_a_body_that_is_not_json_counts_as_exported),

@@ -168,6 +168,22 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
     return MHD_YES;
 }
 
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    cJSON *a = cls;
+    cJSON_DeleteItemFromObjectCaseSensitive(a, key);
+    cJSON_AddStringToObject(a, key, value ? value : "");
+    return MHD_YES;
+}
+
+const char *recv_arg(const recv_request *q, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(q->args, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
 const char *recv_header(const recv_request *q, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(q->headers, name);
@@ -393,6 +409,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         snprintf(q->path, sizeof q->path, "%s", url);
         q->headers = cJSON_CreateObject();
         MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, q->headers);
+        q->args = cJSON_CreateObject();
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, q->args);
         pthread_mutex_lock(&r->mu);
         r->inflight++;
         if (r->script_len) {
@@ -583,6 +601,7 @@ void receiver_stop(receiver *r)
     MHD_stop_daemon(r->daemon);
     for (size_t i = 0; i < r->nreqs; i++) {
         cJSON_Delete(r->reqs[i]->headers);
+        cJSON_Delete(r->reqs[i]->args);
         free(r->reqs[i]->body);
         for (size_t k = 0; k < r->reqs[i]->nevents; k++)
             free(r->reqs[i]->event_ids[k]);

@@ -34,6 +34,7 @@ typedef struct recv_request {
     char method[16];
     char path[512];
     cJSON *headers; /* object: lowercase name -> value */
+    cJSON *args;    /* object: decoded query arguments (the path has none) */
     char *body;     /* after gunzip when Content-Encoding: gzip; NUL-terminated */
     size_t len;
     size_t wire_len;  /* bytes as received */
@@ -60,7 +61,8 @@ typedef struct recv_request {
  * mille), from a generator seeded with `seed`, so a failing run can be repeated. */
 typedef enum recv_fault {
     RECV_FAULT_NONE = 0,
-    RECV_FAULT_500,           /* final error: the client drops the items (rejected) */
+    RECV_FAULT_500,           /* Langfuse's transient failure: its destination retries; a
+                                 generic OTLP destination drops the items (rejected) */
     RECV_FAULT_503,           /* retryable */
     RECV_FAULT_429,           /* retryable, with Retry-After: retry_after */
     RECV_FAULT_413,           /* too large: split, or dropped (too_large) for one item */
@@ -127,6 +129,8 @@ void receiver_set_max_spans(receiver *r, int max_spans);
 size_t receiver_request_count(receiver *r);
 const recv_request *receiver_request(receiver *r, size_t i);
 const char *recv_header(const recv_request *q, const char *name);
+/* A decoded query argument of the request; NULL when absent. */
+const char *recv_arg(const recv_request *q, const char *name);
 
 /* Wait until at least n requests are recorded / n are being handled / n spans were accepted
  * (answered 2xx), or timeout_ms passes; each returns the count it saw last. */

@@ -9,6 +9,8 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
+#include <string_view>
 #include <set>
 #include <string>
 #include <utility>
@@ -24,7 +26,7 @@ static int failures = 0;
     } while (0)
 
 struct Span {
-    std::string name, id, parent, output;
+    std::string name, id, parent, output, level, message, trace_metadata, prompt, cost, completion;
 };
 
 struct Collector {
@@ -63,7 +65,13 @@ static llmobs_export_result collect(const char *body, size_t len, const char *, 
                 c->spans.push_back({cJSON_GetObjectItem(sp, "name")->valuestring,
                                     cJSON_GetObjectItem(sp, "spanId")->valuestring,
                                     cJSON_IsString(parent) ? parent->valuestring : "",
-                                    attr_str(sp, "langfuse.observation.output")});
+                                    attr_str(sp, "langfuse.observation.output"),
+                                    attr_str(sp, "langfuse.observation.level"),
+                                    attr_str(sp, "langfuse.observation.status_message"),
+                                    attr_str(sp, "langfuse.trace.metadata"),
+                                    attr_str(sp, "langfuse.observation.prompt.name"),
+                                    attr_str(sp, "langfuse.observation.cost_details"),
+                                    attr_str(sp, "langfuse.observation.completion_start_time")});
             }
         }
     }
@@ -248,12 +256,153 @@ static void errors_are_statuses_not_exceptions()
     CHECK(client.score_numeric(t.id(), "quality", 0.5));
 }
 
+
+static void scopes_make_observations_current_and_record_exceptions()
+{
+    Collector col;
+    llmobs::Client client = make_client(col);
+    std::string outer_id, inner_id;
+    {
+        llmobs::Trace trace = client.trace("scoped");
+        llmobs::Scope in_trace(trace);
+        CHECK(in_trace.status());
+        CHECK(llmobs_current_trace() == trace.get());
+        llmobs::ObservationScope outer(LLMOBS_OBS_AGENT, "outer");
+        CHECK(outer.valid() && outer.status());
+        outer_id = outer->id();
+        CHECK(llmobs_current_observation() == outer->get());
+        CHECK(llmobs::update_current_trace("user_id", "u-cpp"));
+        try {
+            outer.run([&] {
+                llmobs::ObservationScope inner(trace, LLMOBS_OBS_TOOL, "inner");
+                inner_id = inner->id();
+                inner.run([] { throw std::runtime_error("tool exploded"); });
+            });
+            CHECK(false); // not reached
+        } catch (const std::runtime_error &e) {
+            CHECK(std::string(e.what()) == "tool exploded");
+        }
+        CHECK(llmobs_current_observation() == outer->get()); // inner's scope was left
+        try {
+            llmobs::ObservationScope plain(LLMOBS_OBS_SPAN, "plain-raii");
+            throw 42;
+        } catch (int) {
+        }
+        {
+            llmobs::ObservationScope fine(LLMOBS_OBS_SPAN, "fine");
+            CHECK(fine->output(std::string_view("ok-view")));
+        }
+    }
+    CHECK(llmobs_current_trace() == nullptr);
+    auto spans = flushed(client, col);
+    CHECK(spans["inner"].size() == 1 && spans["inner"][0].parent == outer_id);
+    CHECK(spans["inner"].size() == 1 && spans["inner"][0].level == "ERROR");
+    CHECK(spans["inner"].size() == 1 && spans["inner"][0].message == "tool exploded");
+    CHECK(spans["outer"].size() == 1 && spans["outer"][0].level == "ERROR");
+    CHECK(spans["outer"].size() == 1 && spans["outer"][0].message == "tool exploded");
+    CHECK(spans["plain-raii"].size() == 1 && spans["plain-raii"][0].level == "ERROR");
+    CHECK(spans["plain-raii"].size() == 1 &&
+          spans["plain-raii"][0].message == "exited by an exception");
+    CHECK(spans["plain-raii"].size() == 1 && spans["plain-raii"][0].parent == outer_id);
+    CHECK(spans["fine"].size() == 1 && spans["fine"][0].level != "ERROR");
+    CHECK(spans["fine"].size() == 1 && spans["fine"][0].output == "\"ok-view\"");
+}
+
+static void an_exception_through_plain_objects_is_not_success()
+{
+    Collector col;
+    llmobs::Client client = make_client(col);
+    try {
+        llmobs::Trace t = client.trace("throws");
+        llmobs::Observation g = t.generation("gen");
+        throw std::logic_error("x");
+    } catch (const std::logic_error &) {
+    }
+    auto spans = flushed(client, col);
+    CHECK(spans["gen"].size() == 1 && spans["gen"][0].level == "ERROR");
+    CHECK(spans["throws"].size() == 1 &&
+          spans["throws"][0].trace_metadata.find("exited by an exception") != std::string::npos);
+}
+
+static void wrapper_covers_the_c_api()
+{
+    Collector col;
+    llmobs::Options opts;
+    CHECK(opts.set_export_callback(collect, &col));
+    CHECK(opts.set("flush_at", 1000));
+    CHECK(opts.set("flush_interval", 30.0));
+    CHECK(opts.set("gzip", false));
+    CHECK(opts.set(std::string("release"), std::string_view("r-1xyz", 3)));
+    CHECK(opts.set("flush_at", 0) == LLMOBS_EINVAL);
+    llmobs::Client client(std::move(opts));
+    std::string view_name = "view-trace-and-more";
+    llmobs::Trace t = client.trace(std::string_view(view_name).substr(0, 10));
+    CHECK(t.valid());
+    CHECK(t.metadata_json("{\"k\":1}"));
+    CHECK(t.release(std::string("r2")));
+    llmobs::Observation g = t.generation("gen");
+    CHECK(g.prompt("qa-prompt", 3));
+    CHECK(g.cost_detail("input", 0.25));
+    CHECK(g.usage_detail(LLMOBS_USAGE_CACHE_READ, 5));
+    CHECK(g.completion_start());
+    CHECK(g.metadata_json("{\"a\":[1]}"));
+    CHECK(g.from_response(std::string("{\"type\":\"message\",\"model\":\"claude-x\","
+                                      "\"usage\":{\"input_tokens\":3,\"output_tokens\":4}}")));
+    CHECK(g.from_response("not json") == LLMOBS_EPARSE);
+    llmobs::Observation ev = g.event("tick");
+    CHECK(ev.valid());
+    CHECK(ev.end());
+    CHECK(t.score("quality", 0.5));
+    CHECK(t.score(g, "exact", 1.0, "matched"));
+    CHECK(g.end());
+    CHECK(t.end());
+    CHECK(t.score("after-end", 0.1)); // by id: still fine
+    auto spans = flushed(client, col);
+    CHECK(spans["view-trace"].size() == 1);
+    CHECK(spans["gen"].size() == 1 && spans["gen"][0].prompt == "qa-prompt");
+    CHECK(spans["gen"].size() == 1 && spans["gen"][0].cost.find("0.25") != std::string::npos);
+    CHECK(spans["gen"].size() == 1 && !spans["gen"][0].completion.empty());
+    CHECK(spans["tick"].size() == 1 && spans["tick"][0].parent == g.id());
+}
+
+static void metrics_classes_wrap_the_registry()
+{
+    llmobs::Registry reg;
+    CHECK(reg.status() && reg.get() != nullptr);
+    llmobs::Counter req = reg.counter("cxx_requests_total", "Requests", {"model", "status"});
+    CHECK(req.status());
+    std::string model = "gpt-4o";
+    auto child = req.labels({model, std::string_view("success")});
+    CHECK(child.status() && child.inc() && child.add(2));
+    CHECK(child.value() == 3.0);
+    CHECK(!req.labels({"only-one"}).status()); // wrong label count
+    llmobs::Gauge inflight = reg.gauge("cxx_inflight", "In flight");
+    CHECK(inflight.set(4));
+    CHECK(inflight.labels({}).value() == 4.0);
+    llmobs::Histogram lat = reg.histogram("cxx_latency_seconds", "Latency", {}, {0.1, 1}, "seconds");
+    CHECK(lat.status() && lat.observe(0.5));
+    CHECK(lat.labels({}).count() == 1);
+    CHECK(reg.counter("cxx_requests_total", "Other help", {"model"}).status() == LLMOBS_EEXIST);
+    std::string text = reg.render();
+    CHECK(text.find("cxx_requests_total{model=\"gpt-4o\",status=\"success\"} 3") !=
+          std::string::npos);
+    CHECK(text.find("cxx_latency_seconds_bucket{le=\"1.0\"} 1") != std::string::npos);
+    llmobs::MetricsServer srv(reg, "127.0.0.1:0");
+    CHECK(srv.status() && srv.port() > 0);
+    llmobs::Registry def = llmobs::Registry::process_default();
+    CHECK(def.get() == llmobs_registry_default());
+}
+
 int main()
 {
     destructors_end_exactly_once();
     moves_transfer_ownership();
     clients_move_and_shut_down_once();
     errors_are_statuses_not_exceptions();
+    scopes_make_observations_current_and_record_exceptions();
+    an_exception_through_plain_objects_is_not_success();
+    wrapper_covers_the_c_api();
+    metrics_classes_wrap_the_registry();
     if (failures) std::fprintf(stderr, "%d check(s) failed\n", failures);
     return failures == 0 ? 0 : 1;
 }

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define HUGE_LEN (10u * 1024u * 1024u)
 #define TID "0123456789abcdef0123456789abcdef"
@@ -325,6 +326,55 @@ W(llmobs_obs_id_from_seed)
 {
     char buf[17];
     return llmobs_obs_id_from_seed(S(0), P(0, buf), sizeof buf);
+}
+
+/* ---- provider.h --------------------------------------------------------------------------- */
+W(llmobs_obs_set_from_response)
+{
+    llmobs_response_format got;
+    return llmobs_obs_set_from_response(H(G.obs), LLMOBS_RESPONSE_AUTO, S(0), P(0, &got));
+}
+
+/* ---- context.h ---------------------------------------------------------------------------- */
+#define SCOPE_PAIR(enter, leave, h)                                                                \
+    W(enter)                                                                                       \
+    {                                                                                              \
+        llmobs_status st = enter(H(h));                                                            \
+        if (st == LLMOBS_OK) assert_int_equal(leave(h), LLMOBS_OK);                                \
+        return st;                                                                                 \
+    }                                                                                              \
+    W(leave)                                                                                       \
+    {                                                                                              \
+        if (a->valid) assert_int_equal(enter(h), LLMOBS_OK);                                       \
+        return leave(H(h));                                                                        \
+    }
+SCOPE_PAIR(llmobs_scope_enter_trace, llmobs_scope_leave_trace, G.trace)
+SCOPE_PAIR(llmobs_scope_enter, llmobs_scope_leave, G.obs)
+W(llmobs_current_trace_set)
+{
+    assert_int_equal(llmobs_scope_enter_trace(G.trace), LLMOBS_OK);
+    llmobs_status st = llmobs_current_trace_set(S(0), S(1));
+    assert_int_equal(llmobs_scope_leave_trace(G.trace), LLMOBS_OK);
+    return st;
+}
+W(llmobs_current_trace_score)
+{
+    assert_int_equal(llmobs_scope_enter(G.obs), LLMOBS_OK);
+    llmobs_score *sc = NULL;
+    if (a->valid) {
+        sc = llmobs_score_new("ctx", NULL);
+        assert_int_equal(llmobs_score_set_numeric(sc, 1), LLMOBS_OK);
+    }
+    llmobs_status st = llmobs_current_trace_score(sc, 1);
+    assert_int_equal(llmobs_scope_leave(G.obs), LLMOBS_OK);
+    return st;
+}
+W(llmobs_current_trace_score_numeric)
+{
+    assert_int_equal(llmobs_scope_enter_trace(G.trace), LLMOBS_OK);
+    llmobs_status st = llmobs_current_trace_score_numeric(S(0), 0.5, S(1));
+    assert_int_equal(llmobs_scope_leave_trace(G.trace), LLMOBS_OK);
+    return st;
 }
 
 /* ---- score.h ------------------------------------------------------------------------------ */
@@ -882,6 +932,217 @@ W(llmobs_judgement_free)
     return LLMOBS_OK;
 }
 
+/* ---- experiment.h ---------------------------------------------------------------------- */
+/* Item handles exist only inside the callbacks: the item rows run a one-item experiment whose
+ * task makes the call, on a file written by setup_handles. */
+static char xfile[64];
+static llmobs_experiment *xshared; /* configured by the setter rows, never run */
+
+static llmobs_experiment *new_x(void)
+{
+    llmobs_experiment *x = llmobs_experiment_new(G.client, "garbage-run", NULL);
+    assert_non_null(x);
+    assert_int_equal(llmobs_experiment_set_file(x, xfile), LLMOBS_OK);
+    return x;
+}
+
+typedef struct item_call {
+    const arg *a;
+    int which;
+    llmobs_status st;
+} item_call;
+
+static llmobs_status item_getters(llmobs_experiment_item *it)
+{
+    bool none = it == NULL;
+    bool ok = (llmobs_experiment_item_id(it) == NULL) == none &&
+              (llmobs_experiment_item_input(it) == NULL) == none &&
+              (llmobs_experiment_item_trace(it) == NULL) == none &&
+              (llmobs_experiment_item_remaining_ms(it) == -1) == none;
+    (void)llmobs_experiment_item_expected_output(it);
+    (void)llmobs_experiment_item_metadata(it);
+    (void)llmobs_experiment_item_output(it);
+    return ok ? LLMOBS_OK : LLMOBS_EINTERNAL;
+}
+
+static llmobs_status item_call_on(llmobs_experiment_item *it, const arg *a, int which)
+{
+    switch (which) {
+    case 0:
+        return llmobs_experiment_item_set_output(it, S(0));
+    case 1:
+        return llmobs_experiment_item_set_output_json(it, S(0));
+    case 2:
+        return llmobs_experiment_item_set_error(it, S(0));
+    default:
+        return item_getters(it);
+    }
+}
+
+static int item_task(llmobs_experiment_item *it, void *ud)
+{
+    item_call *c = ud;
+    c->st = item_call_on(it, c->a, c->which);
+    /* A 10 MB output would make a 10 MB span, serialized again and again until truncated:
+     * minutes under TSan, and the wire checks of such spans are the trace rows' job. */
+    llmobs_experiment_item_set_output(it, "small");
+    return 0;
+}
+
+static llmobs_status on_item(const arg *a, int which)
+{
+    if (!a->valid) {
+        llmobs_status st = item_call_on(NULL, a, which);
+        return which >= 3 ? st : st == LLMOBS_OK ? LLMOBS_EINTERNAL : st;
+    }
+    item_call c = {a, which, LLMOBS_EINTERNAL};
+    llmobs_experiment *x = new_x();
+    llmobs_status st = llmobs_experiment_run(x, item_task, &c);
+    llmobs_experiment_free(x);
+    return st != LLMOBS_OK ? st : c.st;
+}
+
+static int scorer_fn(const llmobs_experiment_item *it, double *score, void *ud)
+{
+    (void)it, (void)ud;
+    *score = 1;
+    return 0;
+}
+
+W(llmobs_experiment_new)
+{
+    llmobs_status st = LLMOBS_OK;
+    llmobs_experiment *x = llmobs_experiment_new(H(G.client), S(0), P(0, &st));
+    llmobs_experiment_free(x);
+    return STATUS_OR(st, x);
+}
+W(llmobs_experiment_free)
+{
+    llmobs_experiment_free(a->valid ? llmobs_experiment_new(G.client, "r", NULL) : NULL);
+    return LLMOBS_OK;
+}
+W(llmobs_experiment_set_dataset)
+{
+    return llmobs_experiment_set_dataset(H(xshared), S(0));
+}
+W(llmobs_experiment_set_file)
+{
+    return llmobs_experiment_set_file(H(xshared), S(0));
+}
+W(llmobs_experiment_set_dataset_version)
+{
+    return llmobs_experiment_set_dataset_version(H(xshared), S(0));
+}
+W(llmobs_experiment_set_langfuse)
+{
+    return llmobs_experiment_set_langfuse(H(xshared), S(0), S(1), S(2));
+}
+W(llmobs_experiment_set_description)
+{
+    return llmobs_experiment_set_description(H(xshared), S(0));
+}
+W(llmobs_experiment_set_metadata_json)
+{
+    return llmobs_experiment_set_metadata_json(H(xshared), S(0));
+}
+W(llmobs_experiment_set_concurrency)
+{
+    return llmobs_experiment_set_concurrency(H(xshared), 2);
+}
+W(llmobs_experiment_set_item_timeout)
+{
+    return llmobs_experiment_set_item_timeout(H(xshared), 10);
+}
+W(llmobs_experiment_set_link_run_items)
+{
+    return llmobs_experiment_set_link_run_items(H(xshared), 0);
+}
+W(llmobs_experiment_add_scorer)
+{
+    return llmobs_experiment_add_scorer(H(xshared), S(0), P(0, scorer_fn), NULL, 0.5);
+}
+W(llmobs_experiment_add_judge)
+{
+    return llmobs_experiment_add_judge(H(xshared), S(0), P(0, G.judge), S(1), -1);
+}
+W(llmobs_experiment_run)
+{
+    if (!a->valid) return llmobs_experiment_run(NULL, item_task, NULL);
+    item_call c = {a, 3, LLMOBS_EINTERNAL};
+    llmobs_experiment *x = new_x();
+    llmobs_status st = llmobs_experiment_run(x, P(0, item_task), &c);
+    llmobs_experiment_free(x);
+    return st;
+}
+W(llmobs_experiment_item_id)
+{
+    return on_item(a, 3);
+}
+W(llmobs_experiment_item_input)
+{
+    return on_item(a, 3);
+}
+W(llmobs_experiment_item_expected_output)
+{
+    return on_item(a, 3);
+}
+W(llmobs_experiment_item_metadata)
+{
+    return on_item(a, 3);
+}
+W(llmobs_experiment_item_output)
+{
+    return on_item(a, 3);
+}
+W(llmobs_experiment_item_trace)
+{
+    return on_item(a, 3);
+}
+W(llmobs_experiment_item_remaining_ms)
+{
+    return on_item(a, 3);
+}
+W(llmobs_experiment_item_set_output)
+{
+    return on_item(a, 0);
+}
+W(llmobs_experiment_item_set_output_json)
+{
+    return on_item(a, 1);
+}
+W(llmobs_experiment_item_set_error)
+{
+    return on_item(a, 2);
+}
+W(llmobs_experiment_count)
+{
+    uint64_t v;
+    return llmobs_experiment_count(H(xshared), LLMOBS_EXPERIMENT_ITEMS, P(0, &v));
+}
+W(llmobs_experiment_evaluator_count)
+{
+    (void)llmobs_experiment_evaluator_count(H(xshared));
+    return LLMOBS_OK;
+}
+W(llmobs_experiment_evaluator_result)
+{
+    const char *name;
+    double mean, pass;
+    uint64_t scored, errors;
+    return llmobs_experiment_evaluator_result(H(xshared), 0, P(0, &name), P(1, &mean),
+                                              P(2, &pass), P(3, &scored), P(4, &errors));
+}
+W(llmobs_experiment_summary_json)
+{
+    const char *j = llmobs_experiment_summary_json(H(xshared));
+    return (j != NULL) == (a->valid != 0) ? LLMOBS_OK : LLMOBS_EINTERNAL;
+}
+W(llmobs_experiment_id)
+{
+    return (llmobs_experiment_id(H(xshared)) != NULL) == (a->valid != 0) ? LLMOBS_OK
+                                                                        : LLMOBS_EINTERNAL;
+}
+
 /* ---- the table ---------------------------------------------------------------------------- */
 enum {
     F_H = 1,  /* has a handle argument: all-NULL handles must give an error */
@@ -990,6 +1251,17 @@ static const row rows[] = {
     ROW(llmobs_score_set_id, 1, 0, 0, F_H, "id1"),
     ROW(llmobs_score_send, 0, 1, 0, F_H, NULL),
     ROW(llmobs_score_numeric, 4, 0, 5, F_H, TID, SID, "n", "c"),
+    /* provider.h */
+    ROW(llmobs_obs_set_from_response, 1, 1, 1, F_H,
+        "{\"type\":\"message\",\"usage\":{\"input_tokens\":1,\"output_tokens\":2}}"),
+    /* context.h */
+    ROW(llmobs_scope_enter_trace, 0, 0, 0, F_H, NULL),
+    ROW(llmobs_scope_enter, 0, 0, 0, F_H, NULL),
+    ROW(llmobs_scope_leave_trace, 0, 0, 0, F_H, NULL),
+    ROW(llmobs_scope_leave, 0, 0, 0, F_H, NULL),
+    ROW(llmobs_current_trace_set, 2, 0, 3, 0, "user_id", "u"),
+    ROW(llmobs_current_trace_score, 0, 0, 0, F_H, NULL),
+    ROW(llmobs_current_trace_score_numeric, 2, 0, 1, 0, "n", "c"),
     /* cost.h */
     ROW(llmobs_cost_tracker_new, 0, 2, 0, F_NS, NULL),
     ROW(llmobs_cost_tracker_free, 0, 0, 0, F_NS, NULL),
@@ -1088,6 +1360,36 @@ static const row rows[] = {
     ROW(llmobs_judgement_cost_usd, 0, 0, 0, F_NS, NULL),
     ROW(llmobs_judgement_attempts, 0, 0, 0, F_NS, NULL),
     ROW(llmobs_judgement_free, 0, 0, 0, F_NS, NULL),
+    /* experiment.h */
+    ROW(llmobs_experiment_new, 1, 1, 1, F_H, "run"),
+    ROW(llmobs_experiment_free, 0, 0, 0, F_NS, NULL),
+    ROW(llmobs_experiment_set_dataset, 1, 0, 1, F_H, "golden"),
+    ROW(llmobs_experiment_set_file, 1, 0, 1, F_H, "items.jsonl"),
+    ROW(llmobs_experiment_set_dataset_version, 1, 0, 0, F_H, "2026-12-01T00:00:00Z"),
+    ROW(llmobs_experiment_set_langfuse, 3, 0, 0, F_H, "http://127.0.0.1:1", "pk", "sk"),
+    ROW(llmobs_experiment_set_description, 1, 0, 0, F_H, "d"),
+    ROW(llmobs_experiment_set_metadata_json, 1, 0, 0, F_H, "{\"k\":1}"),
+    ROW(llmobs_experiment_set_concurrency, 0, 0, 0, F_H, NULL),
+    ROW(llmobs_experiment_set_item_timeout, 0, 0, 0, F_H, NULL),
+    ROW(llmobs_experiment_set_link_run_items, 0, 0, 0, F_H, NULL),
+    ROW(llmobs_experiment_add_scorer, 1, 1, 1, F_H, "exact"),
+    ROW(llmobs_experiment_add_judge, 2, 1, 1, F_H, "accuracy", "criteria"),
+    ROW(llmobs_experiment_run, 0, 1, 0, F_H, NULL),
+    ROW(llmobs_experiment_item_id, 0, 0, 0, F_NS, NULL),
+    ROW(llmobs_experiment_item_input, 0, 0, 0, F_NS, NULL),
+    ROW(llmobs_experiment_item_expected_output, 0, 0, 0, F_NS, NULL),
+    ROW(llmobs_experiment_item_metadata, 0, 0, 0, F_NS, NULL),
+    ROW(llmobs_experiment_item_output, 0, 0, 0, F_NS, NULL),
+    ROW(llmobs_experiment_item_trace, 0, 0, 0, F_NS, NULL),
+    ROW(llmobs_experiment_item_remaining_ms, 0, 0, 0, F_NS, NULL),
+    ROW(llmobs_experiment_item_set_output, 1, 0, 1, F_H, "out"),
+    ROW(llmobs_experiment_item_set_output_json, 1, 0, 1, F_H, "{\"a\":1}"),
+    ROW(llmobs_experiment_item_set_error, 1, 0, 0, F_H, "e"),
+    ROW(llmobs_experiment_count, 0, 1, 0, F_H, NULL),
+    ROW(llmobs_experiment_evaluator_count, 0, 0, 0, F_NS, NULL),
+    ROW(llmobs_experiment_evaluator_result, 0, 5, 0, F_H, NULL),
+    ROW(llmobs_experiment_summary_json, 0, 0, 0, F_NS, NULL),
+    ROW(llmobs_experiment_id, 0, 0, 0, F_NS, NULL),
 };
 
 static void setup_handles(void)
@@ -1119,6 +1421,14 @@ static void setup_handles(void)
     llmobs_evaluator_set_registry(G.ev, G.lreg);
     G.judge = llmobs_judge_new(judge_opts(), NULL);
     assert_int_equal(llmobs_judge_parse(REPLY, NULL, 0, 0, &G.jm), 0);
+    snprintf(xfile, sizeof xfile, "/tmp/llmobs-garbage-XXXXXX");
+    int fd = mkstemp(xfile);
+    assert_true(fd >= 0);
+    static const char line[] = "{\"input\": \"q\", \"expected_output\": \"e\"}\n";
+    assert_int_equal(write(fd, line, sizeof line - 1), (ssize_t)(sizeof line - 1));
+    close(fd);
+    xshared = llmobs_experiment_new(G.client, "garbage-shared", NULL);
+    assert_non_null(xshared);
     assert_non_null(G.trace);
     assert_non_null(G.obs);
     assert_non_null(G.score);
@@ -1129,6 +1439,9 @@ static void setup_handles(void)
 
 static void teardown_handles(void)
 {
+    llmobs_experiment_free(xshared);
+    xshared = NULL;
+    unlink(xfile);
     llmobs_judgement_free(G.jm);
     llmobs_judge_free(G.judge);
     llmobs_evaluator_free(G.ev);

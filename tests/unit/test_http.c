@@ -129,6 +129,22 @@ static void server_message_reads_json_errors_or_the_raw_body(void **state)
     }
 }
 
+/* 413, or the OpenTelemetry Collector's 400 "http: request body too large" (Go's
+ * http.MaxBytesReader error, in any JSON or text body); no other 400 and no other status. */
+static void too_large_replies_are_413_or_a_collectors_400(void **state)
+{
+    (void)state;
+    assert_true(llmobs__reply_too_large(413, NULL));
+    assert_true(llmobs__reply_too_large(413, "{}"));
+    assert_true(
+        llmobs__reply_too_large(400, "{\"code\":3,\"message\":\"http: request body too large\"}"));
+    assert_true(llmobs__reply_too_large(400, "HTTP: Request Body Too Large\n"));
+    assert_false(llmobs__reply_too_large(400, "{\"error\":\"Invalid content type\"}"));
+    assert_false(llmobs__reply_too_large(400, NULL));
+    assert_false(llmobs__reply_too_large(500, "request body too large"));
+    assert_false(llmobs__reply_too_large(200, "request body too large"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,6 +155,7 @@ int main(void)
         cmocka_unit_test(redact_replaces_every_registered_secret),
         cmocka_unit_test(url_helpers_join_paths_and_hide_credentials),
         cmocka_unit_test(server_message_reads_json_errors_or_the_raw_body),
+        cmocka_unit_test(too_large_replies_are_413_or_a_collectors_400),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,8 +159,14 @@ static void record_generation_records_requests_latency_ttft_tokens_and_context(v
     assert_true(counter_value(m->f[LLMOBS__LLM_TOKENS], in, 3) == 100);
     assert_true(counter_value(m->f[LLMOBS__LLM_TOKENS], out, 3) == 20);
     assert_true(counter_value(m->f[LLMOBS__LLM_TOKENS], reason, 3) == 7);
-    /* Zero cache tokens create no series. */
-    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TOKENS]), 3);
+    /* Every token type and request status of a new (model, feature) is exported, at 0 where
+     * nothing was counted (the instrumentation guidelines' known label values). */
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TOKENS]), 5);
+    const char *const cache[] = {"gpt", "cache_read", "chat"};
+    assert_true(counter_value(m->f[LLMOBS__LLM_TOKENS], cache, 3) == 0);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]), 4);
+    const char *const limited[] = {"gpt", "chat", "rate_limited"};
+    assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], limited, 3) == 0);
     const char *const dur[] = {"gpt", "chat", "openai"};
     llmobs_histogram *h;
     uint64_t n;
@@ -180,9 +187,100 @@ static void negative_ttft_and_context_ratio_are_not_recorded(void **state)
         LLMOBS_OK);
     assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TTFT]), 0);
     assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_CONTEXT_UTILISATION]), 0);
-    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TOKENS]), 0);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TOKENS]), 5); /* all at 0 */
+    const char *const in[] = {"unknown", "input", "unknown"};
+    assert_true(counter_value(m->f[LLMOBS__LLM_TOKENS], in, 3) == 0);
     const char *const req[] = {"unknown", "unknown", "error"};
     assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], req, 3) == 1);
+}
+
+static void eval_results_of_a_new_feature_and_metric_start_at_zero(void **state)
+{
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state, NULL);
+    assert_int_equal(llmobs__llm_metrics_record_eval(m, "chat", "accuracy", "pass", 1), LLMOBS_OK);
+    const char *const pass[] = {"chat", "accuracy", "pass"},
+                      *const fail[] = {"chat", "accuracy", "fail"},
+                      *const err[] = {"chat", "accuracy", "error"};
+    assert_true(counter_value(m->f[LLMOBS__LLM_EVAL_RUNS], pass, 3) == 1);
+    assert_true(counter_value(m->f[LLMOBS__LLM_EVAL_RUNS], fail, 3) == 0);
+    assert_true(counter_value(m->f[LLMOBS__LLM_EVAL_RUNS], err, 3) == 0);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_EVAL_RUNS]), 3);
+}
+
+static void zero_series_never_spill_into_the_overflow_series(void **state)
+{
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state, NULL);
+    llmobs_family_set_max_children(m->f[LLMOBS__LLM_REQUESTS], 2);
+    const int64_t tokens[5] = {1, 1, 0, 0, 0};
+    llmobs__llm_metrics_record_generation(m, "a", "f", NULL, "success", 1, -1, tokens, -1);
+    /* Room for the one series only: the zeros are skipped, nothing overflowed. */
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]), 1);
+    assert_int_equal(llmobs_family_refused_total(m->f[LLMOBS__LLM_REQUESTS]), 0);
+    llmobs__llm_metrics_record_generation(m, "b", "f", NULL, "success", 1, -1, tokens, -1);
+    llmobs__llm_metrics_record_generation(m, "c", "f", NULL, "success", 1, -1, tokens, -1);
+    llmobs__llm_metrics_record_generation(m, "d", "f", NULL, "error", 1, -1, tokens, -1);
+    /* Past the cap: one overflow series holds both, and each observation is counted once. */
+    const char *const other[] = {LLMOBS_METRICS_OVERFLOW, LLMOBS_METRICS_OVERFLOW,
+                                 LLMOBS_METRICS_OVERFLOW};
+    assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], other, 3) == 2);
+    assert_int_equal(llmobs_family_refused_total(m->f[LLMOBS__LLM_REQUESTS]), 2);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]), 3);
+}
+
+/* The cost tracker folds features past LLMOBS__COST_MAX_FEATURES (1024) into __other__; the
+ * request, token and latency metrics of the same generations must carry the same label, so
+ * per-feature cost per request (cost / requests) stays meaningful past the cap. */
+static void cost_and_request_metrics_agree_past_1024_features(void **state)
+{
+    llmobs_options *o = llmobs_options_new();
+    llmobs_options_set(o, "exporter", "none");
+    llmobs_options_set_registry(o, *state);
+    llmobs_client *c = llmobs_client_new(o, NULL);
+    assert_non_null(c);
+    enum { FEATURES = 1100, KEPT = 1024 };
+    for (int i = 0; i < FEATURES; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "f%d", i);
+        llmobs_trace *t = llmobs_trace_start(c, "req", NULL);
+        llmobs_trace_set_feature(t, name);
+        llmobs_obs *g = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, "answer", NULL);
+        llmobs_obs_set_model(g, "gpt-4o");
+        llmobs_obs_set_usage(g, 1000, 100);
+        llmobs_obs_end(g);
+        llmobs_trace_end(t);
+    }
+    char *text = NULL;
+    assert_int_equal(llmobs_metrics_render_string(*state, LLMOBS_FORMAT_TEXT, &text, NULL), 0);
+    char want[256];
+    for (int i = 0; i < FEATURES; i += 7) {
+        snprintf(want, sizeof want,
+                 "llm_requests_total{model=\"gpt-4o\",feature=\"f%d\",status=\"success\"} 1\n", i);
+        assert_true((strstr(text, want) != NULL) == (i < KEPT));
+        snprintf(want, sizeof want,
+                 "llm_cost_per_request_usd_count{model=\"gpt-4o\",feature=\"f%d\"} 1\n", i);
+        assert_true((strstr(text, want) != NULL) == (i < KEPT));
+        snprintf(want, sizeof want,
+                 "llm_tokens_total{model=\"gpt-4o\",token_type=\"input\",feature=\"f%d\"} 1000\n",
+                 i);
+        assert_true((strstr(text, want) != NULL) == (i < KEPT));
+    }
+    snprintf(want, sizeof want,
+             "llm_requests_total{model=\"gpt-4o\",feature=\"__other__\",status=\"success\"} "
+             "%d\n",
+             FEATURES - KEPT);
+    assert_non_null(strstr(text, want));
+    snprintf(want, sizeof want,
+             "llm_cost_per_request_usd_count{model=\"gpt-4o\",feature=\"__other__\"} %d\n",
+             FEATURES - KEPT);
+    assert_non_null(strstr(text, want));
+    snprintf(want, sizeof want,
+             "llm_tokens_total{model=\"gpt-4o\",token_type=\"input\",feature=\"__other__\"} "
+             "%d\n",
+             (FEATURES - KEPT) * 1000);
+    assert_non_null(strstr(text, want));
+    assert_null(strstr(text, "feature=\"f1099\""));
+    llmobs_metrics_string_free(text);
+    llmobs_shutdown(c, 1000);
 }
 
 static void inflight_goes_up_at_start_and_down_at_end(void **state)
@@ -266,8 +364,9 @@ static void concurrent_recordings_share_the_bound_series(void **state)
     }
     for (int i = 0; i < 4; i++)
         pthread_join(th[i], NULL);
-    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]), 4);
-    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TOKENS]), 8);
+    /* one series per model and status, per model and token type (the zeroed siblings too) */
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]), 4 * 4);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TOKENS]), 4 * 5);
     static const char *const models[] = {"gpt-a", "gpt-b", "gpt-c", "gpt-d"};
     for (int i = 0; i < 4; i++) {
         const char *const req[] = {models[i], "chat", "success"};
@@ -302,6 +401,9 @@ int main(void)
         T(a_conflicting_user_family_makes_get_fail_with_eexist),
         T(record_generation_records_requests_latency_ttft_tokens_and_context),
         T(negative_ttft_and_context_ratio_are_not_recorded),
+        T(eval_results_of_a_new_feature_and_metric_start_at_zero),
+        T(zero_series_never_spill_into_the_overflow_series),
+        T(cost_and_request_metrics_agree_past_1024_features),
         T(inflight_goes_up_at_start_and_down_at_end),
         T(records_after_a_family_reset_reach_the_new_series),
         T(concurrent_recordings_share_the_bound_series),

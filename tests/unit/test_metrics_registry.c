@@ -316,26 +316,55 @@ static void histogram_counts_and_sums_observations(void **state)
     assert_true(sum == 102.5);
 }
 
-static void cardinality_limit_refuses_and_counts_new_children(void **state)
+static void past_the_cap_new_label_sets_land_in_one_counted_overflow_series(void **state)
 {
     llmobs_family *f;
-    const char *const l[] = {"id"};
-    assert_int_equal(llmobs_counter_register(*state, "c_total", "c", NULL, l, 1, &f), LLMOBS_OK);
+    const char *const l[] = {"id", "feature"};
+    assert_int_equal(llmobs_counter_register(*state, "c_total", "c", NULL, l, 2, &f), LLMOBS_OK);
     assert_int_equal(llmobs_family_set_max_children(f, 2), LLMOBS_OK);
-    const char *const a[] = {"a"}, *const b[] = {"b"}, *const c[] = {"c"};
-    assert_int_equal(llmobs_counter_add_labels(f, a, 1, 1), LLMOBS_OK);
-    assert_int_equal(llmobs_counter_add_labels(f, b, 1, 1), LLMOBS_OK);
-    assert_int_equal(llmobs_counter_add_labels(f, c, 1, 1), LLMOBS_ELIMIT);
-    assert_int_equal(llmobs_counter_add_labels(f, c, 1, 1), LLMOBS_ELIMIT);
+    const char *const a[] = {"a", "x"}, *const b[] = {"b", "x"}, *const c[] = {"c", "x"},
+                      *const d[] = {"d", "y"};
+    assert_int_equal(llmobs_counter_add_labels(f, a, 2, 1), LLMOBS_OK);
+    assert_int_equal(llmobs_counter_add_labels(f, b, 2, 1), LLMOBS_OK);
+    assert_int_equal(llmobs_counter_add_labels(f, c, 2, 1), LLMOBS_OK);
+    assert_int_equal(llmobs_counter_add_labels(f, c, 2, 2), LLMOBS_OK);
+    assert_int_equal(llmobs_counter_add_labels(f, d, 2, 4), LLMOBS_OK);
     /* Existing children still work at the limit. */
-    assert_int_equal(llmobs_counter_add_labels(f, a, 1, 1), LLMOBS_OK);
-    assert_int_equal(llmobs_family_refused_total(f), 2);
-    assert_int_equal(llmobs_family_children(f), 2);
+    assert_int_equal(llmobs_counter_add_labels(f, a, 2, 1), LLMOBS_OK);
+    /* A handle looked up past the cap is the overflow series. */
+    llmobs_counter *h;
+    assert_int_equal(llmobs_counter_labels(f, d, 2, &h), LLMOBS_OK);
+    llmobs_counter_add(h, 8);
+    assert_int_equal(llmobs_family_refused_total(f), 4);
+    assert_int_equal(llmobs_family_children(f), 3); /* the cap + the overflow series */
     char *s = render(*state);
-    assert_non_null(strstr(s, "# TYPE llmobs_metrics_cardinality_refused_total counter\n"
-                              "llmobs_metrics_cardinality_refused_total{family=\"c_total\"} 2\n"));
+    assert_non_null(strstr(s, "c_total{id=\"a\",feature=\"x\"} 2\n"));
+    assert_non_null(strstr(s, "c_total{id=\"__other__\",feature=\"__other__\"} 15\n"));
+    assert_non_null(strstr(s, "# TYPE llmobs_metrics_cardinality_overflow_total counter\n"
+                              "llmobs_metrics_cardinality_overflow_total{family=\"c_total\"} 4\n"));
     assert_null(strstr(s, "id=\"c\""));
     llmobs_metrics_string_free(s);
+}
+
+static void overflow_series_works_for_histograms_and_a_cap_of_zero(void **state)
+{
+    llmobs_family *f;
+    const char *const l[] = {"feature"};
+    const double bounds[] = {1, 2};
+    assert_int_equal(llmobs_histogram_register(*state, "h_seconds", "h", NULL, l, 1, bounds, 2, &f),
+                     0);
+    assert_int_equal(llmobs_family_set_max_children(f, 0), LLMOBS_OK);
+    const char *const a[] = {"a"};
+    assert_int_equal(llmobs_histogram_observe_labels(f, a, 1, 1.5), LLMOBS_OK);
+    const char *const other[] = {LLMOBS_METRICS_OVERFLOW};
+    llmobs_histogram *h;
+    assert_int_equal(llmobs_histogram_labels(f, other, 1, &h), LLMOBS_OK);
+    uint64_t n = 0;
+    double sum = 0;
+    llmobs_histogram_get(h, &n, &sum);
+    assert_int_equal(n, 1);
+    assert_true(sum == 1.5);
+    assert_int_equal(llmobs_family_refused_total(f), 1); /* the direct lookup did not count */
 }
 
 static void default_cardinality_limit_is_ten_thousand(void **state)
@@ -350,7 +379,9 @@ static void default_cardinality_limit_is_ten_thousand(void **state)
         assert_int_equal(llmobs_gauge_set_labels(f, vals, 1, i), LLMOBS_OK);
     }
     snprintf(v, sizeof v, "x");
-    assert_int_equal(llmobs_gauge_set_labels(f, vals, 1, 1), LLMOBS_ELIMIT);
+    assert_int_equal(llmobs_gauge_set_labels(f, vals, 1, 1), LLMOBS_OK);
+    assert_int_equal(llmobs_family_refused_total(f), 1);
+    assert_int_equal(llmobs_family_children(f), LLMOBS_METRICS_DEFAULT_MAX_CHILDREN + 1);
     /* Every child is still found after the table grew. */
     for (int i = 0; i < LLMOBS_METRICS_DEFAULT_MAX_CHILDREN; i += 997) {
         llmobs_gauge *g;
@@ -451,7 +482,8 @@ int main(void)
         T(counter_rejects_negative_nan_and_infinite_increments),
         T(gauge_goes_up_and_down_including_negative_adds),
         T(histogram_counts_and_sums_observations),
-        T(cardinality_limit_refuses_and_counts_new_children),
+        T(past_the_cap_new_label_sets_land_in_one_counted_overflow_series),
+        T(overflow_series_works_for_histograms_and_a_cap_of_zero),
         T(default_cardinality_limit_is_ten_thousand),
         T(removed_child_disappears_and_its_handle_stays_usable),
         T(clear_removes_every_child),

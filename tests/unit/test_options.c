@@ -46,6 +46,10 @@ static void bad_values_are_errors_naming_the_key(void **state)
         {"exporter", "kafka"},
         {"environment", "Prod"},
         {"environment", "langfuse-x"},
+        {"environment", "a-forty-one-character-environment-name-xx"}, /* Langfuse cuts at 40 */
+        {"environment", "prod.eu"},
+        {"otlp_attributes", "semconv"},
+        {"send_cost", "maybe"},
         {"base_url", "ftp://x"},
         {"otlp_headers", "novalue"},
         {"otlp_compression", "brotli"},

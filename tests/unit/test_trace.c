@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "capture.h"
+#include "trace/span.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -327,6 +328,40 @@ static void generation_without_cost_details_is_priced_from_the_table(void **stat
     cJSON_Delete(cost);
 }
 
+/* The internal extra-attribute setter (the langfuse.experiment.* attributes use it): string
+ * attributes on the wire as set, the last value of a key wins, refused after the end. */
+static void extra_attributes_reach_the_wire_verbatim(void **state)
+{
+    fixture *f = *state;
+    llmobs_trace *t = llmobs_trace_start(f->client, "attrs", NULL);
+    llmobs_obs *root = llmobs__trace_root(t);
+    llmobs_obs *child = llmobs_obs_start(t, NULL, LLMOBS_OBS_SPAN, "child", NULL);
+    assert_int_equal(llmobs__obs_set_attribute(root, "langfuse.experiment.name", "r1"), LLMOBS_OK);
+    assert_int_equal(llmobs__obs_set_attribute(root, "langfuse.experiment.name", "r2"), LLMOBS_OK);
+    assert_int_equal(llmobs__obs_set_attribute(root, "x.y", "{\"a\":1}"), LLMOBS_OK);
+    assert_int_equal(llmobs__obs_set_attribute(child, "only.child", "c"), LLMOBS_OK);
+    assert_int_equal(llmobs__obs_set_attribute(root, NULL, "v"), LLMOBS_EINVAL);
+    assert_int_equal(llmobs__obs_set_attribute(root, "", "v"), LLMOBS_EINVAL);
+    assert_int_equal(llmobs__obs_set_attribute(root, "k", NULL), LLMOBS_EINVAL);
+    assert_int_equal(llmobs__obs_set_attribute(NULL, "k", "v"), LLMOBS_EINVAL);
+    assert_null(llmobs__trace_root(NULL));
+    assert_int_equal(llmobs_obs_end(child), LLMOBS_OK);
+    assert_int_equal(llmobs__obs_set_attribute(child, "late", "v"), LLMOBS_ESTATE);
+    assert_int_equal(llmobs_trace_end(t), LLMOBS_OK);
+    const cJSON *spans = flush_and_get(f, 2);
+    const cJSON *r = find_span_by_name(spans, "attrs"), *c = find_span_by_name(spans, "child");
+    assert_string_equal(span_attr_str(r, "langfuse.experiment.name"), "r2");
+    assert_string_equal(span_attr_str(r, "x.y"), "{\"a\":1}");
+    assert_null(span_attr(r, "only.child"));
+    assert_string_equal(span_attr_str(c, "only.child"), "c");
+    assert_null(span_attr(c, "late"));
+    int n = 0;
+    const cJSON *a;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "attributes"))
+        n += !strcmp(cJSON_GetObjectItem(a, "key")->valuestring, "langfuse.experiment.name");
+    assert_int_equal(n, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +378,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(null_and_garbage_arguments_return_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(traceparent_round_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(trace_with_seeded_id_uses_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(extra_attributes_reach_the_wire_verbatim, setup, teardown),
         cmocka_unit_test_setup_teardown(plain_text_with_invalid_utf8_is_repaired_on_the_wire, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(generation_without_cost_details_is_priced_from_the_table,

@@ -16,9 +16,13 @@ import ctypes
 from . import _util
 from ._lib import LibraryNotFoundError, lib
 from .client import (ATEXIT_TIMEOUT, Client, DropReason, ExportResult, Level, LogLevel,
-                     Observation, ObsType, Stat, Trace)
+                     Observation, ObsType, ResponseFormat, Stat, Trace)
+from .context import (current_observation, current_trace, observe, score_current_observation,
+                      score_current_trace, set_default_client, update_current_observation,
+                      update_current_trace, use)
 from .cost import BudgetCheck, CostTracker
 from .eval import Evaluator, Judge, Judgement, parse_judgement
+from .experiment import ExperimentItem, ExperimentResult, run_experiment
 from .metrics import (Counter, Gauge, Histogram, MetricsServer, Registry, buckets_exponential,
                       buckets_linear)
 from .errors import (AlreadyExists, BudgetExceeded, InternalError, InvalidArgument,
@@ -34,8 +38,12 @@ __all__ = [
     "InvalidArgument", "OutOfMemory", "InvalidState", "Timeout", "QueueFull", "IOFailure",
     "NotFound", "AlreadyExists", "LimitExceeded", "Unsupported", "NetworkError", "ParseError",
     "BudgetExceeded", "InternalError", "Status", "version", "now_ns", "option_keys",
-    "Evaluator", "Judge", "Judgement", "parse_judgement", "Registry", "Counter", "Gauge", "Histogram", "MetricsServer", "buckets_linear",
+    "Evaluator", "Judge", "Judgement", "parse_judgement", "run_experiment", "ExperimentItem",
+    "ExperimentResult", "Registry", "Counter", "Gauge", "Histogram", "MetricsServer", "buckets_linear",
     "buckets_exponential", "trace_id_from_seed", "observation_id_from_seed", "status_name", "ATEXIT_TIMEOUT",
+    "observe", "current_trace", "current_observation", "use", "set_default_client",
+    "update_current_trace", "update_current_observation", "score_current_trace",
+    "score_current_observation", "ResponseFormat",
 ]
 
 

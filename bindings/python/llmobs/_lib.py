@@ -34,6 +34,8 @@ EXPORT_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_size_t, c_char_p, c_uint32, c_vo
 MASK_FN = ctypes.CFUNCTYPE(c_int, c_char_p, c_char_p, c_void_p, c_size_t, P(c_size_t), c_void_p)
 CLOCK_FN = ctypes.CFUNCTYPE(c_int64, c_void_p)
 BUDGET_FN = ctypes.CFUNCTYPE(None, c_char_p, c_double, c_double, c_double, c_char_p, c_void_p)
+EXPERIMENT_TASK_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p)
+EXPERIMENT_SCORER_FN = ctypes.CFUNCTYPE(c_int, c_void_p, P(c_double), c_void_p)
 
 # name -> (restype, [argtypes])
 PROTOTYPES = {
@@ -111,6 +113,8 @@ PROTOTYPES = {
     "llmobs_obs_end_at": (STATUS, [c_void_p, c_int64]),
     "llmobs_trace_id_from_seed": (STATUS, [c_char_p, c_char_p, c_size_t]),
     "llmobs_obs_id_from_seed": (STATUS, [c_char_p, c_char_p, c_size_t]),
+    # provider.h
+    "llmobs_obs_set_from_response": (STATUS, [c_void_p, c_int, c_char_p, P(c_int)]),
     # score.h
     "llmobs_score_new": (c_void_p, [c_char_p, P(STATUS)]),
     "llmobs_score_free": (None, [c_void_p]),
@@ -233,11 +237,38 @@ PROTOTYPES = {
     "llmobs_judgement_cost_usd": (c_double, [c_void_p]),
     "llmobs_judgement_attempts": (c_int32, [c_void_p]),
     "llmobs_judgement_free": (None, [c_void_p]),
+    # experiment.h
+    "llmobs_experiment_new": (c_void_p, [c_void_p, c_char_p, P(STATUS)]),
+    "llmobs_experiment_free": (None, [c_void_p]),
+    "llmobs_experiment_set_dataset": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_experiment_set_file": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_experiment_set_dataset_version": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_experiment_set_langfuse": (STATUS, [c_void_p, c_char_p, c_char_p, c_char_p]),
+    "llmobs_experiment_set_description": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_experiment_set_metadata_json": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_experiment_set_concurrency": (STATUS, [c_void_p, c_int32]),
+    "llmobs_experiment_set_item_timeout": (STATUS, [c_void_p, c_double]),
+    "llmobs_experiment_set_link_run_items": (STATUS, [c_void_p, c_int]),
+    "llmobs_experiment_add_scorer": (STATUS, [c_void_p, c_char_p, EXPERIMENT_SCORER_FN, c_void_p,
+                                              c_double]),
+    "llmobs_experiment_add_judge": (STATUS, [c_void_p, c_char_p, c_void_p, c_char_p, c_double]),
+    "llmobs_experiment_run": (STATUS, [c_void_p, EXPERIMENT_TASK_FN, c_void_p]),
+    "llmobs_experiment_item_id": (c_char_p, [c_void_p]),
+    "llmobs_experiment_item_input": (c_char_p, [c_void_p]),
+    "llmobs_experiment_item_expected_output": (c_char_p, [c_void_p]),
+    "llmobs_experiment_item_metadata": (c_char_p, [c_void_p]),
+    "llmobs_experiment_item_trace": (c_void_p, [c_void_p]),
+    "llmobs_experiment_item_remaining_ms": (c_int64, [c_void_p]),
+    "llmobs_experiment_item_set_output": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_experiment_item_set_output_json": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_experiment_item_set_error": (STATUS, [c_void_p, c_char_p]),
+    "llmobs_experiment_summary_json": (c_char_p, [c_void_p]),
 }
 
 # Functions of a header that an older library may lack: the group's Python features raise
 # Unsupported instead of failing the import. name -> header.
-OPTIONAL_GROUPS = {}
+OPTIONAL_GROUPS = {name: "experiment.h" for name in PROTOTYPES
+                   if name.startswith("llmobs_experiment_")}
 
 # Public functions deliberately not wrapped, with the reason.
 OMITTED = {
@@ -258,6 +289,26 @@ OMITTED = {
                             "builder, which also covers this shortcut",
     "llmobs_metrics_render": "caller-buffer form; Registry.render uses "
                              "llmobs_metrics_render_string",
+    "llmobs_response_format_name": "the ResponseFormat enum carries the names",
+    "llmobs_scope_enter": "the C scope stack is per OS thread; Python's current item is a "
+                          "contextvars.ContextVar (llmobs.context), which also follows asyncio "
+                          "tasks, and parents are passed to llmobs_obs_start explicitly",
+    "llmobs_scope_enter_trace": "as llmobs_scope_enter",
+    "llmobs_scope_leave": "as llmobs_scope_enter",
+    "llmobs_scope_leave_trace": "as llmobs_scope_enter",
+    "llmobs_scope_depth": "as llmobs_scope_enter",
+    "llmobs_current_trace": "as llmobs_scope_enter (llmobs.current_trace())",
+    "llmobs_current_observation": "as llmobs_scope_enter (llmobs.current_observation())",
+    "llmobs_current_trace_set": "as llmobs_scope_enter (llmobs.update_current_trace())",
+    "llmobs_current_trace_score": "as llmobs_scope_enter (llmobs.score_current_trace())",
+    "llmobs_current_trace_score_numeric": "as llmobs_scope_enter",
+    "llmobs_experiment_count": "run_experiment reads every counter from "
+                               "llmobs_experiment_summary_json",
+    "llmobs_experiment_evaluator_count": "as llmobs_experiment_count",
+    "llmobs_experiment_evaluator_result": "as llmobs_experiment_count",
+    "llmobs_experiment_id": "as llmobs_experiment_count (experiment_id)",
+    "llmobs_experiment_item_output": "scorers get the Python value the task returned, not its "
+                                     "serialized form",
     "llmobs_metrics_server_start": "MetricsServer uses llmobs_metrics_server_start_token, which "
                                    "is the same call with an optional token",
 }

@@ -16,7 +16,7 @@ import threading
 import traceback
 import weakref
 
-from . import _util
+from . import _context, _util
 from ._lib import (BUDGET_FN, EXPORT_FN, LOG_FN, MASK_FN, lib)  # noqa: F401 (BUDGET_FN re-export)
 from .errors import InvalidState, check, error_for
 
@@ -61,6 +61,37 @@ class ExportResult(enum.IntEnum):
     TOO_LARGE = 3
 
 
+class ResponseFormat(enum.IntEnum):
+    """Provider response formats (llmobs_response_format)."""
+    AUTO = 0
+    OPENAI_CHAT = 1
+    OPENAI_RESPONSES = 2
+    ANTHROPIC_MESSAGES = 3
+
+
+def _response_json(response):
+    """JSON bytes of a provider response: SDK object, dict or JSON text."""
+    if isinstance(response, bytes):
+        return response
+    if isinstance(response, str):
+        return response.encode()
+    if not isinstance(response, dict):
+        for method in ("model_dump_json", "to_json"):
+            fn = getattr(response, method, None)
+            if callable(fn):
+                text = fn()
+                return text.encode() if isinstance(text, str) else text
+        for method in ("model_dump", "to_dict", "dict"):
+            fn = getattr(response, method, None)
+            if callable(fn):
+                response = fn()
+                break
+    if not isinstance(response, dict):
+        raise TypeError("a provider response must be an SDK response object, a dict or JSON "
+                        "text, not %s" % type(response).__name__)
+    return _util.to_json(response, "response").encode()
+
+
 class Stat(enum.IntEnum):
     ITEMS = 0
     EXPORTED = 1
@@ -70,6 +101,12 @@ class Stat(enum.IntEnum):
     BATCHES = 5
     QUEUE_ITEMS = 6
     QUEUE_BYTES = 7
+    SPOOLED = 8
+    SPOOL_RESENT = 9
+    SPOOL_EVICTED = 10
+    SPOOL_REJECTED = 11
+    SPOOL_CORRUPT_FILES = 12
+    TRUNCATED = 13
 
 
 class DropReason(enum.IntEnum):
@@ -81,6 +118,7 @@ class DropReason(enum.IntEnum):
     SHUTDOWN = 5
     TOO_LARGE = 6
     INVALID = 7
+    SPOOL_FULL = 8
 
 
 USAGE_KEYS = {
@@ -349,8 +387,10 @@ class Client:
     # -- counters ---------------------------------------------------------------------------
 
     def stats(self):
-        """Delivery counters: items, exported, dropped, pending, retries, batches,
-        queue_items, queue_bytes, and dropped_by_reason {reason name: count}."""
+        """Delivery counters: one key per Stat (items, exported, dropped, pending, retries,
+        batches, queue_items, queue_bytes, spooled, spool_resent, spool_evicted,
+        spool_rejected, spool_corrupt_files, truncated), and dropped_by_reason
+        {reason name: count} over every DropReason."""
         L = lib()
         h = self._handle()
         out = {}
@@ -452,6 +492,7 @@ class _Item:
         self._group = group
         self._end_lock = threading.Lock()
         self._ended = False
+        self._tokens = []  # contextvars tokens of `with` blocks that made this item current
 
     @property
     def ended(self):
@@ -490,6 +531,7 @@ class _Item:
         return self
 
     def __enter__(self):
+        _context.push(self)
         return self
 
     def __repr__(self):
@@ -652,6 +694,7 @@ class Trace(_Item):
         check(st, "trace %r: end" % self.name)
 
     def __exit__(self, exc_type, exc, tb):
+        _context.pop(self)
         if not self._ended:
             if exc is not None:
                 try:
@@ -735,6 +778,20 @@ class Observation(_Item):
                        _util.to_int(v, "usage %r" % k), what="usage %r" % k)
         return self
 
+    def usage_from_response(self, response, format="auto"):
+        """Fills model, provider, usage buckets and finish reason (metadata "finish_reason")
+        from a provider response: an OpenAI Chat Completions or Responses response or an
+        Anthropic Messages response, given as the SDK's response object (anything with
+        model_dump_json(), model_dump(), to_dict() or dict()), a dict, or the JSON text.
+        `format`: "auto", "openai_chat", "openai_responses" or "anthropic_messages"
+        (ResponseFormat). Returns the ResponseFormat used."""
+        fmt = _enum(ResponseFormat, format, "response format")
+        body = _response_json(response)
+        detected = ctypes.c_int(0)
+        self._call(lib().llmobs_obs_set_from_response, int(fmt), body, ctypes.byref(detected),
+                   what="usage_from_response")
+        return ResponseFormat(detected.value)
+
     def cost(self, mapping=None, /, **usd):
         """Cost buckets in USD: cost(input=0.001, output=0.002, total=0.003)."""
         usd = dict(mapping or {}, **usd)
@@ -769,6 +826,7 @@ class Observation(_Item):
         "model_parameters": model_parameters, "usage": usage, "cost": cost,
         "prompt": _prompt_attr, "start_time": start_time,
         "completion_start_time": completion_start_time,
+        "usage_from_response": usage_from_response,
     }
 
     # children
@@ -802,6 +860,7 @@ class Observation(_Item):
         check(st, "%s %r: end" % (self.type.name.lower(), self.name))
 
     def __exit__(self, exc_type, exc, tb):
+        _context.pop(self)
         if not self._ended:
             if exc is not None:
                 try:

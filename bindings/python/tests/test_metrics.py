@@ -54,9 +54,9 @@ class Metrics(unittest.TestCase):
             c.labels("x", "y").inc(-1)
         c.set_max_children(1)
         c.labels("x", "y")
-        with self.assertRaises(llmobs.LimitExceeded):
-            c.labels("x", "z")
+        c.labels("x", "z").inc(2)  # past the cap: the overflow series, counted
         self.assertEqual(c.refused_total, 1)
+        self.assertEqual(c.labels("__other__", "__other__").value, 2)
 
     def test_buckets_helpers(self):
         self.assertEqual(llmobs.buckets_linear(1, 2, 3), [1.0, 3.0, 5.0])
