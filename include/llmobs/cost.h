@@ -184,8 +184,9 @@ LLMOBS_API llmobs_status llmobs_cost_budget_remaining(llmobs_cost_tracker *track
                                                       const char *feature, double *usd);
 
 /** Replaces the alert thresholds (fractions of the budget, each in (0, 100], at most 16,
- * no duplicates; sorted here). Default 0.8, 0.9, 1.0. Thresholds already passed today do
- * not fire again. */
+ * no duplicates; sorted here). Default 0.8, 0.9, 1.0. A threshold that already fired today
+ * (same value) does not fire again; a new one that today's spend already reached fires with
+ * the feature's next record. */
 LLMOBS_API llmobs_status llmobs_cost_set_budget_thresholds(llmobs_cost_tracker *tracker,
                                                            const double *fractions, size_t n);
 

@@ -159,7 +159,7 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
         llmobs__log(&c->log, LLMOBS_LOG_INFO, "exporting to the file %s", opts->file_path);
     else
         llmobs__log(&c->log, LLMOBS_LOG_INFO, "exporting with the %s exporter", exporter->name);
-    llmobs__pipeline_hooks hooks = llmobs__client_pipeline_hooks(c->metrics);
+    llmobs__pipeline_hooks hooks = llmobs__client_pipeline_hooks(c);
     c->pipe = llmobs__pipeline_new(opts, &c->log, exporter, &hooks, &st);
     if (!c->pipe) goto fail;
     compose_tracer(c);

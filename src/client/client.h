@@ -25,6 +25,7 @@ struct llmobs_client {
     llmobs_registry *registry; /* the LLM metric set lives here (default: the process's) */
     struct llmobs__llm_metrics *metrics;
     llmobs_metrics_server *server; /* when metrics_addr is set */
+    char metrics_client[24];       /* `client` label of its queue gauges: "1", "2", ... */
     /* tracer.refs: one reference for the application (dropped by llmobs_shutdown) and one
      * per trace not yet finished, so threads still ending observations during shutdown never
      * touch freed memory: their spans are counted as dropped (reason shutdown). */

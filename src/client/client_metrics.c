@@ -6,6 +6,10 @@
 #include "export/spool.h"
 #include "llmobs/metrics.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -36,7 +40,7 @@ static void on_budget(void *ud, const char *feature, double budget, double remai
 
 static void on_export(void *ud, uint32_t exported, double seconds, uint32_t retries)
 {
-    llmobs__llm_metrics *m = ud;
+    llmobs__llm_metrics *m = ((llmobs_client *)ud)->metrics;
     llmobs__llm_metrics_exported(m, exported);
     llmobs__llm_metrics_export_duration(m, seconds);
     if (retries) llmobs__llm_metrics_export_retries(m, retries);
@@ -44,23 +48,26 @@ static void on_export(void *ud, uint32_t exported, double seconds, uint32_t retr
 
 static void on_drop(void *ud, llmobs_drop_reason reason, uint64_t n)
 {
-    llmobs__llm_metrics_dropped_reason(ud, (unsigned)reason, llmobs_drop_reason_name(reason), n);
+    llmobs__llm_metrics_dropped_reason(((llmobs_client *)ud)->metrics, (unsigned)reason,
+                                       llmobs_drop_reason_name(reason), n);
 }
 
 static void on_attempt_failed(void *ud)
 {
-    llmobs__llm_metrics *m = ud;
+    llmobs__llm_metrics *m = ((llmobs_client *)ud)->metrics;
     llmobs_counter_inc_labels(m->f[LLMOBS__SDK_EXPORT_FAILURES], NULL, 0);
 }
 
+/* The queue length is a gauge per client: two clients on one registry each have their own. */
 static void on_queue(void *ud, size_t items)
 {
-    llmobs__llm_metrics_queue_items(ud, (double)items);
+    llmobs_client *c = ud;
+    llmobs__llm_metrics_queue_items(c->metrics, c->metrics_client, (double)items);
 }
 
 static void on_spool(void *ud, int event, uint64_t n)
 {
-    llmobs__llm_metrics *m = ud;
+    llmobs__llm_metrics *m = ((llmobs_client *)ud)->metrics;
     if (event == LLMOBS__SPOOL_CORRUPT) {
         llmobs_counter_add_labels(m->f[LLMOBS__SDK_SPOOL_CORRUPT], NULL, 0, (double)n);
         return;
@@ -69,34 +76,55 @@ static void on_spool(void *ud, int event, uint64_t n)
     llmobs_counter_add_labels(m->f[LLMOBS__SDK_SPOOL_ITEMS], v, 1, (double)n);
 }
 
-llmobs__pipeline_hooks llmobs__client_pipeline_hooks(llmobs__llm_metrics *m)
+llmobs__pipeline_hooks llmobs__client_pipeline_hooks(llmobs_client *c)
 {
     return (llmobs__pipeline_hooks){.on_export = on_export,
                                     .on_drop = on_drop,
                                     .on_attempt_failed = on_attempt_failed,
                                     .on_queue = on_queue,
-                                    .ud = m,
+                                    .ud = c,
                                     .on_spool = on_spool};
 }
 
 /* At every scrape: the budget gauges from the tracker, which applies the UTC-midnight reset,
- * so a new day shows full budgets before the first spend of that day. */
+ * so a new day shows full budgets before the first spend of that day. A feature name longer
+ * than the buffer grows it (and never ends the walk: every later feature is refreshed too). */
 static void collect_budgets(void *ud)
 {
     llmobs_client *c = ud;
-    char feature[256];
+    char small[256], *feature = small;
+    size_t cap = sizeof small;
     double spent, budget;
-    for (size_t i = 0;
-         llmobs_cost_feature_at(c->cost, i, feature, sizeof feature, &spent, &budget) == LLMOBS_OK;
-         i++)
-        if (budget > 0) on_budget(c->metrics, feature, budget, budget > spent ? budget - spent : 0);
+    for (size_t i = 0;;) {
+        llmobs_status st = llmobs_cost_feature_at(c->cost, i, feature, cap, &spent, &budget);
+        if (st == LLMOBS_ELIMIT) {
+            char *bigger = cap <= SIZE_MAX / 2 ? malloc(cap * 2) : NULL;
+            if (bigger) {
+                if (feature != small) free(feature);
+                feature = bigger;
+                cap *= 2;
+                continue; /* the same feature again */
+            }
+        } else if (st == LLMOBS_OK) {
+            if (budget > 0)
+                on_budget(c->metrics, feature, budget, budget > spent ? budget - spent : 0);
+        } else {
+            break; /* ENOTFOUND: past the last feature */
+        }
+        i++;
+    }
+    if (feature != small) free(feature);
 }
+
+static _Atomic uint64_t clients_made; /* names clients "1", "2", ... in the process */
 
 llmobs_status llmobs__client_metrics_init(llmobs_client *c)
 {
     llmobs__llm_metrics *m = c->metrics;
-    llmobs_gauge_set_labels(m->f[LLMOBS__SDK_QUEUE_CAPACITY], NULL, 0,
-                            (double)c->opts->max_queue_items);
+    snprintf(c->metrics_client, sizeof c->metrics_client, "%llu",
+             (unsigned long long)atomic_fetch_add(&clients_made, 1) + 1);
+    llmobs__llm_metrics_queue_capacity(m, c->metrics_client, (double)c->opts->max_queue_items);
+    llmobs__llm_metrics_queue_items(m, c->metrics_client, 0);
     /* Counters whose label values are known in advance start at 0 (Prometheus'
      * instrumentation guidelines): rate() and increase() see the first drop. */
     for (int r = 0; r < LLMOBS_DROP_REASON_COUNT; r++)
@@ -115,4 +143,5 @@ llmobs_status llmobs__client_metrics_init(llmobs_client *c)
 void llmobs__client_metrics_fini(llmobs_client *c)
 {
     llmobs__registry_remove_collector(c->registry, collect_budgets, c);
+    llmobs__llm_metrics_forget_client(c->metrics, c->metrics_client);
 }

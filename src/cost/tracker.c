@@ -3,6 +3,7 @@
  * hooks) are collected under it into a `pending` record and delivered after it is released,
  * on the recording thread. */
 #include "cost/cost.h"
+#include "core/atfork.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/options.h"
@@ -43,6 +44,7 @@ typedef struct {
 
 struct llmobs_cost_tracker {
     pthread_mutex_t mu;
+    llmobs__atfork fork; /* takes mu across fork() */
     llmobs__logger log;
     llmobs__cost_clock_fn clock;
     void *clock_ud;
@@ -59,11 +61,12 @@ struct llmobs_cost_tracker {
     } memo[PRICE_MEMO];
     double thresholds[LLMOBS__COST_MAX_THRESHOLDS];
     size_t nthresholds;
-    int64_t day;  /* UTC days since the epoch of the spend held */
-    vec features; /* feature_ent */
-    vec models;   /* spend_ent */
-    vec users;    /* spend_ent */
-    vec unknown;  /* unknown_ent, never reset (a counter) */
+    int64_t day;       /* UTC days since the epoch of the spend held */
+    int64_t latest_ns; /* the latest wall time seen: days never roll back (see roll_day) */
+    vec features;      /* feature_ent */
+    vec models;        /* spend_ent */
+    vec users;         /* spend_ent */
+    vec unknown;       /* unknown_ent, never reset (a counter) */
     uint32_t max_users;
     double other_users;
     double total;
@@ -194,10 +197,20 @@ static uint32_t reached_mask(const llmobs_cost_tracker *t, double spent, double 
 }
 
 /* Starts a new day when the clock crossed 00:00 UTC: spend is forgotten, budgets stay,
- * thresholds re-arm. Features without a budget are dropped so memory follows one day. */
+ * thresholds re-arm. Features without a budget are dropped so memory follows one day.
+ *
+ * The day follows the latest wall time seen, so a clock stepped back (NTP, a VM restored) never
+ * rolls the day back: across midnight that would wipe the day's spend, re-fire its alerts and
+ * let llmobs_budget_check pass calls over budget. A step back of more than a day is taken as a
+ * correction of a clock that was wrong, and the tracker follows it (a new day) rather than
+ * waiting, possibly for years, until the clock catches up. */
 static void roll_day(llmobs_cost_tracker *t)
 {
-    int64_t day = day_of(now_ns(t));
+    int64_t now = now_ns(t);
+    bool corrected = now < t->latest_ns && (uint64_t)t->latest_ns - (uint64_t)now >
+                                               (uint64_t)NS_PER_DAY; /* no overflow */
+    if (now > t->latest_ns || corrected) t->latest_ns = now;
+    int64_t day = day_of(t->latest_ns);
     if (day == t->day) return;
     t->day = day;
     feature_ent *f = t->features.items;
@@ -229,6 +242,17 @@ static void unlock(llmobs_cost_tracker *t)
     pthread_mutex_unlock(&t->mu);
 }
 
+static void fork_lock(void *ud)
+{
+    lock(ud);
+}
+
+static void fork_unlock(void *ud, bool child)
+{
+    (void)child;
+    unlock(ud);
+}
+
 /* ---- construction ------------------------------------------------------------------------ */
 
 static llmobs_status add_budget_cb(const char *feature, double usd, void *ud)
@@ -246,12 +270,14 @@ llmobs_cost_tracker *llmobs__cost_tracker_create(const llmobs_options *opts,
         goto out;
     }
     pthread_mutex_init(&t->mu, NULL);
+    llmobs__atfork_add(&t->fork, LLMOBS__FORK_RANK_COST, fork_lock, fork_unlock, t);
     t->thresholds[0] = 0.8;
     t->thresholds[1] = 0.9;
     t->thresholds[2] = 1.0;
     t->nthresholds = 3;
     t->max_users = LLMOBS__COST_DEFAULT_USERS;
-    t->day = day_of(now_ns(t));
+    t->latest_ns = now_ns(t);
+    t->day = day_of(t->latest_ns);
     if (log)
         t->log = *log;
     else if (opts)
@@ -299,6 +325,7 @@ void llmobs_cost_tracker_free(llmobs_cost_tracker *t)
 {
     if (!t) return;
     memo_clear(t);
+    llmobs__atfork_remove(&t->fork);
     llmobs__price_list_free(t->overlay, t->noverlay);
     feature_ent *f = t->features.items;
     for (size_t i = 0; i < t->features.n; i++)
@@ -334,6 +361,7 @@ void llmobs__cost_tracker_set_clock(llmobs_cost_tracker *t, llmobs__cost_clock_f
     lock(t);
     t->clock = fn;
     t->clock_ud = ud;
+    t->latest_ns = INT64_MIN; /* a new time line: follow it from its first reading */
     unlock(t);
 }
 
@@ -1054,11 +1082,22 @@ llmobs_status llmobs_cost_set_budget_thresholds(llmobs_cost_tracker *t, const do
     if (st != LLMOBS_OK) return st;
     lock(t);
     roll_day(t);
+    /* A threshold that fired today stays fired under the same value. A new one that the spend
+     * already reached is not marked fired: it fires with the feature's next record (as one a
+     * lowered budget leaves reached), instead of never. */
+    uint32_t carry[LLMOBS__COST_MAX_THRESHOLDS] = {0}; /* old bit -> new bit */
+    for (size_t i = 0; i < t->nthresholds; i++)
+        for (size_t j = 0; j < count; j++)
+            if (t->thresholds[i] == parsed[j]) carry[i] = 1u << j;
+    feature_ent *f = t->features.items;
+    for (size_t k = 0; k < t->features.n; k++) {
+        uint32_t fired = 0;
+        for (size_t i = 0; i < t->nthresholds; i++)
+            if (f[k].fired & (1u << i)) fired |= carry[i];
+        f[k].fired = fired;
+    }
     memcpy(t->thresholds, parsed, count * sizeof *parsed);
     t->nthresholds = count;
-    feature_ent *f = t->features.items;
-    for (size_t i = 0; i < t->features.n; i++)
-        f[i].fired = f[i].budget > 0 ? reached_mask(t, f[i].spent, f[i].budget) : 0;
     unlock(t);
     return LLMOBS_OK;
 }

@@ -2,6 +2,7 @@
  * (feature, metric) for pass rates and per pipeline version for faithfulness, feeding the eval
  * metrics, with an optional score to Langfuse for the judged trace. Memory is bounded: at most
  * eval_max_windows windows of eval_window results each. */
+#include "core/atfork.h"
 #include "trace/tracer.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -34,6 +35,7 @@ typedef struct window {
 
 struct llmobs_evaluator {
     pthread_mutex_t mu;
+    llmobs__atfork fork; /* takes mu across fork() */
     llmobs_client *client;
     llmobs_registry *registry;
     llmobs_clock_fn clock;
@@ -89,6 +91,17 @@ static void collect(void *ud)
     pthread_mutex_unlock(&ev->mu);
 }
 
+static void fork_lock(void *ud)
+{
+    pthread_mutex_lock(&((llmobs_evaluator *)ud)->mu);
+}
+
+static void fork_unlock(void *ud, bool child)
+{
+    (void)child;
+    pthread_mutex_unlock(&((llmobs_evaluator *)ud)->mu);
+}
+
 llmobs_evaluator *llmobs_evaluator_new(llmobs_client *client, llmobs_options *opts,
                                        llmobs_status *status)
 {
@@ -106,6 +119,7 @@ llmobs_evaluator *llmobs_evaluator_new(llmobs_client *client, llmobs_options *op
         goto fail;
     }
     pthread_mutex_init(&ev->mu, NULL);
+    llmobs__atfork_add(&ev->fork, LLMOBS__FORK_RANK_EVALUATOR, fork_lock, fork_unlock, ev);
     ev->client = client;
     ev->registry = llmobs__eval_default_registry();
     ev->clock = default_clock;
@@ -134,6 +148,7 @@ void llmobs_evaluator_free(llmobs_evaluator *ev)
 {
     if (!ev) return;
     llmobs__registry_remove_collector(ev->registry, collect, ev);
+    llmobs__atfork_remove(&ev->fork);
     for (size_t i = 0; i < NBUCKETS; i++)
         for (window *w = ev->buckets[i], *next; w; w = next) {
             next = w->next;

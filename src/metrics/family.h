@@ -3,6 +3,7 @@
 #ifndef LLMOBS_METRICS_FAMILY_H
 #define LLMOBS_METRICS_FAMILY_H
 
+#include "core/atfork.h"
 #include "core/buf.h"
 #include "llmobs/metrics.h"
 
@@ -26,11 +27,19 @@ typedef struct llmobs__child {
     size_t label_len;
     struct llmobs__child *prev, *next; /* live list in creation order (family lock) */
     struct llmobs__child *dead_next;   /* removed children, freed with the registry */
-    _Atomic bool removed;              /* set when removed: a cached handle must be looked up anew */
-    _Atomic uint64_t ival;             /* counter: integral increments */
-    _Atomic uint64_t bits;             /* counter: fractional part; gauge: value; histogram: sum */
-    _Atomic uint64_t buckets[];        /* histogram: non-cumulative counts, nbounds + 1 (+Inf) */
+    _Atomic bool removed; /* set when removed: a cached handle must be looked up anew */
+    /* counter: integral increments; histogram: observations started (bits 0-62) and the index
+     * of the hot half (bit 63), see values.c */
+    _Atomic uint64_t ival;
+    _Atomic uint64_t bits; /* counter: fractional part; gauge: value */
+    /* histogram: two halves of LLMOBS__HALF(nbounds) words each: the bits of the sum, then the
+     * non-cumulative counts of the nbounds + 1 buckets (+Inf last). The sum comes first so that
+     * it shares a cache line with `ival` and the low buckets. */
+    _Atomic uint64_t buckets[];
 } llmobs__child;
+
+#define LLMOBS__HALF(nbounds) ((nbounds) + 2)
+#define LLMOBS__HOT_BIT (UINT64_C(1) << 63)
 
 /* Open-addressing table of child pointers. Readers probe it without a lock; writers
  * (family lock held) insert, tombstone, or publish a rebuilt table. Retired tables are
@@ -94,6 +103,8 @@ struct llmobs_registry {
         void (*free)(void *data);
     } attached[LLMOBS__MAX_ATTACHMENTS];
     pthread_mutex_t collectors_lock; /* held while collectors run, so removal waits for them */
+    llmobs__atfork fork_collectors;  /* takes collectors_lock across fork() */
+    llmobs__atfork fork_locks;       /* takes attach_lock, lock and every family's lock */
     struct {
         void (*fn)(void *ud);
         void *ud;
@@ -116,8 +127,20 @@ bool llmobs__family_names_taken(const llmobs_family *f, bool (*taken)(const char
  * lock-free when it exists, under the family lock when it is created. */
 llmobs_status llmobs__child_get(llmobs_family *f, int type, const char *const *values, size_t n,
                                 llmobs__child **out);
+/* llmobs_family_remove without touching llmobs_last_error() (for cleanup paths that must keep
+ * the error being reported). Returns whether a child was removed. */
+bool llmobs__family_remove(llmobs_family *f, const char *const *values, size_t n);
 double llmobs__child_counter_value(const llmobs__child *c);
-double llmobs__child_double(const llmobs__child *c); /* gauge value or histogram sum */
+double llmobs__child_double(const llmobs__child *c); /* gauge value */
+/* A consistent snapshot of a histogram child: `buckets` (nbounds + 1 non-cumulative counts)
+ * and `sum` describe the same observations, as in the Go client: the observers' hot half is
+ * swapped, the snapshot waits for observations still finishing on the now cold half, reads it
+ * and folds it back into the hot one. The caller holds the family lock (one snapshot at a
+ * time per child). Observers never wait. Returns the count (the buckets' total). */
+uint64_t llmobs__histogram_snapshot(llmobs__child *c, uint64_t *buckets, double *sum);
+/* In a forked child: observations that other threads had started but not finished at fork()
+ * never finish there; forget them so snapshots do not wait for them. Family lock held. */
+void llmobs__histogram_fork_repair(llmobs__child *c);
 
 /* The output buffer is core/buf.h's (out of memory latches in `oom`). */
 

@@ -124,8 +124,8 @@ const llmobs__llm_metric_def llmobs__llm_metric_defs[LLMOBS__LLM_FAMILY_COUNT] =
                                  LLMOBS__GAUGE,
                                  "Items waiting in the export queue",
                                  NULL,
-                                 {NULL},
-                                 0,
+                                 {"client"},
+                                 1,
                                  NO_BUCKETS},
     [LLMOBS__SDK_EXPORT_DURATION] = {"llmobs_export_duration_seconds",
                                      LLMOBS__HISTOGRAM,
@@ -159,8 +159,8 @@ const llmobs__llm_metric_def llmobs__llm_metric_defs[LLMOBS__LLM_FAMILY_COUNT] =
                                     LLMOBS__GAUGE,
                                     "Configured bound of the export queue in items",
                                     NULL,
-                                    {NULL},
-                                    0,
+                                    {"client"},
+                                    1,
                                     NO_BUCKETS},
     [LLMOBS__SDK_EXPORT_FAILURES] = {"llmobs_export_failures_total",
                                      LLMOBS__COUNTER,
@@ -222,7 +222,7 @@ enum {
     S_COUNT
 };
 
-enum { K_GENERATION = 1, K_MODEL_FEATURE = 2, K_DROP_REASON = 3 };
+enum { K_GENERATION = 1, K_MODEL_FEATURE = 2, K_DROP_REASON = 3, K_CLIENT = 4 };
 
 typedef struct llm_series {
     uint64_t hash;
@@ -234,7 +234,8 @@ typedef struct llm_series {
 #define SERIES_SLOTS 1024 /* power of two; filled to half at most */
 
 struct llmobs__llm_cache {
-    pthread_mutex_t lock;
+    /* Insertions take the registry's attach lock, which the fork handler takes too. */
+    pthread_mutex_t *lock;
     size_t n;
     _Atomic(llm_series *) slots[SERIES_SLOTS];
     _Atomic(llmobs__child *) nolabel[LLMOBS__LLM_FAMILY_COUNT];
@@ -285,7 +286,7 @@ static llm_series *series(llmobs__llm_metrics *m, int kind, const char *a, const
         if (e->hash == h && e->kind == kind && same(e->a, a) && same(e->b, b) && same(e->c, c))
             return e;
     }
-    pthread_mutex_lock(&k->lock);
+    pthread_mutex_lock(k->lock);
     llm_series *found = NULL;
     for (;; i = (i + 1) & mask) { /* continue the probe: only later slots can have filled */
         llm_series *e = atomic_load_explicit(&k->slots[i], memory_order_relaxed);
@@ -311,7 +312,7 @@ static llm_series *series(llmobs__llm_metrics *m, int kind, const char *a, const
             series_free(e);
         }
     }
-    pthread_mutex_unlock(&k->lock);
+    pthread_mutex_unlock(k->lock);
     return found;
 }
 
@@ -396,10 +397,10 @@ static llmobs_status gauge_add(llmobs__llm_metrics *m, _Atomic(llmobs__child *) 
     return st != LLMOBS_OK ? st : llmobs_gauge_add((llmobs_gauge *)c, delta);
 }
 
-static struct llmobs__llm_cache *cache_new(void)
+static struct llmobs__llm_cache *cache_new(llmobs_registry *r)
 {
     struct llmobs__llm_cache *k = calloc(1, sizeof *k);
-    if (k) pthread_mutex_init(&k->lock, NULL);
+    if (k) k->lock = &r->attach_lock;
     return k;
 }
 
@@ -408,7 +409,6 @@ static void cache_free(struct llmobs__llm_cache *k)
     if (!k) return;
     for (size_t i = 0; i < SERIES_SLOTS; i++)
         series_free(atomic_load(&k->slots[i]));
-    pthread_mutex_destroy(&k->lock);
     free(k);
 }
 
@@ -420,7 +420,7 @@ static void *create_set(llmobs_registry *r, llmobs_status *status)
         *status = llmobs__error(LLMOBS_ENOMEM, "out of memory");
         return NULL;
     }
-    m->cache = cache_new(); /* optional: without it every update looks up */
+    m->cache = cache_new(r); /* optional: without it every update looks up */
     for (size_t i = 0; i < LLMOBS__LLM_FAMILY_COUNT; i++) {
         llmobs_status st = register_def(r, &llmobs__llm_metric_defs[i], &m->f[i]);
         if (st != LLMOBS_OK) {
@@ -652,7 +652,8 @@ llmobs_status llmobs__llm_metrics_dropped(llmobs__llm_metrics *m, const char *re
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
     const char *r[] = {or_unknown(reason)};
     llm_series *e = series(m, K_DROP_REASON, r[0], NULL, NULL);
-    return counter_add(m, slot_of(e, 0), /* a reason's entry uses its first slot */ LLMOBS__SDK_DROPPED, r, 1, (double)items);
+    /* a reason's entry uses its first slot */
+    return counter_add(m, slot_of(e, 0), LLMOBS__SDK_DROPPED, r, 1, (double)items);
 }
 
 llmobs_status llmobs__llm_metrics_dropped_reason(llmobs__llm_metrics *m, unsigned reason,
@@ -665,11 +666,30 @@ llmobs_status llmobs__llm_metrics_dropped_reason(llmobs__llm_metrics *m, unsigne
                        LLMOBS__SDK_DROPPED, r, 1, (double)items);
 }
 
-llmobs_status llmobs__llm_metrics_queue_items(llmobs__llm_metrics *m, double items)
+llmobs_status llmobs__llm_metrics_queue_items(llmobs__llm_metrics *m, const char *client,
+                                              double items)
 {
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
-    return gauge_set(m, nolabel_slot(m, LLMOBS__SDK_QUEUE_ITEMS), LLMOBS__SDK_QUEUE_ITEMS, NULL, 0,
-                     items);
+    const char *v[1] = {client ? client : "unknown"};
+    llm_series *e = series(m, K_CLIENT, v[0], NULL, NULL); /* a client's entry: first slot */
+    return gauge_set(m, slot_of(e, 0), LLMOBS__SDK_QUEUE_ITEMS, v, 1, items);
+}
+
+llmobs_status llmobs__llm_metrics_queue_capacity(llmobs__llm_metrics *m, const char *client,
+                                                 double items)
+{
+    if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
+    const char *v[1] = {client ? client : "unknown"};
+    return llmobs_gauge_set_labels(m->f[LLMOBS__SDK_QUEUE_CAPACITY], v, 1, items);
+}
+
+void llmobs__llm_metrics_forget_client(llmobs__llm_metrics *m, const char *client)
+{
+    if (!m || !client) return;
+    const char *v[1] = {client};
+    /* Quietly: this runs on the client's failure path, which reports llmobs_last_error(). */
+    llmobs__family_remove(m->f[LLMOBS__SDK_QUEUE_ITEMS], v, 1);
+    llmobs__family_remove(m->f[LLMOBS__SDK_QUEUE_CAPACITY], v, 1);
 }
 
 llmobs_status llmobs__llm_metrics_export_duration(llmobs__llm_metrics *m, double seconds)

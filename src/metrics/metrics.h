@@ -28,12 +28,12 @@ typedef enum llmobs__llm_family {
     LLMOBS__LLM_RAG_FAITHFULNESS,    /* llm_rag_faithfulness{pipeline_version} */
     LLMOBS__SDK_EXPORTED,            /* llmobs_exported_total */
     LLMOBS__SDK_DROPPED,             /* llmobs_dropped_total{reason} */
-    LLMOBS__SDK_QUEUE_ITEMS,         /* llmobs_queue_items */
+    LLMOBS__SDK_QUEUE_ITEMS,         /* llmobs_queue_items{client} */
     LLMOBS__SDK_EXPORT_DURATION,     /* llmobs_export_duration_seconds */
     LLMOBS__SDK_EXPORT_RETRIES,      /* llmobs_export_retries_total */
     LLMOBS__LLM_BUDGET,              /* llm_daily_budget_usd{feature} */
     LLMOBS__LLM_COST_UNKNOWN_MODEL,  /* llm_cost_unknown_model_total{model} */
-    LLMOBS__SDK_QUEUE_CAPACITY,      /* llmobs_queue_capacity_items */
+    LLMOBS__SDK_QUEUE_CAPACITY,      /* llmobs_queue_capacity_items{client} */
     LLMOBS__SDK_EXPORT_FAILURES,     /* llmobs_export_failures_total */
     LLMOBS__SDK_SPOOL_ITEMS,         /* llmobs_spool_items_total{outcome} */
     LLMOBS__SDK_SPOOL_CORRUPT,       /* llmobs_spool_corrupt_files_total */
@@ -129,7 +129,14 @@ llmobs_status llmobs__llm_metrics_dropped(llmobs__llm_metrics *m, const char *re
 #define LLMOBS__DROP_REASON_SLOTS 32
 llmobs_status llmobs__llm_metrics_dropped_reason(llmobs__llm_metrics *m, unsigned reason,
                                                  const char *name, uint64_t items);
-llmobs_status llmobs__llm_metrics_queue_items(llmobs__llm_metrics *m, double items);
+/* The queue gauges are per client (label `client`, see docs/decisions.md): several clients
+ * sharing a registry would otherwise overwrite each other's values. NULL records "unknown". */
+llmobs_status llmobs__llm_metrics_queue_items(llmobs__llm_metrics *m, const char *client,
+                                              double items);
+llmobs_status llmobs__llm_metrics_queue_capacity(llmobs__llm_metrics *m, const char *client,
+                                                 double items);
+/* Removes a client's queue gauges (when the client is freed). */
+void llmobs__llm_metrics_forget_client(llmobs__llm_metrics *m, const char *client);
 llmobs_status llmobs__llm_metrics_export_duration(llmobs__llm_metrics *m, double seconds);
 llmobs_status llmobs__llm_metrics_export_retries(llmobs__llm_metrics *m, uint64_t retries);
 

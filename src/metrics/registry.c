@@ -17,6 +17,46 @@ static const double default_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 /* ---- registries ---- */
 
+/* fork(): every registry lock is taken before it, in the library's lock order (core/atfork.h),
+ * so the child gets consistent families and tables and no lock held by a thread that does not
+ * exist there. */
+static void fork_lock_collectors(void *ud)
+{
+    pthread_mutex_lock(&((llmobs_registry *)ud)->collectors_lock);
+}
+
+static void fork_unlock_collectors(void *ud, bool child)
+{
+    (void)child;
+    pthread_mutex_unlock(&((llmobs_registry *)ud)->collectors_lock);
+}
+
+static void fork_lock_all(void *ud)
+{
+    llmobs_registry *r = ud;
+    pthread_mutex_lock(&r->attach_lock);
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < r->nfamilies; i++)
+        pthread_mutex_lock(&r->families[i]->lock);
+}
+
+static void fork_unlock_all(void *ud, bool child)
+{
+    llmobs_registry *r = ud;
+    for (size_t i = r->nfamilies; i-- > 0;) {
+        llmobs_family *f = r->families[i];
+        if (child && f->type == LLMOBS__HISTOGRAM) {
+            for (llmobs__child *c = f->head; c; c = c->next)
+                llmobs__histogram_fork_repair(c);
+            for (llmobs__child *c = f->dead; c; c = c->dead_next)
+                llmobs__histogram_fork_repair(c); /* handles of removed series still work */
+        }
+        pthread_mutex_unlock(&f->lock);
+    }
+    pthread_mutex_unlock(&r->lock);
+    pthread_mutex_unlock(&r->attach_lock);
+}
+
 llmobs_registry *llmobs__registry_alloc(void)
 {
     llmobs_registry *r = calloc(1, sizeof *r);
@@ -25,6 +65,10 @@ llmobs_registry *llmobs__registry_alloc(void)
     pthread_mutex_init(&r->lock, NULL);
     pthread_mutex_init(&r->attach_lock, NULL);
     pthread_mutex_init(&r->collectors_lock, NULL);
+    llmobs__atfork_add(&r->fork_collectors, LLMOBS__FORK_RANK_COLLECTORS, fork_lock_collectors,
+                       fork_unlock_collectors, r);
+    llmobs__atfork_add(&r->fork_locks, LLMOBS__FORK_RANK_REGISTRY, fork_lock_all, fork_unlock_all,
+                       r);
     return r;
 }
 
@@ -93,6 +137,8 @@ static void family_free(llmobs_family *f)
 void llmobs_registry_free(llmobs_registry *r)
 {
     if (!llmobs__registry_valid(r) || r->is_default) return;
+    llmobs__atfork_remove(&r->fork_collectors);
+    llmobs__atfork_remove(&r->fork_locks);
     for (size_t i = 0; i < r->nfamilies; i++)
         family_free(r->families[i]);
     free(r->families);
@@ -669,7 +715,7 @@ static char *label_text_build(const llmobs_family *f, const char *const *values,
 static llmobs_status child_create_locked(llmobs_family *f, uint64_t h, const char *const *values,
                                          llmobs__child **out)
 {
-    size_t nb = f->type == LLMOBS__HISTOGRAM ? f->nbounds + 1 : 0;
+    size_t nb = f->type == LLMOBS__HISTOGRAM ? 2 * LLMOBS__HALF(f->nbounds) : 0;
     llmobs__child *c = calloc(1, sizeof *c + nb * sizeof c->buckets[0]);
     if (!c) return LLMOBS_ENOMEM;
     c->magic = LLMOBS__CHILD_MAGIC + (uint32_t)f->type;
@@ -767,12 +813,11 @@ static void retire_child_locked(llmobs_family *f, llmobs__child *c)
     atomic_fetch_sub(&f->nchildren, 1);
 }
 
-llmobs_status llmobs_family_remove(llmobs_family *f, const char *const *values, size_t n)
+bool llmobs__family_remove(llmobs_family *f, const char *const *values, size_t n)
 {
-    llmobs__error_clear();
-    if (!family_valid(f)) return llmobs__error(LLMOBS_EINVAL, "family is NULL");
-    llmobs_status st = check_values(f, values, n);
-    if (st != LLMOBS_OK) return st;
+    if (!family_valid(f) || n != f->nlabels || (n && !values)) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!values[i]) return false;
     uint64_t h = hash_values(values, n);
     pthread_mutex_lock(&f->lock);
     llmobs__table *t = atomic_load_explicit(&f->table, memory_order_relaxed);
@@ -783,7 +828,17 @@ llmobs_status llmobs_family_remove(llmobs_family *f, const char *const *values, 
         retire_child_locked(f, c);
     }
     pthread_mutex_unlock(&f->lock);
-    if (!c) return llmobs__error(LLMOBS_ENOTFOUND, "%s: no child with these labels", f->name);
+    return c != NULL;
+}
+
+llmobs_status llmobs_family_remove(llmobs_family *f, const char *const *values, size_t n)
+{
+    llmobs__error_clear();
+    if (!family_valid(f)) return llmobs__error(LLMOBS_EINVAL, "family is NULL");
+    llmobs_status st = check_values(f, values, n);
+    if (st != LLMOBS_OK) return st;
+    if (!llmobs__family_remove(f, values, n))
+        return llmobs__error(LLMOBS_ENOTFOUND, "%s: no child with these labels", f->name);
     return LLMOBS_OK;
 }
 

@@ -86,9 +86,14 @@ void llmobs__render_sample(llmobs__buf *b, const char *name, const char *suffix,
 static void render_histogram_child(llmobs__buf *b, llmobs_metrics_format fmt,
                                    const llmobs_family *f, llmobs__child *c)
 {
+    /* One consistent snapshot (family lock held): _count, _sum and the buckets describe the
+     * same observations even while other threads observe. */
+    uint64_t counts[LLMOBS_METRICS_MAX_BUCKETS + 1];
+    double sum;
+    llmobs__histogram_snapshot(c, counts, &sum);
     uint64_t cumulative = 0;
     for (size_t i = 0; i <= f->nbounds; i++) {
-        cumulative += atomic_load_explicit(&c->buckets[i], memory_order_relaxed);
+        cumulative += counts[i];
         llmobs__buf_append(b, f->name, f->name_len);
         llmobs__buf_append(b, "_bucket{", 8);
         if (c->label_len) {
@@ -103,8 +108,7 @@ static void render_histogram_child(llmobs__buf *b, llmobs_metrics_format fmt,
     /* OpenMetrics forbids _sum when a bucket threshold is negative, and _count goes with it. */
     if (fmt == LLMOBS_FORMAT_OPENMETRICS && f->negative_bound) return;
     sample_start(b, f->name, f->name_len, "_sum", c->label_text, c->label_len);
-    put_double_line(b, llmobs__child_double(c));
-    /* _count is the +Inf bucket, so the two are equal even while observations race. */
+    put_double_line(b, sum);
     sample_start(b, f->name, f->name_len, "_count", c->label_text, c->label_len);
     put_u64_line(b, cumulative);
 }

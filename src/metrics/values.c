@@ -2,10 +2,13 @@
  * a few atomic operations on the child, with no lock and no allocation. */
 #include "metrics/family.h"
 #include "metrics/metrics.h"
+#include "core/clock.h"
 #include "core/error.h"
 
 #include <math.h>
+#include <sched.h>
 #include <string.h>
+#include <time.h>
 
 static inline double from_bits(uint64_t u)
 {
@@ -223,14 +226,86 @@ static inline size_t bucket_index(const llmobs_family *f, double v)
     return lo;
 }
 
+/* An observation: claim a place on the hot half (one fetch_add that also says which half is
+ * hot), add to that half's sum, then count the bucket. The bucket count comes last, with
+ * release order, so a snapshot that sees every bucket count of a half also sees its sums. */
 llmobs_status llmobs_histogram_observe(llmobs_histogram *histogram, double value)
 {
     llmobs__child *c = as_child(histogram, LLMOBS__HISTOGRAM);
     if (!c) return bad_handle("histogram");
     if (isnan(value)) return llmobs__error(LLMOBS_EINVAL, "observation is NaN");
-    atomic_fetch_add_explicit(&c->buckets[bucket_index(c->family, value)], 1, memory_order_relaxed);
-    atomic_add_double(&c->bits, value);
+    size_t nb = c->family->nbounds;
+    uint64_t n = atomic_fetch_add_explicit(&c->ival, 1, memory_order_relaxed);
+    _Atomic uint64_t *h = c->buckets + (n >> 63) * LLMOBS__HALF(nb);
+    atomic_add_double(&h[0], value);
+    atomic_fetch_add_explicit(&h[1 + bucket_index(c->family, value)], 1, memory_order_release);
     return LLMOBS_OK;
+}
+
+/* How long a snapshot waits for observations in progress on the cold half. They take a few
+ * nanoseconds unless their thread was preempted (or stopped) half-way; past this, the snapshot
+ * uses what it has (its _count and buckets still agree) and the late observation is folded in
+ * by a later snapshot. The wait spins, then yields, then sleeps in short steps, so a preempted
+ * observer gets the CPU even where threads are scheduled unfairly (valgrind). */
+#define COOLDOWN_MAX_NS INT64_C(1000000000)
+
+static void cooldown_pause(unsigned spins)
+{
+    if (spins < 64) return;
+    if (spins < 1024) {
+        sched_yield();
+        return;
+    }
+    struct timespec ts = {0, 100000};
+    nanosleep(&ts, NULL);
+}
+
+static uint64_t read_half(_Atomic uint64_t *h, size_t nb, uint64_t *out)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i <= nb; i++)
+        total += out[i] = atomic_load_explicit(&h[i], memory_order_acquire);
+    return total;
+}
+
+uint64_t llmobs__histogram_snapshot(llmobs__child *c, uint64_t *buckets, double *sum)
+{
+    size_t nb = c->family->nbounds;
+    /* Swap halves: observations from now on go to the other half. The old value says how many
+     * observations were ever started and which half was hot, now the cold one. */
+    uint64_t n = atomic_fetch_add_explicit(&c->ival, LLMOBS__HOT_BIT, memory_order_acq_rel);
+    uint64_t count = n & ~LLMOBS__HOT_BIT;
+    _Atomic uint64_t *cold = c->buckets + (n >> 63) * LLMOBS__HALF(nb);
+    _Atomic uint64_t *hot = c->buckets + ((n >> 63) ^ 1) * LLMOBS__HALF(nb);
+    /* The cold half holds everything (the last snapshot folded the other half into it) once the
+     * observations started on it have counted their bucket. */
+    int64_t deadline = 0;
+    uint64_t total;
+    for (unsigned spins = 0; (total = read_half(cold + 1, nb, buckets)) < count; spins++) {
+        if (spins == 64) deadline = llmobs__mono_ns() + COOLDOWN_MAX_NS;
+        if (spins > 64 && llmobs__mono_ns() > deadline) break;
+        cooldown_pause(spins);
+    }
+    *sum = from_bits(atomic_load_explicit(&cold[0], memory_order_relaxed));
+    /* Fold the cold half into the hot one, so the hot half again holds everything. Exchanges,
+     * not loads and stores, so an observation that finishes late on the cold half is kept. */
+    for (size_t i = 1; i <= nb + 1; i++) {
+        uint64_t v = atomic_exchange_explicit(&cold[i], 0, memory_order_relaxed);
+        if (v) atomic_fetch_add_explicit(&hot[i], v, memory_order_relaxed);
+    }
+    double s = from_bits(atomic_exchange_explicit(&cold[0], 0, memory_order_relaxed));
+    if (s != 0) atomic_add_double(&hot[0], s);
+    return total;
+}
+
+void llmobs__histogram_fork_repair(llmobs__child *c)
+{
+    size_t nb = c->family->nbounds;
+    uint64_t total = 0;
+    for (size_t i = 0; i < 2 * LLMOBS__HALF(nb); i++)
+        if (i % LLMOBS__HALF(nb) != 0) total += atomic_load(&c->buckets[i]);
+    uint64_t n = atomic_load(&c->ival);
+    atomic_store(&c->ival, (n & LLMOBS__HOT_BIT) | total);
 }
 
 llmobs_status llmobs_histogram_observe_labels(llmobs_family *f, const char *const *values, size_t n,
@@ -246,12 +321,13 @@ llmobs_status llmobs_histogram_get(const llmobs_histogram *histogram, uint64_t *
 {
     llmobs__child *c = as_child(histogram, LLMOBS__HISTOGRAM);
     if (!c) return bad_handle("histogram");
-    if (count) {
-        uint64_t total = 0;
-        for (size_t i = 0; i <= c->family->nbounds; i++)
-            total += atomic_load_explicit(&c->buckets[i], memory_order_relaxed);
-        *count = total;
-    }
-    if (sum) *sum = llmobs__child_double(c);
+    llmobs_family *f = c->family;
+    uint64_t buckets[LLMOBS_METRICS_MAX_BUCKETS + 1];
+    double s;
+    pthread_mutex_lock(&f->lock);
+    uint64_t total = llmobs__histogram_snapshot(c, buckets, &s);
+    pthread_mutex_unlock(&f->lock);
+    if (count) *count = total;
+    if (sum) *sum = s;
     return LLMOBS_OK;
 }

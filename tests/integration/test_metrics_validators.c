@@ -40,7 +40,7 @@ static llmobs_registry *populated(void)
     assert_int_equal(llmobs__llm_metrics_rag_faithfulness(m, "v3", 0.88), LLMOBS_OK);
     assert_int_equal(llmobs__llm_metrics_exported(m, 15), LLMOBS_OK);
     assert_int_equal(llmobs__llm_metrics_dropped(m, "queue_full", 2), LLMOBS_OK);
-    assert_int_equal(llmobs__llm_metrics_queue_items(m, 4), LLMOBS_OK);
+    assert_int_equal(llmobs__llm_metrics_queue_items(m, "1", 4), LLMOBS_OK);
     assert_int_equal(llmobs__llm_metrics_export_duration(m, 0.031), LLMOBS_OK);
     assert_int_equal(llmobs__llm_metrics_export_retries(m, 1), LLMOBS_OK);
     return r;

@@ -25,8 +25,10 @@ rm -rf "$work/python/build" "$work/python"/*.egg-info
 "$src/scripts/python-wheel.sh" "$build" "$work/dist" > "$work/wheel.txt"
 wheel=$(tail -n 1 "$work/wheel.txt")
 [ -f "$wheel" ] || fail "no wheel: $(cat "$work/wheel.txt")"
-"$python" -m zipfile -l "$wheel" | grep -q 'llmobs/libllmobs.so.0' \
-    || fail "the wheel does not bundle libllmobs.so.0"
+# (The listing is captured first: grep -q in a pipe stops reading early, and the SIGPIPE that
+# zipfile then gets fails the pipeline under pipefail.)
+listing=$("$python" -m zipfile -l "$wheel")
+grep -q 'llmobs/libllmobs.so.0' <<<"$listing" || fail "the wheel does not bundle libllmobs.so.0"
 case "$wheel" in *none-any*) fail "a wheel with a native library is tagged pure: $wheel" ;; esac
 
 # 3. Installed from the wheel, import llmobs finds its own copy of the library.

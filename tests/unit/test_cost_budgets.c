@@ -211,6 +211,92 @@ static void spend_resets_at_utc_midnight_not_24h_after_start(void **state)
     llmobs_cost_tracker_free(t);
 }
 
+static void clock_stepped_back_across_midnight_keeps_the_days_spend(void **state)
+{
+    (void)state;
+    _Atomic int64_t now = utc_ns(2026, 5, 14, 0, 0, 1);
+    llmobs_cost_tracker *t = fresh();
+    llmobs__cost_tracker_set_clock(t, fake_clock, (void *)&now);
+    alerts a;
+    alerts_init(&a, NULL);
+    llmobs_cost_set_budget_callback(t, on_alert, &a);
+    assert_int_equal(llmobs_cost_set_budget(t, "rag", 10), LLMOBS_OK);
+    llmobs_cost_record_usd(t, "gpt-4o", "rag", "alice", 9.5); /* 80 % and 90 % fire */
+    assert_int_equal(atomic_load(&a.calls), 2);
+    atomic_store(&now, utc_ns(2026, 5, 14, 0, 0, 1) - 3 * NS / 2); /* 23:59:59.5 the day before */
+    double v;
+    llmobs_cost_spend_feature(t, "rag", &v);
+    assert_true(v == 9.5);
+    llmobs_cost_record_usd(t, "gpt-4o", "rag", "alice", 9.5);
+    llmobs_cost_spend_feature(t, "rag", &v);
+    assert_true(v == 19);
+    llmobs_cost_spend_total(t, &v);
+    assert_true(v == 19);
+    llmobs_cost_spend_user(t, "alice", &v);
+    assert_true(v == 19);
+    /* 80 % and 90 % once each, then 100 % once: no alert fires twice. */
+    assert_int_equal(atomic_load(&a.fired[0]), 1);
+    assert_int_equal(atomic_load(&a.fired[1]), 1);
+    assert_int_equal(atomic_load(&a.fired[2]), 1);
+    double left = -1;
+    assert_int_equal(llmobs_budget_check(t, "rag", 0.5, &left), LLMOBS_EBUDGET);
+    assert_true(left == 0);
+    assert_int_equal(llmobs_cost_budget_remaining(t, "rag", &v), LLMOBS_OK);
+    assert_true(v == 0);
+    atomic_store(&now, utc_ns(2026, 5, 14, 0, 0, 2)); /* the clock catches up: same day */
+    llmobs_cost_spend_feature(t, "rag", &v);
+    assert_true(v == 19);
+    atomic_store(&now, utc_ns(2026, 5, 15, 0, 0, 0)); /* the next midnight still resets */
+    llmobs_cost_spend_feature(t, "rag", &v);
+    assert_true(v == 0);
+    llmobs_cost_tracker_free(t);
+}
+
+static void clock_corrected_back_by_more_than_a_day_starts_that_day(void **state)
+{
+    (void)state;
+    _Atomic int64_t now = utc_ns(2027, 6, 1, 12, 0, 0); /* a clock a year ahead */
+    llmobs_cost_tracker *t = fresh();
+    llmobs__cost_tracker_set_clock(t, fake_clock, (void *)&now);
+    llmobs_cost_set_budget(t, "rag", 10);
+    llmobs_cost_record_usd(t, "gpt-4o", "rag", NULL, 10);
+    atomic_store(&now, utc_ns(2026, 6, 1, 12, 0, 0)); /* corrected: not stuck for a year */
+    double left = -1;
+    assert_int_equal(llmobs_budget_check(t, "rag", 1, &left), LLMOBS_OK);
+    assert_true(left == 10);
+    llmobs_cost_tracker_free(t);
+}
+
+static void new_thresholds_already_reached_fire_with_the_next_record(void **state)
+{
+    (void)state;
+    llmobs_cost_tracker *t = fresh();
+    alerts a;
+    alerts_init(&a, NULL);
+    a.thresholds[0] = 0.3;
+    a.thresholds[1] = 0.5;
+    a.thresholds[2] = 0.8;
+    a.thresholds[3] = 0.85;
+    a.n = 4;
+    llmobs_cost_set_budget(t, "rag", 10);
+    llmobs_cost_set_budget_callback(t, on_alert, &a);
+    llmobs_cost_record_usd(t, "gpt-4o", "rag", NULL, 8.6); /* the defaults: 0.8 fires */
+    assert_int_equal(atomic_load(&a.fired[2]), 1);
+    assert_int_equal(atomic_load(&a.calls), 1);
+    const double th[] = {0.3, 0.5, 0.8, 0.85};
+    assert_int_equal(llmobs_cost_set_budget_thresholds(t, th, 4), LLMOBS_OK);
+    llmobs_cost_record_usd(t, "gpt-4o", "rag", NULL, 0.01);
+    /* 0.3, 0.5 and 0.85 were reached but never alerted: they fire now; 0.8 did already. */
+    assert_int_equal(atomic_load(&a.fired[0]), 1);
+    assert_int_equal(atomic_load(&a.fired[1]), 1);
+    assert_int_equal(atomic_load(&a.fired[2]), 1);
+    assert_int_equal(atomic_load(&a.fired[3]), 1);
+    assert_int_equal(atomic_load(&a.calls), 4);
+    llmobs_cost_record_usd(t, "gpt-4o", "rag", NULL, 0.01); /* and only once */
+    assert_int_equal(atomic_load(&a.calls), 4);
+    llmobs_cost_tracker_free(t);
+}
+
 static void guard_allows_landing_exactly_on_budget_and_refuses_just_over(void **state)
 {
     (void)state;
@@ -389,6 +475,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(thresholds_fire_exactly_once_across_eight_threads),
         cmocka_unit_test(alert_reports_spend_budget_and_a_message),
+        cmocka_unit_test(clock_stepped_back_across_midnight_keeps_the_days_spend),
+        cmocka_unit_test(clock_corrected_back_by_more_than_a_day_starts_that_day),
+        cmocka_unit_test(new_thresholds_already_reached_fire_with_the_next_record),
         cmocka_unit_test(spend_resets_at_utc_midnight_not_24h_after_start),
         cmocka_unit_test(guard_allows_landing_exactly_on_budget_and_refuses_just_over),
         cmocka_unit_test(guard_allows_features_without_budget),

@@ -48,12 +48,12 @@ static const struct {
     {"llm_rag_faithfulness", LLMOBS__GAUGE, "pipeline_version"},
     {"llmobs_exported_total", LLMOBS__COUNTER, ""},
     {"llmobs_dropped_total", LLMOBS__COUNTER, "reason"},
-    {"llmobs_queue_items", LLMOBS__GAUGE, ""},
+    {"llmobs_queue_items", LLMOBS__GAUGE, "client"},
     {"llmobs_export_duration_seconds", LLMOBS__HISTOGRAM, ""},
     {"llmobs_export_retries_total", LLMOBS__COUNTER, ""},
     {"llm_daily_budget_usd", LLMOBS__GAUGE, "feature"},
     {"llm_cost_unknown_model_total", LLMOBS__COUNTER, "model"},
-    {"llmobs_queue_capacity_items", LLMOBS__GAUGE, ""},
+    {"llmobs_queue_capacity_items", LLMOBS__GAUGE, "client"},
     {"llmobs_export_failures_total", LLMOBS__COUNTER, ""},
     {"llmobs_spool_items_total", LLMOBS__COUNTER, "outcome"},
     {"llmobs_spool_corrupt_files_total", LLMOBS__COUNTER, ""},
@@ -311,7 +311,7 @@ static void records_after_a_family_reset_reach_the_new_series(void **state)
         llmobs__llm_metrics_record_generation(m, "gpt", "chat", "openai", "success", 1, -1, tokens,
                                               -1);
         llmobs__llm_metrics_record_cost(m, "gpt", "chat", 0.5);
-        llmobs__llm_metrics_queue_items(m, 7);
+        llmobs__llm_metrics_queue_items(m, "1", 7);
         llmobs__llm_metrics_dropped_reason(m, 1, "queue_full", 3);
         assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], req, 3) == 2);
         assert_true(counter_value(m->f[LLMOBS__LLM_COST], mf, 2) == 0.5);
@@ -319,7 +319,8 @@ static void records_after_a_family_reset_reach_the_new_series(void **state)
         assert_true(counter_value(m->f[LLMOBS__SDK_DROPPED], qf, 1) == 3);
         llmobs_gauge *g;
         double d = 0;
-        assert_int_equal(llmobs_gauge_labels(m->f[LLMOBS__SDK_QUEUE_ITEMS], NULL, 0, &g), 0);
+        const char *const client[] = {"1"};
+        assert_int_equal(llmobs_gauge_labels(m->f[LLMOBS__SDK_QUEUE_ITEMS], client, 1, &g), 0);
         llmobs_gauge_get(g, &d);
         assert_true(d == 7);
         for (int f = 0; f < LLMOBS__LLM_FAMILY_COUNT; f++)

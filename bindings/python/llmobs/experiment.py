@@ -58,6 +58,11 @@ class ExperimentItem:
         return "ExperimentItem(id=%r, input=%r, expected_output=%r)" % (
             self.id, self.input, self.expected_output)
 
+# The keys of ExperimentResult.counts, in the order (and with the values) of the C enum
+# llmobs_experiment_counter: the summary JSON names each counter so.
+COUNTERS = ("items", "succeeded", "failed", "timed_out", "malformed", "archived",
+            "scores_sent", "score_errors", "linked", "link_errors", "trace_errors")
+
 
 class ExperimentResult:
     """What a run produced: experiment_id, counts ({"items", "succeeded", "failed",

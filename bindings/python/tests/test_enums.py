@@ -6,7 +6,7 @@ import re
 import unittest
 
 import llmobs
-from llmobs import client, cost, errors, metrics, score
+from llmobs import client, cost, errors, experiment, metrics, score
 
 INCLUDE = os.path.join(os.environ["LLMOBS_SOURCE_DIR"], "include", "llmobs")
 ENUM = re.compile(r"typedef\s+enum\s+(\w+)\s*\{(.*?)\}\s*\w+\s*;", re.S)
@@ -27,6 +27,7 @@ PYTHON = {
     "llmobs_price_kind": ("LLMOBS_PRICE_", cost.PRICE_KINDS),
     "llmobs_cost_kind": ("LLMOBS_COST_", cost.COST_KINDS),
     "llmobs_metrics_format": ("LLMOBS_FORMAT_", metrics.FORMATS),
+    "llmobs_experiment_counter": ("LLMOBS_EXPERIMENT_", experiment.COUNTERS),
 }
 
 

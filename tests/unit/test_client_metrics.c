@@ -1,0 +1,123 @@
+/* What a client records in its registry besides the LLM metric set: the budget gauges refreshed
+ * at every scrape, and the SDK's queue gauges, which are per client. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "client/client.h"
+#include <llmobs/llmobs.h>
+#include <llmobs/metrics.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static llmobs_client *client_on(llmobs_registry *r, const char *max_queue_items)
+{
+    llmobs_options *o = llmobs_options_new();
+    llmobs_options_set(o, "exporter", "none");
+    llmobs_options_set(o, "flush_at", "1000");
+    llmobs_options_set(o, "flush_interval", "3600");
+    llmobs_options_set(o, "max_queue_items", max_queue_items);
+    llmobs_options_set_registry(o, r);
+    llmobs_status st;
+    llmobs_client *c = llmobs_client_new(o, &st);
+    assert_non_null(c);
+    return c;
+}
+
+static char *scrape(llmobs_registry *r)
+{
+    char *text = NULL;
+    assert_int_equal(llmobs_metrics_render_string(r, LLMOBS_FORMAT_TEXT, &text, NULL), LLMOBS_OK);
+    return text;
+}
+
+static bool has_line(const char *text, const char *line)
+{
+    size_t n = strlen(line);
+    for (const char *p = strstr(text, line); p; p = strstr(p + 1, line))
+        if ((p == text || p[-1] == '\n') && p[n] == '\n') return true;
+    return false;
+}
+
+static void budget_gauges_of_every_feature_refresh_after_a_feature_name_of_300_bytes(void **state)
+{
+    (void)state;
+    llmobs_registry *r = llmobs_registry_new(NULL);
+    llmobs_client *c = client_on(r, "100");
+    llmobs_cost_tracker *t = llmobs_client_cost_tracker(c);
+    char longname[301];
+    memset(longname, 'f', 300);
+    longname[300] = '\0';
+    assert_int_equal(llmobs_cost_set_budget(t, longname, 10), LLMOBS_OK);
+    assert_int_equal(llmobs_cost_set_budget(t, "short", 5), LLMOBS_OK);
+    /* No spend yet: only the scrape-time collector can have set these gauges. */
+    char *text = scrape(r);
+    char line[400];
+    snprintf(line, sizeof line, "llm_daily_budget_usd{feature=\"%s\"} 10", longname);
+    assert_true(has_line(text, line));
+    snprintf(line, sizeof line, "llm_daily_budget_remaining_usd{feature=\"%s\"} 10", longname);
+    assert_true(has_line(text, line));
+    assert_true(has_line(text, "llm_daily_budget_usd{feature=\"short\"} 5"));
+    assert_true(has_line(text, "llm_daily_budget_remaining_usd{feature=\"short\"} 5"));
+    llmobs_metrics_string_free(text);
+    assert_int_equal(llmobs_shutdown(c, 1000), LLMOBS_OK);
+    llmobs_registry_free(r);
+}
+
+static void end_traces(llmobs_client *c, int n)
+{
+    for (int i = 0; i < n; i++)
+        llmobs_trace_end(llmobs_trace_start(c, "t", NULL));
+}
+
+static void two_clients_on_one_registry_keep_their_own_queue_gauges(void **state)
+{
+    (void)state;
+    llmobs_registry *r = llmobs_registry_new(NULL);
+    llmobs_client *a = client_on(r, "100");
+    llmobs_client *b = client_on(r, "200");
+    assert_string_not_equal(a->metrics_client, b->metrics_client);
+    end_traces(a, 3);
+    end_traces(b, 5);
+    char *text = scrape(r);
+    char line[128];
+    snprintf(line, sizeof line, "llmobs_queue_items{client=\"%s\"} 3", a->metrics_client);
+    assert_true(has_line(text, line));
+    snprintf(line, sizeof line, "llmobs_queue_items{client=\"%s\"} 5", b->metrics_client);
+    assert_true(has_line(text, line));
+    snprintf(line, sizeof line, "llmobs_queue_capacity_items{client=\"%s\"} 100",
+             a->metrics_client);
+    assert_true(has_line(text, line));
+    snprintf(line, sizeof line, "llmobs_queue_capacity_items{client=\"%s\"} 200",
+             b->metrics_client);
+    assert_true(has_line(text, line));
+    /* Counters are process totals: both clients' drops add up (none here). */
+    llmobs_metrics_string_free(text);
+
+    /* A client that is gone takes its gauges with it; the other keeps its own. */
+    char gone[24];
+    snprintf(gone, sizeof gone, "%s", a->metrics_client);
+    assert_int_equal(llmobs_shutdown(a, 1000), LLMOBS_OK);
+    text = scrape(r);
+    snprintf(line, sizeof line, "llmobs_queue_capacity_items{client=\"%s\"}", gone);
+    assert_null(strstr(text, line));
+    snprintf(line, sizeof line, "llmobs_queue_capacity_items{client=\"%s\"} 200",
+             b->metrics_client);
+    assert_true(has_line(text, line));
+    llmobs_metrics_string_free(text);
+    assert_int_equal(llmobs_shutdown(b, 1000), LLMOBS_OK);
+    llmobs_registry_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(budget_gauges_of_every_feature_refresh_after_a_feature_name_of_300_bytes),
+        cmocka_unit_test(two_clients_on_one_registry_keep_their_own_queue_gauges),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
