@@ -51,7 +51,10 @@ llmobs_score *llmobs_score_new(const char *name, llmobs_status *status)
         return NULL;
     }
     llmobs_score *sc = calloc(1, sizeof *sc);
-    if (sc) sc->s.hdr = (llmobs__item){.kind = LLMOBS__ITEM_SCORE, .ops = &score_ops};
+    if (sc) {
+        sc->s.hdr.kind = LLMOBS__ITEM_SCORE;
+        sc->s.hdr.ops = &score_ops;
+    }
     if (!sc || !(sc->s.name = strdup(name))) {
         free(sc);
         if (status) *status = llmobs__error(LLMOBS_ENOMEM, "score: out of memory");
@@ -63,7 +66,7 @@ llmobs_score *llmobs_score_new(const char *name, llmobs_status *status)
 
 void llmobs_score_free(llmobs_score *sc)
 {
-    if (sc) llmobs__item_free(&sc->s.hdr);
+    if (sc) score_free(&sc->s.hdr);
 }
 
 static llmobs_status replace(char **field, const char *value, const char *fn)

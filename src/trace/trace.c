@@ -65,7 +65,8 @@ static llmobs__span *span_new(llmobs_trace *t, const uint8_t span_id[8], llmobs_
         free(s);
         return NULL;
     }
-    s->hdr = (llmobs__item){.kind = LLMOBS__ITEM_SPAN, .ops = &llmobs__span_ops};
+    s->hdr.kind = LLMOBS__ITEM_SPAN;
+    s->hdr.ops = &llmobs__span_ops;
     memcpy(s->trace_id, t->trace_id, 16);
     memcpy(s->span_id, span_id, 8);
     s->type = type;
