@@ -1,5 +1,6 @@
 /* llmobs/client.h: the client, its flusher thread, flush/shutdown and delivery counters.
- * All functions here are thread-safe; llmobs_shutdown must be the last call on a client. */
+ * All functions here are thread-safe. After llmobs_shutdown every call on the client is safe:
+ * new work is refused with LLMOBS_ESTATE and the counters stay readable. */
 #ifndef LLMOBS_CLIENT_H
 #define LLMOBS_CLIENT_H
 
@@ -19,16 +20,22 @@ typedef struct llmobs_client llmobs_client;
 LLMOBS_API llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status);
 
 /** Sends everything queued before this call and waits until it is settled (exported or
- * dropped) or `timeout_ms` passes (<0: wait without limit). *pending (optional) receives how
- * many of those items are still unsettled. LLMOBS_ETIMEOUT when the deadline passed first. */
+ * dropped) or `timeout_ms` passes (<0: wait without limit; a huge value such as INT64_MAX
+ * also means no practical limit). *pending (optional) receives how many of those items are
+ * still unsettled. LLMOBS_ETIMEOUT when the deadline passed first; LLMOBS_ESTATE (and
+ * *pending = 0) after llmobs_shutdown. */
 LLMOBS_API llmobs_status llmobs_flush(llmobs_client *client, int64_t timeout_ms, uint64_t *pending);
 
 /** Flushes with `timeout_ms` as the deadline, drops what is still queued (reason
- * "shutdown"), stops the flusher thread and releases the client. NULL-safe; safe from an
- * atexit handler. The application must not start traces on the client afterwards. Threads
- * may still end observations of traces started before: those items are counted as dropped
- * (reason "shutdown"), llmobs_stats_* stay readable, and the client's memory is freed when
- * its last trace finishes. */
+ * "shutdown"; with a spool, the backlog is written to it within the deadline first), stops
+ * the flusher thread and releases the client. NULL-safe; safe from an atexit handler.
+ * Idempotent: a second call (or a concurrent one) does nothing and returns LLMOBS_ESTATE.
+ * Afterwards llmobs_trace_start, llmobs_flush and llmobs_score_send return LLMOBS_ESTATE
+ * and llmobs_client_cost_tracker NULL; threads may still end observations of traces started
+ * before (counted as dropped, reason "shutdown"); llmobs_stats_* stay readable. The client's
+ * resources are freed when its last trace finishes; a small record of it (its final
+ * counters, a few hundred bytes) stays until the library is unloaded, so that these calls
+ * remain safe. */
 LLMOBS_API llmobs_status llmobs_shutdown(llmobs_client *client, int64_t timeout_ms);
 
 /** Why an item was dropped; the names are the `reason` label of llmobs_dropped_total. */
@@ -85,7 +92,8 @@ typedef struct llmobs_cost_tracker llmobs_cost_tracker;
 
 /** The client's cost tracker (see llmobs/cost.h): it prices every ended generation and keeps
  * the daily budgets. Use it to set budgets and alert callbacks, read spend, and for the
- * pre-call guard llmobs_budget_check. Owned by the client; NULL for a NULL client. */
+ * pre-call guard llmobs_budget_check. Owned by the client and valid until llmobs_shutdown;
+ * NULL for a NULL client and after llmobs_shutdown. */
 LLMOBS_API llmobs_cost_tracker *llmobs_client_cost_tracker(llmobs_client *client);
 
 #ifdef __cplusplus

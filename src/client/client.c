@@ -4,6 +4,8 @@
 #include "client/client_metrics.h"
 #include "cost/cost.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -25,14 +27,29 @@ static void count_dropped(void *pipe, llmobs_drop_reason reason, uint64_t n)
     llmobs__pipeline_count_dropped(pipe, reason, n);
 }
 
-static void destroy(void *owner)
+static llmobs_status ref_running(void *owner, const char *fn)
 {
-    llmobs_client *c = owner;
-    llmobs__client_metrics_fini(c);
-    llmobs__pipeline_free(c->pipe);
-    llmobs_cost_tracker_free(c->cost);
-    llmobs_options_free(c->opts);
-    free(c);
+    return llmobs__client_ref_running(owner, fn);
+}
+
+static bool try_ref(void *owner)
+{
+    return llmobs__client_try_ref(owner);
+}
+
+static bool is_shut(void *owner)
+{
+    return llmobs__client_is_shut(owner);
+}
+
+static void ref(void *owner)
+{
+    llmobs__client_ref(owner);
+}
+
+static void unref(void *owner)
+{
+    llmobs__client_unref(owner);
 }
 
 /* In flight under the labels the cost metrics use for this model and feature. */
@@ -68,8 +85,11 @@ static void compose_tracer(llmobs_client *c)
     t->inflight_up = inflight_up;
     t->inflight_down = inflight_down;
     t->inflight_ud = c;
-    atomic_init(&t->refs, 1);
-    t->destroy = destroy;
+    t->ref_running = ref_running;
+    t->try_ref = try_ref;
+    t->is_shut = is_shut;
+    t->ref = ref;
+    t->unref = unref;
     t->owner = c;
 }
 
@@ -129,6 +149,9 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
     }
     c->opts = opts;
     c->log = (llmobs__logger){opts->log_fn, opts->log_ud, false};
+    atomic_init(&c->refs, 1);
+    atomic_init(&c->shut, false);
+    atomic_init(&c->final_ready, false);
     if ((st = llmobs__options_apply_env(opts)) != LLMOBS_OK) goto fail;
     c->log.debug = opts->debug;
     c->enabled = opts->enabled;
@@ -178,15 +201,108 @@ fail:
     return NULL;
 }
 
+/* ---- lifetime ------------------------------------------------------------------------------
+ * A released client (refs reached 0) keeps only this struct, with its final counters, on a
+ * process-wide list freed when the library is unloaded (or the process exits): so a second
+ * llmobs_shutdown, a flush or a stats read after shutdown reads valid memory and answers
+ * with a status instead of crashing. The cost is sizeof(llmobs_client) (about 300 bytes)
+ * per client ever shut down; docs/decisions.md says why that is the right trade. */
+
+static pthread_mutex_t retired_mu = PTHREAD_MUTEX_INITIALIZER;
+static llmobs_client *retired;
+
+static void retire(llmobs_client *c)
+{
+    pthread_mutex_lock(&retired_mu);
+    c->retired_next = retired;
+    retired = c;
+    pthread_mutex_unlock(&retired_mu);
+}
+
+void llmobs__client_free_retired(void)
+{
+    pthread_mutex_lock(&retired_mu);
+    llmobs_client *c = retired;
+    retired = NULL;
+    pthread_mutex_unlock(&retired_mu);
+    while (c) {
+        llmobs_client *next = c->retired_next;
+        free(c);
+        c = next;
+    }
+}
+
+/* Unloading (dlclose) or exit: the retired shells go with the library. */
+__attribute__((destructor)) static void free_retired_at_unload(void)
+{
+    llmobs__client_free_retired();
+}
+
+void llmobs__client_ref(llmobs_client *c)
+{
+    atomic_fetch_add(&c->refs, 1);
+}
+
+bool llmobs__client_try_ref(llmobs_client *c)
+{
+    int n = atomic_load(&c->refs);
+    while (n > 0)
+        if (atomic_compare_exchange_weak(&c->refs, &n, n + 1)) return true;
+    return false;
+}
+
+bool llmobs__client_is_shut(const llmobs_client *c)
+{
+    return atomic_load(&((llmobs_client *)c)->shut);
+}
+
+void llmobs__client_unref(llmobs_client *c)
+{
+    if (atomic_fetch_sub(&c->refs, 1) != 1) return;
+    /* Nobody else holds the client: the flusher is stopped, no trace is open, no call is in
+     * progress. The counters cannot move any more; keep them and free the rest. */
+    for (int s = 0; s <= LLMOBS_STAT_TRUNCATED; s++)
+        c->final_stats[s] = llmobs__pipeline_stat(c->pipe, (llmobs_stat)s);
+    for (int r = 0; r < LLMOBS_DROP_REASON_COUNT; r++)
+        c->final_dropped[r] = llmobs__pipeline_dropped(c->pipe, (llmobs_drop_reason)r);
+    atomic_store(&c->final_ready, true);
+    llmobs__client_metrics_fini(c);
+    llmobs__pipeline_free(c->pipe);
+    c->pipe = NULL;
+    llmobs_cost_tracker_free(c->cost);
+    c->cost = NULL;
+    llmobs_options_free(c->opts);
+    c->opts = NULL;
+    retire(c);
+}
+
+llmobs_status llmobs__client_ref_running(llmobs_client *c, const char *fn)
+{
+    if (!llmobs__client_try_ref(c))
+        return llmobs__error(LLMOBS_ESTATE, "%s: the client was shut down", fn);
+    if (atomic_load(&c->shut)) {
+        llmobs__client_unref(c);
+        return llmobs__error(LLMOBS_ESTATE, "%s: the client was shut down", fn);
+    }
+    return LLMOBS_OK;
+}
+
 llmobs_status llmobs_flush(llmobs_client *c, int64_t timeout_ms, uint64_t *pending)
 {
+    if (pending) *pending = 0;
     if (!c) return llmobs__error(LLMOBS_EINVAL, "llmobs_flush: NULL client");
-    return llmobs__pipeline_flush(c->pipe, timeout_ms, pending);
+    llmobs_status st = llmobs__client_ref_running(c, "llmobs_flush");
+    if (st != LLMOBS_OK) return st;
+    st = llmobs__pipeline_flush(c->pipe, timeout_ms, pending);
+    llmobs__client_unref(c);
+    return st;
 }
 
 llmobs_status llmobs_shutdown(llmobs_client *c, int64_t timeout_ms)
 {
     if (!c) return LLMOBS_OK;
+    if (atomic_exchange(&c->shut, true))
+        return llmobs__error(LLMOBS_ESTATE, "llmobs_shutdown: the client was already shut down");
     uint64_t dropped_before = llmobs__pipeline_dropped(c->pipe, LLMOBS_DROP_SHUTDOWN);
     llmobs_status st = llmobs__pipeline_stop(c->pipe, timeout_ms);
     uint64_t dropped = llmobs__pipeline_dropped(c->pipe, LLMOBS_DROP_SHUTDOWN) - dropped_before;
@@ -197,15 +313,31 @@ llmobs_status llmobs_shutdown(llmobs_client *c, int64_t timeout_ms)
                     (unsigned long long)dropped, (long long)timeout_ms);
     llmobs_metrics_server_stop(c->server);
     c->server = NULL;
-    llmobs__tracer_release(&c->tracer);
+    llmobs__client_unref(c); /* the application's reference */
     return st;
+}
+
+/* Reads a counter from the live pipeline, or the final value of a released client. */
+static uint64_t read_counter(const llmobs_client *cc, int stat, int reason)
+{
+    llmobs_client *c = (llmobs_client *)cc; /* the reference count is not the client's state */
+    uint64_t v;
+    if (llmobs__client_try_ref(c)) {
+        v = stat >= 0 ? llmobs__pipeline_stat(c->pipe, (llmobs_stat)stat)
+                      : llmobs__pipeline_dropped(c->pipe, (llmobs_drop_reason)reason);
+        llmobs__client_unref(c);
+        return v;
+    }
+    while (!atomic_load(&c->final_ready)) /* the last holder is copying them right now */
+        sched_yield();
+    return stat >= 0 ? c->final_stats[stat] : c->final_dropped[reason];
 }
 
 llmobs_status llmobs_stats_get(const llmobs_client *c, llmobs_stat stat, uint64_t *out)
 {
     if (!c || !out || (unsigned)stat > LLMOBS_STAT_TRUNCATED)
         return llmobs__error(LLMOBS_EINVAL, "llmobs_stats_get: NULL argument or unknown stat");
-    *out = llmobs__pipeline_stat(c->pipe, stat);
+    *out = read_counter(c, (int)stat, 0);
     return LLMOBS_OK;
 }
 
@@ -214,11 +346,12 @@ llmobs_status llmobs_stats_dropped(const llmobs_client *c, llmobs_drop_reason re
     if (!c || !out || (unsigned)reason >= LLMOBS_DROP_REASON_COUNT)
         return llmobs__error(LLMOBS_EINVAL,
                              "llmobs_stats_dropped: NULL argument or unknown reason");
-    *out = llmobs__pipeline_dropped(c->pipe, reason);
+    *out = read_counter(c, -1, (int)reason);
     return LLMOBS_OK;
 }
 
 llmobs_cost_tracker *llmobs_client_cost_tracker(llmobs_client *c)
 {
-    return c ? c->cost : NULL;
+    /* After shutdown the tracker may be freed at any moment (with the last trace). */
+    return c && !atomic_load(&c->shut) ? c->cost : NULL;
 }

@@ -37,3 +37,28 @@ int llmobs__cond_init_monotonic(void *cond)
     pthread_condattr_destroy(&attr);
     return rc;
 }
+
+int64_t llmobs__ms_to_ns(int64_t ms)
+{
+    const int64_t k = 1000000;
+    if (ms > INT64_MAX / k) return INT64_MAX;
+    if (ms < INT64_MIN / k) return INT64_MIN;
+    return ms * k;
+}
+
+int64_t llmobs__s_to_ns(double s)
+{
+    double ns = s * 1e9;
+    if (ns != ns) return 0;
+    /* 2^63 is exactly representable; anything at or above it does not fit. */
+    if (ns >= 9223372036854775808.0) return INT64_MAX;
+    if (ns <= -9223372036854775808.0) return INT64_MIN;
+    return (int64_t)ns;
+}
+
+int64_t llmobs__add_ns(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b) return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b) return INT64_MIN;
+    return a + b;
+}

@@ -89,7 +89,10 @@ static const opt_def options_table[] = {
     {"max_queue_items", "LLMOBS_MAX_QUEUE_ITEMS", T_INT, OFF(max_queue_items), "100000", 1,
      100000000, NULL, NULL, "Queue bound in items; beyond it items are dropped (queue_full)."},
     {"max_queue_bytes", "LLMOBS_MAX_QUEUE_BYTES", T_INT, OFF(max_queue_bytes), "268435456", 1024,
-     1e12, NULL, NULL, "Queue bound in bytes of item data."},
+     1e12, NULL, NULL,
+     "Memory bound in bytes: the queued items (their strings, metadata and model parameters as "
+     "parsed JSON, the trace attributes each span carries) plus the batch being sent and its "
+     "serialized body. An item larger than the bound alone is dropped as `too_large`."},
     {"max_batch_items", "LLMOBS_MAX_BATCH_ITEMS", T_INT, OFF(max_batch_items), "512", 1, 100000,
      NULL, NULL, "Most items in one request; flush_at only decides when a batch is sent."},
     {"max_batch_bytes", "LLMOBS_MAX_BATCH_BYTES", T_INT, OFF(max_batch_bytes), "3000000", 1024,

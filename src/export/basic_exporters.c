@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void llmobs__exporter_free(llmobs__exporter *e)
@@ -34,6 +35,24 @@ typedef struct {
     int fd;
 } file_exporter;
 
+/* A write that stopped part way (disk full, file size limit) left `written` bytes of a line
+ * at the end of the file: cut them off, so the retry does not follow a torn line (which would
+ * merge with it into one invalid line). Only when nothing was appended after them: the file
+ * may be shared; otherwise the torn part is ended with a newline, so it stays one bad line of
+ * its own and the next line is whole. */
+static void untear(int fd, size_t written)
+{
+    off_t end = lseek(fd, 0, SEEK_CUR); /* O_APPEND: just after what this write put there */
+    struct stat st;
+    if (end >= (off_t)written && fstat(fd, &st) == 0 && st.st_size == end &&
+        ftruncate(fd, end - (off_t)written) == 0)
+        return;
+    ssize_t n;
+    do
+        n = write(fd, "\n", 1);
+    while (n < 0 && errno == EINTR);
+}
+
 static void file_send(void *self, const llmobs__payload *p, int64_t deadline,
                       llmobs__export_result *r)
 {
@@ -57,6 +76,7 @@ static void file_send(void *self, const llmobs__payload *p, int64_t deadline,
         off += (size_t)n;
     }
     free(line);
+    if (off > 0 && off < p->len + 1) untear(f->fd, off);
     if (off == p->len + 1) {
         r->outcome = LLMOBS__SENT;
     } else {

@@ -37,7 +37,15 @@ typedef struct llmobs__export_result {
      * so far (one byte an item, valid until the next send). A pipeline that gives up on the
      * payload counts accepted and refused items as such; only the rest are undeliverable. */
     const uint8_t *item_state;
+    /* With RETRY, from an exporter with several destinations: those that have not taken the
+     * payload (0: all of them). What is spooled goes to these only. */
+    uint8_t pending_dests;
 } llmobs__export_result;
+
+/* Destination bits of llmobs__payload.dests, stable across runs (they are written in spool
+ * files): the OTLP exporter's Langfuse and generic OTLP destinations. */
+#define LLMOBS__DEST_LANGFUSE 1u
+#define LLMOBS__DEST_OTLP 2u
 
 typedef struct llmobs__payload {
     const char *body;
@@ -50,6 +58,9 @@ typedef struct llmobs__payload {
     uint64_t id; /* unique per payload; a retry passes the same payload, so the same id */
     bool part;   /* a part of a payload answered TOO_LARGE (split, or its one span truncated):
                     what the exporter learned of the whole still holds; false for a new one */
+    /* The destinations (exporter-defined bits, see LLMOBS__DEST_*) still to deliver it to;
+     * 0: every destination. Set for a spool file some destinations already took. */
+    uint8_t dests;
 } llmobs__payload;
 
 typedef struct llmobs__exporter {

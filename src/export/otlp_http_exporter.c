@@ -37,6 +37,7 @@ typedef enum dest_state {
 
 typedef struct dest {
     const char *name; /* "langfuse" or "otlp" */
+    uint8_t bit;      /* LLMOBS__DEST_LANGFUSE or LLMOBS__DEST_OTLP */
     char *url;
     char *scores_url;  /* POST /api/public/scores; NULL: this destination takes no scores */
     char *display_url; /* without user:password, for the log */
@@ -315,6 +316,11 @@ static void begin_payload(otlp_exporter *x, const llmobs__payload *p)
         } else {
             d->covered.n = 0;
         }
+        if (p->dests && !(p->dests & d->bit)) { /* a spool file this one already took */
+            d->state = DEST_SENT;
+            d->by_cover = true;
+            d->last.outcome = LLMOBS__SENT;
+        }
     }
     free(ids.ids);
 }
@@ -358,6 +364,10 @@ static void combine(otlp_exporter *x, const llmobs__payload *p, llmobs__export_r
     if (retry) {
         *r = retry->last;
         r->retry_after_ms = retry_after;
+        /* Those without a final answer; a spooled payload goes to them only. */
+        for (size_t i = 0; i < x->ndests; i++)
+            if (x->dests[i].state == DEST_RETRY || x->dests[i].state == DEST_TOO_LARGE)
+                r->pending_dests |= x->dests[i].bit;
     } else if (too_large) {
         *r = too_large->last;
         if (x->ndests > 1)
@@ -438,6 +448,7 @@ static llmobs_status add_langfuse(otlp_exporter *x, const llmobs_options *o)
 {
     dest *d = &x->dests[x->ndests++];
     d->name = "langfuse";
+    d->bit = LLMOBS__DEST_LANGFUSE;
     d->gzip = o->gzip;
     d->view = LLMOBS__VIEW_LANGFUSE;
     d->retry_500 = true;
@@ -460,6 +471,7 @@ static llmobs_status add_otlp(otlp_exporter *x, const llmobs_options *o)
 {
     dest *d = &x->dests[x->ndests++];
     d->name = "otlp";
+    d->bit = LLMOBS__DEST_OTLP;
     d->gzip = o->otlp_compression == 1;
     d->view = (llmobs__otlp_view)o->otlp_attributes;
     d->timeout_ms = (int64_t)(o->otlp_timeout_s + 0.5); /* the option is in milliseconds */

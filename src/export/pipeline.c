@@ -24,6 +24,7 @@
 #define BACKOFF_BASE_NS (200 * NS_PER_MS)
 #define BACKOFF_CAP_NS (30 * NS_PER_S)
 #define SPOOL_RETRY_NS (30 * NS_PER_S) /* resend attempts while the backend stays down */
+#define SPOOL_RESERVE_NS (5 * NS_PER_S)  /* most of a shutdown window kept for spool writes */
 
 struct llmobs__pipeline {
     pthread_mutex_t mu;
@@ -32,12 +33,16 @@ struct llmobs__pipeline {
     llmobs__item *head, *tail;
     size_t queue_items;
     size_t queue_bytes;
+    size_t in_flight_bytes; /* of the items taken off the queue and not yet settled */
     uint64_t appended;     /* spans ever appended to the queue */
     uint64_t taken;        /* spans the flusher took off the queue */
     uint64_t settled;      /* of the appended spans, how many are exported or dropped */
     uint64_t flush_target; /* send now everything appended up to this count */
     bool stopping;
     int64_t stop_deadline; /* monotonic ns; valid when stopping */
+    /* When stopping with a spool, sending ends here, before stop_deadline: the rest of the
+     * window is kept for writing the backlog to the spool (see llmobs__pipeline_stop). */
+    int64_t send_until;
     pthread_t thread;
 
     size_t flush_at, max_items, max_bytes, max_batch_items, max_batch_bytes;
@@ -56,6 +61,7 @@ struct llmobs__pipeline {
 
     const llmobs_options *opts; /* the client's; to rebuild the exporter after fork */
     bool restart;               /* forked child: start a fresh flusher on next use */
+    bool restarting;            /* restart_after_fork is building the exporter (mu released) */
     /* The spool (NULL: off) and flusher-thread state for it: when to look for files to
      * resend next (mono ns, INT64_MAX: not until something is spooled), and whether every
      * undeliverable payload goes straight to disk (the backlog at exit). */
@@ -104,14 +110,18 @@ static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 static void fork_prepare(void)
 {
     pthread_mutex_lock(&fork_mu);
-    for (llmobs__pipeline *p = fork_list; p; p = p->fork_next)
+    for (llmobs__pipeline *p = fork_list; p; p = p->fork_next) {
         pthread_mutex_lock(&p->mu);
+        llmobs__spool_atfork_prepare(p->spool);
+    }
 }
 
 static void fork_parent(void)
 {
-    for (llmobs__pipeline *p = fork_list; p; p = p->fork_next)
+    for (llmobs__pipeline *p = fork_list; p; p = p->fork_next) {
+        llmobs__spool_atfork_parent(p->spool);
         pthread_mutex_unlock(&p->mu);
+    }
     pthread_mutex_unlock(&fork_mu);
 }
 
@@ -126,7 +136,7 @@ static void fork_child(void)
             llmobs__item_free(it);
         }
         p->head = p->tail = NULL;
-        p->queue_items = p->queue_bytes = 0;
+        p->queue_items = p->queue_bytes = p->in_flight_bytes = 0;
         p->appended = p->taken = p->settled = p->flush_target = 0;
         atomic_store(&p->items, 0);
         atomic_store(&p->exported, 0);
@@ -141,6 +151,7 @@ static void fork_child(void)
         p->spool_only = false;
         p->exporter = NULL;
         p->restart = !p->stopping;
+        p->restarting = false;
     }
     pthread_mutex_init(&fork_mu, NULL);
 }
@@ -173,18 +184,41 @@ static void fork_unregister(llmobs__pipeline *p)
 
 static void *flusher_main(void *arg);
 
-/* In a forked child, on first use (p->mu held): a new exporter and flusher thread. If that
- * fails the pipeline stays stopped and items are dropped with reason "shutdown". */
+/* In a forked child, on first use (called and returning with p->mu held): a new exporter and
+ * flusher thread. The exporter's constructor logs, maybe through the user's callback, which
+ * must not run under p->mu (a callback reading a counter would deadlock): it is built with
+ * the lock released. Meanwhile other threads queue items as usual (the flusher starts after)
+ * and llmobs__pipeline_stop waits. If it fails the pipeline stays stopped and every item,
+ * those queued meanwhile too, is dropped with reason "shutdown". */
 static void restart_after_fork(llmobs__pipeline *p)
 {
     p->restart = false;
+    p->restarting = true;
+    pthread_mutex_unlock(&p->mu);
     llmobs_status st;
-    p->exporter = llmobs__exporter_from_options(p->opts, &p->log, &st);
-    if (p->exporter && pthread_create(&p->thread, NULL, flusher_main, p) == 0) return;
-    llmobs__exporter_free(p->exporter);
+    llmobs__exporter *e = llmobs__exporter_from_options(p->opts, &p->log, &st);
+    pthread_mutex_lock(&p->mu);
+    p->restarting = false;
+    pthread_cond_broadcast(&p->settled_cv); /* a stop waiting for the restart */
+    p->exporter = e;
+    if (e && pthread_create(&p->thread, NULL, flusher_main, p) == 0) return;
     p->exporter = NULL;
     p->stopping = true;
-    p->stop_deadline = 0;
+    p->stop_deadline = p->send_until = 0;
+    uint64_t left = 0;
+    for (llmobs__item *it = p->head, *next; it; it = next) {
+        next = it->next;
+        llmobs__item_free(it);
+        left++;
+    }
+    p->head = p->tail = NULL;
+    p->queue_items = p->queue_bytes = 0;
+    p->settled += left;
+    pthread_cond_broadcast(&p->settled_cv);
+    pthread_mutex_unlock(&p->mu);
+    llmobs__exporter_free(e);
+    count_drop(p, LLMOBS_DROP_SHUTDOWN, left);
+    pthread_mutex_lock(&p->mu);
 }
 
 void llmobs__pipeline_count_dropped(llmobs__pipeline *p, llmobs_drop_reason reason, uint64_t n)
@@ -201,10 +235,16 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
     s->next = NULL;
     pthread_mutex_lock(&p->mu);
     if (p->restart) restart_after_fork(p);
-    if (p->stopping || p->queue_items >= p->max_items || p->queue_bytes + s->bytes > p->max_bytes) {
-        bool stopping = p->stopping;
+    /* The byte bound covers the queue and the batch the flusher holds (in_flight_bytes):
+     * both are memory this pipeline keeps. An item larger than the whole bound could never
+     * fit: too_large, not queue_full. */
+    if (p->stopping || s->bytes > p->max_bytes || p->queue_items >= p->max_items ||
+        p->queue_bytes + p->in_flight_bytes + s->bytes > p->max_bytes) {
+        llmobs_drop_reason why = p->stopping            ? LLMOBS_DROP_SHUTDOWN
+                                 : s->bytes > p->max_bytes ? LLMOBS_DROP_TOO_LARGE
+                                                          : LLMOBS_DROP_QUEUE_FULL;
         pthread_mutex_unlock(&p->mu);
-        count_drop(p, stopping ? LLMOBS_DROP_SHUTDOWN : LLMOBS_DROP_QUEUE_FULL, 1);
+        count_drop(p, why, 1);
         llmobs__item_free(s);
         return false;
     }
@@ -237,11 +277,11 @@ static void free_items(llmobs__item **items, size_t n)
  * the shutdown deadline falls before the end of the delay (caller drops with "shutdown"). */
 static bool backoff_wait(llmobs__pipeline *p, int64_t delay_ns)
 {
-    int64_t until = llmobs__mono_ns() + delay_ns;
+    int64_t until = llmobs__add_ns(llmobs__mono_ns(), delay_ns);
     pthread_mutex_lock(&p->mu);
     bool ok = true;
     for (;;) {
-        if (p->stopping && until > p->stop_deadline) {
+        if (p->stopping && until > p->send_until) {
             ok = false;
             break;
         }
@@ -256,7 +296,7 @@ static bool backoff_wait(llmobs__pipeline *p, int64_t delay_ns)
 static int64_t send_deadline(llmobs__pipeline *p)
 {
     pthread_mutex_lock(&p->mu);
-    int64_t d = p->stopping ? p->stop_deadline : INT64_MAX;
+    int64_t d = p->stopping ? p->send_until : INT64_MAX;
     pthread_mutex_unlock(&p->mu);
     return d;
 }
@@ -269,22 +309,28 @@ static const char *kind_name(const llmobs__payload *pl)
 /* ---- the spool -------------------------------------------------------------------------  */
 
 /* A payload that cannot be delivered now: spooled when a spool is configured (and it fits),
- * else dropped with `reason`. */
+ * else dropped with `reason`. `dests`: the destinations that still need it (0: all), so a
+ * destination that already accepted it never gets it again from the spool. */
 static void settle_undeliverable(llmobs__pipeline *p, const llmobs__payload *pl,
-                                 llmobs_drop_reason reason)
+                                 llmobs_drop_reason reason, uint8_t dests)
 {
     if (!p->spool) {
         count_drop(p, reason, pl->items);
         return;
     }
-    if (!llmobs__spool_write(p->spool, pl)) {
+    llmobs__payload spooled = *pl;
+    spooled.dests = dests;
+    if (!llmobs__spool_write(p->spool, &spooled)) {
         count_drop(p, LLMOBS_DROP_SPOOL_FULL, pl->items);
         return;
     }
     atomic_fetch_add(&p->spooled, pl->items);
-    int64_t retry_at = llmobs__mono_ns() + SPOOL_RETRY_NS;
-    if (p->spool_check_at > retry_at) p->spool_check_at = retry_at;
+    /* The backend just failed: the spool (older files too, a pass in progress) waits for it to
+     * answer again (a live batch accepted) or SPOOL_RETRY_NS. */
+    p->spool_check_at = llmobs__add_ns(llmobs__mono_ns(), SPOOL_RETRY_NS);
 }
+
+static bool batch_due(const llmobs__pipeline *p, int64_t now);
 
 /* Asked by the spool before each file: let live batches go first (after at least one file per
  * round, so a busy queue cannot starve the spool). */
@@ -293,7 +339,7 @@ static bool spool_pause(void *ud)
     llmobs__pipeline *p = ud;
     if (p->spool_pause_calls++ == 0) return false;
     pthread_mutex_lock(&p->mu);
-    bool busy = p->stopping || p->flush_target > p->taken || p->queue_items >= p->flush_at;
+    bool busy = p->stopping || batch_due(p, llmobs__mono_ns());
     pthread_mutex_unlock(&p->mu);
     return busy;
 }
@@ -306,7 +352,8 @@ static void resend_spool(llmobs__pipeline *p)
         p->spool_check_at = INT64_MAX;
         break;
     case LLMOBS__SPOOL_DOWN:
-        p->spool_check_at = llmobs__mono_ns() + SPOOL_RETRY_NS;
+    case LLMOBS__SPOOL_HELD: /* files other processes were sending: look at them again later */
+        p->spool_check_at = llmobs__add_ns(llmobs__mono_ns(), SPOOL_RETRY_NS);
         break;
     case LLMOBS__SPOOL_PAUSED:
         p->spool_check_at = 0;
@@ -359,7 +406,7 @@ static void give_up(llmobs__pipeline *p, const llmobs__payload *pl, const llmobs
         if (r->item_state[i] == LLMOBS__ITEM_REFUSED) refused++;
     }
     if (!accepted && !refused) {
-        settle_undeliverable(p, pl, reason);
+        settle_undeliverable(p, pl, reason, r->pending_dests);
         return;
     }
     uint32_t rest = n - accepted - refused;
@@ -387,8 +434,8 @@ static void give_up(llmobs__pipeline *p, const llmobs__payload *pl, const llmobs
         count_drop(p, reason, rest);
     } else {
         llmobs__payload sub = {body.data,     body.len, pl->content_type, k, pl->kind,
-                               ++p->payloads, false};
-        settle_undeliverable(p, &sub, reason);
+                               ++p->payloads, false,    0};
+        settle_undeliverable(p, &sub, reason, r->pending_dests);
     }
     llmobs__buf_free(&body);
 }
@@ -401,11 +448,11 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
                               llmobs__span *const *spans, int64_t oldest_enqueued, bool can_shrink)
 {
     uint32_t n = pl->items;
-    int64_t give_up_at = oldest_enqueued + p->retry_deadline_ns;
+    int64_t give_up_at = llmobs__add_ns(oldest_enqueued, p->retry_deadline_ns);
     int64_t started = llmobs__mono_ns();
     uint32_t retries = 0;
     if (p->spool_only) {
-        settle_undeliverable(p, pl, LLMOBS_DROP_SHUTDOWN);
+        settle_undeliverable(p, pl, LLMOBS_DROP_SHUTDOWN, 0);
         return true;
     }
     for (int64_t attempt = 0;; attempt++) {
@@ -440,9 +487,11 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
         /* Exponential backoff with full jitter, or the server's Retry-After. */
         int64_t cap = BACKOFF_BASE_NS << (attempt < 20 ? attempt : 20);
         if (cap > BACKOFF_CAP_NS) cap = BACKOFF_CAP_NS;
-        int64_t delay = r.retry_after_ms >= 0 ? r.retry_after_ms * NS_PER_MS
+        /* Saturating: a Retry-After of years is "later than the retry deadline", so the
+         * payload is given up on (spooled) now, not retried at once after a wrap-around. */
+        int64_t delay = r.retry_after_ms >= 0 ? llmobs__ms_to_ns(r.retry_after_ms)
                                               : (int64_t)(llmobs__random_unit() * (double)cap);
-        if (attempt >= p->max_retries || llmobs__mono_ns() + delay > give_up_at) {
+        if (attempt >= p->max_retries || llmobs__add_ns(llmobs__mono_ns(), delay) > give_up_at) {
             llmobs__log(&p->log, LLMOBS_LOG_ERROR, "%s: giving up on %u %s after %lld attempts: %s",
                         p->exporter->name, n, kind_name(pl), (long long)attempt + 1, r.message);
             give_up(p, pl, &r, spans, LLMOBS_DROP_RETRIES_EXHAUSTED, started, retries);
@@ -459,6 +508,16 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
         atomic_fetch_add(&p->retries, 1);
         retries++;
     }
+}
+
+static void charge_in_flight(llmobs__pipeline *p, size_t bytes, bool add)
+{
+    pthread_mutex_lock(&p->mu);
+    if (add)
+        p->in_flight_bytes += bytes;
+    else
+        p->in_flight_bytes -= bytes;
+    pthread_mutex_unlock(&p->mu);
 }
 
 /* Delivers spans[0..n) as OTLP requests, halving on oversize, and settles each of them.
@@ -482,12 +541,13 @@ static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n, bo
     }
     llmobs__buf body = {0};
     llmobs__otlp_serialize(&p->ser, spans, n, &body);
+    charge_in_flight(p, body.cap, true); /* the body is memory held too, while it is sent */
     bool fits = !body.oom && body.len <= p->max_batch_bytes;
     bool settled = false;
     if (fits) {
         llmobs__payload pl = {body.data,   body.len,          "application/json",
                               (uint32_t)n, LLMOBS__ITEM_SPAN, ++p->payloads,
-                              part};
+                              part, 0};
         settled = send_with_retries(p, &pl, spans, spans[0]->hdr.enqueued_mono_ns,
                                     n == 1 && !spans[0]->truncated);
     } else if (n == 1 && (body.oom || spans[0]->truncated)) {
@@ -501,6 +561,7 @@ static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n, bo
         settled = true;
     }
     size_t len = body.len;
+    charge_in_flight(p, body.cap, false);
     llmobs__buf_free(&body);
     if (settled) {
         free_items((llmobs__item **)spans, n);
@@ -532,7 +593,7 @@ static void export_score(llmobs__pipeline *p, llmobs__item *sc)
         count_drop(p, LLMOBS_DROP_INVALID, 1);
     } else {
         llmobs__payload pl = {body.data,     body.len, "application/json", 1, LLMOBS__ITEM_SCORE,
-                              ++p->payloads, false};
+                              ++p->payloads, false,    0};
         send_with_retries(p, &pl, NULL, sc->enqueued_mono_ns, false);
     }
     llmobs__buf_free(&body);
@@ -562,18 +623,22 @@ static bool batch_due(const llmobs__pipeline *p, int64_t now)
 {
     if (!p->queue_items) return false;
     return p->queue_items >= p->flush_at || p->flush_target > p->taken || p->stopping ||
-           now - p->head->enqueued_mono_ns >= p->interval_ns;
+           now >= llmobs__add_ns(p->head->enqueued_mono_ns, p->interval_ns);
 }
 
-/* Moves up to max_batch_items from the queue into `batch` (p->mu held). */
-static size_t take_batch(llmobs__pipeline *p, llmobs__item **batch)
+/* Moves up to max_batch_items from the queue into `batch` (p->mu held); their bytes stay
+ * charged (in flight) until settle_batch. */
+static size_t take_batch(llmobs__pipeline *p, llmobs__item **batch, size_t *bytes)
 {
     size_t n = 0;
+    *bytes = 0;
     while (p->head && n < p->max_batch_items) {
         llmobs__item *s = p->head;
         p->head = s->next;
         p->queue_items--;
         p->queue_bytes -= s->bytes;
+        p->in_flight_bytes += s->bytes;
+        *bytes += s->bytes;
         batch[n++] = s;
     }
     if (!p->head) p->tail = NULL;
@@ -588,15 +653,19 @@ static void *flusher_main(void *arg)
     pthread_mutex_lock(&p->mu);
     for (;;) {
         int64_t now = llmobs__mono_ns();
-        if (p->stopping && (p->queue_items == 0 || now >= p->stop_deadline)) break;
-        if (p->spool && !p->stopping && now >= p->spool_check_at) {
+        if (p->stopping && (p->queue_items == 0 || now >= p->send_until)) break;
+        /* Live data first: a due batch goes before any spool file. The spool drains between
+         * batches (resend_spool pauses as soon as a batch is due again). */
+        if (!batch_due(p, now) && p->spool && !p->stopping && now >= p->spool_check_at) {
             pthread_mutex_unlock(&p->mu);
             resend_spool(p);
             pthread_mutex_lock(&p->mu);
             continue;
         }
         if (!batch_due(p, now)) {
-            int64_t wake = p->queue_items ? p->head->enqueued_mono_ns + p->interval_ns : INT64_MAX;
+            int64_t wake = p->queue_items
+                               ? llmobs__add_ns(p->head->enqueued_mono_ns, p->interval_ns)
+                               : INT64_MAX;
             if (p->spool && p->spool_check_at < wake) wake = p->spool_check_at;
             if (wake == INT64_MAX) {
                 pthread_cond_wait(&p->work_cv, &p->mu);
@@ -606,24 +675,31 @@ static void *flusher_main(void *arg)
             }
             continue;
         }
-        size_t n = take_batch(p, batch);
+        size_t bytes, n = take_batch(p, batch, &bytes);
         size_t queued = p->queue_items;
         pthread_mutex_unlock(&p->mu);
         if (p->hooks.on_queue) p->hooks.on_queue(p->hooks.ud, queued);
         export_batch(p, batch, n);
         pthread_mutex_lock(&p->mu);
+        p->in_flight_bytes -= bytes;
         p->settled += n;
         pthread_cond_broadcast(&p->settled_cv);
     }
-    /* Shutdown deadline passed with items left: with a spool they are written to it (in
-     * batches, as they would have been sent), else dropped; counted either way. */
+    /* Sending time is up with items left: with a spool they are written to it (in batches, as
+     * they would have been sent) until the shutdown deadline; what is left then is dropped
+     * (reason shutdown). The deadline holds to within one batch write. */
     if (p->spool && p->head) {
         p->spool_only = true;
-        while (p->head) {
-            size_t n = take_batch(p, batch);
+        int64_t last = 0; /* how long the previous batch took to write: the next one won't
+                             start unless it would end before the deadline */
+        for (int64_t now = llmobs__mono_ns(); p->head && llmobs__add_ns(now, last) < p->stop_deadline;
+             now = llmobs__mono_ns()) {
+            size_t bytes, n = take_batch(p, batch, &bytes);
             pthread_mutex_unlock(&p->mu);
             export_batch(p, batch, n);
+            last = llmobs__mono_ns() - now;
             pthread_mutex_lock(&p->mu);
+            p->in_flight_bytes -= bytes;
             p->settled += n;
             pthread_cond_broadcast(&p->settled_cv);
         }
@@ -671,8 +747,8 @@ llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__lo
     p->max_batch_bytes = (size_t)o->max_batch_bytes;
     p->batch = calloc(p->max_batch_items, sizeof(llmobs__item *));
     p->scratch = calloc(p->max_batch_items, sizeof(llmobs__item *));
-    p->interval_ns = (int64_t)(o->flush_interval_s * 1e9);
-    p->retry_deadline_ns = (int64_t)(o->retry_deadline_s * 1e9);
+    p->interval_ns = llmobs__s_to_ns(o->flush_interval_s);
+    p->retry_deadline_ns = llmobs__s_to_ns(o->retry_deadline_s);
     p->max_retries = o->max_retries;
     p->exporter = exporter;
     p->opts = o;
@@ -731,7 +807,8 @@ static uint64_t wait_settled(llmobs__pipeline *p, uint64_t target, int64_t deadl
 
 static int64_t deadline_from(int64_t timeout_ms)
 {
-    return timeout_ms < 0 ? INT64_MAX : llmobs__mono_ns() + timeout_ms * NS_PER_MS;
+    /* Saturating: flush(INT64_MAX) waits "forever", it does not wrap into the past. */
+    return timeout_ms < 0 ? INT64_MAX : llmobs__add_ns(llmobs__mono_ns(), llmobs__ms_to_ns(timeout_ms));
 }
 
 llmobs_status llmobs__pipeline_flush(llmobs__pipeline *p, int64_t timeout_ms, uint64_t *pending)
@@ -754,6 +831,8 @@ llmobs_status llmobs__pipeline_flush(llmobs__pipeline *p, int64_t timeout_ms, ui
 llmobs_status llmobs__pipeline_stop(llmobs__pipeline *p, int64_t timeout_ms)
 {
     pthread_mutex_lock(&p->mu);
+    while (p->restarting)
+        pthread_cond_wait(&p->settled_cv, &p->mu);
     if (p->stopping || p->restart) { /* stopped before, or a forked child never used it */
         p->restart = false;
         p->stopping = true;
@@ -762,8 +841,18 @@ llmobs_status llmobs__pipeline_stop(llmobs__pipeline *p, int64_t timeout_ms)
     }
     p->stopping = true;
     p->stop_deadline = deadline_from(timeout_ms);
+    /* With a spool, a quarter of the window (at most SPOOL_RESERVE_NS) is kept for writing
+     * what could not be sent: shutdown(200) with a hung backend and 50,000 queued spans
+     * returned after 491 ms when the spool writes came after the deadline. */
+    p->send_until = p->stop_deadline;
+    if (p->spool && p->stop_deadline != INT64_MAX) {
+        int64_t window = p->stop_deadline - llmobs__mono_ns();
+        int64_t reserve = window > 0 ? window / 4 : 0;
+        if (reserve > SPOOL_RESERVE_NS) reserve = SPOOL_RESERVE_NS;
+        p->send_until = p->stop_deadline - reserve;
+    }
     p->flush_target = p->appended;
-    int64_t stop_deadline = p->stop_deadline;
+    int64_t stop_deadline = p->send_until;
     pthread_cond_broadcast(&p->work_cv);
     pthread_mutex_unlock(&p->mu);
     /* A request in flight must not outlive the deadline either. */

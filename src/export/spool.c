@@ -2,8 +2,10 @@
  *
  * File format (all integers little-endian), LLMOBS__SPOOL_HEADER_LEN = 40 bytes of header:
  *    0  8  magic "LLMOBSSP"
- *    8  2  format version (1)
- *   10  2  kind: 0 = spans (an OTLP JSON ExportTraceServiceRequest), 1 = one Langfuse score
+ *    8  2  format version (1, or 2 with a destination mask)
+ *   10  1  kind: 0 = spans (an OTLP JSON ExportTraceServiceRequest), 1 = one Langfuse score
+ *   11  1  version 1: 0; version 2: the destinations still to deliver to (llmobs__payload.dests:
+ *          a payload some destinations of a multi-destination exporter already took)
  *   12  4  items in the payload
  *   16  8  payload length in bytes
  *   24  8  creation time, Unix ns (the age bound is measured from it)
@@ -36,6 +38,7 @@
 #include "core/ids.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -63,6 +66,13 @@ struct llmobs__spool {
     uint32_t seq;
     uint64_t sends; /* payload ids of resends: the top bit keeps them apart from the pipeline's */
     atomic_int held_fd; /* the claimed file being resent, or -1 (read by the fork child) */
+    /* Opening a file and publishing it in held_fd happen under claim_mu, which fork() takes
+     * (llmobs__spool_atfork_prepare): a child never inherits a claim it does not know of. */
+    pthread_mutex_t claim_mu;
+    /* The pass in progress over the directory (resend): names oldest first, and the next. */
+    struct listing *pass;
+    size_t pass_next;
+    bool pass_held; /* a file of this pass was held by another process */
     atomic_uint_fast64_t counts[LLMOBS__SPOOL_EVENT_COUNT];
 };
 
@@ -127,7 +137,8 @@ void llmobs__spool_encode_header(const llmobs__spool_header *h, const char *payl
 {
     memcpy(out, LLMOBS__SPOOL_MAGIC, 8);
     put_le(out + 8, h->version, 2);
-    put_le(out + 10, h->kind, 2);
+    put_le(out + 10, h->kind, 1);
+    put_le(out + 11, h->dests, 1);
     put_le(out + 12, h->items, 4);
     put_le(out + 16, h->payload_len, 8);
     put_le(out + 24, (uint64_t)h->created_unix_ns, 8);
@@ -142,12 +153,15 @@ bool llmobs__spool_decode(const unsigned char *data, size_t len, llmobs__spool_h
     if (get_le(data + 36, 4) != crc(data, 36)) return false;
     llmobs__spool_header v = {
         .version = (uint16_t)get_le(data + 8, 2),
-        .kind = (uint16_t)get_le(data + 10, 2),
+        .kind = (uint16_t)get_le(data + 10, 1),
+        .dests = (uint8_t)get_le(data + 11, 1),
         .items = (uint32_t)get_le(data + 12, 4),
         .payload_len = get_le(data + 16, 8),
         .created_unix_ns = (int64_t)get_le(data + 24, 8),
     };
-    if (v.version != LLMOBS__SPOOL_VERSION) return false;
+    if (v.version != LLMOBS__SPOOL_VERSION && v.version != LLMOBS__SPOOL_VERSION_DESTS)
+        return false;
+    if (v.version == LLMOBS__SPOOL_VERSION && v.dests) return false;
     if (v.kind != LLMOBS__ITEM_SPAN && v.kind != LLMOBS__ITEM_SCORE) return false;
     if (v.items == 0 || v.payload_len != len - LLMOBS__SPOOL_HEADER_LEN) return false;
     const unsigned char *body = data + LLMOBS__SPOOL_HEADER_LEN;
@@ -241,6 +255,15 @@ static void listing_free(listing *l)
     *l = (listing){0};
 }
 
+static void pass_end(llmobs__spool *s)
+{
+    if (!s->pass) return;
+    listing_free(s->pass);
+    free(s->pass);
+    s->pass = NULL;
+    s->pass_next = 0;
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
     return strcmp(((const entry *)a)->name, ((const entry *)b)->name);
@@ -305,28 +328,48 @@ typedef struct claim {
     uint64_t size;
 } claim;
 
-static bool claim_file(llmobs__spool *s, const char *name, claim *c)
+typedef enum claim_result { CLAIMED, CLAIM_GONE, CLAIM_HELD } claim_result;
+
+/* Claims a file: GONE when it no longer exists under `name` (sent, evicted or moved aside by
+ * another flusher: the same inode must still be linked at this path), HELD when another
+ * flusher holds its lock. */
+static claim_result claim_file(llmobs__spool *s, const char *name, claim *c)
 {
+    claim_result res = CLAIM_GONE;
     c->path = path_join(s->dir, name);
+    pthread_mutex_lock(&s->claim_mu);
     c->fd = c->path ? open(c->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW) : -1;
+    if (c->fd >= 0) atomic_store(&s->held_fd, c->fd);
+    pthread_mutex_unlock(&s->claim_mu);
     if (c->fd < 0) goto fail;
-    if (flock(c->fd, LOCK_EX | LOCK_NB) != 0) goto fail; /* another flusher is on it */
-    struct stat st;
+    if (flock(c->fd, LOCK_EX | LOCK_NB) != 0) { /* another flusher is on it */
+        res = CLAIM_HELD;
+        goto fail;
+    }
+    struct stat st, at;
     if (fstat(c->fd, &st) != 0 || st.st_nlink == 0) goto fail; /* sent and deleted meanwhile */
+    /* Moved to corrupt/ by another flusher meanwhile: still linked, but not here. */
+    if (stat(c->path, &at) != 0 || at.st_ino != st.st_ino || at.st_dev != st.st_dev) goto fail;
     c->size = (uint64_t)st.st_size;
-    atomic_store(&s->held_fd, c->fd);
-    return true;
+    return CLAIMED;
 fail:
-    if (c->fd >= 0) close(c->fd);
+    if (c->fd >= 0) {
+        pthread_mutex_lock(&s->claim_mu);
+        atomic_store(&s->held_fd, -1);
+        close(c->fd);
+        pthread_mutex_unlock(&s->claim_mu);
+    }
     free(c->path);
     *c = (claim){.fd = -1};
-    return false;
+    return res;
 }
 
 static void release(llmobs__spool *s, claim *c)
 {
+    pthread_mutex_lock(&s->claim_mu);
     atomic_store(&s->held_fd, -1);
     close(c->fd); /* releases the flock */
+    pthread_mutex_unlock(&s->claim_mu);
     free(c->path);
     *c = (claim){.fd = -1};
 }
@@ -348,10 +391,13 @@ static bool read_header(const claim *c, llmobs__spool_header *h)
 static void move_aside(llmobs__spool *s, claim *c, const char *name, const char *why)
 {
     char *to = path_join(s->corrupt_dir, name);
-    if (!to || rename(c->path, to) != 0) unlink(c->path); /* never send it, never loop on it */
+    /* Never send it, never loop on it; count it only when this flusher took it away. */
+    bool moved = to && rename(c->path, to) == 0;
+    bool gone = moved || unlink(c->path) == 0;
     free(to);
-    llmobs__log(&s->log, LLMOBS_LOG_ERROR, "spool: %s is %s; moved to %s", name, why,
-                s->corrupt_dir);
+    if (!gone) return;
+    llmobs__log(&s->log, LLMOBS_LOG_ERROR, "spool: %s is %s; %s", name, why,
+                moved ? "moved to corrupt/" : "deleted");
     count(s, LLMOBS__SPOOL_CORRUPT, 1);
 }
 
@@ -386,7 +432,7 @@ static uint64_t enforce_bounds(llmobs__spool *s, listing *l, uint64_t incoming)
         bool old = expired(s, l->e[i].name, now);
         if (!old && bytes + incoming <= s->max_bytes) continue;
         claim c;
-        if (!claim_file(s, l->e[i].name, &c)) continue;
+        if (claim_file(s, l->e[i].name, &c) != CLAIMED) continue;
         evict(s, &c, l->e[i].name, old ? "older than spool_max_age" : "spool_max_bytes reached");
         bytes -= l->e[i].size <= bytes ? l->e[i].size : bytes;
         release(s, &c);
@@ -415,8 +461,9 @@ bool llmobs__spool_write(llmobs__spool *s, const llmobs__payload *pl)
                     s->dir);
         return false;
     }
-    llmobs__spool_header h = {LLMOBS__SPOOL_VERSION, (uint16_t)pl->kind, pl->items, pl->len,
-                              llmobs__wall_ns()};
+    llmobs__spool_header h = {pl->dests ? LLMOBS__SPOOL_VERSION_DESTS : LLMOBS__SPOOL_VERSION,
+                              (uint16_t)pl->kind, pl->items, pl->len, llmobs__wall_ns(),
+                              pl->dests};
     uint8_t rnd[4];
     llmobs__random_id(rnd, sizeof rnd);
     char hex[9];
@@ -471,14 +518,26 @@ static bool resend_one(llmobs__spool *s, llmobs__exporter *e, claim *c, const ch
     }
     llmobs__payload pl = {body,    (size_t)h.payload_len,     "application/json",
                           h.items, (llmobs__item_kind)h.kind, UINT64_C(1) << 63 | ++s->sends,
-                          false};
+                          false,   h.dests};
     llmobs__export_result r = {.retry_after_ms = -1};
     e->send(e->self, &pl, deadline, &r);
-    free(data);
     if (r.outcome == LLMOBS__RETRY) {
+        /* Some destinations took it now: the file keeps only the others, so the next resend
+         * never sends it again to one that accepted. */
+        if (r.pending_dests && r.pending_dests != (h.dests ? h.dests : 0xff)) {
+            h.version = LLMOBS__SPOOL_VERSION_DESTS;
+            h.dests = r.pending_dests;
+            unsigned char hdr[LLMOBS__SPOOL_HEADER_LEN];
+            llmobs__spool_encode_header(&h, body, hdr);
+            if (pwrite(c->fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr || fsync(c->fd) != 0)
+                llmobs__log(&s->log, LLMOBS_LOG_ERROR, "spool: cannot update %s: %s", name,
+                            llmobs__strerror(errno));
+        }
+        free(data);
         llmobs__log(&s->log, LLMOBS_LOG_DEBUG, "spool: %s not sent yet: %s", name, r.message);
         return false;
     }
+    free(data);
     if (unlink(c->path) != 0) return true;
     fsync_dir(s->dir);
     if (r.outcome == LLMOBS__SENT) {
@@ -499,30 +558,58 @@ llmobs__spool_resend_result llmobs__spool_resend(llmobs__spool *s, llmobs__expor
                                                  int64_t deadline_mono_ns, bool (*pause)(void *ud),
                                                  void *ud)
 {
-    listing l;
-    if (!list_dir(s, &l)) return LLMOBS__SPOOL_DOWN;
-    enforce_bounds(s, &l, 0);
+    if (!s->pass) {
+        listing *l = malloc(sizeof *l);
+        if (!l) return LLMOBS__SPOOL_DOWN;
+        if (!list_dir(s, l)) {
+            free(l);
+            return LLMOBS__SPOOL_DOWN;
+        }
+        enforce_bounds(s, l, 0);
+        s->pass = l;
+        s->pass_next = 0;
+        s->pass_held = false;
+    }
     llmobs__spool_resend_result res = LLMOBS__SPOOL_EMPTY;
-    for (size_t i = 0; i < l.n && res == LLMOBS__SPOOL_EMPTY; i++) {
-        if (pause && pause(ud)) {
-            res = LLMOBS__SPOOL_PAUSED;
+    while (s->pass_next < s->pass->n) {
+        if (pause && pause(ud)) return LLMOBS__SPOOL_PAUSED; /* the pass resumes here */
+        const char *name = s->pass->e[s->pass_next++].name;
+        claim c;
+        claim_result cr = claim_file(s, name, &c);
+        if (cr == CLAIM_HELD) s->pass_held = true;
+        if (cr != CLAIMED) continue;
+        bool final = resend_one(s, e, &c, name, deadline_mono_ns);
+        release(s, &c);
+        if (!final) {
+            res = LLMOBS__SPOOL_DOWN;
             break;
         }
-        claim c;
-        if (!claim_file(s, l.e[i].name, &c)) continue;
-        if (!resend_one(s, e, &c, l.e[i].name, deadline_mono_ns)) res = LLMOBS__SPOOL_DOWN;
-        release(s, &c);
     }
-    listing_free(&l);
+    if (res == LLMOBS__SPOOL_EMPTY && s->pass_held) res = LLMOBS__SPOOL_HELD;
+    pass_end(s);
     return res;
 }
 
 /* ---- lifecycle ------------------------------------------------------------------------------- */
 
+void llmobs__spool_atfork_prepare(llmobs__spool *s)
+{
+    if (s) pthread_mutex_lock(&s->claim_mu);
+}
+
+void llmobs__spool_atfork_parent(llmobs__spool *s)
+{
+    if (s) pthread_mutex_unlock(&s->claim_mu);
+}
+
 llmobs__spool *llmobs__spool_open(const char *dir, uint64_t max_bytes, double max_age_s,
                                   const llmobs__logger *lg, llmobs_status *status)
 {
     llmobs__spool *s = calloc(1, sizeof *s);
+    if (s) {
+        pthread_mutex_init(&s->claim_mu, NULL);
+        atomic_init(&s->held_fd, -1);
+    }
     if (!s || !(s->dir = strdup(dir)) || !(s->corrupt_dir = path_join(dir, "corrupt"))) {
         llmobs__spool_free(s);
         *status = llmobs__error(LLMOBS_ENOMEM, "spool: out of memory");
@@ -535,9 +622,8 @@ llmobs__spool *llmobs__spool_open(const char *dir, uint64_t max_bytes, double ma
         return NULL;
     }
     s->max_bytes = max_bytes;
-    s->max_age_ns = (int64_t)(max_age_s * 1e9);
+    s->max_age_ns = llmobs__s_to_ns(max_age_s);
     s->log = *lg;
-    atomic_init(&s->held_fd, -1);
     *status = LLMOBS_OK;
     return s;
 }
@@ -545,6 +631,8 @@ llmobs__spool *llmobs__spool_open(const char *dir, uint64_t max_bytes, double ma
 void llmobs__spool_free(llmobs__spool *s)
 {
     if (!s) return;
+    pass_end(s);
+    pthread_mutex_destroy(&s->claim_mu);
     free(s->dir);
     free(s->corrupt_dir);
     free(s);
@@ -553,6 +641,8 @@ void llmobs__spool_free(llmobs__spool *s)
 void llmobs__spool_atfork_child(llmobs__spool *s)
 {
     if (!s) return;
+    pthread_mutex_init(&s->claim_mu, NULL);
+    pass_end(s); /* the parent's pass; the child lists the directory afresh */
     int fd = atomic_exchange(&s->held_fd, -1);
     if (fd >= 0) close(fd);
     for (int i = 0; i < LLMOBS__SPOOL_EVENT_COUNT; i++)

@@ -43,18 +43,25 @@ bool llmobs__spool_write(llmobs__spool *s, const llmobs__payload *pl);
 typedef enum llmobs__spool_resend_result {
     LLMOBS__SPOOL_EMPTY = 0, /* every file was handled: nothing left to send */
     LLMOBS__SPOOL_DOWN = 1,  /* the backend failed transiently: try again later */
-    LLMOBS__SPOOL_PAUSED = 2 /* `pause` asked to stop early: call again soon */
+    LLMOBS__SPOOL_PAUSED = 2, /* `pause` asked to stop early: call again soon */
+    LLMOBS__SPOOL_HELD = 3    /* every file handled but some another process was sending:
+                                 look again later (that process may die before deleting them) */
 } llmobs__spool_resend_result;
 
 /* Resends spool files, oldest first, one send attempt each, deleting each file once the
  * backend gave a final answer (accepted: RESENT; refused: REJECTED). Files another process
- * is sending are skipped. `pause(ud)` is asked before each file. */
+ * is sending are skipped (and reported by HELD). `pause(ud)` is asked before each file. The
+ * directory is listed (and sorted) once per pass over it, not once per call: a PAUSED call
+ * resumes where the previous one stopped. */
 llmobs__spool_resend_result llmobs__spool_resend(llmobs__spool *s, llmobs__exporter *e,
                                                  int64_t deadline_mono_ns, bool (*pause)(void *ud),
                                                  void *ud);
 
 uint64_t llmobs__spool_count(const llmobs__spool *s, llmobs__spool_event ev);
 
+/* fork(): around it, no claim is half made (a file opened but not yet in held_fd). */
+void llmobs__spool_atfork_prepare(llmobs__spool *s);
+void llmobs__spool_atfork_parent(llmobs__spool *s);
 /* In a fork() child: drops the child's copy of a claimed file's descriptor (so the parent's
  * claim ends when the parent releases it) and zeroes the counters. */
 void llmobs__spool_atfork_child(llmobs__spool *s);
@@ -63,6 +70,7 @@ void llmobs__spool_atfork_child(llmobs__spool *s);
 
 #define LLMOBS__SPOOL_MAGIC "LLMOBSSP"
 #define LLMOBS__SPOOL_VERSION 1
+#define LLMOBS__SPOOL_VERSION_DESTS 2 /* byte 11 holds a destination mask */
 #define LLMOBS__SPOOL_HEADER_LEN 40
 
 typedef struct llmobs__spool_header {
@@ -71,6 +79,7 @@ typedef struct llmobs__spool_header {
     uint32_t items;
     uint64_t payload_len;
     int64_t created_unix_ns;
+    uint8_t dests; /* llmobs__payload.dests: 0 (version 1) = every destination */
 } llmobs__spool_header;
 
 /* Encodes the header of `payload` into out[LLMOBS__SPOOL_HEADER_LEN]. */

@@ -37,9 +37,7 @@ static void score_serialize(const llmobs__item *item, llmobs__buf *b)
 
 static size_t score_size(const llmobs__item *item)
 {
-    const llmobs__score *s = (const llmobs__score *)item;
-    return sizeof *s + strlen(s->name) + strlen(s->id) + (s->text ? strlen(s->text) : 0) +
-           (s->comment ? strlen(s->comment) : 0) + (s->metadata ? 256 : 0);
+    return llmobs__score_footprint((const llmobs__score *)item);
 }
 
 static const llmobs__item_ops score_ops = {score_serialize, score_size, score_free};
@@ -208,14 +206,35 @@ static llmobs_status validate(const llmobs__score *s)
     return LLMOBS_OK;
 }
 
+static llmobs_status score_send(llmobs_client *c, llmobs_score *sc);
+
 llmobs_status llmobs_score_send(llmobs_client *c, llmobs_score *sc)
 {
     if (!c || !sc) {
         llmobs_score_free(sc);
         return llmobs__error(LLMOBS_EINVAL, "llmobs_score_send: NULL argument");
     }
-    llmobs__score *s = &sc->s;
+    /* A reference for the whole call: a concurrent llmobs_shutdown cannot free the client
+     * under it. After shutdown the score is counted as dropped (reason shutdown). */
     llmobs__tracer *tr = llmobs__tracer_of(c);
+    if (!tr->try_ref(tr->owner)) {
+        llmobs_score_free(sc);
+        return llmobs__error(LLMOBS_ESTATE, "llmobs_score_send: the client was shut down");
+    }
+    llmobs_status st = score_send(c, sc);
+    tr->unref(tr->owner);
+    return st;
+}
+
+static llmobs_status score_send(llmobs_client *c, llmobs_score *sc)
+{
+    llmobs__tracer *tr = llmobs__tracer_of(c);
+    if (tr->is_shut(tr->owner)) {
+        tr->count_dropped(tr->sink_ud, LLMOBS_DROP_SHUTDOWN, 1);
+        llmobs_score_free(sc);
+        return llmobs__error(LLMOBS_ESTATE, "llmobs_score_send: the client was shut down");
+    }
+    llmobs__score *s = &sc->s;
     llmobs_status st = validate(s);
     if (st == LLMOBS_OK && !s->environment && *tr->opts->environment)
         st = replace(&s->environment, tr->opts->environment, "llmobs_score_send");
@@ -260,6 +279,18 @@ llmobs_status llmobs_score_numeric(llmobs_client *c, const char *trace_id,
         return st;
     }
     return llmobs_score_send(c, sc);
+}
+
+static size_t slen(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
+
+size_t llmobs__score_footprint(const llmobs__score *s)
+{
+    return sizeof *s + slen(s->id) + slen(s->name) + slen(s->text) + slen(s->trace_id) +
+           slen(s->observation_id) + slen(s->session_id) + slen(s->comment) +
+           slen(s->environment) + slen(s->config_id) + llmobs__json_footprint(s->metadata);
 }
 
 static const char *const type_names[] = {"NUMERIC", "BOOLEAN", "CATEGORICAL", "TEXT"};

@@ -26,6 +26,9 @@ typedef struct llmobs__score {
     char *config_id;
 } llmobs__score;
 
+/* Heap bytes the score holds: what the queue charges against max_queue_bytes. */
+size_t llmobs__score_footprint(const llmobs__score *s);
+
 /* Appends the CreateScoreRequest body (tests/data/langfuse/openapi.yml). */
 void llmobs__score_serialize(const llmobs__score *s, llmobs__buf *b);
 

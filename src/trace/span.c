@@ -137,12 +137,40 @@ static size_t slen(const char *s)
     return s ? strlen(s) + 1 : 0;
 }
 
+/* Heap bytes of a cJSON tree: its nodes and their strings (malloc overhead aside). Iterative
+ * over siblings, recursive over depth: every tree here comes from cJSON_Parse, which limits
+ * nesting to CJSON_NESTING_LIMIT (1000), so the depth is bounded.
+ * NOLINTNEXTLINE(misc-no-recursion) */
+size_t llmobs__json_footprint(const cJSON *j)
+{
+    size_t n = 0;
+    for (; j; j = j->next) {
+        n += sizeof *j + slen(j->string) + slen(j->valuestring);
+        if (j->child) n += llmobs__json_footprint(j->child);
+    }
+    return n;
+}
+
+size_t llmobs__trace_attrs_footprint(const llmobs__trace_attrs *a)
+{
+    if (!a) return 0;
+    size_t n = sizeof *a + slen(a->name) + slen(a->feature) + slen(a->user_id) +
+               slen(a->session_id) + slen(a->release) + slen(a->version) + slen(a->environment) +
+               a->ntags * sizeof *a->tags + llmobs__json_footprint(a->metadata);
+    for (size_t i = 0; i < a->ntags; i++)
+        n += slen(a->tags[i]);
+    return n;
+}
+
 size_t llmobs__span_footprint(const llmobs__span *s)
 {
-    /* cJSON trees are charged a flat 256 bytes: an estimate is enough for a memory bound. */
+    /* Real sizes, so max_queue_bytes bounds memory. The trace snapshot is shared by the
+     * trace's spans but each span's export carries a copy of it, so each span is charged it. */
     size_t n = sizeof *s + slen(s->name) + slen(s->status_message) + slen(s->input) +
                slen(s->output) + slen(s->model) + slen(s->provider) + slen(s->prompt_name);
-    n += (s->metadata ? 256 : 0) + (s->model_params ? 256 : 0) + (s->attributes ? 256 : 0);
+    n += llmobs__json_footprint(s->metadata) + llmobs__json_footprint(s->model_params) +
+         llmobs__json_footprint(s->attributes);
+    n += llmobs__trace_attrs_footprint(s->trace);
     for (size_t i = 0; i < s->nusage; i++)
         n += slen(s->usage[i].key);
     for (size_t i = 0; i < s->ncost; i++)

@@ -47,6 +47,9 @@ typedef struct llmobs__cost {
 
 #define LLMOBS__MAX_USAGE 16
 #define LLMOBS__MAX_COST 8
+/* The largest token count a usage key takes: the sum of all of a span's keys (the default
+ * total, the gen_ai.* token attributes) then always fits in an int64. */
+#define LLMOBS__MAX_TOKENS (INT64_MAX / (LLMOBS__MAX_USAGE + 1))
 
 typedef struct llmobs__span {
     llmobs__item hdr; /* first: queued as an item */
@@ -109,7 +112,11 @@ llmobs_status llmobs__obs_set_attribute(llmobs_obs *o, const char *key, const ch
 llmobs_obs *llmobs__trace_root(llmobs_trace *t);
 /* Sum of a usage key's value, or -1 when absent. */
 int64_t llmobs__span_usage(const llmobs__span *s, const char *key);
+/* Heap bytes a queued span holds (its strings, cJSON trees and trace snapshot): what the
+ * queue charges against max_queue_bytes. */
 size_t llmobs__span_footprint(const llmobs__span *s);
+size_t llmobs__json_footprint(const cJSON *j);
+size_t llmobs__trace_attrs_footprint(const llmobs__trace_attrs *a);
 
 /* success | error | timeout | rate_limited, from the level and the status message. */
 const char *llmobs__request_status(const llmobs__span *s);

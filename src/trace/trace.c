@@ -83,10 +83,16 @@ static void set_status(llmobs_status *out, llmobs_status st)
 static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8_t *trace_id,
                                  const uint8_t *parent_span_id, llmobs_status *status)
 {
+    /* The trace's reference on the client, dropped when the trace finishes. */
+    llmobs__tracer *tr = llmobs__tracer_of(c);
+    llmobs_status ref = tr->ref_running(tr->owner, "llmobs_trace_start");
+    if (ref != LLMOBS_OK) {
+        set_status(status, ref);
+        return NULL;
+    }
     llmobs_trace *t = calloc(1, sizeof *t);
     if (!t) goto oom;
     pthread_mutex_init(&t->mu, NULL);
-    llmobs__tracer *tr = llmobs__tracer_of(c);
     t->tracer = tr;
     if (!(t->attrs = calloc(1, sizeof *t->attrs))) goto oom;
     atomic_init(&t->attrs->refs, 1);
@@ -114,11 +120,11 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
             t->root.rec->has_parent = true;
         }
     }
-    llmobs__tracer_hold(tr);
     set_status(status, LLMOBS_OK);
     return t;
 oom:
     if (t) trace_free(t);
+    llmobs__tracer_release(tr);
     set_status(status, llmobs__error(LLMOBS_ENOMEM, "trace_start: out of memory"));
     return NULL;
 }
@@ -552,9 +558,11 @@ static void warn_provider_style_key(llmobs_obs *o, const char *key)
 
 llmobs_status llmobs_obs_set_usage_detail(llmobs_obs *o, const char *key, int64_t value)
 {
-    if (!key || !*key || value < 0)
+    if (!key || !*key || value < 0 || value > LLMOBS__MAX_TOKENS)
         return llmobs__error(LLMOBS_EINVAL,
-                             "llmobs_obs_set_usage_detail: empty key or negative value");
+                             "llmobs_obs_set_usage_detail: empty key, or value negative or "
+                             "above %lld",
+                             (long long)LLMOBS__MAX_TOKENS);
     if (o) warn_provider_style_key(o, key);
     llmobs_status st;
     llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_usage_detail");
@@ -566,8 +574,12 @@ llmobs_status llmobs_obs_set_usage_detail(llmobs_obs *o, const char *key, int64_
 
 llmobs_status llmobs_obs_set_usage(llmobs_obs *o, int64_t input_tokens, int64_t output_tokens)
 {
-    if (input_tokens < 0 || output_tokens < 0)
-        return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_set_usage: negative token count");
+    /* Capped so that sums of token counts never overflow (negative intValues on the wire). */
+    if (input_tokens < 0 || output_tokens < 0 || input_tokens > LLMOBS__MAX_TOKENS ||
+        output_tokens > LLMOBS__MAX_TOKENS)
+        return llmobs__error(LLMOBS_EINVAL,
+                             "llmobs_obs_set_usage: token count negative or above %lld",
+                             (long long)LLMOBS__MAX_TOKENS);
     llmobs_status st;
     llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_usage");
     if (!s) return st;
@@ -864,8 +876,11 @@ static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
     }
     if (!is_root) t->open--;
     bool finished = t->root.ended && t->open == 0 && t->pins == 0;
-    /* Read before unlocking: once unlocked, another thread may finish and free the trace. */
+    /* Read before unlocking: once unlocked, another thread may finish and free the trace,
+     * and drop the trace's reference on the client (the last one after llmobs_shutdown):
+     * this call takes its own reference while the trace's still holds. */
     llmobs__tracer *tr = t->tracer;
+    llmobs__tracer_hold(tr);
     llmobs_drop_reason not_recorded = t->drop_reason;
     bool metrics_only = o->metrics_only;
     void *inflight = o->inflight;
@@ -885,8 +900,9 @@ static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
     }
     if (finished) {
         trace_free(t);
-        llmobs__tracer_release(tr);
+        llmobs__tracer_release(tr); /* the trace's */
     }
+    llmobs__tracer_release(tr); /* this call's */
     return st;
 }
 

@@ -48,10 +48,14 @@ typedef struct llmobs__tracer {
     void (*inflight_down)(void *ud, void *token);
     void *inflight_ud;
 
-    /* One reference for the application and one per unfinished trace; the last release
-     * calls `destroy(owner)`, which frees the client around this struct. */
-    atomic_int refs;
-    void (*destroy)(void *owner);
+    /* The client's lifetime (src/client/client.c): `ref_running` takes a reference for new
+     * work (ESTATE once llmobs_shutdown was called), `try_ref` one unless the client is
+     * already released, `ref` one while the caller holds one already; `unref` drops one. */
+    llmobs_status (*ref_running)(void *owner, const char *fn);
+    bool (*try_ref)(void *owner);
+    bool (*is_shut)(void *owner);
+    void (*ref)(void *owner);
+    void (*unref)(void *owner);
     void *owner;
 } llmobs__tracer;
 
@@ -67,12 +71,12 @@ static inline llmobs_client *llmobs__tracer_client(llmobs__tracer *t)
 
 static inline void llmobs__tracer_hold(llmobs__tracer *t)
 {
-    atomic_fetch_add(&t->refs, 1);
+    t->ref(t->owner);
 }
 
 static inline void llmobs__tracer_release(llmobs__tracer *t)
 {
-    if (atomic_fetch_sub(&t->refs, 1) == 1) t->destroy(t->owner);
+    t->unref(t->owner);
 }
 
 /* Adds an observer; false when the table is full. Before the client is handed out only. */

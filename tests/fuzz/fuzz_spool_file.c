@@ -13,13 +13,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Any bytes as a payload: encode, then decode gives them back. */
     unsigned char *file = malloc(LLMOBS__SPOOL_HEADER_LEN + size);
     FUZZ_CHECK(file != NULL);
-    llmobs__spool_header in = {LLMOBS__SPOOL_VERSION, (uint16_t)(size & 1), (uint32_t)size + 1,
-                               size, (int64_t)size * 1000};
+    uint8_t dests = (uint8_t)(size >> 1 & 3); /* version 2 files carry a destination mask */
+    llmobs__spool_header in = {dests ? LLMOBS__SPOOL_VERSION_DESTS : LLMOBS__SPOOL_VERSION,
+                               (uint16_t)(size & 1),
+                               (uint32_t)size + 1,
+                               size,
+                               (int64_t)size * 1000,
+                               dests};
     llmobs__spool_encode_header(&in, (const char *)data, file);
     if (size) memcpy(file + LLMOBS__SPOOL_HEADER_LEN, data, size);
     llmobs__spool_header out;
     FUZZ_CHECK(llmobs__spool_decode(file, LLMOBS__SPOOL_HEADER_LEN + size, &out, &payload));
-    FUZZ_CHECK(out.items == in.items && out.kind == in.kind && out.payload_len == size &&
+    FUZZ_CHECK(out.items == in.items && out.kind == in.kind && out.dests == in.dests &&
+               out.payload_len == size &&
                out.created_unix_ns == in.created_unix_ns);
     /* One flipped bit anywhere is detected. */
     if (size) {

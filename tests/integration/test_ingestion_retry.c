@@ -476,7 +476,7 @@ static void event_over_the_size_limit_is_rejected_locally_and_counted(void **sta
              "\"endTimeUnixNano\":\"2000\",\"attributes\":[]}]}]}]}",
              TRACE_ID, big, TRACE_ID);
     llmobs__payload p = {payload, strlen(payload), "application/json", 2, LLMOBS__ITEM_SPAN, 1,
-                         false};
+                         false,   0};
     llmobs__export_result res = {.retry_after_ms = -1};
     x->send(x->self, &p, INT64_MAX, &res);
     assert_int_equal(res.outcome, LLMOBS__SENT);

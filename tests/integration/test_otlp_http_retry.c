@@ -114,6 +114,28 @@ static void honours_retry_after_http_date_on_503(void **state)
     receiver_stop(r);
 }
 
+/* A Retry-After of ~317 years (the parser takes up to ~1e10 s) overflowed ms -> ns into a
+ * negative delay: the client retried at once, again and again. Now it is beyond the retry
+ * deadline, so the payload is given up on after the one answer. */
+static void a_retry_after_beyond_the_retry_deadline_gives_up_without_retrying(void **state)
+{
+    (void)state;
+    receiver *r = receiver_start(0);
+    receiver_set_default(r, (recv_answer){.status = 429, .retry_after = "9999999999"});
+    llmobs_client *c = start_client(receiver_options(r, NULL, 100));
+    make_traces(c, 1);
+    int64_t t0 = test_mono_ms();
+    llmobs_flush(c, 20000, NULL);
+    int64_t took = test_mono_ms() - t0;
+    print_message("Retry-After: 9999999999 -> %zu requests in %lld ms\n", receiver_request_count(r),
+                  (long long)took);
+    assert_int_equal(receiver_request_count(r), 1);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_RETRIES), 0);
+    assert_int_equal(client_dropped(c, LLMOBS_DROP_RETRIES_EXHAUSTED), 2);
+    llmobs_shutdown(c, 5000);
+    receiver_stop(r);
+}
+
 static void no_retry_on_client_errors(int status, const char *body, const char *logged)
 {
     receiver *r = receiver_start(0);
@@ -500,6 +522,7 @@ int main(void)
         cmocka_unit_test(retries_on_503_and_delivers),
         cmocka_unit_test(retries_on_502_and_504),
         cmocka_unit_test(honours_retry_after_seconds_on_429),
+        cmocka_unit_test(a_retry_after_beyond_the_retry_deadline_gives_up_without_retrying),
         cmocka_unit_test(honours_retry_after_http_date_on_503),
         cmocka_unit_test(no_retry_on_400_and_server_message_logged),
         cmocka_unit_test(no_retry_on_401_and_server_message_logged),

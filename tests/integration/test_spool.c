@@ -138,6 +138,146 @@ static void shutdown_deadline_spools_the_backlog(void **state)
     free(dir);
 }
 
+/* With many spool files and a slow backend, a live span still goes out at once: the flusher
+ * sends due batches before spool files (it used to resend one spool file per round before ever
+ * looking at the queue again, so a 1 s flush of one span timed out). */
+static void live_batches_go_before_a_backlog_of_spool_files(void **state)
+{
+    (void)state;
+    clear_env();
+    char *dir = make_dir();
+    receiver *r = receiver_start(0);
+    receiver_set_default(r, (recv_answer){.status = 503});
+    llmobs_client *c = spool_client(r, dir, 1, NULL);
+    for (int i = 0; i < 40; i++) {
+        make_traces(c, 1);
+        assert_int_equal(llmobs_flush(c, 20000, NULL), LLMOBS_OK); /* one file each */
+    }
+    uint64_t spooled = client_stat(c, LLMOBS_STAT_SPOOLED);
+    assert_int_equal(spooled, 80);
+    llmobs_shutdown(c, 2000);
+    size_t files = spool_files(dir, NULL);
+    assert_true(files >= 40);
+
+    receiver_set_default(r, (recv_answer){.status = 200, .delay_ms = 50});
+    c = spool_client(r, dir, 100, NULL);
+    assert_true(wait_stat(c, LLMOBS_STAT_SPOOL_RESENT, 1, 10000)); /* the drain is under way */
+    make_traces(c, 1);
+    int64_t t0 = test_mono_ms();
+    uint64_t pending = 0;
+    llmobs_status st = llmobs_flush(c, 1000, &pending);
+    print_message("flush of 1 live trace with %zu spool files: %lld ms, %llu pending\n", files,
+                  (long long)(test_mono_ms() - t0), (unsigned long long)pending);
+    assert_int_equal(st, LLMOBS_OK);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), 2);
+    /* ... and the spool still drains completely. */
+    assert_true(wait_stat(c, LLMOBS_STAT_SPOOL_RESENT, spooled, test_slack_ms(20000)));
+    assert_int_equal(spool_files(dir, NULL), 0);
+    llmobs_shutdown(c, 2000);
+    receiver_stop(r);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* 50,000 spans queued behind a hung backend and shutdown(200): the spool writes used to come
+ * after the deadline (491 ms, 99 files). Now sending stops early enough to spool what fits
+ * in time; the rest is dropped with reason shutdown, and every item is accounted for. */
+static void shutdown_deadline_holds_with_a_spool_and_a_large_backlog(void **state)
+{
+    (void)state;
+    clear_env();
+    char *dir = make_dir();
+    receiver *r = receiver_start(0);
+    receiver_set_default(r, (recv_answer){.status = 200, .delay_ms = 5000});
+    llmobs_options *o = receiver_options(r, NULL, 1000);
+    llmobs_options_set(o, "debug", "false");
+    assert_int_equal(llmobs_options_set(o, "spool_dir", dir), LLMOBS_OK);
+    assert_int_equal(llmobs_options_set(o, "max_queue_items", "100000"), LLMOBS_OK);
+    llmobs_client *c = start_client(o);
+    int64_t c0 = test_mono_ms();
+    make_traces(c, 25000); /* 50,000 spans */
+    /* The documented bound is the deadline plus one batch write plus freeing what is dropped;
+     * freeing costs less than making the spans did, whatever the build (ASan, valgrind). */
+    int64_t making = test_mono_ms() - c0;
+    llmobs_trace *hold = llmobs_trace_start(c, "hold", NULL); /* keeps the counters live */
+    int64_t t0 = test_mono_ms();
+    llmobs_status st = llmobs_shutdown(c, 200);
+    int64_t took = test_mono_ms() - t0;
+    uint64_t spooled = client_stat(c, LLMOBS_STAT_SPOOLED);
+    uint64_t dropped = client_dropped(c, LLMOBS_DROP_SHUTDOWN);
+    print_message("shutdown(200) with 50,000 spans (made in %lld ms): %lld ms, %llu spooled in "
+                  "%zu files, %llu dropped (shutdown)\n",
+                  (long long)making, (long long)took, (unsigned long long)spooled, spool_files(dir, NULL),
+                  (unsigned long long)dropped);
+    assert_true(took <= 200 + test_slack_ms(100) + making);
+    assert_true(st == LLMOBS_OK || st == LLMOBS_ETIMEOUT);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_ITEMS), 50000);
+    assert_int_equal(spooled + dropped + client_stat(c, LLMOBS_STAT_EXPORTED), 50000);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_PENDING), 0);
+    itemset on_disk = {0};
+    assert_int_equal(spooled_ids(dir, &on_disk, NULL), spooled);
+    itemset_free(&on_disk);
+    llmobs_trace_end(hold);
+    receiver_stop(r);
+    remove_tree(dir);
+    free(dir);
+}
+
+static llmobs_client *two_dest_client(receiver *lf, receiver *ot, const char *dir)
+{
+    llmobs_options *o = receiver_options(lf, NULL, 100);
+    llmobs_options_set(o, "debug", "false");
+    assert_int_equal(llmobs_options_set(o, "otlp_endpoint", receiver_url(ot)), LLMOBS_OK);
+    assert_int_equal(llmobs_options_set(o, "spool_dir", dir), LLMOBS_OK);
+    llmobs_options_set(o, "max_retries", "0");
+    return start_client(o);
+}
+
+/* Langfuse and an OTLP collector: when one destination fails until give-up, the spool keeps
+ * the payload for that one only. It used to be resent to both, so Langfuse got the spans
+ * twice; and a resend that one destination took (the other still failing) is narrowed too. */
+static void spool_resends_to_the_destinations_that_did_not_take_it_only(void **state)
+{
+    (void)state;
+    clear_env();
+    char *dir = make_dir();
+    receiver *lf = receiver_start(0), *ot = receiver_start(0);
+    /* 1: both fail: spooled for both. */
+    receiver_set_default(lf, (recv_answer){.status = 503});
+    receiver_set_default(ot, (recv_answer){.status = 503});
+    llmobs_client *c = two_dest_client(lf, ot, dir);
+    make_traces(c, 1);
+    assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_SPOOLED), 2);
+    llmobs_shutdown(c, 2000);
+    /* 2: Langfuse is back, the collector is not. The startup resend gives Langfuse the file's
+     * 2 spans and narrows the file to the collector; a live batch Langfuse takes is spooled
+     * for the collector only. */
+    receiver_set_default(lf, (recv_answer){.status = 200});
+    c = two_dest_client(lf, ot, dir);
+    assert_true(receiver_wait_spans(lf, 2, test_slack_ms(10000)) >= 2);
+    make_traces(c, 2);
+    assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
+    assert_int_equal(client_stat(c, LLMOBS_STAT_SPOOLED), 4);
+    llmobs_shutdown(c, 2000);
+    assert_int_equal(receiver_span_count(lf), 6);
+    assert_int_equal(receiver_span_count(ot), 0);
+    /* 3: both up: the collector gets all 6, Langfuse nothing more. */
+    receiver_set_default(ot, (recv_answer){.status = 200});
+    c = two_dest_client(lf, ot, dir);
+    assert_true(wait_stat(c, LLMOBS_STAT_SPOOL_RESENT, 6, test_slack_ms(20000)));
+    assert_int_equal(spool_files(dir, NULL), 0);
+    llmobs_shutdown(c, 2000);
+    print_message("langfuse got %zu spans, the collector %zu\n", receiver_span_count(lf),
+                  receiver_span_count(ot));
+    assert_int_equal(receiver_span_count(lf), 6);
+    assert_int_equal(receiver_span_count(ot), 6);
+    receiver_stop(lf);
+    receiver_stop(ot);
+    remove_tree(dir);
+    free(dir);
+}
+
 static void spool_full_counts_and_never_grows_past_its_bound(void **state)
 {
     (void)state;
@@ -307,7 +447,7 @@ static void files_older_than_max_age_are_evicted_and_counted(void **state)
     /* A valid file created "two days ago". */
     const char *body = "{\"resourceSpans\":[]}";
     llmobs__spool_header h = {LLMOBS__SPOOL_VERSION, 0, 5, strlen(body),
-                              (int64_t)(time(NULL) - 2 * 86400) * 1000000000};
+                              (int64_t)(time(NULL) - 2 * 86400) * 1000000000, 0};
     unsigned char buf[LLMOBS__SPOOL_HEADER_LEN + 64];
     llmobs__spool_encode_header(&h, body, buf);
     memcpy(buf + LLMOBS__SPOOL_HEADER_LEN, body, strlen(body));
@@ -344,6 +484,9 @@ int main(void)
         cmocka_unit_test(backend_down_for_a_whole_run_then_next_client_delivers_exactly_once),
         cmocka_unit_test(backend_coming_back_triggers_resend_in_the_same_client),
         cmocka_unit_test(shutdown_deadline_spools_the_backlog),
+        cmocka_unit_test(live_batches_go_before_a_backlog_of_spool_files),
+        cmocka_unit_test(shutdown_deadline_holds_with_a_spool_and_a_large_backlog),
+        cmocka_unit_test(spool_resends_to_the_destinations_that_did_not_take_it_only),
         cmocka_unit_test(spool_full_counts_and_never_grows_past_its_bound),
         cmocka_unit_test(corrupt_and_truncated_files_are_moved_aside_and_counted),
         cmocka_unit_test(two_clients_sharing_a_directory_never_send_a_file_twice),

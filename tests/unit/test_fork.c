@@ -299,12 +299,52 @@ static void children_never_hang_on_locks_that_other_threads_held_at_fork(void **
     unlink(path);
 }
 
+/* A log callback that reads a counter (which takes the pipeline's lock). */
+static llmobs_client *logging_client;
+static void log_reading_a_stat(llmobs_log_level level, const char *message, void *ud)
+{
+    (void)level, (void)message, (void)ud;
+    uint64_t v;
+    if (logging_client) llmobs_stats_get(logging_client, LLMOBS_STAT_QUEUE_ITEMS, &v);
+}
+
+/* The child's first trace restarts the flusher, building a new exporter whose constructor
+ * logs: that used to run under the pipeline's lock, so this callback deadlocked the child. */
+static void a_log_callback_reading_stats_does_not_deadlock_a_forked_child(void **state)
+{
+    (void)state;
+    llmobs_options *o = llmobs_options_new();
+    llmobs_options_set(o, "exporter", "otlp");
+    llmobs_options_set(o, "otlp_endpoint", "http://127.0.0.1:9"); /* never reached */
+    llmobs_options_set(o, "flush_at", "1000");
+    llmobs_options_set(o, "flush_interval", "3600");
+    llmobs_options_set_log_callback(o, log_reading_a_stat, NULL);
+    llmobs_client *c = llmobs_client_new(o, NULL);
+    assert_non_null(c);
+    logging_client = c;
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(20); /* a deadlocked child dies of SIGALRM */
+        llmobs_trace_end(llmobs_trace_start(c, "child", NULL));
+        uint64_t items = 0;
+        llmobs_stats_get(c, LLMOBS_STAT_ITEMS, &items);
+        _exit(items == 1 ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    logging_client = NULL;
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(llmobs_shutdown(c, 1000), LLMOBS_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(children_restart_their_flushers_and_never_resend_the_parents_queue),
         cmocka_unit_test(child_that_never_traces_shuts_down_without_a_thread),
         cmocka_unit_test(children_never_hang_on_locks_that_other_threads_held_at_fork),
+        cmocka_unit_test(a_log_callback_reading_stats_does_not_deadlock_a_forked_child),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
