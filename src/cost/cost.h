@@ -1,28 +1,24 @@
 /* Internal: the cost tracker behind include/llmobs/cost.h, and its hooks for the tracing
  * client and the metrics registry.
  *
- * How the tracing client uses it
- * ------------------------------
+ * How the client uses it
+ * ----------------------
  * The client owns one tracker, built after llmobs__options_apply_env:
  *
  *     client->cost = llmobs__cost_tracker_create(opts, &client->log, &status);
  *
  * (it reads prices_file, budgets and budget_thresholds; a bad prices file fails client
- * creation with the file/line/field in llmobs_last_error). When a generation ends, after the
- * span is marked ended and detached from the handle's lock but before it is enqueued, the
- * thread that ended it calls
- *
- *     double cost[LLMOBS_COST_KIND_COUNT];
- *     llmobs__cost_on_generation(client->cost, span, feature, span->trace->user_id, cost);
- *
- * with no llmobs lock held: budget alerts, the unknown-model warning and the hooks below run
- * inside that call on that thread. It reads span->model and the Langfuse usage buckets in
- * span->usage (input, output, input_cached_tokens, input_cache_creation,
- * output_reasoning_tokens; "total" is never priced). If the caller set no cost details, it
- * writes them into span->cost under the usage key names (only the buckets present, plus
- * "total"), so `langfuse.observation.cost_details` shows the same numbers that are recorded
- * here. If the caller did set cost details, they are kept and their "total" (or their sum)
- * is what gets recorded. Either way the recorded amounts are returned in `cost`.
+ * creation with the file/line/field in llmobs_last_error). The tracker knows nothing of
+ * tracing: it sees an ended generation only as the record of core/generation.h. The client
+ * installs llmobs__cost_price_generation as the tracer's pricer (one price lookup per
+ * generation: the amounts for the Langfuse usage buckets input, output, input_cached_tokens,
+ * input_cache_creation, output_reasoning_tokens -- "total" is never priced -- and the context
+ * window) and llmobs__cost_on_generation as one of its observers (records the spend). Tracing
+ * writes priced amounts of a known model into the span's cost details, so
+ * `langfuse.observation.cost_details` shows the same numbers that are recorded here; cost
+ * details the caller set are kept, and their "total" (or their sum) is what gets recorded.
+ * Budget alerts, the unknown-model warning and the hooks below run inside the observer call,
+ * on the thread that ended the generation, with no llmobs lock held.
  *
  * How the metrics integration uses it
  * -----------------------------------
@@ -43,7 +39,7 @@
 
 #include "core/log.h"
 #include "llmobs/cost.h"
-#include "trace/span.h"
+#include "core/generation.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -134,20 +130,20 @@ typedef struct llmobs__cost_hooks {
 /* Installs (copies) the hooks; NULL removes them. */
 void llmobs__cost_tracker_set_hooks(llmobs_cost_tracker *t, const llmobs__cost_hooks *hooks);
 
-/* See the top of this file. `span` must be exclusively owned by the caller; `feature` and
- * `user` may be NULL; `cost_out` (optional) receives the recorded amounts. */
-llmobs_status llmobs__cost_on_generation(llmobs_cost_tracker *t, llmobs__span *span,
-                                         const char *feature, const char *user,
-                                         double cost_out[LLMOBS_COST_KIND_COUNT]);
+/* The client's pricer of ended generations (a tracer price hook): one price lookup for the
+ * model (context window included) and, unless the caller set cost details or no usage is
+ * present, the amounts into g->cost with g->priced and g->price_known. Records nothing. */
+void llmobs__cost_price_generation(void *tracker, llmobs__generation *g);
+/* The cost tracker as an observer of ended generations: records what was priced (or the
+ * caller's cost), counting an unknown model; hooks, alerts and warnings run on this thread. */
+void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g);
 
 /* The model and feature labels the cost metrics use for these names right now: the names
  * themselves ("unknown" for NULL or empty), or LLMOBS_COST_OTHER where the tracker folds them
  * past its cardinality limits. The request, token, latency and in-flight metrics use them too,
- * so every metric of a generation carries the same labels. Each result is the input pointer,
- * a string constant or LLMOBS_COST_OTHER. Takes the tracker's lock; NULL arguments: no-op. */
+ * so every metric of a generation carries the same labels (the pricer puts them into the
+ * record as label_model and label_feature). Each result is the input pointer, a string
+ * constant or LLMOBS_COST_OTHER. Takes the tracker's lock; NULL arguments: no-op. */
 void llmobs__cost_metric_labels(llmobs_cost_tracker *t, const char **model, const char **feature);
-
-/* The Langfuse usage key of each priced token type, indexed by llmobs_price_kind. */
-extern const char *const llmobs__cost_usage_keys[LLMOBS_PRICE_KIND_COUNT];
 
 #endif

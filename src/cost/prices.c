@@ -88,13 +88,6 @@ static const llmobs__price builtin[] = {
 
 #define BUILTIN_COUNT (sizeof builtin / sizeof builtin[0])
 
-const char *const llmobs__cost_usage_keys[LLMOBS_PRICE_KIND_COUNT] = {
-    [LLMOBS_PRICE_INPUT] = LLMOBS_USAGE_INPUT,
-    [LLMOBS_PRICE_OUTPUT] = LLMOBS_USAGE_OUTPUT,
-    [LLMOBS_PRICE_CACHE_READ] = LLMOBS_USAGE_CACHE_READ,
-    [LLMOBS_PRICE_CACHE_WRITE] = LLMOBS_USAGE_CACHE_WRITE,
-    [LLMOBS_PRICE_REASONING] = LLMOBS_USAGE_REASONING,
-};
 
 const llmobs__price *llmobs__price_builtin_at(size_t i)
 {

@@ -18,6 +18,7 @@
 
 #define NS_PER_DAY INT64_C(86400000000000)
 #define MAX_PRICE_FILE_BYTES (16 << 20) /* 16 MiB */
+#define PRICE_MEMO 64                   /* power of two */
 
 typedef struct {
     char *name;
@@ -52,6 +53,12 @@ struct llmobs_cost_tracker {
     void *alert_ud;
     llmobs__price *overlay; /* file and API prices; each model name heap-owned */
     size_t noverlay;
+    /* The price each recently seen model name resolved to (NULL: none), so a generation does
+     * not run the matching rule; emptied whenever the overlay changes. */
+    struct {
+        char *model;
+        const llmobs__price *price;
+    } memo[PRICE_MEMO];
     double thresholds[LLMOBS__COST_MAX_THRESHOLDS];
     size_t nthresholds;
     int64_t day;       /* UTC days since the epoch of the spend held */
@@ -85,6 +92,9 @@ typedef struct {
     llmobs_budget_alert_fn alert_fn;
     void *alert_ud;
 } pending;
+
+static void memo_clear(llmobs_cost_tracker *t);
+static void metric_labels_locked(llmobs_cost_tracker *t, const char **model, const char **feature);
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
@@ -314,6 +324,7 @@ llmobs_cost_tracker *llmobs_cost_tracker_new(llmobs_options *opts, llmobs_status
 void llmobs_cost_tracker_free(llmobs_cost_tracker *t)
 {
     if (!t) return;
+    memo_clear(t);
     llmobs__atfork_remove(&t->fork);
     llmobs__price_list_free(t->overlay, t->noverlay);
     feature_ent *f = t->features.items;
@@ -367,6 +378,33 @@ void llmobs__cost_tracker_set_hooks(llmobs_cost_tracker *t, const llmobs__cost_h
 
 /* ---- prices ------------------------------------------------------------------------------ */
 
+static void memo_clear(llmobs_cost_tracker *t)
+{
+    for (size_t i = 0; i < PRICE_MEMO; i++) {
+        free(t->memo[i].model);
+        t->memo[i].model = NULL;
+    }
+}
+
+/* llmobs__price_match over the overlay and the built-in table, remembered per model name.
+ * Under the lock. */
+static const llmobs__price *price_of(llmobs_cost_tracker *t, const char *model)
+{
+    uint64_t h = 14695981039346656037u;
+    for (const char *c = model; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211u;
+    size_t i = (size_t)h & (PRICE_MEMO - 1);
+    if (t->memo[i].model && strcmp(t->memo[i].model, model) == 0) return t->memo[i].price;
+    const llmobs__price *p = llmobs__price_match(t->overlay, t->noverlay, model);
+    char *copy = strdup(model);
+    if (copy) { /* out of memory: just not remembered */
+        free(t->memo[i].model);
+        t->memo[i].model = copy;
+        t->memo[i].price = p;
+    }
+    return p;
+}
+
 /* Replaces or adds `list` (ownership taken on success) in the overlay, atomically. */
 static llmobs_status merge_overlay(llmobs_cost_tracker *t, llmobs__price *list, size_t n)
 {
@@ -390,6 +428,7 @@ static llmobs_status merge_overlay(llmobs_cost_tracker *t, llmobs__price *list, 
     free(t->overlay);
     t->overlay = merged;
     t->noverlay = m + n;
+    memo_clear(t);
     unlock(t);
     free(list);
     return LLMOBS_OK;
@@ -477,7 +516,7 @@ llmobs_status llmobs_cost_resolve_model(llmobs_cost_tracker *t, const char *mode
         return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_resolve_model: NULL argument");
     buf[0] = '\0';
     lock(t);
-    const llmobs__price *p = llmobs__price_match(t->overlay, t->noverlay, model);
+    const llmobs__price *p = price_of(t, model);
     int n = p ? snprintf(buf, cap, "%s", p->model) : -1;
     unlock(t);
     if (n < 0) return llmobs__error(LLMOBS_ENOTFOUND, "no price for model '%s'", model);
@@ -492,7 +531,7 @@ llmobs_status llmobs_cost_get_price(llmobs_cost_tracker *t, const char *model,
     if (!t || !model || !out || (unsigned)kind >= LLMOBS_PRICE_KIND_COUNT)
         return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_get_price: bad argument");
     lock(t);
-    const llmobs__price *p = llmobs__price_match(t->overlay, t->noverlay, model);
+    const llmobs__price *p = price_of(t, model);
     if (p) *out = p->usd_per_mtok[kind];
     unlock(t);
     return p ? LLMOBS_OK : llmobs__error(LLMOBS_ENOTFOUND, "no price for model '%s'", model);
@@ -503,7 +542,7 @@ llmobs_status llmobs_cost_context_window(llmobs_cost_tracker *t, const char *mod
     if (!t || !model || !out)
         return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_context_window: NULL argument");
     lock(t);
-    const llmobs__price *p = llmobs__price_match(t->overlay, t->noverlay, model);
+    const llmobs__price *p = price_of(t, model);
     if (p) *out = p->context_window;
     unlock(t);
     return p ? LLMOBS_OK : llmobs__error(LLMOBS_ENOTFOUND, "no price for model '%s'", model);
@@ -522,7 +561,7 @@ static bool effective_prices(llmobs_cost_tracker *t, const char *model, const do
             continue;
         }
         if (!looked) {
-            p = llmobs__price_match(t->overlay, t->noverlay, model);
+            p = price_of(t, model);
             looked = true;
         }
         out[k] = p ? p->usd_per_mtok[k] : 0;
@@ -590,22 +629,17 @@ static void count_unknown(llmobs_cost_tracker *t, const char *model, pending *pd
     pd->unknown_model = strdup(label);
 }
 
-static void add_user_spend(llmobs_cost_tracker *t, const char *user, double usd, char *copy)
+/* A new user's spend; `copy` (the user's name) is kept or freed. */
+static void add_new_user_spend(llmobs_cost_tracker *t, double usd, char *copy)
 {
-    spend_ent *e = spend_find(&t->users, user);
-    if (e) {
-        e->spent += usd;
-        free(copy);
-        return;
-    }
-    if (t->users.n < t->max_users && copy && grow(&t->users, sizeof(spend_ent))) {
+    if (t->users.n < t->max_users && grow(&t->users, sizeof(spend_ent))) {
         ((spend_ent *)t->users.items)[t->users.n++] = (spend_ent){copy, usd};
         return;
     }
     spend_ent *all = t->users.items, *min = NULL;
     for (size_t i = 0; i < t->users.n; i++)
         if (!min || all[i].spent < min->spent) min = &all[i];
-    if (min && copy && usd > min->spent) {
+    if (min && usd > min->spent) {
         /* Keep the bigger spender; the displaced one's spend stays accounted in "other". */
         t->other_users += min->spent;
         free(min->name);
@@ -624,7 +658,8 @@ static llmobs_status add_spend(llmobs_cost_tracker *t, const char *model, const 
     double usd = cost[LLMOBS_COST_TOTAL];
     roll_day(t);
     /* Everything that can fail is done before any spend changes. */
-    bool new_user = user && t->max_users && !spend_find(&t->users, user);
+    spend_ent *known_user = user && t->max_users ? spend_find(&t->users, user) : NULL;
+    bool new_user = user && t->max_users && !known_user;
     char *user_copy = new_user ? strdup(user) : NULL;
     feature_ent *f = feature_get(t, feature_label(feature));
     spend_ent *m = f ? spend_get(&t->models, model, LLMOBS__COST_MAX_MODELS) : NULL;
@@ -638,7 +673,10 @@ static llmobs_status add_spend(llmobs_cost_tracker *t, const char *model, const 
     f->spent += usd;
     m->spent += usd;
     t->total += usd;
-    if (user && t->max_users) add_user_spend(t, user, usd, user_copy);
+    if (known_user)
+        known_user->spent += usd;
+    else if (user_copy)
+        add_new_user_spend(t, usd, user_copy);
     memcpy(pd->cost, cost, sizeof pd->cost);
     pd->recorded = true;
     if (f->budget > 0) {
@@ -692,9 +730,12 @@ static void pending_deliver(pending *pd)
 }
 
 /* Prices (unless `cost` is given) and records one call. */
+/* `given_cost` (already priced elsewhere) is recorded as is; `given_known` false counts its
+ * model as unknown. */
 static llmobs_status record(llmobs_cost_tracker *t, const char *model, const char *feature,
                             const char *user, const int64_t *tokens, const double *prices,
-                            const double *given_cost, double *cost_out, bool *known_out)
+                            const double *given_cost, bool given_known, double *cost_out,
+                            bool *known_out)
 {
     double cost[LLMOBS_COST_KIND_COUNT] = {0};
     bool known = true;
@@ -703,6 +744,7 @@ static llmobs_status record(llmobs_cost_tracker *t, const char *model, const cha
     pending_begin(t, &pd);
     if (given_cost) {
         memcpy(cost, given_cost, sizeof cost);
+        if (!given_known) count_unknown(t, model, &pd);
     } else {
         double eff[LLMOBS_PRICE_KIND_COUNT];
         known = effective_prices(t, model, prices, eff);
@@ -728,7 +770,7 @@ llmobs_status llmobs_cost_record(llmobs_cost_tracker *t, const char *model, cons
         return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_record: NULL tracker or empty model");
     llmobs_status st = check_tokens("llmobs_cost_record", tokens, prices);
     if (st != LLMOBS_OK) return st;
-    return record(t, model, feature, user, tokens, prices, NULL, cost_out, NULL);
+    return record(t, model, feature, user, tokens, prices, NULL, true, cost_out, NULL);
 }
 
 llmobs_status llmobs_cost_record_usd(llmobs_cost_tracker *t, const char *model, const char *feature,
@@ -739,80 +781,55 @@ llmobs_status llmobs_cost_record_usd(llmobs_cost_tracker *t, const char *model, 
                              "llmobs_cost_record_usd: NULL tracker, empty model or bad amount");
     double cost[LLMOBS_COST_KIND_COUNT] = {0};
     cost[LLMOBS_COST_TOTAL] = usd;
-    return record(t, model, feature, user, NULL, NULL, cost, NULL, NULL);
+    return record(t, model, feature, user, NULL, NULL, cost, true, NULL, NULL);
 }
 
-/* ---- the tracing client's entry point ---------------------------------------------------- */
+/* ---- ended generations (core/generation.h) --------------------------------------------- */
 
-static int cost_kind_of_key(const char *key)
+void llmobs__cost_price_generation(void *tracker, llmobs__generation *g)
 {
+    llmobs_cost_tracker *t = tracker;
+    if (!t || !g) return;
+    bool has_model = g->model && *g->model;
+    bool want_price = !g->caller_cost && llmobs__generation_has_usage(g);
+    lock(t);
+    /* The labels every metric of this generation carries, as the cost metrics fold them. The
+     * spend is recorded after this (by the observer), so roll the day over first, as it will. */
+    roll_day(t);
+    g->label_model = g->model;
+    g->label_feature = g->feature;
+    metric_labels_locked(t, &g->label_model, &g->label_feature);
+    if (!want_price && !g->model) {
+        unlock(t);
+        return;
+    }
+    const llmobs__price *p =
+        price_of(t, has_model ? g->model : "unknown");
+    if (g->model) {
+        const llmobs__price *w =
+            has_model ? p : price_of(t, g->model);
+        g->context_window = w ? w->context_window : 0;
+    }
+    double eff[LLMOBS_PRICE_KIND_COUNT];
     for (int k = 0; k < LLMOBS_PRICE_KIND_COUNT; k++)
-        if (strcmp(llmobs__cost_usage_keys[k], key) == 0) return k;
-    return strcmp(key, "total") == 0 ? LLMOBS_COST_TOTAL : -1;
-}
-
-/* The caller's own cost details, as a recorded amount: their total, else their sum. */
-static void caller_cost(const llmobs__span *s, double cost[LLMOBS_COST_KIND_COUNT])
-{
-    double sum = 0;
-    bool has_total = false;
-    for (size_t i = 0; i < s->ncost; i++) {
-        int k = cost_kind_of_key(s->cost[i].key);
-        if (k == LLMOBS_COST_TOTAL)
-            has_total = true;
-        else
-            sum += s->cost[i].usd;
-        if (k >= 0) cost[k] = s->cost[i].usd;
-    }
-    if (!has_total) cost[LLMOBS_COST_TOTAL] = sum;
-}
-
-static llmobs_status attach_cost(llmobs__span *s, const bool present[LLMOBS_PRICE_KIND_COUNT],
-                                 const double cost[LLMOBS_COST_KIND_COUNT])
-{
-    size_t before = s->ncost;
-    for (int k = 0; k < LLMOBS_COST_KIND_COUNT; k++) {
-        if (k < LLMOBS_PRICE_KIND_COUNT && !present[k]) continue;
-        const char *key = k < LLMOBS_PRICE_KIND_COUNT ? llmobs__cost_usage_keys[k] : "total";
-        char *copy = s->ncost < LLMOBS__MAX_COST ? strdup(key) : NULL;
-        if (!copy) {
-            while (s->ncost > before)
-                free(s->cost[--s->ncost].key);
-            return llmobs__error(LLMOBS_ENOMEM, "cost details: out of memory");
-        }
-        s->cost[s->ncost++] = (llmobs__cost){copy, cost[k]};
-    }
-    return LLMOBS_OK;
-}
-
-llmobs_status llmobs__cost_on_generation(llmobs_cost_tracker *t, llmobs__span *s,
-                                         const char *feature, const char *user,
-                                         double cost_out[LLMOBS_COST_KIND_COUNT])
-{
-    double cost[LLMOBS_COST_KIND_COUNT] = {0};
-    if (cost_out) memset(cost_out, 0, sizeof cost);
-    if (!t || !s) return llmobs__error(LLMOBS_EINVAL, "llmobs__cost_on_generation: NULL argument");
-    const char *model = s->model && *s->model ? s->model : "unknown";
-    if (s->ncost) {
-        caller_cost(s, cost);
-        return record(t, model, feature, user, NULL, NULL, cost, cost_out, NULL);
-    }
+        eff[k] = p ? p->usd_per_mtok[k] : 0;
+    unlock(t);
+    if (!want_price) return;
     int64_t tokens[LLMOBS_PRICE_KIND_COUNT];
-    bool present[LLMOBS_PRICE_KIND_COUNT], any = false;
-    for (int k = 0; k < LLMOBS_PRICE_KIND_COUNT; k++) {
-        int64_t v = llmobs__span_usage(s, llmobs__cost_usage_keys[k]);
-        present[k] = v >= 0;
-        tokens[k] = v > 0 ? v : 0;
-        any = any || present[k];
-    }
-    if (!any) return LLMOBS_OK; /* nothing priced, nothing to record */
-    bool known;
-    llmobs_status st = record(t, model, feature, user, tokens, NULL, NULL, cost, &known);
-    if (cost_out) memcpy(cost_out, cost, sizeof cost);
-    if (st != LLMOBS_OK) return st;
-    /* An unknown model gets no cost details: Langfuse may price it from its own table, which
-     * beats sending a 0 that looks like a price. It is still counted and warned about. */
-    return known ? attach_cost(s, present, cost) : LLMOBS_OK;
+    for (int k = 0; k < LLMOBS_PRICE_KIND_COUNT; k++)
+        tokens[k] = g->tokens[k] > 0 ? g->tokens[k] : 0;
+    llmobs__price_apply(eff, tokens, g->cost);
+    g->priced = true;
+    g->price_known = p != NULL;
+}
+
+void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g)
+{
+    llmobs_cost_tracker *t = tracker;
+    if (!t || !g || !(g->caller_cost || g->priced)) return; /* nothing priced, nothing recorded */
+    const char *model = g->model && *g->model ? g->model : "unknown";
+    record(t, model, g->feature, g->user, NULL, NULL, g->cost,
+           g->caller_cost || g->price_known, NULL, NULL);
 }
 
 /* ---- metric labels ------------------------------------------------------------------------ */
@@ -823,14 +840,20 @@ static const char *folded(bool kept, size_t n, size_t limit, const char *name)
     return kept || n < limit ? name : LLMOBS_COST_OTHER;
 }
 
+/* Under the lock. */
+static void metric_labels_locked(llmobs_cost_tracker *t, const char **model, const char **feature)
+{
+    const char *m = *model && **model ? *model : "unknown";
+    const char *f = feature_label(*feature);
+    *model = folded(spend_find(&t->models, m) != NULL, t->models.n, LLMOBS__COST_MAX_MODELS, m);
+    *feature = folded(feature_find(t, f) != NULL, t->features.n, LLMOBS__COST_MAX_FEATURES, f);
+}
+
 void llmobs__cost_metric_labels(llmobs_cost_tracker *t, const char **model, const char **feature)
 {
     if (!t || !model || !feature) return;
-    const char *m = *model && **model ? *model : "unknown";
-    const char *f = feature_label(*feature);
     lock(t);
-    *model = folded(spend_find(&t->models, m) != NULL, t->models.n, LLMOBS__COST_MAX_MODELS, m);
-    *feature = folded(feature_find(t, f) != NULL, t->features.n, LLMOBS__COST_MAX_FEATURES, f);
+    metric_labels_locked(t, model, feature);
     unlock(t);
 }
 

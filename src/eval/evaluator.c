@@ -3,7 +3,7 @@
  * metrics, with an optional score to Langfuse for the judged trace. Memory is bounded: at most
  * eval_max_windows windows of eval_window results each. */
 #include "core/atfork.h"
-#include "core/client.h"
+#include "trace/tracer.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/options.h"
@@ -112,7 +112,7 @@ llmobs_evaluator *llmobs_evaluator_new(llmobs_client *client, llmobs_options *op
         goto fail;
     }
     if (own && (st = llmobs__options_apply_env(own)) != LLMOBS_OK) goto fail;
-    const llmobs_options *o = own ? own : client->opts;
+    const llmobs_options *o = own ? own : llmobs__tracer_of(client)->opts;
     llmobs_evaluator *ev = calloc(1, sizeof *ev);
     if (!ev) {
         st = llmobs__error(LLMOBS_ENOMEM, "evaluator: out of memory");

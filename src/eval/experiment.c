@@ -5,7 +5,7 @@
  * evaluators' scores go on that trace through the client; for Langfuse v2/v3 the run item is
  * linked with POST /api/public/dataset-run-items. Network reads and links are blocking calls on
  * the caller's and the workers' threads (the experiment is the caller's work, as judging is). */
-#include "core/client.h"
+#include "trace/tracer.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/ids.h"
@@ -820,7 +820,7 @@ llmobs_status llmobs_experiment_run(llmobs_experiment *x, llmobs_experiment_task
     x->task_ud = userdata;
     if (!(x->items = cJSON_CreateArray()))
         return llmobs__error(LLMOBS_ENOMEM, "experiment: out of memory");
-    const llmobs_options *o = x->client->opts;
+    const llmobs_options *o = llmobs__tracer_of(x->client)->opts;
     const char *base = first_set(x->base_url, o->base_url);
     const char *pk = first_set(x->public_key, o->public_key);
     const char *sk = first_set(x->secret_key, o->secret_key);

@@ -11,7 +11,6 @@
 #include "core/ids.h"
 #include "export/otlp_json.h"
 #include "export/spool.h"
-#include "trace/score.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -231,6 +230,7 @@ void llmobs__pipeline_count_dropped(llmobs__pipeline *p, llmobs_drop_reason reas
 bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
 {
     atomic_fetch_add(&p->items, 1);
+    s->bytes = s->ops->size(s);
     s->enqueued_mono_ns = llmobs__mono_ns();
     s->next = NULL;
     pthread_mutex_lock(&p->mu);
@@ -583,20 +583,21 @@ static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n, bo
     export_spans(p, spans + n / 2, n - n / 2, true);
 }
 
-/* Delivers one score (scores have no batch endpoint on Langfuse's current API). */
-static void export_score(llmobs__pipeline *p, llmobs__score *sc)
+/* Delivers an item that travels alone: a score (scores have no batch endpoint on Langfuse's
+ * current API), serialized through its item interface. */
+static void export_score(llmobs__pipeline *p, llmobs__item *sc)
 {
     llmobs__buf body = {0};
-    llmobs__score_serialize(sc, &body);
+    sc->ops->serialize(sc, &body);
     if (body.oom) {
         count_drop(p, LLMOBS_DROP_INVALID, 1);
     } else {
         llmobs__payload pl = {body.data,     body.len, "application/json", 1, LLMOBS__ITEM_SCORE,
                               ++p->payloads, false,    0};
-        send_with_retries(p, &pl, NULL, sc->hdr.enqueued_mono_ns, false);
+        send_with_retries(p, &pl, NULL, sc->enqueued_mono_ns, false);
     }
     llmobs__buf_free(&body);
-    llmobs__item_free(&sc->hdr);
+    llmobs__item_free(sc);
 }
 
 /* Settles a batch taken off the queue: spans go out together, scores one by one. */
@@ -613,7 +614,7 @@ static void export_batch(llmobs__pipeline *p, llmobs__item **items, size_t n)
     }
     if (nspans) export_spans(p, (llmobs__span **)p->scratch, nspans, false);
     for (size_t i = 0; i < nscores; i++)
-        export_score(p, (llmobs__score *)p->scratch[n - 1 - i]);
+        export_score(p, p->scratch[n - 1 - i]);
 }
 
 /* ---- the flusher thread --------------------------------------------------------------------- */

@@ -27,6 +27,7 @@ typedef struct llmobs__child {
     size_t label_len;
     struct llmobs__child *prev, *next; /* live list in creation order (family lock) */
     struct llmobs__child *dead_next;   /* removed children, freed with the registry */
+    _Atomic bool removed; /* set when removed: a cached handle must be looked up anew */
     /* counter: integral increments; histogram: observations started (bits 0-62) and the index
      * of the hot half (bit 63), see values.c */
     _Atomic uint64_t ival;
@@ -77,6 +78,14 @@ struct llmobs_family {
 };
 
 #define LLMOBS__MAX_COLLECTORS 32
+#define LLMOBS__MAX_ATTACHMENTS 4
+
+/* A part that renders its own samples after the families (the process metrics, process.c):
+ * while it is on, the names it renders are refused to families. */
+typedef struct llmobs__registry_section {
+    void (*render)(llmobs__buf *b, llmobs_metrics_format fmt);
+    bool (*name_taken)(const char *name);
+} llmobs__registry_section;
 
 struct llmobs_registry {
     uint32_t magic;
@@ -84,12 +93,18 @@ struct llmobs_registry {
     pthread_mutex_t lock; /* family list; held by renders */
     struct llmobs_family **families;
     size_t nfamilies, cap;
-    _Atomic int process_metrics;
-    pthread_mutex_t llm_lock;
-    _Atomic(void *) llm;             /* llmobs__llm_metrics, see llm_metrics.c */
+    _Atomic(const llmobs__registry_section *) section; /* NULL: none */
+    /* Sets of families that live as long as the registry (the LLM metric set), created once
+     * per key by llmobs__registry_attachment and freed by their hook with the registry. */
+    pthread_mutex_t attach_lock;
+    struct {
+        const void *key;
+        _Atomic(void *) data;
+        void (*free)(void *data);
+    } attached[LLMOBS__MAX_ATTACHMENTS];
     pthread_mutex_t collectors_lock; /* held while collectors run, so removal waits for them */
     llmobs__atfork fork_collectors;  /* takes collectors_lock across fork() */
-    llmobs__atfork fork_locks;       /* takes llm_lock, lock and every family's lock */
+    llmobs__atfork fork_locks;       /* takes attach_lock, lock and every family's lock */
     struct {
         void (*fn)(void *ud);
         void *ud;
@@ -99,6 +114,15 @@ struct llmobs_registry {
 
 /* Registry and children (registry.c, values.c). */
 bool llmobs__registry_valid(const llmobs_registry *r);
+llmobs_registry *llmobs__registry_alloc(void);
+/* The data attached to `r` under `key`, created by `create` on first use (under the attach
+ * lock; NULL with *status set on failure, and the next call tries again); `free_fn` frees it
+ * with the registry. Lock-free once created. */
+void *llmobs__registry_attachment(llmobs_registry *r, const void *key,
+                                  void *(*create)(llmobs_registry *r, llmobs_status *status),
+                                  void (*free_fn)(void *data), llmobs_status *status);
+/* Whether a family's sample or family names include one that `taken` claims. */
+bool llmobs__family_names_taken(const llmobs_family *f, bool (*taken)(const char *name));
 /* Finds or creates the child of `f` (which must be of `type`) for these label values:
  * lock-free when it exists, under the family lock when it is created. */
 llmobs_status llmobs__child_get(llmobs_family *f, int type, const char *const *values, size_t n,
@@ -139,9 +163,8 @@ void llmobs__render_header(llmobs__buf *b, llmobs_metrics_format fmt, int type, 
 void llmobs__render_sample(llmobs__buf *b, const char *name, const char *suffix, const char *labels,
                            size_t labels_len, double value);
 
-/* Linux process metrics, rendered at scrape time. */
-void llmobs__process_render(llmobs__buf *b, llmobs_metrics_format fmt);
-/* Whether `name` is one of the sample or family names the process metrics use. */
-bool llmobs__process_name_taken(const char *name);
+/* Linux process metrics, rendered at scrape time (process.c): the section that
+ * llmobs_registry_set_process_metrics turns on, and the default registry has on. */
+extern const llmobs__registry_section llmobs__process_section;
 
 #endif

@@ -4,7 +4,10 @@
 #include "metrics/family.h"
 #include "core/error.h"
 
+#include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const double duration_buckets[] = {0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0};
 static const double ttft_buckets[] = {0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0};
@@ -199,6 +202,238 @@ static llmobs_status register_def(llmobs_registry *r, const llmobs__llm_metric_d
     }
 }
 
+/* ---- bound children ------------------------------------------------------------------------
+ * Recording a generation touches up to ten families under the same (model, feature) labels.
+ * Instead of a label-hash lookup per family, one lookup finds the tuple's entry, whose slots
+ * hold the children already bound (filled on first use; a child removed by
+ * llmobs_family_remove/clear is noticed by its `removed` flag and looked up anew). Entries are
+ * never freed before the metric set, so readers take no lock; insertions take the cache lock.
+ * A full cache (or a status outside the four) falls back to the per-family lookup. */
+
+enum {
+    S_REQUESTS = 0, /* 4: one per request status */
+    S_DURATION = 4,
+    S_TTFT,
+    S_TOKENS, /* LLMOBS__TOKEN_TYPE_COUNT */
+    S_CONTEXT = S_TOKENS + LLMOBS__TOKEN_TYPE_COUNT,
+    S_COST,
+    S_COST_PER_REQUEST,
+    S_INFLIGHT,
+    S_COUNT
+};
+
+enum { K_GENERATION = 1, K_MODEL_FEATURE = 2, K_DROP_REASON = 3, K_CLIENT = 4 };
+
+typedef struct llm_series {
+    uint64_t hash;
+    int kind;
+    char *a, *b, *c; /* label values of the key; NULL when the kind has fewer */
+    _Atomic(llmobs__child *) child[S_COUNT];
+} llm_series;
+
+#define SERIES_SLOTS 1024 /* power of two; filled to half at most */
+
+struct llmobs__llm_cache {
+    /* Insertions take the registry's attach lock, which the fork handler takes too. */
+    pthread_mutex_t *lock;
+    size_t n;
+    _Atomic(llm_series *) slots[SERIES_SLOTS];
+    _Atomic(llmobs__child *) nolabel[LLMOBS__LLM_FAMILY_COUNT];
+    _Atomic(llmobs__child *) dropped[LLMOBS__DROP_REASON_SLOTS]; /* by reason index */
+};
+
+static const char *const request_statuses[4] = {"success", "error", "timeout", "rate_limited"};
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+    if (!s) return (h ^ 0xfe) * 1099511628211u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (h ^ 0xff) * 1099511628211u;
+}
+
+static bool same(const char *x, const char *y)
+{
+    return x == y || (x && y && strcmp(x, y) == 0);
+}
+
+static void series_free(llm_series *e)
+{
+    if (!e) return;
+    free(e->a);
+    free(e->b);
+    free(e->c);
+    free(e);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* The entry of a label tuple, created on first use; NULL when the cache is full or out of
+ * memory (callers then take the per-family path). */
+static llm_series *series(llmobs__llm_metrics *m, int kind, const char *a, const char *b,
+                          const char *c)
+{
+    struct llmobs__llm_cache *k = m->cache;
+    if (!k) return NULL;
+    uint64_t h = fnv(fnv(fnv(14695981039346656037u ^ (uint64_t)kind, a), b), c);
+    size_t mask = SERIES_SLOTS - 1, i = (size_t)h & mask;
+    for (;; i = (i + 1) & mask) {
+        llm_series *e = atomic_load_explicit(&k->slots[i], memory_order_acquire);
+        if (!e) break;
+        if (e->hash == h && e->kind == kind && same(e->a, a) && same(e->b, b) && same(e->c, c))
+            return e;
+    }
+    pthread_mutex_lock(k->lock);
+    llm_series *found = NULL;
+    for (;; i = (i + 1) & mask) { /* continue the probe: only later slots can have filled */
+        llm_series *e = atomic_load_explicit(&k->slots[i], memory_order_relaxed);
+        if (!e) break;
+        if (e->hash == h && e->kind == kind && same(e->a, a) && same(e->b, b) && same(e->c, c)) {
+            found = e;
+            break;
+        }
+    }
+    if (!found && k->n < SERIES_SLOTS / 2) {
+        llm_series *e = calloc(1, sizeof *e);
+        if (e) {
+            *e = (llm_series){.hash = h, .kind = kind};
+            e->a = dup_or_null(a);
+            e->b = dup_or_null(b);
+            e->c = dup_or_null(c);
+        }
+        if (e && (!a || e->a) && (!b || e->b) && (!c || e->c)) {
+            atomic_store_explicit(&k->slots[i], e, memory_order_release);
+            k->n++;
+            found = e;
+        } else {
+            series_free(e);
+        }
+    }
+    pthread_mutex_unlock(k->lock);
+    return found;
+}
+
+/* Whether `c` is the series of exactly these label values. */
+static bool child_is_for(const llmobs__child *c, const char *const *values, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(c->values[i], values[i]) != 0) return false;
+    return true;
+}
+
+/* The child of family `fam` for these values: from the slot when bound and alive, else looked
+ * up (and bound). `slot` < 0 or `e` NULL: not cached. */
+static llmobs_status bound(llmobs__llm_metrics *m, _Atomic(llmobs__child *) *slot, int fam,
+                           const char *const *values, size_t n, llmobs__child **out)
+{
+    llmobs__child *c = slot ? atomic_load_explicit(slot, memory_order_acquire) : NULL;
+    if (c && !atomic_load_explicit(&c->removed, memory_order_acquire)) {
+        *out = c;
+        return LLMOBS_OK;
+    }
+    llmobs_family *f = m->f[fam];
+    llmobs_status st = llmobs__child_get(f, f->type, values, n, &c);
+    if (st != LLMOBS_OK) return st;
+    /* Never bind the overflow series that a family at its cap hands out instead: every
+     * observation that lands there must go through the guard, which counts it. */
+    if (slot && child_is_for(c, values, n)) atomic_store_explicit(slot, c, memory_order_release);
+    *out = c;
+    return LLMOBS_OK;
+}
+
+static bool is_bound(_Atomic(llmobs__child *) *slot)
+{
+    llmobs__child *c = slot ? atomic_load_explicit(slot, memory_order_acquire) : NULL;
+    return c && !atomic_load_explicit(&c->removed, memory_order_acquire);
+}
+
+static _Atomic(llmobs__child *) *slot_of(llm_series *e, int slot)
+{
+    return e ? &e->child[slot] : NULL;
+}
+
+static _Atomic(llmobs__child *) *nolabel_slot(llmobs__llm_metrics *m, int fam)
+{
+    return m->cache ? &m->cache->nolabel[fam] : NULL;
+}
+
+/* The same checks, errors and effects as llmobs_*_labels + the update, with a bound child. */
+static llmobs_status counter_add(llmobs__llm_metrics *m, _Atomic(llmobs__child *) *slot, int fam,
+                                 const char *const *v, size_t n, double amount)
+{
+    if (!(amount >= 0) || !isfinite(amount))
+        return llmobs_counter_add_labels(m->f[fam], v, n, amount);
+    llmobs__child *c;
+    llmobs_status st = bound(m, slot, fam, v, n, &c);
+    return st != LLMOBS_OK ? st : llmobs_counter_add((llmobs_counter *)c, amount);
+}
+
+static llmobs_status histogram_observe(llmobs__llm_metrics *m, _Atomic(llmobs__child *) *slot,
+                                       int fam, const char *const *v, size_t n, double value)
+{
+    if (isnan(value)) return llmobs_histogram_observe_labels(m->f[fam], v, n, value);
+    llmobs__child *c;
+    llmobs_status st = bound(m, slot, fam, v, n, &c);
+    return st != LLMOBS_OK ? st : llmobs_histogram_observe((llmobs_histogram *)c, value);
+}
+
+static llmobs_status gauge_set(llmobs__llm_metrics *m, _Atomic(llmobs__child *) *slot, int fam,
+                               const char *const *v, size_t n, double value)
+{
+    llmobs__child *c;
+    llmobs_status st = bound(m, slot, fam, v, n, &c);
+    return st != LLMOBS_OK ? st : llmobs_gauge_set((llmobs_gauge *)c, value);
+}
+
+static llmobs_status gauge_add(llmobs__llm_metrics *m, _Atomic(llmobs__child *) *slot, int fam,
+                               const char *const *v, size_t n, double delta)
+{
+    if (isnan(delta)) return llmobs_gauge_add_labels(m->f[fam], v, n, delta);
+    llmobs__child *c;
+    llmobs_status st = bound(m, slot, fam, v, n, &c);
+    return st != LLMOBS_OK ? st : llmobs_gauge_add((llmobs_gauge *)c, delta);
+}
+
+static struct llmobs__llm_cache *cache_new(llmobs_registry *r)
+{
+    struct llmobs__llm_cache *k = calloc(1, sizeof *k);
+    if (k) k->lock = &r->attach_lock;
+    return k;
+}
+
+static void cache_free(struct llmobs__llm_cache *k)
+{
+    if (!k) return;
+    for (size_t i = 0; i < SERIES_SLOTS; i++)
+        series_free(atomic_load(&k->slots[i]));
+    free(k);
+}
+
+/* Registers the whole set in a registry (the registry's attachment hook). */
+static void *create_set(llmobs_registry *r, llmobs_status *status)
+{
+    llmobs__llm_metrics *m = calloc(1, sizeof *m);
+    if (!m) {
+        *status = llmobs__error(LLMOBS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    m->cache = cache_new(r); /* optional: without it every update looks up */
+    for (size_t i = 0; i < LLMOBS__LLM_FAMILY_COUNT; i++) {
+        llmobs_status st = register_def(r, &llmobs__llm_metric_defs[i], &m->f[i]);
+        if (st != LLMOBS_OK) {
+            cache_free(m->cache);
+            free(m); /* families already registered stay; a retry finds them */
+            *status = st;
+            return NULL;
+        }
+    }
+    *status = LLMOBS_OK;
+    return m;
+}
+
 llmobs__llm_metrics *llmobs__llm_metrics_get(llmobs_registry *r, llmobs_status *status)
 {
     llmobs_status st = LLMOBS_OK;
@@ -208,31 +443,15 @@ llmobs__llm_metrics *llmobs__llm_metrics_get(llmobs_registry *r, llmobs_status *
         if (status) *status = st;
         return NULL;
     }
-    llmobs__llm_metrics *m = atomic_load_explicit(&r->llm, memory_order_acquire);
-    if (m) {
-        if (status) *status = LLMOBS_OK;
-        return m;
-    }
-    pthread_mutex_lock(&r->llm_lock);
-    m = atomic_load_explicit(&r->llm, memory_order_relaxed);
-    if (!m) {
-        m = calloc(1, sizeof *m);
-        if (!m) st = llmobs__error(LLMOBS_ENOMEM, "out of memory");
-        for (size_t i = 0; m && i < LLMOBS__LLM_FAMILY_COUNT; i++) {
-            if ((st = register_def(r, &llmobs__llm_metric_defs[i], &m->f[i])) != LLMOBS_OK) {
-                free(m); /* families already registered stay; a retry finds them */
-                m = NULL;
-            }
-        }
-        if (m) atomic_store_explicit(&r->llm, m, memory_order_release);
-    }
-    pthread_mutex_unlock(&r->llm_lock);
-    if (status) *status = st;
-    return m;
+    /* The definition table's address is the set's key: one set per registry. */
+    return llmobs__registry_attachment(r, llmobs__llm_metric_defs, create_set,
+                                       llmobs__llm_metrics_free, status);
 }
 
-void llmobs__llm_metrics_free(void *m)
+void llmobs__llm_metrics_free(void *ud)
 {
+    llmobs__llm_metrics *m = ud;
+    if (m) cache_free(m->cache);
     free(m);
 }
 
@@ -246,10 +465,16 @@ static llmobs_status first_error(llmobs_status a, llmobs_status b)
     return a != LLMOBS_OK ? a : b;
 }
 
+static int status_index(const char *status)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(status, request_statuses[i]) == 0) return i;
+    return -1;
+}
+
 /* Label values known in advance are exported at 0 from the first use of their other labels
  * (Prometheus' instrumentation guidelines), so rate() and ratio queries have series before
  * the first error, cache hit or failed eval. */
-static const char *const request_statuses[] = {"success", "error", "timeout", "rate_limited"};
 static const char *const eval_results[] = {"pass", "fail", "error"};
 
 /* Whether `f` can take `k` more series below its cap: zeros never go to the overflow series
@@ -281,34 +506,80 @@ llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, cons
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
     model = or_unknown(model);
     feature = or_unknown(feature);
+    provider = or_unknown(provider);
+    status = or_unknown(status);
+    llm_series *e = series(m, K_GENERATION, model, feature, provider);
     llmobs_status st = LLMOBS_OK;
-    const char *req[] = {model, feature, or_unknown(status)};
+    const char *req[] = {model, feature, status};
+    int si = status_index(status);
+    _Atomic(llmobs__child *) *rslot = si >= 0 ? slot_of(e, S_REQUESTS + si) : NULL;
     /* A new series in the family means a new (model, feature) may have appeared: zero its
-     * siblings. A concurrent creation elsewhere only makes this run once more (adding 0). */
-    size_t before = llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]);
-    st = first_error(st, llmobs_counter_add_labels(m->f[LLMOBS__LLM_REQUESTS], req, 3, 1));
-    if (llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]) != before)
+     * siblings. A concurrent creation elsewhere only makes this run once more (adding 0). A
+     * bound series was created long ago. */
+    bool was_bound = is_bound(rslot);
+    size_t before = was_bound ? 0 : llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]);
+    st = first_error(st, counter_add(m, rslot, LLMOBS__LLM_REQUESTS, req, 3, 1));
+    if (!was_bound && llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]) != before)
         zero_request_series(m, model, feature);
     if (duration_s >= 0) {
-        const char *dur[] = {model, feature, or_unknown(provider)};
-        st = first_error(st, llmobs_histogram_observe_labels(m->f[LLMOBS__LLM_REQUEST_DURATION],
-                                                             dur, 3, duration_s));
+        const char *dur[] = {model, feature, provider};
+        st = first_error(st, histogram_observe(m, slot_of(e, S_DURATION),
+                                               LLMOBS__LLM_REQUEST_DURATION, dur, 3, duration_s));
     }
     const char *mf[] = {model, feature};
     if (ttft_s >= 0)
-        st =
-            first_error(st, llmobs_histogram_observe_labels(m->f[LLMOBS__LLM_TTFT], mf, 2, ttft_s));
+        st = first_error(
+            st, histogram_observe(m, slot_of(e, S_TTFT), LLMOBS__LLM_TTFT, mf, 2, ttft_s));
     for (int i = 0; tokens && i < LLMOBS__TOKEN_TYPE_COUNT; i++) {
         bool always = i == LLMOBS__TOKENS_INPUT || i == LLMOBS__TOKENS_OUTPUT;
         if (tokens[i] < 0 || (!always && tokens[i] == 0)) continue;
         const char *tk[] = {model, llmobs__token_type_names[i], feature};
-        st = first_error(
-            st, llmobs_counter_add_labels(m->f[LLMOBS__LLM_TOKENS], tk, 3, (double)tokens[i]));
+        st = first_error(st, counter_add(m, slot_of(e, S_TOKENS + i), LLMOBS__LLM_TOKENS, tk, 3,
+                                         (double)tokens[i]));
     }
     if (ctx_ratio >= 0)
-        st = first_error(st, llmobs_histogram_observe_labels(m->f[LLMOBS__LLM_CONTEXT_UTILISATION],
-                                                             mf, 2, ctx_ratio));
+        st = first_error(st, histogram_observe(m, slot_of(e, S_CONTEXT),
+                                               LLMOBS__LLM_CONTEXT_UTILISATION, mf, 2, ctx_ratio));
     return st;
+}
+
+void llmobs__llm_metrics_on_generation(void *ud, const llmobs__generation *g)
+{
+    llmobs__llm_metrics *m = ud;
+    int64_t tokens[LLMOBS__TOKEN_TYPE_COUNT];
+    for (int i = 0; i < LLMOBS__TOKEN_TYPE_COUNT; i++)
+        tokens[i] = g->tokens[i] > 0 ? g->tokens[i] : 0;
+    double ttft =
+        g->completion_start_ns > 0 ? (double)(g->completion_start_ns - g->start_ns) / 1e9 : -1;
+    double ctx = -1;
+    if (g->model && g->context_window > 0) {
+        int64_t prompt = tokens[LLMOBS__TOKENS_INPUT] + tokens[LLMOBS__TOKENS_CACHE_READ] +
+                         tokens[LLMOBS__TOKENS_CACHE_WRITE];
+        ctx = (double)prompt / (double)g->context_window;
+    }
+    llmobs__llm_metrics_record_generation(m, g->label_model ? g->label_model : g->model,
+                                          g->label_feature ? g->label_feature : g->feature,
+                                          g->provider, g->status,
+                                          (double)(g->end_ns - g->start_ns) / 1e9,
+                                          ttft >= 0 ? ttft : -1, tokens, ctx);
+}
+
+void *llmobs__llm_metrics_inflight_up(void *ud, const char *model, const char *feature)
+{
+    llmobs__llm_metrics *m = ud;
+    const char *v[2] = {model, feature};
+    llmobs__child *c = NULL;
+    llm_series *e = model && feature ? series(m, K_MODEL_FEATURE, model, feature, NULL) : NULL;
+    if (bound(m, slot_of(e, S_INFLIGHT), LLMOBS__LLM_INFLIGHT, v, 2, &c) != LLMOBS_OK)
+        return NULL;
+    llmobs_gauge_inc((llmobs_gauge *)c);
+    return c;
+}
+
+void llmobs__llm_metrics_inflight_down(void *m, void *series)
+{
+    (void)m;
+    llmobs_gauge_dec(series);
 }
 
 llmobs_status llmobs__llm_metrics_inflight(llmobs__llm_metrics *m, const char *model,
@@ -316,7 +587,8 @@ llmobs_status llmobs__llm_metrics_inflight(llmobs__llm_metrics *m, const char *m
 {
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
     const char *mf[] = {or_unknown(model), or_unknown(feature)};
-    return llmobs_gauge_add_labels(m->f[LLMOBS__LLM_INFLIGHT], mf, 2, delta);
+    llm_series *e = series(m, K_MODEL_FEATURE, mf[0], mf[1], NULL);
+    return gauge_add(m, slot_of(e, S_INFLIGHT), LLMOBS__LLM_INFLIGHT, mf, 2, delta);
 }
 
 llmobs_status llmobs__llm_metrics_record_cost(llmobs__llm_metrics *m, const char *model,
@@ -324,9 +596,10 @@ llmobs_status llmobs__llm_metrics_record_cost(llmobs__llm_metrics *m, const char
 {
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
     const char *mf[] = {or_unknown(model), or_unknown(feature)};
-    llmobs_status st = llmobs_counter_add_labels(m->f[LLMOBS__LLM_COST], mf, 2, usd);
-    return first_error(
-        st, llmobs_histogram_observe_labels(m->f[LLMOBS__LLM_COST_PER_REQUEST], mf, 2, usd));
+    llm_series *e = series(m, K_MODEL_FEATURE, mf[0], mf[1], NULL);
+    llmobs_status st = counter_add(m, slot_of(e, S_COST), LLMOBS__LLM_COST, mf, 2, usd);
+    return first_error(st, histogram_observe(m, slot_of(e, S_COST_PER_REQUEST),
+                                             LLMOBS__LLM_COST_PER_REQUEST, mf, 2, usd));
 }
 
 llmobs_status llmobs__llm_metrics_budget_remaining(llmobs__llm_metrics *m, const char *feature,
@@ -369,7 +642,8 @@ llmobs_status llmobs__llm_metrics_rag_faithfulness(llmobs__llm_metrics *m,
 llmobs_status llmobs__llm_metrics_exported(llmobs__llm_metrics *m, uint64_t items)
 {
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
-    return llmobs_counter_add_labels(m->f[LLMOBS__SDK_EXPORTED], NULL, 0, (double)items);
+    return counter_add(m, nolabel_slot(m, LLMOBS__SDK_EXPORTED), LLMOBS__SDK_EXPORTED, NULL, 0,
+                       (double)items);
 }
 
 llmobs_status llmobs__llm_metrics_dropped(llmobs__llm_metrics *m, const char *reason,
@@ -377,7 +651,19 @@ llmobs_status llmobs__llm_metrics_dropped(llmobs__llm_metrics *m, const char *re
 {
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
     const char *r[] = {or_unknown(reason)};
-    return llmobs_counter_add_labels(m->f[LLMOBS__SDK_DROPPED], r, 1, (double)items);
+    llm_series *e = series(m, K_DROP_REASON, r[0], NULL, NULL);
+    /* a reason's entry uses its first slot */
+    return counter_add(m, slot_of(e, 0), LLMOBS__SDK_DROPPED, r, 1, (double)items);
+}
+
+llmobs_status llmobs__llm_metrics_dropped_reason(llmobs__llm_metrics *m, unsigned reason,
+                                                 const char *name, uint64_t items)
+{
+    if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
+    const char *r[] = {or_unknown(name)};
+    return counter_add(m, m->cache && reason < LLMOBS__DROP_REASON_SLOTS ? &m->cache->dropped[reason]
+                                                                        : NULL,
+                       LLMOBS__SDK_DROPPED, r, 1, (double)items);
 }
 
 llmobs_status llmobs__llm_metrics_queue_items(llmobs__llm_metrics *m, const char *client,
@@ -385,7 +671,8 @@ llmobs_status llmobs__llm_metrics_queue_items(llmobs__llm_metrics *m, const char
 {
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
     const char *v[1] = {client ? client : "unknown"};
-    return llmobs_gauge_set_labels(m->f[LLMOBS__SDK_QUEUE_ITEMS], v, 1, items);
+    llm_series *e = series(m, K_CLIENT, v[0], NULL, NULL); /* a client's entry: first slot */
+    return gauge_set(m, slot_of(e, 0), LLMOBS__SDK_QUEUE_ITEMS, v, 1, items);
 }
 
 llmobs_status llmobs__llm_metrics_queue_capacity(llmobs__llm_metrics *m, const char *client,
@@ -408,11 +695,13 @@ void llmobs__llm_metrics_forget_client(llmobs__llm_metrics *m, const char *clien
 llmobs_status llmobs__llm_metrics_export_duration(llmobs__llm_metrics *m, double seconds)
 {
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
-    return llmobs_histogram_observe_labels(m->f[LLMOBS__SDK_EXPORT_DURATION], NULL, 0, seconds);
+    return histogram_observe(m, nolabel_slot(m, LLMOBS__SDK_EXPORT_DURATION),
+                             LLMOBS__SDK_EXPORT_DURATION, NULL, 0, seconds);
 }
 
 llmobs_status llmobs__llm_metrics_export_retries(llmobs__llm_metrics *m, uint64_t retries)
 {
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
-    return llmobs_counter_add_labels(m->f[LLMOBS__SDK_EXPORT_RETRIES], NULL, 0, (double)retries);
+    return counter_add(m, nolabel_slot(m, LLMOBS__SDK_EXPORT_RETRIES), LLMOBS__SDK_EXPORT_RETRIES,
+                       NULL, 0, (double)retries);
 }

@@ -6,6 +6,7 @@
 #ifndef LLMOBS_METRICS_METRICS_H
 #define LLMOBS_METRICS_METRICS_H
 
+#include "core/generation.h"
 #include "llmobs/metrics.h"
 
 #include <stdbool.h>
@@ -51,6 +52,9 @@ enum {
 
 typedef struct llmobs__llm_metrics {
     llmobs_family *f[LLMOBS__LLM_FAMILY_COUNT];
+    /* Bound children by label tuple (model, feature[, provider]) and of the families without
+     * labels, so recording a generation is one lookup, not one per family (llm_metrics.c). */
+    struct llmobs__llm_cache *cache;
 } llmobs__llm_metrics;
 
 /* One row of the definition table (exposed for docs checks and tests). */
@@ -89,6 +93,15 @@ llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, cons
                                                     double ttft_s, const int64_t *tokens,
                                                     double ctx_ratio);
 
+/* The LLM metric set as an observer of ended generations (`m` is the llmobs__llm_metrics):
+ * requests, duration, time to first token, tokens (input and output always, the others when
+ * > 0) and context utilisation (when the pricer found a context window). */
+void llmobs__llm_metrics_on_generation(void *m, const llmobs__generation *g);
+/* llm_inflight_requests{model,feature} + 1; returns the series for llmobs__llm_metrics_
+ * inflight_down (NULL when the cardinality guard refused it). Tracer inflight hooks. */
+void *llmobs__llm_metrics_inflight_up(void *m, const char *model, const char *feature);
+void llmobs__llm_metrics_inflight_down(void *m, void *series);
+
 /* What tracing calls at a generation's start (+1) and end (-1): llm_inflight_requests. */
 llmobs_status llmobs__llm_metrics_inflight(llmobs__llm_metrics *m, const char *model,
                                            const char *feature, double delta);
@@ -111,6 +124,11 @@ llmobs_status llmobs__llm_metrics_rag_faithfulness(llmobs__llm_metrics *m,
 llmobs_status llmobs__llm_metrics_exported(llmobs__llm_metrics *m, uint64_t items);
 llmobs_status llmobs__llm_metrics_dropped(llmobs__llm_metrics *m, const char *reason,
                                           uint64_t items);
+/* The same, for a caller that names a reason by a small index (< LLMOBS__DROP_REASON_SLOTS)
+ * as well: the series is then bound once per index. `name` must be the same for an index. */
+#define LLMOBS__DROP_REASON_SLOTS 32
+llmobs_status llmobs__llm_metrics_dropped_reason(llmobs__llm_metrics *m, unsigned reason,
+                                                 const char *name, uint64_t items);
 /* The queue gauges are per client (label `client`, see docs/decisions.md): several clients
  * sharing a registry would otherwise overwrite each other's values. NULL records "unknown". */
 llmobs_status llmobs__llm_metrics_queue_items(llmobs__llm_metrics *m, const char *client,
@@ -129,7 +147,7 @@ llmobs_status llmobs__registry_add_collector(llmobs_registry *r, void (*fn)(void
 void llmobs__registry_remove_collector(llmobs_registry *r, void (*fn)(void *ud), void *ud);
 void llmobs__registry_run_collectors(llmobs_registry *r);
 
-/* Frees the struct returned by llmobs__llm_metrics_get (called by llmobs_registry_free). */
+/* Frees the struct returned by llmobs__llm_metrics_get (the registry's attachment free hook). */
 void llmobs__llm_metrics_free(void *m);
 
 /* Whether an Accept-Encoding header lists gzip with a non-zero q (scrape server). */

@@ -1,6 +1,7 @@
 /* Linux process metrics with the names and meaning of the official Prometheus clients,
  * read from /proc at scrape time. A value that cannot be read is left out. */
 #include "metrics/family.h"
+#include "core/error.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -16,7 +17,7 @@ static const char *const process_names[] = {
     "process_start_time_seconds",
 };
 
-bool llmobs__process_name_taken(const char *name)
+static bool process_name_taken(const char *name)
 {
     for (size_t i = 0; i < sizeof process_names / sizeof process_names[0]; i++)
         if (strcmp(process_names[i], name) == 0) return true;
@@ -95,7 +96,7 @@ static void metric(llmobs__buf *b, llmobs_metrics_format fmt, int type, const ch
     llmobs__render_sample(b, name, type == LLMOBS__COUNTER ? "_total" : "", "", 0, v);
 }
 
-void llmobs__process_render(llmobs__buf *b, llmobs_metrics_format fmt)
+static void process_render(llmobs__buf *b, llmobs_metrics_format fmt)
 {
     proc_stat ps;
     long ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
@@ -123,4 +124,23 @@ void llmobs__process_render(llmobs__buf *b, llmobs_metrics_format fmt)
         metric(b, fmt, LLMOBS__GAUGE, "process_start_time_seconds", "seconds",
                "Start time of the process since unix epoch in seconds.",
                btime + ps.starttime / (double)ticks);
+}
+
+const llmobs__registry_section llmobs__process_section = {process_render, process_name_taken};
+
+llmobs_status llmobs_registry_set_process_metrics(llmobs_registry *r, int enabled)
+{
+    llmobs__error_clear();
+    if (!llmobs__registry_valid(r)) return llmobs__error(LLMOBS_EINVAL, "registry is NULL");
+    pthread_mutex_lock(&r->lock);
+    llmobs_status st = LLMOBS_OK;
+    bool conflict = false;
+    for (size_t i = 0; enabled && !conflict && i < r->nfamilies; i++)
+        conflict = llmobs__family_names_taken(r->families[i], process_name_taken);
+    if (conflict)
+        st = llmobs__error(LLMOBS_EEXIST, "a registered family uses a process_* metric name");
+    else
+        atomic_store(&r->section, enabled ? &llmobs__process_section : NULL);
+    pthread_mutex_unlock(&r->lock);
+    return st;
 }

@@ -34,7 +34,7 @@ static void fork_unlock_collectors(void *ud, bool child)
 static void fork_lock_all(void *ud)
 {
     llmobs_registry *r = ud;
-    pthread_mutex_lock(&r->llm_lock);
+    pthread_mutex_lock(&r->attach_lock);
     pthread_mutex_lock(&r->lock);
     for (size_t i = 0; i < r->nfamilies; i++)
         pthread_mutex_lock(&r->families[i]->lock);
@@ -54,16 +54,16 @@ static void fork_unlock_all(void *ud, bool child)
         pthread_mutex_unlock(&f->lock);
     }
     pthread_mutex_unlock(&r->lock);
-    pthread_mutex_unlock(&r->llm_lock);
+    pthread_mutex_unlock(&r->attach_lock);
 }
 
-static llmobs_registry *registry_alloc(void)
+llmobs_registry *llmobs__registry_alloc(void)
 {
     llmobs_registry *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->magic = LLMOBS__REGISTRY_MAGIC;
     pthread_mutex_init(&r->lock, NULL);
-    pthread_mutex_init(&r->llm_lock, NULL);
+    pthread_mutex_init(&r->attach_lock, NULL);
     pthread_mutex_init(&r->collectors_lock, NULL);
     llmobs__atfork_add(&r->fork_collectors, LLMOBS__FORK_RANK_COLLECTORS, fork_lock_collectors,
                        fork_unlock_collectors, r);
@@ -72,26 +72,9 @@ static llmobs_registry *registry_alloc(void)
     return r;
 }
 
-static pthread_once_t default_once = PTHREAD_ONCE_INIT;
-static llmobs_registry *default_registry;
-
-static void default_init(void)
-{
-    default_registry = registry_alloc();
-    if (!default_registry) return;
-    default_registry->is_default = true;
-    atomic_store(&default_registry->process_metrics, 1);
-}
-
-llmobs_registry *llmobs_registry_default(void)
-{
-    pthread_once(&default_once, default_init);
-    return default_registry;
-}
-
 llmobs_registry *llmobs_registry_new(llmobs_status *status)
 {
-    llmobs_registry *r = registry_alloc();
+    llmobs_registry *r = llmobs__registry_alloc();
     llmobs_status st = r ? LLMOBS_OK : llmobs__error(LLMOBS_ENOMEM, "registry: out of memory");
     if (status) *status = st;
     return r;
@@ -159,12 +142,47 @@ void llmobs_registry_free(llmobs_registry *r)
     for (size_t i = 0; i < r->nfamilies; i++)
         family_free(r->families[i]);
     free(r->families);
-    llmobs__llm_metrics_free(atomic_load(&r->llm));
+    for (size_t i = 0; i < LLMOBS__MAX_ATTACHMENTS; i++) {
+        void *data = atomic_load(&r->attached[i].data);
+        if (data) r->attached[i].free(data);
+    }
     pthread_mutex_destroy(&r->lock);
-    pthread_mutex_destroy(&r->llm_lock);
+    pthread_mutex_destroy(&r->attach_lock);
     pthread_mutex_destroy(&r->collectors_lock);
     r->magic = 0;
     free(r);
+}
+
+/* ---- attachments ---- */
+
+void *llmobs__registry_attachment(llmobs_registry *r, const void *key,
+                                  void *(*create)(llmobs_registry *r, llmobs_status *status),
+                                  void (*free_fn)(void *data), llmobs_status *status)
+{
+    llmobs_status st = LLMOBS_OK;
+    for (size_t i = 0; i < LLMOBS__MAX_ATTACHMENTS; i++) {
+        void *data = atomic_load_explicit(&r->attached[i].data, memory_order_acquire);
+        if (data && r->attached[i].key == key) {
+            if (status) *status = LLMOBS_OK;
+            return data;
+        }
+    }
+    pthread_mutex_lock(&r->attach_lock);
+    void *data = NULL;
+    size_t i = 0;
+    for (; i < LLMOBS__MAX_ATTACHMENTS && atomic_load(&r->attached[i].data); i++)
+        if (r->attached[i].key == key) data = atomic_load(&r->attached[i].data);
+    if (!data && i == LLMOBS__MAX_ATTACHMENTS)
+        st = llmobs__error(LLMOBS_ELIMIT, "at most %d attachments per registry",
+                           LLMOBS__MAX_ATTACHMENTS);
+    else if (!data && (data = create(r, &st))) {
+        r->attached[i].key = key;
+        r->attached[i].free = free_fn;
+        atomic_store_explicit(&r->attached[i].data, data, memory_order_release);
+    }
+    pthread_mutex_unlock(&r->attach_lock);
+    if (status) *status = st;
+    return data;
 }
 
 /* ---- collectors ---- */
@@ -270,38 +288,27 @@ static bool names_collide(int ta, const char *a, int tb, const char *b)
     return false;
 }
 
-static bool collides_with_builtin(int type, const char *base, bool process)
+static bool collides_with_builtin(llmobs_registry *r, int type, const char *base)
 {
+    const llmobs__registry_section *sec = atomic_load(&r->section);
     char n[4][NAME_MAX_LEN + 16];
     size_t k = occupied_names(type, base, n);
     for (size_t i = 0; i < k; i++) {
         if (strcmp(n[i], "llmobs_metrics_cardinality_overflow_total") == 0 ||
             strcmp(n[i], "llmobs_metrics_cardinality_overflow") == 0)
             return true;
-        if (process && llmobs__process_name_taken(n[i])) return true;
+        if (sec && sec->name_taken(n[i])) return true;
     }
     return false;
 }
 
-bool llmobs__registry_process_conflict(llmobs_registry *r)
+bool llmobs__family_names_taken(const llmobs_family *f, bool (*taken)(const char *name))
 {
-    for (size_t i = 0; i < r->nfamilies; i++)
-        if (collides_with_builtin(r->families[i]->type, r->families[i]->name, true)) return true;
+    char n[4][NAME_MAX_LEN + 16];
+    size_t k = occupied_names(f->type, f->name, n);
+    for (size_t i = 0; i < k; i++)
+        if (taken(n[i])) return true;
     return false;
-}
-
-llmobs_status llmobs_registry_set_process_metrics(llmobs_registry *r, int enabled)
-{
-    llmobs__error_clear();
-    if (!llmobs__registry_valid(r)) return llmobs__error(LLMOBS_EINVAL, "registry is NULL");
-    pthread_mutex_lock(&r->lock);
-    llmobs_status st = LLMOBS_OK;
-    if (enabled && llmobs__registry_process_conflict(r))
-        st = llmobs__error(LLMOBS_EEXIST, "a registered family uses a process_* metric name");
-    else
-        atomic_store(&r->process_metrics, enabled ? 1 : 0);
-    pthread_mutex_unlock(&r->lock);
-    return st;
 }
 
 /* ---- family construction ---- */
@@ -488,7 +495,7 @@ static llmobs_status family_register(llmobs_registry *r, int type, const char *n
         return llmobs__error(LLMOBS_EEXIST, "%s is already registered with another definition",
                              name);
     }
-    if (collides_with_builtin(type, base, atomic_load(&r->process_metrics) != 0)) {
+    if (collides_with_builtin(r, type, base)) {
         pthread_mutex_unlock(&r->lock);
         return llmobs__error(LLMOBS_EEXIST, "%s is a name llmobs renders itself", name);
     }
@@ -800,6 +807,7 @@ static void retire_child_locked(llmobs_family *f, llmobs__child *c)
     else
         f->tail = c->prev;
     c->prev = c->next = NULL;
+    atomic_store_explicit(&c->removed, true, memory_order_release);
     c->dead_next = f->dead;
     f->dead = c;
     atomic_fetch_sub(&f->nchildren, 1);

@@ -170,7 +170,8 @@ static llmobs_status render(llmobs_registry *r, llmobs_metrics_format fmt, llmob
         render_family(b, fmt, r->families[i]);
     render_refused(b, fmt, r);
     pthread_mutex_unlock(&r->lock);
-    if (atomic_load(&r->process_metrics)) llmobs__process_render(b, fmt);
+    const llmobs__registry_section *sec = atomic_load(&r->section);
+    if (sec) sec->render(b, fmt); /* the process metrics, when on */
     if (fmt == LLMOBS_FORMAT_OPENMETRICS) llmobs__buf_puts(b, "# EOF\n");
     llmobs__buf_append(b, "", 0); /* an empty registry still yields a terminated string */
     if (b->oom) {

@@ -1,10 +1,10 @@
 /* Scores: built on the caller's thread, validated as the Langfuse server validates them, then
  * queued with the spans, so they share the flusher, the retries and the accounting. */
 #include "trace/score.h"
-#include "core/client.h"
 #include "core/error.h"
 #include "core/ids.h"
 #include "trace/span.h"
+#include "trace/tracer.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -14,13 +14,8 @@ struct llmobs_score {
     llmobs__score s;
 };
 
-void llmobs__item_free(llmobs__item *item)
+static void score_free(llmobs__item *item)
 {
-    if (!item) return;
-    if (item->kind == LLMOBS__ITEM_SPAN) {
-        llmobs__span_free((llmobs__span *)item);
-        return;
-    }
     llmobs__score *s = (llmobs__score *)item;
     free(s->id);
     free(s->name);
@@ -35,6 +30,18 @@ void llmobs__item_free(llmobs__item *item)
     free(s);
 }
 
+static void score_serialize(const llmobs__item *item, llmobs__buf *b)
+{
+    llmobs__score_serialize((const llmobs__score *)item, b);
+}
+
+static size_t score_size(const llmobs__item *item)
+{
+    return llmobs__score_footprint((const llmobs__score *)item);
+}
+
+static const llmobs__item_ops score_ops = {score_serialize, score_size, score_free};
+
 llmobs_score *llmobs_score_new(const char *name, llmobs_status *status)
 {
     if (!name || !*name) {
@@ -42,7 +49,10 @@ llmobs_score *llmobs_score_new(const char *name, llmobs_status *status)
         return NULL;
     }
     llmobs_score *sc = calloc(1, sizeof *sc);
-    if (sc) sc->s.hdr.kind = LLMOBS__ITEM_SCORE;
+    if (sc) {
+        sc->s.hdr.kind = LLMOBS__ITEM_SCORE;
+        sc->s.hdr.ops = &score_ops;
+    }
     if (!sc || !(sc->s.name = strdup(name))) {
         free(sc);
         if (status) *status = llmobs__error(LLMOBS_ENOMEM, "score: out of memory");
@@ -54,7 +64,7 @@ llmobs_score *llmobs_score_new(const char *name, llmobs_status *status)
 
 void llmobs_score_free(llmobs_score *sc)
 {
-    if (sc) llmobs__item_free(&sc->s.hdr);
+    if (sc) score_free(&sc->s.hdr);
 }
 
 static llmobs_status replace(char **field, const char *value, const char *fn)
@@ -206,26 +216,28 @@ llmobs_status llmobs_score_send(llmobs_client *c, llmobs_score *sc)
     }
     /* A reference for the whole call: a concurrent llmobs_shutdown cannot free the client
      * under it. After shutdown the score is counted as dropped (reason shutdown). */
-    if (!llmobs__client_try_ref(c)) {
+    llmobs__tracer *tr = llmobs__tracer_of(c);
+    if (!tr->try_ref(tr->owner)) {
         llmobs_score_free(sc);
         return llmobs__error(LLMOBS_ESTATE, "llmobs_score_send: the client was shut down");
     }
     llmobs_status st = score_send(c, sc);
-    llmobs__client_unref(c);
+    tr->unref(tr->owner);
     return st;
 }
 
 static llmobs_status score_send(llmobs_client *c, llmobs_score *sc)
 {
-    if (llmobs__client_is_shut(c)) {
-        llmobs__pipeline_count_dropped(c->pipe, LLMOBS_DROP_SHUTDOWN, 1);
+    llmobs__tracer *tr = llmobs__tracer_of(c);
+    if (tr->is_shut(tr->owner)) {
+        tr->count_dropped(tr->sink_ud, LLMOBS_DROP_SHUTDOWN, 1);
         llmobs_score_free(sc);
         return llmobs__error(LLMOBS_ESTATE, "llmobs_score_send: the client was shut down");
     }
     llmobs__score *s = &sc->s;
     llmobs_status st = validate(s);
-    if (st == LLMOBS_OK && !s->environment && *c->opts->environment)
-        st = replace(&s->environment, c->opts->environment, "llmobs_score_send");
+    if (st == LLMOBS_OK && !s->environment && *tr->opts->environment)
+        st = replace(&s->environment, tr->opts->environment, "llmobs_score_send");
     if (st == LLMOBS_OK && !s->id) {
         uint8_t raw[16];
         char hex[33];
@@ -239,15 +251,14 @@ static llmobs_status score_send(llmobs_client *c, llmobs_score *sc)
     }
     uint8_t tid[16];
     bool sampled = !s->trace_id || (llmobs__parse_hex_id(s->trace_id, tid, 16) &&
-                                    llmobs__sampled(tid, c->opts->sample_rate));
-    if (!c->enabled || !sampled) {
-        llmobs__pipeline_count_dropped(
-            c->pipe, c->enabled ? LLMOBS_DROP_SAMPLED_OUT : LLMOBS_DROP_DISABLED, 1);
+                                    llmobs__sampled(tid, tr->opts->sample_rate));
+    if (!tr->enabled || !sampled) {
+        tr->count_dropped(tr->sink_ud, tr->enabled ? LLMOBS_DROP_SAMPLED_OUT : LLMOBS_DROP_DISABLED,
+                          1);
         llmobs_score_free(sc);
         return LLMOBS_OK;
     }
-    s->hdr.bytes = llmobs__score_footprint(s);
-    return llmobs__pipeline_enqueue(c->pipe, &s->hdr)
+    return tr->enqueue(tr->sink_ud, &s->hdr)
                ? LLMOBS_OK
                : llmobs__error(LLMOBS_EFULL, "llmobs_score_send: queue full, score dropped");
 }

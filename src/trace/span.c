@@ -1,6 +1,8 @@
 #include "trace/span.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 static char *dup_or_null(const char *s)
@@ -65,6 +67,31 @@ void llmobs__trace_attrs_unref(llmobs__trace_attrs *a)
     }
 }
 
+static const char total_key[] = "total";
+
+static const char *static_key(const char *key)
+{
+    for (int k = 0; k < LLMOBS__TOKEN_KINDS; k++)
+        if (llmobs__usage_keys[k] &&
+            (key == llmobs__usage_keys[k] || strcmp(key, llmobs__usage_keys[k]) == 0))
+            return llmobs__usage_keys[k];
+    return key == total_key || strcmp(key, total_key) == 0 ? total_key : NULL;
+}
+
+char *llmobs__span_key(const char *key)
+{
+    if (!key) return NULL;
+    const char *shared = static_key(key);
+    return shared ? (char *)(uintptr_t)shared : strdup(key);
+}
+
+void llmobs__span_key_free(char *key)
+{
+    for (int k = 0; k < LLMOBS__TOKEN_KINDS; k++)
+        if (key == llmobs__usage_keys[k]) return;
+    if (key != total_key) free(key);
+}
+
 void llmobs__span_free(llmobs__span *s)
 {
     if (!s) return;
@@ -77,14 +104,26 @@ void llmobs__span_free(llmobs__span *s)
     free(s->model);
     free(s->provider);
     for (size_t i = 0; i < s->nusage; i++)
-        free(s->usage[i].key);
+        llmobs__span_key_free(s->usage[i].key);
     for (size_t i = 0; i < s->ncost; i++)
-        free(s->cost[i].key);
+        llmobs__span_key_free(s->cost[i].key);
     free(s->prompt_name);
     cJSON_Delete(s->attributes);
     llmobs__trace_attrs_unref(s->trace);
     free(s);
 }
+
+static void span_item_free(llmobs__item *item)
+{
+    llmobs__span_free((llmobs__span *)item);
+}
+
+static size_t span_item_size(const llmobs__item *item)
+{
+    return llmobs__span_footprint((const llmobs__span *)item);
+}
+
+const llmobs__item_ops llmobs__span_ops = {NULL, span_item_size, span_item_free};
 
 int64_t llmobs__span_usage(const llmobs__span *s, const char *key)
 {
@@ -163,6 +202,83 @@ void llmobs__span_truncate(llmobs__span *s)
             s->trace = copy;
         }
     }
+}
+
+static bool contains(const char *haystack, const char *needle)
+{
+    return haystack && strcasestr(haystack, needle) != NULL;
+}
+
+const char *llmobs__request_status(const llmobs__span *s)
+{
+    if (s->level != LLMOBS_LEVEL_ERROR) return "success";
+    const char *m = s->status_message;
+    if (contains(m, "timeout") || contains(m, "timed out") || contains(m, "deadline"))
+        return "timeout";
+    if (contains(m, "429") || contains(m, "rate limit") || contains(m, "rate_limit") ||
+        contains(m, "ratelimit"))
+        return "rate_limited";
+    return "error";
+}
+
+static int cost_kind_of_key(const char *key)
+{
+    for (int k = 0; k < LLMOBS__TOKEN_KINDS; k++)
+        if (strcmp(llmobs__usage_keys[k], key) == 0) return k;
+    return strcmp(key, "total") == 0 ? LLMOBS_COST_TOTAL : -1;
+}
+
+void llmobs__span_generation(const llmobs__span *s, llmobs__generation *g)
+{
+    const llmobs__trace_attrs *a = s->trace;
+    *g = (llmobs__generation){
+        .model = s->model,
+        .provider = s->provider,
+        .feature = a && a->feature ? a->feature : a ? a->name : NULL,
+        .user = a ? a->user_id : NULL,
+        .status = llmobs__request_status(s),
+        .start_ns = s->start_ns,
+        .end_ns = s->end_ns,
+        .completion_start_ns = s->completion_start_ns,
+    };
+    for (int k = 0; k < LLMOBS__TOKEN_KINDS; k++)
+        g->tokens[k] = -1;
+    for (size_t i = 0; i < s->nusage; i++) {
+        int k = cost_kind_of_key(s->usage[i].key);
+        if (k >= 0 && k < LLMOBS__TOKEN_KINDS) g->tokens[k] = s->usage[i].value;
+    }
+    if (!s->ncost) return;
+    /* The caller's own cost details, as the recorded amount: their total, else their sum. */
+    double sum = 0;
+    bool has_total = false;
+    for (size_t i = 0; i < s->ncost; i++) {
+        int k = cost_kind_of_key(s->cost[i].key);
+        if (k == LLMOBS_COST_TOTAL)
+            has_total = true;
+        else
+            sum += s->cost[i].usd;
+        if (k >= 0) g->cost[k] = s->cost[i].usd;
+    }
+    if (!has_total) g->cost[LLMOBS_COST_TOTAL] = sum;
+    g->caller_cost = true;
+}
+
+llmobs_status llmobs__span_attach_cost(llmobs__span *s, const llmobs__generation *g)
+{
+    size_t before = s->ncost;
+    for (int k = 0; k < LLMOBS_COST_KIND_COUNT; k++) {
+        if (k < LLMOBS__TOKEN_KINDS && g->tokens[k] < 0) continue;
+        const char *key = k < LLMOBS__TOKEN_KINDS ? llmobs__usage_keys[k] : total_key;
+        if (!key) continue; /* every kind has a key (core/generation.c) */
+        char *copy = s->ncost < LLMOBS__MAX_COST ? llmobs__span_key(key) : NULL;
+        if (!copy) {
+            while (s->ncost > before)
+                llmobs__span_key_free(s->cost[--s->ncost].key);
+            return LLMOBS_ENOMEM;
+        }
+        s->cost[s->ncost++] = (llmobs__cost){copy, g->cost[k]};
+    }
+    return LLMOBS_OK;
 }
 
 bool llmobs__usage_key_is_provider_style(const char *key)

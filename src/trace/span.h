@@ -3,6 +3,7 @@
 #ifndef LLMOBS_TRACE_SPAN_H
 #define LLMOBS_TRACE_SPAN_H
 
+#include "core/generation.h"
 #include "export/item.h"
 #include "llmobs/trace.h"
 
@@ -32,6 +33,8 @@ llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src);
 void llmobs__trace_attrs_clear(llmobs__trace_attrs *a);
 void llmobs__trace_attrs_unref(llmobs__trace_attrs *a);
 
+/* Usage and cost keys: the Langfuse names (llmobs__usage_keys, "total") are shared static
+ * strings (see llmobs__span_key), any other key is the span's own copy. */
 typedef struct llmobs__usage {
     char *key;
     int64_t value;
@@ -90,6 +93,12 @@ typedef struct llmobs__span {
 void llmobs__span_truncate(llmobs__span *s);
 
 void llmobs__span_free(llmobs__span *s);
+/* The item interface of a span (serialized in batches, so no serialize). */
+extern const llmobs__item_ops llmobs__span_ops;
+/* A usage or cost key for a span: the shared static string for a Langfuse name, else a copy
+ * (NULL when out of memory). llmobs__span_key_free releases either. */
+char *llmobs__span_key(const char *key);
+void llmobs__span_key_free(char *key);
 /* Usage keys as providers name them ("prompt_tokens", "input_tokens", ...): kept as custom
  * buckets, but left out of the computed total (they repeat the standard buckets). */
 bool llmobs__usage_key_is_provider_style(const char *key);
@@ -108,5 +117,14 @@ int64_t llmobs__span_usage(const llmobs__span *s, const char *key);
 size_t llmobs__span_footprint(const llmobs__span *s);
 size_t llmobs__json_footprint(const cJSON *j);
 size_t llmobs__trace_attrs_footprint(const llmobs__trace_attrs *a);
+
+/* success | error | timeout | rate_limited, from the level and the status message. */
+const char *llmobs__request_status(const llmobs__span *s);
+/* Fills the "generation ended" record from an ended span and its trace snapshot (its strings
+ * point into the span). The caller's own cost details, if any, become its cost. */
+void llmobs__span_generation(const llmobs__span *s, llmobs__generation *g);
+/* Writes priced amounts into the span's cost details under the usage key names (only the
+ * kinds whose usage is present, plus "total"). All or nothing; ENOMEM leaves none. */
+llmobs_status llmobs__span_attach_cost(llmobs__span *s, const llmobs__generation *g);
 
 #endif

@@ -1,12 +1,13 @@
 /* Traces and observations: the caller-thread half of tracing. Calls here copy, allocate and
- * take the trace's own mutex; the only cross-thread hand-off is llmobs__pipeline_enqueue. */
-#include "core/client.h"
+ * take the trace's own mutex; the only cross-thread hand-off is the tracer's enqueue hook.
+ * What the client composes around tracing (the pipeline, the metrics, the cost tracker) is
+ * reached only through the hooks of trace/tracer.h. */
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/ids.h"
-#include "core/client_metrics.h"
 #include "trace/context.h"
 #include "trace/span.h"
+#include "trace/tracer.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -20,11 +21,11 @@ struct llmobs_obs {
     bool ended;
     bool is_generation;
     bool metrics_only;      /* generation of an unrecorded trace: feeds metrics and cost only */
-    llmobs_gauge *inflight; /* llm_inflight_requests series to decrement at the end */
+    void *inflight;         /* token of the tracer's inflight_up, undone at the end */
 };
 
 struct llmobs_trace {
-    llmobs_client *client;
+    llmobs__tracer *tracer;
     pthread_mutex_t mu;
     bool recording;
     llmobs_drop_reason drop_reason; /* when not recording */
@@ -33,23 +34,10 @@ struct llmobs_trace {
     size_t open; /* child observations started and not yet ended */
     size_t pins; /* scopes (context.c) holding this trace's memory */
     struct llmobs_obs *children;
-    llmobs__trace_attrs attrs;     /* mutable; guarded by mu */
-    llmobs__trace_attrs *snapshot; /* immutable copy shared by ended spans; NULL when stale */
+    /* Copy on write, guarded by mu: ended spans share it (each holds a reference) and a
+     * setter that finds it shared changes a private copy, so a snapshot never changes. */
+    llmobs__trace_attrs *attrs;
 };
-
-static const char *const type_names[] = {
-    [LLMOBS_OBS_SPAN] = "span",           [LLMOBS_OBS_GENERATION] = "generation",
-    [LLMOBS_OBS_EVENT] = "event",         [LLMOBS_OBS_AGENT] = "agent",
-    [LLMOBS_OBS_TOOL] = "tool",           [LLMOBS_OBS_CHAIN] = "chain",
-    [LLMOBS_OBS_RETRIEVER] = "retriever", [LLMOBS_OBS_EMBEDDING] = "embedding",
-    [LLMOBS_OBS_EVALUATOR] = "evaluator", [LLMOBS_OBS_GUARDRAIL] = "guardrail",
-};
-
-const char *llmobs_obs_type_name(llmobs_obs_type type)
-{
-    if ((unsigned)type >= sizeof type_names / sizeof *type_names) return "span";
-    return type_names[type];
-}
 
 /* ---- lifetime ---------------------------------------------------------------------------- */
 
@@ -61,8 +49,7 @@ static void trace_free(llmobs_trace *t)
         free(o);
     }
     llmobs__span_free(t->root.rec);
-    llmobs__trace_attrs_clear(&t->attrs);
-    llmobs__trace_attrs_unref(t->snapshot);
+    llmobs__trace_attrs_unref(t->attrs);
     pthread_mutex_destroy(&t->mu);
     free(t);
 }
@@ -78,6 +65,8 @@ static llmobs__span *span_new(llmobs_trace *t, const uint8_t span_id[8], llmobs_
         free(s);
         return NULL;
     }
+    s->hdr.kind = LLMOBS__ITEM_SPAN;
+    s->hdr.ops = &llmobs__span_ops;
     memcpy(s->trace_id, t->trace_id, 16);
     memcpy(s->span_id, span_id, 8);
     s->type = type;
@@ -95,7 +84,8 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
                                  const uint8_t *parent_span_id, llmobs_status *status)
 {
     /* The trace's reference on the client, dropped when the trace finishes. */
-    llmobs_status ref = llmobs__client_ref_running(c, "llmobs_trace_start");
+    llmobs__tracer *tr = llmobs__tracer_of(c);
+    llmobs_status ref = tr->ref_running(tr->owner, "llmobs_trace_start");
     if (ref != LLMOBS_OK) {
         set_status(status, ref);
         return NULL;
@@ -103,22 +93,24 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
     llmobs_trace *t = calloc(1, sizeof *t);
     if (!t) goto oom;
     pthread_mutex_init(&t->mu, NULL);
-    t->client = c;
-    t->attrs.is_public = -1;
+    t->tracer = tr;
+    if (!(t->attrs = calloc(1, sizeof *t->attrs))) goto oom;
+    atomic_init(&t->attrs->refs, 1);
+    t->attrs->is_public = -1;
     if (trace_id)
         memcpy(t->trace_id, trace_id, 16);
     else
         llmobs__random_id(t->trace_id, 16);
     llmobs__random_id(t->root.span_id, 8);
     t->root.trace = t;
-    t->recording = c->enabled && llmobs__sampled(t->trace_id, c->opts->sample_rate);
-    t->drop_reason = c->enabled ? LLMOBS_DROP_SAMPLED_OUT : LLMOBS_DROP_DISABLED;
+    t->recording = tr->enabled && llmobs__sampled(t->trace_id, tr->opts->sample_rate);
+    t->drop_reason = tr->enabled ? LLMOBS_DROP_SAMPLED_OUT : LLMOBS_DROP_DISABLED;
     /* Attributes are kept even when the trace is not recorded: generations of every trace
      * feed the metrics and the cost tracker, which need the feature (trace name) and user. */
-    if (!(t->attrs.name = strdup(name))) goto oom;
-    const llmobs_options *o = c->opts;
-    if (*o->environment && !(t->attrs.environment = strdup(o->environment))) goto oom;
-    if (*o->release && !(t->attrs.release = strdup(o->release))) goto oom;
+    if (!(t->attrs->name = strdup(name))) goto oom;
+    const llmobs_options *o = tr->opts;
+    if (*o->environment && !(t->attrs->environment = strdup(o->environment))) goto oom;
+    if (*o->release && !(t->attrs->release = strdup(o->release))) goto oom;
     if (t->recording) {
         t->root.rec = span_new(t, t->root.span_id, LLMOBS_OBS_SPAN, name);
         if (!t->root.rec) goto oom;
@@ -132,7 +124,7 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
     return t;
 oom:
     if (t) trace_free(t);
-    llmobs__client_unref(c);
+    llmobs__tracer_release(tr);
     set_status(status, llmobs__error(LLMOBS_ENOMEM, "trace_start: out of memory"));
     return NULL;
 }
@@ -202,7 +194,7 @@ llmobs_obs *llmobs_obs_start(llmobs_trace *t, llmobs_obs *parent, llmobs_obs_typ
     llmobs_obs *current = llmobs__scope_top();
     if (!t) t = parent ? parent->trace : current ? current->trace : NULL;
     if (!parent && t && current && current->trace == t && current != &t->root) parent = current;
-    if (!t || !name || !*name || (unsigned)type >= sizeof type_names / sizeof *type_names) {
+    if (!t || !name || !*name || (unsigned)type > LLMOBS_OBS_GUARDRAIL) {
         set_status(status,
                    llmobs__error(LLMOBS_EINVAL, "obs_start: NULL trace, empty name or bad type"));
         return NULL;
@@ -246,7 +238,7 @@ llmobs_trace *llmobs__obs_trace(const llmobs_obs *o)
 
 llmobs_client *llmobs__trace_client(const llmobs_trace *t)
 {
-    return t->client;
+    return llmobs__tracer_client(t->tracer);
 }
 
 void llmobs__trace_pin(llmobs_trace *t)
@@ -261,11 +253,11 @@ void llmobs__trace_unpin(llmobs_trace *t)
     pthread_mutex_lock(&t->mu);
     t->pins--;
     bool finished = t->root.ended && t->open == 0 && t->pins == 0;
-    llmobs_client *c = t->client;
+    llmobs__tracer *tr = t->tracer;
     pthread_mutex_unlock(&t->mu);
     if (finished) {
         trace_free(t);
-        llmobs__client_unref(c);
+        llmobs__tracer_release(tr);
     }
 }
 
@@ -480,10 +472,11 @@ llmobs_status llmobs_obs_set_model(llmobs_obs *o, const char *model)
     llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_model");
     if (!s) return st;
     st = replace_string(&s->model, model);
-    if (st == LLMOBS_OK && o->is_generation && !o->inflight) {
+    llmobs__tracer *tr = o->trace->tracer;
+    if (st == LLMOBS_OK && o->is_generation && !o->inflight && tr->inflight_up) {
         llmobs_trace *t = o->trace;
-        o->inflight = llmobs__client_inflight_up(
-            t->client, model, t->attrs.feature ? t->attrs.feature : t->attrs.name);
+        o->inflight = tr->inflight_up(tr->inflight_ud, model,
+                                      t->attrs->feature ? t->attrs->feature : t->attrs->name);
     }
     obs_unlock(o);
     return st;
@@ -542,7 +535,7 @@ static llmobs_status usage_put(llmobs__span *s, const char *key, int64_t value)
         }
     if (s->nusage == LLMOBS__MAX_USAGE)
         return llmobs__error(LLMOBS_ELIMIT, "at most %d usage keys", LLMOBS__MAX_USAGE);
-    char *k = strdup(key);
+    char *k = llmobs__span_key(key);
     if (!k) return llmobs__error(LLMOBS_ENOMEM, "out of memory");
     s->usage[s->nusage++] = (llmobs__usage){k, value};
     return LLMOBS_OK;
@@ -552,10 +545,10 @@ static llmobs_status usage_put(llmobs__span *s, const char *key, int64_t value)
  * in the token metrics), which is rarely what the caller meant. */
 static void warn_provider_style_key(llmobs_obs *o, const char *key)
 {
-    llmobs_client *c = o->trace->client;
-    if (!llmobs__usage_key_is_provider_style(key) || atomic_exchange(&c->warned_usage_keys, true))
+    llmobs__tracer *tr = o->trace->tracer;
+    if (!llmobs__usage_key_is_provider_style(key) || atomic_exchange(&tr->warned_usage_keys, true))
         return;
-    llmobs__log(&c->log, LLMOBS_LOG_WARN,
+    llmobs__log(tr->log, LLMOBS_LOG_WARN,
                 "usage key '%s' is a provider's name: llmobs keeps it as a custom bucket (not "
                 "priced, not in llm_tokens_total, not in the total). Use \"input\", \"output\", "
                 "\"" LLMOBS_USAGE_CACHE_READ "\", \"" LLMOBS_USAGE_CACHE_WRITE "\", \"" LLMOBS_USAGE_REASONING
@@ -611,7 +604,7 @@ llmobs_status llmobs_obs_set_cost_detail(llmobs_obs *o, const char *key, double 
     } else if (s->ncost == LLMOBS__MAX_COST) {
         st = llmobs__error(LLMOBS_ELIMIT, "at most %d cost keys", LLMOBS__MAX_COST);
     } else {
-        char *k = strdup(key);
+        char *k = llmobs__span_key(key);
         if (!k)
             st = llmobs__error(LLMOBS_ENOMEM, "out of memory");
         else
@@ -652,9 +645,17 @@ static llmobs__trace_attrs *attrs_lock(llmobs_trace *t, llmobs_status *st, const
     }
     *st = LLMOBS_OK;
     pthread_mutex_lock(&t->mu);
-    llmobs__trace_attrs_unref(t->snapshot); /* changed: the next ended span takes a new copy */
-    t->snapshot = NULL;
-    return &t->attrs;
+    if (atomic_load(&t->attrs->refs) > 1) { /* ended spans hold this one: change a copy */
+        llmobs__trace_attrs *copy = llmobs__trace_attrs_clone(t->attrs);
+        if (!copy) {
+            pthread_mutex_unlock(&t->mu);
+            *st = llmobs__error(LLMOBS_ENOMEM, "%s: out of memory", fn);
+            return NULL;
+        }
+        llmobs__trace_attrs_unref(t->attrs);
+        t->attrs = copy;
+    }
+    return t->attrs;
 }
 
 #define TRACE_STRING_SETTER(fn_name, field)                                                        \
@@ -839,6 +840,19 @@ llmobs_status llmobs_obs_traceparent(const llmobs_obs *o, char *buf, size_t cap)
 
 /* ---- ending -------------------------------------------------------------------------------- */
 
+/* "A generation ended": the record is built once from the span, priced once, and handed to
+ * every observer; the priced cost details go onto a span that is exported. The span is
+ * exclusively owned here and no lock is held. */
+static void generation_ended(llmobs__tracer *tr, llmobs__span *s, bool exported)
+{
+    llmobs__generation g;
+    llmobs__span_generation(s, &g);
+    if (tr->price) tr->price(tr->price_ud, &g);
+    if (exported && g.priced && g.price_known) llmobs__span_attach_cost(s, &g);
+    for (size_t i = 0; i < tr->nobservers; i++)
+        tr->observers[i].on_generation(tr->observers[i].ud, &g);
+}
+
 static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
 {
     if (!o) return llmobs__error(LLMOBS_EINVAL, "%s: NULL observation", fn);
@@ -857,45 +871,38 @@ static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
     if (s) {
         s->end_ns = s->type == LLMOBS_OBS_EVENT ? s->start_ns : end_ns ? end_ns : llmobs__wall_ns();
         if (s->end_ns < s->start_ns) s->end_ns = s->start_ns;
-        if (!t->snapshot) t->snapshot = llmobs__trace_attrs_clone(&t->attrs);
-        if (t->snapshot) {
-            atomic_fetch_add(&t->snapshot->refs, 1);
-            s->trace = t->snapshot;
-        } else {
-            st = llmobs__error(LLMOBS_ENOMEM, "%s: out of memory", fn);
-        }
+        atomic_fetch_add(&t->attrs->refs, 1);
+        s->trace = t->attrs;
     }
     if (!is_root) t->open--;
     bool finished = t->root.ended && t->open == 0 && t->pins == 0;
     /* Read before unlocking: once unlocked, another thread may finish and free the trace,
      * and drop the trace's reference on the client (the last one after llmobs_shutdown):
      * this call takes its own reference while the trace's still holds. */
-    llmobs_client *c = t->client;
-    llmobs__client_ref(c);
+    llmobs__tracer *tr = t->tracer;
+    llmobs__tracer_hold(tr);
     llmobs_drop_reason not_recorded = t->drop_reason;
     bool metrics_only = o->metrics_only;
-    llmobs_gauge *inflight = o->inflight;
+    void *inflight = o->inflight;
     pthread_mutex_unlock(&t->mu);
 
-    if (inflight) llmobs_gauge_dec(inflight);
+    if (inflight) tr->inflight_down(tr->inflight_ud, inflight);
     if (s && st == LLMOBS_OK && s->type == LLMOBS_OBS_GENERATION)
-        llmobs__client_generation_ended(c, s);
+        generation_ended(tr, s, !metrics_only);
     if (!s || metrics_only) {
         llmobs__span_free(s);
-        llmobs__pipeline_count_dropped(c->pipe, not_recorded, 1);
+        tr->count_dropped(tr->sink_ud, not_recorded, 1);
     } else if (st != LLMOBS_OK) {
         llmobs__span_free(s);
-        llmobs__pipeline_count_dropped(c->pipe, LLMOBS_DROP_INVALID, 1);
+        tr->count_dropped(tr->sink_ud, LLMOBS_DROP_INVALID, 1);
     } else {
-        s->hdr.kind = LLMOBS__ITEM_SPAN;
-        s->hdr.bytes = llmobs__span_footprint(s);
-        llmobs__pipeline_enqueue(c->pipe, &s->hdr);
+        tr->enqueue(tr->sink_ud, &s->hdr);
     }
     if (finished) {
         trace_free(t);
-        llmobs__client_unref(c); /* the trace's */
+        llmobs__tracer_release(tr); /* the trace's */
     }
-    llmobs__client_unref(c); /* this call's */
+    llmobs__tracer_release(tr); /* this call's */
     return st;
 }
 

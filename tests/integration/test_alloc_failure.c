@@ -23,7 +23,7 @@
 #include "receiver.h"
 #include "spool_test.h"
 
-#include "core/client.h"
+#include "client/client.h"
 
 #include <llmobs/llmobs.h>
 #include <llmobs/metrics.h>

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/client.h"
+#include "client/client.h"
 #include <llmobs/llmobs.h>
 #include <llmobs/metrics.h>
 

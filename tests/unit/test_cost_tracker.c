@@ -1,5 +1,6 @@
-/* The standalone tracker's accounting (per feature, model, bounded per user) and the tracing
- * client's entry point llmobs__cost_on_generation with its hooks. */
+/* The standalone tracker's accounting (per feature, model, bounded per user) and its part in
+ * an ended generation: the pricer llmobs__cost_price_generation and the observer
+ * llmobs__cost_on_generation, with its hooks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -172,6 +173,24 @@ static llmobs__span *generation(const char *model)
     return s;
 }
 
+/* What tracing does when a generation ends (trace.c: generation_ended): the record, priced
+ * once, cost details onto the span for a known model, then the tracker as an observer. */
+static llmobs_status end_generation(llmobs_cost_tracker *t, llmobs__span *s, const char *feature,
+                                    const char *user, double *cost_out)
+{
+    if (cost_out) memset(cost_out, 0, LLMOBS_COST_KIND_COUNT * sizeof *cost_out);
+    if (!t || !s) return LLMOBS_EINVAL;
+    llmobs__generation g;
+    llmobs__span_generation(s, &g);
+    g.feature = feature;
+    g.user = user;
+    llmobs__cost_price_generation(t, &g);
+    if (g.priced && g.price_known) assert_int_equal(llmobs__span_attach_cost(s, &g), LLMOBS_OK);
+    llmobs__cost_on_generation(t, &g);
+    if (cost_out) memcpy(cost_out, g.cost, sizeof g.cost);
+    return LLMOBS_OK;
+}
+
 static double span_cost(const llmobs__span *s, const char *key)
 {
     for (size_t i = 0; i < s->ncost; i++)
@@ -223,7 +242,7 @@ static void generation_gets_cost_details_under_usage_key_names(void **state)
     span_add_usage(s, LLMOBS_USAGE_CACHE_READ, 10000);
     span_add_usage(s, LLMOBS_USAGE_TOTAL, 11801);
     double c[LLMOBS_COST_KIND_COUNT];
-    assert_int_equal(llmobs__cost_on_generation(t, s, "rag", "alice", c), LLMOBS_OK);
+    assert_int_equal(end_generation(t, s, "rag", "alice", c), LLMOBS_OK);
     assert_int_equal(s->ncost, 4); /* input, output, input_cached_tokens, total */
     assert_true(fabs(span_cost(s, "input") - 0.003702) <= TOL);
     assert_true(fabs(span_cost(s, "output") - 0.008505) <= TOL);
@@ -256,7 +275,7 @@ static void caller_cost_details_are_kept_and_recorded(void **state)
     s->cost[1] = (llmobs__cost){strdup("total"), 0.7};
     s->ncost = 2;
     double c[LLMOBS_COST_KIND_COUNT];
-    assert_int_equal(llmobs__cost_on_generation(t, s, "rag", NULL, c), LLMOBS_OK);
+    assert_int_equal(end_generation(t, s, "rag", NULL, c), LLMOBS_OK);
     assert_int_equal(s->ncost, 2);
     assert_true(span_cost(s, "total") == 0.7);
     assert_true(c[LLMOBS_COST_TOTAL] == 0.7);
@@ -278,7 +297,7 @@ static void unknown_generation_model_gets_no_cost_details_but_is_counted(void **
     llmobs_cost_tracker_set_log_callback(t, NULL, NULL);
     llmobs__span *s = generation("homegrown-7b");
     span_add_usage(s, LLMOBS_USAGE_INPUT, 100);
-    assert_int_equal(llmobs__cost_on_generation(t, s, "rag", NULL, NULL), LLMOBS_OK);
+    assert_int_equal(end_generation(t, s, "rag", NULL, NULL), LLMOBS_OK);
     assert_int_equal(s->ncost, 0);
     uint64_t n;
     llmobs_cost_unknown_model_count(t, "homegrown-7b", &n);
@@ -300,12 +319,44 @@ static void generation_without_usage_records_nothing(void **state)
     llmobs__span *s = generation("gpt-4o");
     span_add_usage(s, LLMOBS_USAGE_TOTAL, 100); /* a total alone is not priced */
     double c[LLMOBS_COST_KIND_COUNT] = {1, 1, 1, 1, 1, 1};
-    assert_int_equal(llmobs__cost_on_generation(t, s, "rag", NULL, c), LLMOBS_OK);
+    assert_int_equal(end_generation(t, s, "rag", NULL, c), LLMOBS_OK);
     assert_int_equal(s->ncost, 0);
     assert_true(c[LLMOBS_COST_TOTAL] == 0);
     assert_int_equal(h.records, 0);
-    assert_int_equal(llmobs__cost_on_generation(NULL, s, "rag", NULL, c), LLMOBS_EINVAL);
-    assert_int_equal(llmobs__cost_on_generation(t, NULL, "rag", NULL, c), LLMOBS_EINVAL);
+    /* NULL tracker or record: nothing happens */
+    llmobs__generation g;
+    llmobs__span_generation(s, &g);
+    llmobs__cost_price_generation(NULL, &g);
+    llmobs__cost_price_generation(t, NULL);
+    llmobs__cost_on_generation(NULL, &g);
+    llmobs__cost_on_generation(t, NULL);
+    assert_false(g.priced);
+    llmobs__span_free(s);
+    llmobs_cost_tracker_free(t);
+}
+
+/* Prices are remembered per model name; a price set or loaded afterwards must win at once. */
+static void a_price_set_after_a_lookup_applies_to_the_next_call(void **state)
+{
+    (void)state;
+    llmobs_cost_tracker *t = fresh();
+    llmobs_cost_tracker_set_log_callback(t, NULL, NULL);
+    double c[LLMOBS_COST_KIND_COUNT];
+    int64_t w = 0;
+    assert_int_equal(llmobs_cost_compute(t, "homegrown-7b", 1000000, 0, 0, 0, 0, NULL, c),
+                     LLMOBS_ENOTFOUND);
+    assert_int_equal(llmobs_cost_context_window(t, "homegrown-7b", &w), LLMOBS_ENOTFOUND);
+    assert_int_equal(llmobs_cost_set_price(t, "homegrown-7b", 2, 4, -1, -1, -1, 8192), LLMOBS_OK);
+    assert_int_equal(llmobs_cost_compute(t, "homegrown-7b", 1000000, 0, 0, 0, 0, NULL, c),
+                     LLMOBS_OK);
+    assert_true(fabs(c[LLMOBS_COST_TOTAL] - 2) <= TOL);
+    assert_int_equal(llmobs_cost_context_window(t, "homegrown-7b", &w), LLMOBS_OK);
+    assert_int_equal(w, 8192);
+    assert_int_equal(llmobs_cost_set_price(t, "homegrown-7b", 3, 4, -1, -1, -1, 8192), LLMOBS_OK);
+    llmobs__span *s = generation("homegrown-7b");
+    span_add_usage(s, LLMOBS_USAGE_INPUT, 1000000);
+    assert_int_equal(end_generation(t, s, "rag", NULL, c), LLMOBS_OK);
+    assert_true(fabs(c[LLMOBS_COST_TOTAL] - 3) <= TOL);
     llmobs__span_free(s);
     llmobs_cost_tracker_free(t);
 }
@@ -344,6 +395,7 @@ int main(void)
         cmocka_unit_test(caller_cost_details_are_kept_and_recorded),
         cmocka_unit_test(unknown_generation_model_gets_no_cost_details_but_is_counted),
         cmocka_unit_test(generation_without_usage_records_nothing),
+        cmocka_unit_test(a_price_set_after_a_lookup_applies_to_the_next_call),
         cmocka_unit_test(reading_functions_reject_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

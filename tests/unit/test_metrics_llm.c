@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "metrics/family.h"
+
+#include <pthread.h>
 #include "metrics/metrics.h"
 #include <llmobs/llmobs.h>
 
@@ -295,6 +297,88 @@ static void inflight_goes_up_at_start_and_down_at_end(void **state)
     assert_true(d == 1);
 }
 
+/* The set binds a label tuple's children once; a child removed since (family remove/clear)
+ * must be looked up anew, or the recordings after the reset would vanish from the scrape. */
+static void records_after_a_family_reset_reach_the_new_series(void **state)
+{
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state, NULL);
+    const int64_t tokens[5] = {10, 2, 0, 0, 0};
+    const char *const req[] = {"gpt", "chat", "success"};
+    const char *const mf[] = {"gpt", "chat"};
+    for (int round = 0; round < 2; round++) {
+        llmobs__llm_metrics_record_generation(m, "gpt", "chat", "openai", "success", 1, -1, tokens,
+                                              -1);
+        llmobs__llm_metrics_record_generation(m, "gpt", "chat", "openai", "success", 1, -1, tokens,
+                                              -1);
+        llmobs__llm_metrics_record_cost(m, "gpt", "chat", 0.5);
+        llmobs__llm_metrics_queue_items(m, "1", 7);
+        llmobs__llm_metrics_dropped_reason(m, 1, "queue_full", 3);
+        assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], req, 3) == 2);
+        assert_true(counter_value(m->f[LLMOBS__LLM_COST], mf, 2) == 0.5);
+        const char *const qf[] = {"queue_full"};
+        assert_true(counter_value(m->f[LLMOBS__SDK_DROPPED], qf, 1) == 3);
+        llmobs_gauge *g;
+        double d = 0;
+        const char *const client[] = {"1"};
+        assert_int_equal(llmobs_gauge_labels(m->f[LLMOBS__SDK_QUEUE_ITEMS], client, 1, &g), 0);
+        llmobs_gauge_get(g, &d);
+        assert_true(d == 7);
+        for (int f = 0; f < LLMOBS__LLM_FAMILY_COUNT; f++)
+            assert_int_equal(llmobs_family_clear(m->f[f]), LLMOBS_OK);
+    }
+    llmobs_family_remove(m->f[LLMOBS__LLM_REQUESTS], req, 3); /* already gone: ENOTFOUND */
+    llmobs__llm_metrics_record_generation(m, "gpt", "chat", "openai", "success", 1, -1, tokens, -1);
+    assert_int_equal(llmobs_family_remove(m->f[LLMOBS__LLM_REQUESTS], req, 3), LLMOBS_OK);
+    llmobs__llm_metrics_record_generation(m, "gpt", "chat", "openai", "success", 1, -1, tokens, -1);
+    assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], req, 3) == 1);
+}
+
+/* Threads recording the same and different label tuples at once bind the same children: no
+ * update is lost and no tuple gets two series (run under TSan too). */
+typedef struct rec_arg {
+    llmobs__llm_metrics *m;
+    int id;
+} rec_arg;
+
+static void *record_many(void *p)
+{
+    rec_arg *a = p;
+    static const char *const models[] = {"gpt-a", "gpt-b", "gpt-c", "gpt-d"};
+    const int64_t tokens[5] = {3, 1, 0, 0, 0};
+    for (int i = 0; i < 2000; i++) {
+        const char *model = models[(i + a->id) % 4];
+        llmobs__llm_metrics_record_generation(a->m, model, "chat", "openai", "success", 0.5, -1,
+                                              tokens, -1);
+        llmobs__llm_metrics_record_cost(a->m, model, "chat", 0.25);
+    }
+    return NULL;
+}
+
+static void concurrent_recordings_share_the_bound_series(void **state)
+{
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state, NULL);
+    pthread_t th[4];
+    rec_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (rec_arg){m, i};
+        assert_int_equal(pthread_create(&th[i], NULL, record_many, &args[i]), 0);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    /* one series per model and status, per model and token type (the zeroed siblings too) */
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_REQUESTS]), 4 * 4);
+    assert_int_equal(llmobs_family_children(m->f[LLMOBS__LLM_TOKENS]), 4 * 5);
+    static const char *const models[] = {"gpt-a", "gpt-b", "gpt-c", "gpt-d"};
+    for (int i = 0; i < 4; i++) {
+        const char *const req[] = {models[i], "chat", "success"};
+        const char *const in[] = {models[i], "input", "chat"};
+        const char *const mf[] = {models[i], "chat"};
+        assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], req, 3) == 2000);
+        assert_true(counter_value(m->f[LLMOBS__LLM_TOKENS], in, 3) == 6000);
+        assert_true(counter_value(m->f[LLMOBS__LLM_COST], mf, 2) == 500);
+    }
+}
+
 static void helpers_reject_a_null_set(void **state)
 {
     (void)state;
@@ -304,6 +388,7 @@ static void helpers_reject_a_null_set(void **state)
     assert_int_equal(llmobs__llm_metrics_inflight(NULL, "m", "f", 1), LLMOBS_EINVAL);
     assert_int_equal(llmobs__llm_metrics_record_cost(NULL, "m", "f", 1), LLMOBS_EINVAL);
     assert_int_equal(llmobs__llm_metrics_dropped(NULL, "queue_full", 1), LLMOBS_EINVAL);
+    assert_int_equal(llmobs__llm_metrics_dropped_reason(NULL, 1, "queue_full", 1), LLMOBS_EINVAL);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -321,6 +406,8 @@ int main(void)
         T(zero_series_never_spill_into_the_overflow_series),
         T(cost_and_request_metrics_agree_past_1024_features),
         T(inflight_goes_up_at_start_and_down_at_end),
+        T(records_after_a_family_reset_reach_the_new_series),
+        T(concurrent_recordings_share_the_bound_series),
         T(helpers_reject_a_null_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,12 +1,13 @@
 /* The client: options resolved once, one pipeline (queue + flusher thread + exporter). */
-#include "core/client.h"
+#include "client/client.h"
 #include "core/error.h"
-#include "core/client_metrics.h"
+#include "client/client_metrics.h"
 #include "cost/cost.h"
 
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,85 @@ static void set_status(llmobs_status *out, llmobs_status st)
 {
     if (out) *out = st;
 }
+
+static bool enqueue(void *pipe, llmobs__item *item)
+{
+    return llmobs__pipeline_enqueue(pipe, item);
+}
+
+static void count_dropped(void *pipe, llmobs_drop_reason reason, uint64_t n)
+{
+    llmobs__pipeline_count_dropped(pipe, reason, n);
+}
+
+static llmobs_status ref_running(void *owner, const char *fn)
+{
+    return llmobs__client_ref_running(owner, fn);
+}
+
+static bool try_ref(void *owner)
+{
+    return llmobs__client_try_ref(owner);
+}
+
+static bool is_shut(void *owner)
+{
+    return llmobs__client_is_shut(owner);
+}
+
+static void ref(void *owner)
+{
+    llmobs__client_ref(owner);
+}
+
+static void unref(void *owner)
+{
+    llmobs__client_unref(owner);
+}
+
+/* In flight under the labels the cost metrics use for this model and feature. */
+static void *inflight_up(void *client, const char *model, const char *feature)
+{
+    llmobs_client *c = client;
+    llmobs__cost_metric_labels(c->cost, &model, &feature);
+    return llmobs__llm_metrics_inflight_up(c->metrics, model, feature);
+}
+
+static void inflight_down(void *client, void *series)
+{
+    llmobs__llm_metrics_inflight_down(((llmobs_client *)client)->metrics, series);
+}
+
+/* What tracing sees: the pipeline as its sink, the cost tracker as its pricer, and the
+ * observers of ended generations -- the cost tracker first (its hooks record the cost
+ * metrics), then the LLM metric set. */
+static void compose_tracer(llmobs_client *c)
+{
+    llmobs__tracer *t = &c->tracer;
+    t->opts = c->opts;
+    t->log = &c->log;
+    t->enabled = c->enabled;
+    t->enqueue = enqueue;
+    t->count_dropped = count_dropped;
+    t->sink_ud = c->pipe;
+    t->price = llmobs__cost_price_generation;
+    t->price_ud = c->cost;
+    llmobs__tracer_observe(t, (llmobs__generation_observer){llmobs__cost_on_generation, c->cost});
+    llmobs__tracer_observe(t, (llmobs__generation_observer){llmobs__llm_metrics_on_generation,
+                                                            c->metrics});
+    t->inflight_up = inflight_up;
+    t->inflight_down = inflight_down;
+    t->inflight_ud = c;
+    t->ref_running = ref_running;
+    t->try_ref = try_ref;
+    t->is_shut = is_shut;
+    t->ref = ref;
+    t->unref = unref;
+    t->owner = c;
+}
+
+_Static_assert(offsetof(struct llmobs_client, tracer) == 0, "the tracer is the first member");
+
 
 /* A client that cannot be created says why where the application looks (its log callback, or
  * stderr), not only through llmobs_last_error(), which is left as it was. */
@@ -68,8 +148,8 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
         return NULL;
     }
     c->opts = opts;
-    atomic_init(&c->refs, 1);
     c->log = (llmobs__logger){opts->log_fn, opts->log_ud, false};
+    atomic_init(&c->refs, 1);
     atomic_init(&c->shut, false);
     atomic_init(&c->final_ready, false);
     if ((st = llmobs__options_apply_env(opts)) != LLMOBS_OK) goto fail;
@@ -105,6 +185,7 @@ llmobs_client *llmobs_client_new(llmobs_options *opts, llmobs_status *status)
     llmobs__pipeline_hooks hooks = llmobs__client_pipeline_hooks(c);
     c->pipe = llmobs__pipeline_new(opts, &c->log, exporter, &hooks, &st);
     if (!c->pipe) goto fail;
+    compose_tracer(c);
     llmobs__error_clear();
     set_status(status, LLMOBS_OK);
     return c;

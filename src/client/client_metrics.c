@@ -1,7 +1,7 @@
 /* What a client records in its metrics registry: the LLM metric set for every ended
  * generation (with its cost), budgets, and the SDK's own delivery health. All of it is
  * atomics on series that exist after the first use; nothing here does I/O. */
-#include "core/client_metrics.h"
+#include "client/client_metrics.h"
 #include "cost/cost.h"
 #include "export/spool.h"
 #include "llmobs/metrics.h"
@@ -48,7 +48,8 @@ static void on_export(void *ud, uint32_t exported, double seconds, uint32_t retr
 
 static void on_drop(void *ud, llmobs_drop_reason reason, uint64_t n)
 {
-    llmobs__llm_metrics_dropped(((llmobs_client *)ud)->metrics, llmobs_drop_reason_name(reason), n);
+    llmobs__llm_metrics_dropped_reason(((llmobs_client *)ud)->metrics, (unsigned)reason,
+                                       llmobs_drop_reason_name(reason), n);
 }
 
 static void on_attempt_failed(void *ud)
@@ -143,70 +144,4 @@ void llmobs__client_metrics_fini(llmobs_client *c)
 {
     llmobs__registry_remove_collector(c->registry, collect_budgets, c);
     llmobs__llm_metrics_forget_client(c->metrics, c->metrics_client);
-}
-
-/* ---- generations ---------------------------------------------------------------------------- */
-
-static bool contains(const char *haystack, const char *needle)
-{
-    return haystack && strcasestr(haystack, needle) != NULL;
-}
-
-const char *llmobs__request_status(const llmobs__span *s)
-{
-    if (s->level != LLMOBS_LEVEL_ERROR) return "success";
-    const char *m = s->status_message;
-    if (contains(m, "timeout") || contains(m, "timed out") || contains(m, "deadline"))
-        return "timeout";
-    if (contains(m, "429") || contains(m, "rate limit") || contains(m, "rate_limit") ||
-        contains(m, "ratelimit"))
-        return "rate_limited";
-    return "error";
-}
-
-static int64_t usage(const llmobs__span *s, const char *key)
-{
-    int64_t v = llmobs__span_usage(s, key);
-    return v > 0 ? v : 0;
-}
-
-void llmobs__client_generation_ended(llmobs_client *c, llmobs__span *s)
-{
-    const llmobs__trace_attrs *a = s->trace;
-    const char *feature = a && a->feature ? a->feature : a ? a->name : NULL;
-    llmobs__cost_on_generation(c->cost, s, feature, a ? a->user_id : NULL, NULL);
-
-    int64_t tokens[LLMOBS__TOKEN_TYPE_COUNT] = {
-        [LLMOBS__TOKENS_INPUT] = usage(s, LLMOBS_USAGE_INPUT),
-        [LLMOBS__TOKENS_OUTPUT] = usage(s, LLMOBS_USAGE_OUTPUT),
-        [LLMOBS__TOKENS_CACHE_READ] = usage(s, LLMOBS_USAGE_CACHE_READ),
-        [LLMOBS__TOKENS_CACHE_WRITE] = usage(s, LLMOBS_USAGE_CACHE_WRITE),
-        [LLMOBS__TOKENS_REASONING] = usage(s, LLMOBS_USAGE_REASONING),
-    };
-    double ttft =
-        s->completion_start_ns > 0 ? (double)(s->completion_start_ns - s->start_ns) / 1e9 : -1;
-    double ctx = -1;
-    int64_t window = 0;
-    if (s->model && llmobs_cost_context_window(c->cost, s->model, &window) == LLMOBS_OK &&
-        window > 0) {
-        int64_t prompt = tokens[LLMOBS__TOKENS_INPUT] + tokens[LLMOBS__TOKENS_CACHE_READ] +
-                         tokens[LLMOBS__TOKENS_CACHE_WRITE];
-        ctx = (double)prompt / (double)window;
-    }
-    const char *model = s->model;
-    llmobs__cost_metric_labels(c->cost, &model, &feature); /* the labels cost used */
-    llmobs__llm_metrics_record_generation(
-        c->metrics, model, feature, s->provider, llmobs__request_status(s),
-        (double)(s->end_ns - s->start_ns) / 1e9, ttft >= 0 ? ttft : -1, tokens, ctx);
-}
-
-llmobs_gauge *llmobs__client_inflight_up(llmobs_client *c, const char *model, const char *feature)
-{
-    llmobs__cost_metric_labels(c->cost, &model, &feature);
-    const char *v[2] = {model, feature};
-    llmobs_gauge *g = NULL;
-    if (llmobs_gauge_labels(c->metrics->f[LLMOBS__LLM_INFLIGHT], v, 2, &g) != LLMOBS_OK)
-        return NULL;
-    llmobs_gauge_inc(g);
-    return g;
 }

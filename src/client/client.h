@@ -1,6 +1,6 @@
 /* Internal: the client struct shared by the tracing API and the exporters. */
-#ifndef LLMOBS_CORE_CLIENT_H
-#define LLMOBS_CORE_CLIENT_H
+#ifndef LLMOBS_CLIENT_CLIENT_H
+#define LLMOBS_CLIENT_CLIENT_H
 
 #include "core/log.h"
 #include "core/options.h"
@@ -8,6 +8,7 @@
 #include "llmobs/client.h"
 #include "llmobs/cost.h"
 #include "llmobs/metrics.h"
+#include "trace/tracer.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -15,6 +16,7 @@
 struct llmobs_trace;
 
 struct llmobs_client {
+    llmobs__tracer tracer; /* first: what tracing sees of the client (trace/tracer.h) */
     llmobs_options *opts;
     llmobs__logger log;
     bool enabled;
@@ -36,7 +38,6 @@ struct llmobs_client {
     uint64_t final_stats[LLMOBS_STAT_TRUNCATED + 1];
     uint64_t final_dropped[LLMOBS_DROP_REASON_COUNT];
     struct llmobs_client *retired_next;
-    atomic_bool warned_usage_keys; /* the provider-style usage key warning was logged */
 };
 
 /* Takes a reference; only while the caller already holds one (a trace's, say). */
