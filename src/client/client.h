@@ -20,7 +20,9 @@ struct llmobs_client {
     llmobs_options *opts;
     llmobs__logger log;
     bool enabled;
-    llmobs__pipeline *pipe;
+    /* Atomic: the metrics collector (any scrape thread) may read it while the client is being
+     * created or retired. */
+    llmobs__pipeline *_Atomic pipe;
     llmobs_cost_tracker *cost; /* prices every ended generation, keeps budgets */
     llmobs_registry *registry; /* the LLM metric set lives here (default: the process's) */
     struct llmobs__llm_metrics *metrics;

@@ -58,13 +58,6 @@ static void on_attempt_failed(void *ud)
     llmobs_counter_inc_labels(m->f[LLMOBS__SDK_EXPORT_FAILURES], NULL, 0);
 }
 
-/* The queue length is a gauge per client: two clients on one registry each have their own. */
-static void on_queue(void *ud, size_t items)
-{
-    llmobs_client *c = ud;
-    llmobs__llm_metrics_queue_items(c->metrics, c->metrics_client, (double)items);
-}
-
 static void on_spool(void *ud, int event, uint64_t n)
 {
     llmobs__llm_metrics *m = ((llmobs_client *)ud)->metrics;
@@ -81,17 +74,24 @@ llmobs__pipeline_hooks llmobs__client_pipeline_hooks(llmobs_client *c)
     return (llmobs__pipeline_hooks){.on_export = on_export,
                                     .on_drop = on_drop,
                                     .on_attempt_failed = on_attempt_failed,
-                                    .on_queue = on_queue,
                                     .ud = c,
                                     .on_spool = on_spool};
 }
 
-/* At every scrape: the budget gauges from the tracker, which applies the UTC-midnight reset,
- * so a new day shows full budgets before the first spend of that day. A feature name longer
- * than the buffer grows it (and never ends the walk: every later feature is refreshed too). */
-static void collect_budgets(void *ud)
+/* At every scrape: the queue gauge (one per client: two clients on one registry each have
+ * their own) from the queue's length now. Set at scrape time rather than by the threads that
+ * change the queue: those would set it after releasing the queue's lock, so a caller's older
+ * length could land after the flusher's newer one and stay (a stale llmobs_queue_items). Then
+ * the budget gauges from the tracker, which applies the UTC-midnight reset, so a new day shows
+ * full budgets before the first spend of that day. A feature name longer than the buffer grows
+ * it (and never ends the walk: every later feature is refreshed too). */
+static void collect(void *ud)
 {
     llmobs_client *c = ud;
+    llmobs__pipeline *pipe = c->pipe;
+    if (pipe)
+        llmobs__llm_metrics_queue_items(c->metrics, c->metrics_client,
+                                        (double)llmobs__pipeline_queue_length(pipe));
     char small[256], *feature = small;
     size_t cap = sizeof small;
     double spent, budget;
@@ -136,12 +136,12 @@ llmobs_status llmobs__client_metrics_init(llmobs_client *c)
     }
     llmobs__cost_tracker_set_hooks(c->cost,
                                    &(llmobs__cost_hooks){on_cost, on_unknown_model, on_budget, m});
-    collect_budgets(c);
-    return llmobs__registry_add_collector(c->registry, collect_budgets, c);
+    collect(c);
+    return llmobs__registry_add_collector(c->registry, collect, c);
 }
 
 void llmobs__client_metrics_fini(llmobs_client *c)
 {
-    llmobs__registry_remove_collector(c->registry, collect_budgets, c);
+    llmobs__registry_remove_collector(c->registry, collect, c);
     llmobs__llm_metrics_forget_client(c->metrics, c->metrics_client);
 }

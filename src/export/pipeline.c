@@ -31,7 +31,9 @@ struct llmobs__pipeline {
     pthread_cond_t work_cv;    /* wakes the flusher */
     pthread_cond_t settled_cv; /* wakes flush() callers */
     llmobs__item *head, *tail;
-    size_t queue_items;
+    /* Written under mu; atomic so that llmobs__pipeline_queue_length() reads it without mu
+     * (the metrics collector, at scrape time, must take no pipeline lock). */
+    _Atomic size_t queue_items;
     size_t queue_bytes;
     size_t in_flight_bytes; /* of the items taken off the queue and not yet settled */
     uint64_t appended;     /* spans ever appended to the queue */
@@ -259,10 +261,13 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
     /* Wake the flusher when a batch is full, and on the first item so it arms the interval
      * timer (it sleeps without a deadline while the queue is empty). */
     if (p->queue_items >= p->flush_at || p->queue_items == 1) pthread_cond_signal(&p->work_cv);
-    size_t queued = p->queue_items;
     pthread_mutex_unlock(&p->mu);
-    if (p->hooks.on_queue) p->hooks.on_queue(p->hooks.ud, queued);
     return true;
+}
+
+size_t llmobs__pipeline_queue_length(llmobs__pipeline *p)
+{
+    return atomic_load_explicit(&p->queue_items, memory_order_relaxed);
 }
 
 /* ---- exporting one batch ------------------------------------------------------------------ */
@@ -676,9 +681,7 @@ static void *flusher_main(void *arg)
             continue;
         }
         size_t bytes, n = take_batch(p, batch, &bytes);
-        size_t queued = p->queue_items;
         pthread_mutex_unlock(&p->mu);
-        if (p->hooks.on_queue) p->hooks.on_queue(p->hooks.ud, queued);
         export_batch(p, batch, n);
         pthread_mutex_lock(&p->mu);
         p->in_flight_bytes -= bytes;

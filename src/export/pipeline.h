@@ -16,11 +16,14 @@ typedef struct llmobs__pipeline_hooks {
     void (*on_export)(void *ud, uint32_t exported, double seconds, uint32_t retries);
     void (*on_drop)(void *ud, llmobs_drop_reason reason, uint64_t n);
     void (*on_attempt_failed)(void *ud);      /* one send that did not succeed */
-    void (*on_queue)(void *ud, size_t items); /* queue length after a change */
     void *ud;
     /* Optional: a spool event (llmobs__spool_event) counting n items, or n files (corrupt). */
     void (*on_spool)(void *ud, int event, uint64_t n);
 } llmobs__pipeline_hooks;
+
+/* Items queued now (not yet taken by the flusher); lock-free, for the queue gauge that the
+ * client's metrics collector sets at scrape time. */
+size_t llmobs__pipeline_queue_length(llmobs__pipeline *p);
 
 /* Takes ownership of `exporter`. Starts the flusher thread. */
 llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__logger *lg,

@@ -10,6 +10,7 @@
 #include <llmobs/llmobs.h>
 #include <llmobs/metrics.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,56 @@ static void end_traces(llmobs_client *c, int n)
         llmobs_trace_end(llmobs_trace_start(c, "t", NULL));
 }
 
+typedef struct filler {
+    llmobs_client *c;
+    int traces;
+} filler;
+
+static void *fill(void *arg)
+{
+    filler *f = arg;
+    end_traces(f->c, f->traces);
+    return NULL;
+}
+
+/* The queue gauge shows the queue's length at the scrape, never a length some thread saw
+ * earlier: callers and the flusher used to set it after releasing the queue's lock, so a
+ * caller's older length could land after the flusher's newer one and stay there. Here four
+ * threads fill the queue while the flusher drains it (flush_at 1: a batch per item); once
+ * everything is settled the gauge must read 0. */
+static void the_queue_gauge_is_never_stale_after_the_queue_drains(void **state)
+{
+    (void)state;
+    llmobs_registry *r = llmobs_registry_new(NULL);
+    llmobs_options *o = llmobs_options_new();
+    llmobs_options_set(o, "exporter", "none");
+    llmobs_options_set(o, "flush_at", "1");
+    llmobs_options_set_registry(o, r);
+    llmobs_client *c = llmobs_client_new(o, NULL);
+    assert_non_null(c);
+    char line[128];
+    snprintf(line, sizeof line, "llmobs_queue_items{client=\"%s\"} 0", c->metrics_client);
+    for (int round = 0; round < 20; round++) {
+        enum { THREADS = 4 };
+        pthread_t th[THREADS];
+        filler f = {c, 200};
+        for (int i = 0; i < THREADS; i++)
+            assert_int_equal(pthread_create(&th[i], NULL, fill, &f), 0);
+        for (int i = 0; i < THREADS; i++)
+            pthread_join(th[i], NULL);
+        uint64_t pending = 1;
+        assert_int_equal(llmobs_flush(c, 30000, &pending), LLMOBS_OK);
+        assert_int_equal(pending, 0);
+        char *text = scrape(r);
+        bool zero = has_line(text, line);
+        if (!zero) fprintf(stderr, "round %d, after the queue drained:\n%s\n", round, text);
+        llmobs_metrics_string_free(text);
+        assert_true(zero);
+    }
+    assert_int_equal(llmobs_shutdown(c, 1000), LLMOBS_OK);
+    llmobs_registry_free(r);
+}
+
 static void two_clients_on_one_registry_keep_their_own_queue_gauges(void **state)
 {
     (void)state;
@@ -118,6 +169,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(budget_gauges_of_every_feature_refresh_after_a_feature_name_of_300_bytes),
         cmocka_unit_test(two_clients_on_one_registry_keep_their_own_queue_gauges),
+        cmocka_unit_test(the_queue_gauge_is_never_stale_after_the_queue_drains),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
