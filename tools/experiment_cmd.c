@@ -92,8 +92,12 @@ static bool number(const char *s, double lo, double hi, double *out)
 
 static int parse(int argc, char **argv, xargs *a)
 {
-    *a = (xargs){.threshold = -1, .item_timeout = 300, .max_regression = 0.05, .concurrency = 4,
-                 .link = -1, .results = ".llmobs-experiments.json"};
+    *a = (xargs){.threshold = -1,
+                 .item_timeout = 300,
+                 .max_regression = 0.05,
+                 .concurrency = 4,
+                 .link = -1,
+                 .results = ".llmobs-experiments.json"};
     for (int i = 1; i < argc; i++) {
         const char *k = argv[i];
         if (!strcmp(k, "-h") || !strcmp(k, "--help")) {
@@ -275,8 +279,8 @@ static int run_command(llmobs_experiment_item *item, void *ud)
         if (r < 0 && errno != EINTR) break;
         if (r <= 0) continue;
         if (np == 2 && p[1].revents) {
-            ssize_t w = (p[1].revents & POLLOUT) ? write(in_pipe[1], input + in_off, in_len - in_off)
-                                                  : -1;
+            ssize_t w =
+                (p[1].revents & POLLOUT) ? write(in_pipe[1], input + in_off, in_len - in_off) : -1;
             if (w > 0) in_off += (size_t)w;
             if (w < 0 && errno == EAGAIN) continue;
             if (w < 0 || in_off == in_len) { /* done, or the command stopped reading */
@@ -381,8 +385,8 @@ static int compare_scorer(const llmobs_experiment_item *item, double *score, boo
     char *output = norm_text(llmobs_experiment_item_output(item), true);
     int rc = 1;
     if (expected && output) {
-        *score = contains ? (strcasestr(output, expected) != NULL)
-                          : (strcmp(output, expected) == 0);
+        *score =
+            contains ? (strcasestr(output, expected) != NULL) : (strcmp(output, expected) == 0);
         rc = 0;
     }
     free(expected);
@@ -602,8 +606,7 @@ static int finish(const xargs *a, llmobs_experiment *x)
         if (base) {
             if (compare(base, summary, a->max_regression)) rc = X_REGRESSION;
         } else if (a->compare_to) {
-            fprintf(stderr, "llmobs-eval: no run %s of %s in %s\n", a->compare_to, key,
-                    a->results);
+            fprintf(stderr, "llmobs-eval: no run %s of %s in %s\n", a->compare_to, key, a->results);
             rc = X_BASELINE;
         } else {
             printf("\nno earlier run of %s in %s: nothing to compare\n", key, a->results);

@@ -58,8 +58,7 @@ LLMOBS_API llmobs_status llmobs_experiment_set_langfuse(llmobs_experiment *x, co
                                                         const char *public_key,
                                                         const char *secret_key);
 /** The run's description (langfuse.experiment.description). */
-LLMOBS_API llmobs_status llmobs_experiment_set_description(llmobs_experiment *x,
-                                                           const char *text);
+LLMOBS_API llmobs_status llmobs_experiment_set_description(llmobs_experiment *x, const char *text);
 /** The run's metadata, a JSON object (langfuse.experiment.metadata; EPARSE otherwise). */
 LLMOBS_API llmobs_status llmobs_experiment_set_metadata_json(llmobs_experiment *x,
                                                              const char *json);
@@ -157,8 +156,8 @@ LLMOBS_API llmobs_status llmobs_experiment_evaluator_result(const llmobs_experim
                                                             uint64_t *errors);
 /** The run as JSON text: {"experiment_id", "run", "dataset", "dataset_id", "counts": {...},
  * "evaluators": [{"name", "mean", "pass_rate", "scored", "errors"}], "failures": [{"item",
- * "reason"}] (the first 1000)}; NaN values are null. Borrowed until the next call or llmobs_experiment_free;
- * NULL for NULL or out of memory. */
+ * "reason"}] (the first 1000)}; NaN values are null. Borrowed until the next call or
+ * llmobs_experiment_free; NULL for NULL or out of memory. */
 LLMOBS_API const char *llmobs_experiment_summary_json(llmobs_experiment *x);
 /** The experiment id (16 hex, langfuse.experiment.id), chosen at creation. Borrowed. */
 LLMOBS_API const char *llmobs_experiment_id(const llmobs_experiment *x);

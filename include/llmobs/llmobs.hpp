@@ -10,8 +10,9 @@
 //
 // Errors: no exceptions. Every fallible call returns llmobs::Status, which converts to true on
 // success ([[nodiscard]] where ignoring it loses data: option setters, flush, shutdown,
-// scores; attribute setters may be ignored); status.name()/str() describe it and llmobs::last_error() names
-// the argument or key at fault. Constructors report through valid() and status().
+// scores; attribute setters may be ignored); status.name()/str() describe it and
+// llmobs::last_error() names the argument or key at fault. Constructors report through valid() and
+// status().
 //
 // Strings: every string parameter takes a const char *, a std::string or a std::string_view
 // (llmobs::Str); a string_view is copied to add the terminating NUL.
@@ -543,7 +544,7 @@ class Trace
     }
     /** A numeric score on one observation of this trace. */
     [[nodiscard]] Status score(const Observation &obs, const Str &name, double value,
-                 const Str &comment = nullptr) noexcept
+                               const Str &comment = nullptr) noexcept
     {
         if (!client_ || id_.empty() || obs.id().empty()) return LLMOBS_ESTATE;
         return llmobs_score_numeric(client_, id_.c_str(), obs.id().c_str(), name.c_str(), value,
@@ -718,7 +719,7 @@ class ObservationScope
 }
 /** A numeric score on this thread's current trace. */
 [[nodiscard]] inline Status score_current_trace(const Str &name, double value,
-                                  const Str &comment = nullptr) noexcept
+                                                const Str &comment = nullptr) noexcept
 {
     return llmobs_current_trace_score_numeric(name.c_str(), value, comment.c_str());
 }
@@ -799,8 +800,8 @@ class Client
         return v;
     }
     [[nodiscard]] Status score_numeric(const Str &trace_id, const Str &name, double value,
-                         const Str &observation_id = nullptr,
-                         const Str &comment = nullptr) noexcept
+                                       const Str &observation_id = nullptr,
+                                       const Str &comment = nullptr) noexcept
     {
         return h_ ? Status(llmobs_score_numeric(h_, trace_id.c_str(), observation_id.c_str(),
                                                 name.c_str(), value, comment.c_str()))
@@ -978,9 +979,7 @@ class Histogram
     class Child
     {
       public:
-        Child(llmobs_histogram *h = nullptr, Status st = LLMOBS_EINVAL) noexcept : h_(h), st_(st)
-        {
-        }
+        Child(llmobs_histogram *h = nullptr, Status st = LLMOBS_EINVAL) noexcept : h_(h), st_(st) {}
         Status status() const noexcept
         {
             return st_;
@@ -1153,6 +1152,5 @@ class MetricsServer
 };
 
 } // namespace llmobs
-
 
 #endif

@@ -80,8 +80,8 @@ static void compose_tracer(llmobs_client *c)
     t->price = llmobs__cost_price_generation;
     t->price_ud = c->cost;
     llmobs__tracer_observe(t, (llmobs__generation_observer){llmobs__cost_on_generation, c->cost});
-    llmobs__tracer_observe(t, (llmobs__generation_observer){llmobs__llm_metrics_on_generation,
-                                                            c->metrics});
+    llmobs__tracer_observe(
+        t, (llmobs__generation_observer){llmobs__llm_metrics_on_generation, c->metrics});
     t->inflight_up = inflight_up;
     t->inflight_down = inflight_down;
     t->inflight_ud = c;
@@ -95,15 +95,13 @@ static void compose_tracer(llmobs_client *c)
 
 _Static_assert(offsetof(struct llmobs_client, tracer) == 0, "the tracer is the first member");
 
-
 /* A client that cannot be created says why where the application looks (its log callback, or
  * stderr), not only through llmobs_last_error(), which is left as it was. */
 static void log_creation_failure(const llmobs__logger *lg, llmobs_status st)
 {
     char detail[512];
     snprintf(detail, sizeof detail, "%s", llmobs_last_error());
-    llmobs__log(lg, LLMOBS_LOG_ERROR, "client not created: %s: %s", llmobs_status_name(st),
-                detail);
+    llmobs__log(lg, LLMOBS_LOG_ERROR, "client not created: %s: %s", llmobs_status_name(st), detail);
     llmobs__error_set("%s", detail);
 }
 
@@ -114,8 +112,8 @@ static llmobs_status check_langfuse_keys(llmobs_client *c)
     const llmobs_options *o = c->opts;
     bool pk = *o->public_key, sk = *o->secret_key;
     if (pk == sk) return LLMOBS_OK;
-    const char *missing = pk ? "LANGFUSE_SECRET_KEY (option secret_key)"
-                             : "LANGFUSE_PUBLIC_KEY (option public_key)";
+    const char *missing =
+        pk ? "LANGFUSE_SECRET_KEY (option secret_key)" : "LANGFUSE_PUBLIC_KEY (option public_key)";
     const char *set = pk ? "LANGFUSE_PUBLIC_KEY" : "LANGFUSE_SECRET_KEY";
     if (o->strict)
         return llmobs__error(LLMOBS_EINVAL, "%s is not set but %s is (strict=true)", missing, set);

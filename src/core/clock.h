@@ -14,8 +14,8 @@ int llmobs__cond_init_monotonic(void *cond);
 
 /* Saturating time arithmetic: a huge timeout or Retry-After means "as late as representable",
  * never a wrapped-around negative. */
-int64_t llmobs__ms_to_ns(int64_t ms);       /* ms * 1e6, clamped to [INT64_MIN, INT64_MAX] */
-int64_t llmobs__s_to_ns(double s);          /* s * 1e9, clamped; NaN gives 0 */
+int64_t llmobs__ms_to_ns(int64_t ms);         /* ms * 1e6, clamped to [INT64_MIN, INT64_MAX] */
+int64_t llmobs__s_to_ns(double s);            /* s * 1e9, clamped; NaN gives 0 */
 int64_t llmobs__add_ns(int64_t a, int64_t b); /* a + b, clamped */
 
 #endif

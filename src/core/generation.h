@@ -29,7 +29,7 @@ typedef struct llmobs__generation {
     const char *user;     /* the trace's user id, or NULL */
     const char *status;   /* success | error | timeout | rate_limited */
     int64_t start_ns, end_ns;
-    int64_t completion_start_ns; /* 0 = not set */
+    int64_t completion_start_ns;         /* 0 = not set */
     int64_t tokens[LLMOBS__TOKEN_KINDS]; /* -1 = the usage key is absent */
     /* The amounts to record (LLMOBS_COST_*): the caller's own cost details when `caller_cost`
      * (their "total", else their sum), else what the pricer computed when `priced`. */

@@ -88,7 +88,6 @@ static const llmobs__price builtin[] = {
 
 #define BUILTIN_COUNT (sizeof builtin / sizeof builtin[0])
 
-
 const llmobs__price *llmobs__price_builtin_at(size_t i)
 {
     return i < BUILTIN_COUNT ? &builtin[i] : NULL;

@@ -803,11 +803,9 @@ void llmobs__cost_price_generation(void *tracker, llmobs__generation *g)
         unlock(t);
         return;
     }
-    const llmobs__price *p =
-        price_of(t, has_model ? g->model : "unknown");
+    const llmobs__price *p = price_of(t, has_model ? g->model : "unknown");
     if (g->model) {
-        const llmobs__price *w =
-            has_model ? p : price_of(t, g->model);
+        const llmobs__price *w = has_model ? p : price_of(t, g->model);
         g->context_window = w ? w->context_window : 0;
     }
     double eff[LLMOBS_PRICE_KIND_COUNT];
@@ -828,8 +826,8 @@ void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g)
     llmobs_cost_tracker *t = tracker;
     if (!t || !g || !(g->caller_cost || g->priced)) return; /* nothing priced, nothing recorded */
     const char *model = g->model && *g->model ? g->model : "unknown";
-    record(t, model, g->feature, g->user, NULL, NULL, g->cost,
-           g->caller_cost || g->price_known, NULL, NULL);
+    record(t, model, g->feature, g->user, NULL, NULL, g->cost, g->caller_cost || g->price_known,
+           NULL, NULL);
 }
 
 /* ---- metric labels ------------------------------------------------------------------------ */

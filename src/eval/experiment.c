@@ -171,9 +171,9 @@ void llmobs_experiment_free(llmobs_experiment *x)
     for (size_t i = 0; i < x->nevs; i++)
         evaluator_free(x->evs[i]);
     free(x->evs);
-    char *strings[] = {x->run,      x->description, x->metadata_json, x->dataset,
-                       x->file,     x->dataset_version, x->base_url,  x->public_key,
-                       x->secret_key, x->dataset_id, x->summary};
+    char *strings[] = {x->run,        x->description,     x->metadata_json, x->dataset,
+                       x->file,       x->dataset_version, x->base_url,      x->public_key,
+                       x->secret_key, x->dataset_id,      x->summary};
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
         free(strings[i]);
     cJSON_Delete(x->items);
@@ -370,7 +370,8 @@ static void add_item(llmobs_experiment *x, const cJSON *src, const char *default
         ok = cJSON_AddItemToObject(o, "expected_output", cJSON_Duplicate(expected, 1));
     if (ok && metadata && !cJSON_IsNull(metadata))
         ok = cJSON_AddItemToObject(o, "metadata", cJSON_Duplicate(metadata, 1));
-    if (ok && cJSON_IsString(version)) ok = cJSON_AddStringToObject(o, "version", version->valuestring);
+    if (ok && cJSON_IsString(version))
+        ok = cJSON_AddStringToObject(o, "version", version->valuestring);
     if (!ok || !cJSON_AddItemToArray(x->items, o)) {
         cJSON_Delete(o);
         count(x, LLMOBS_EXPERIMENT_MALFORMED, 1);
@@ -441,8 +442,9 @@ static char *lf_url(lf_conn *c, const char *path, const char *escaped_tail)
 {
     size_t cap = c->base_len + strlen(path) + (escaped_tail ? strlen(escaped_tail) : 0) + 1;
     char *u = malloc(cap);
-    if (u) snprintf(u, cap, "%.*s%s%s", (int)c->base_len, c->base, path,
-                    escaped_tail ? escaped_tail : "");
+    if (u)
+        snprintf(u, cap, "%.*s%s%s", (int)c->base_len, c->base, path,
+                 escaped_tail ? escaped_tail : "");
     return u;
 }
 
@@ -457,8 +459,9 @@ static llmobs_status lf_get_json(lf_conn *c, const char *url, const char *what, 
                            rs.error);
     } else if (rs.status != 200) {
         bool auth = rs.status == 401 || rs.status == 403;
-        st = llmobs__error(auth ? LLMOBS_EINVAL : rs.status == 404 ? LLMOBS_ENOTFOUND
-                                                                   : LLMOBS_ENETWORK,
+        st = llmobs__error(auth               ? LLMOBS_EINVAL
+                           : rs.status == 404 ? LLMOBS_ENOTFOUND
+                                              : LLMOBS_ENETWORK,
                            "Langfuse %s: HTTP %ld%s: %.200s", what, rs.status,
                            auth ? " (check LANGFUSE_PUBLIC_KEY/LANGFUSE_SECRET_KEY)" : "",
                            rs.body.data ? rs.body.data : "");
@@ -585,8 +588,8 @@ static llmobs_status run_judge(evaluator *e, const llmobs_experiment_item *it, d
     if (question && response && (!expected || criteria)) {
         llmobs_judgement *jm = NULL;
         pthread_mutex_lock(&e->judge_mu);
-        st = llmobs_judge_accuracy(e->judge, criteria ? criteria : e->criteria, question,
-                                   response, NULL, &jm);
+        st = llmobs_judge_accuracy(e->judge, criteria ? criteria : e->criteria, question, response,
+                                   NULL, &jm);
         pthread_mutex_unlock(&e->judge_mu);
         if (st == LLMOBS_OK) {
             *score = llmobs_judgement_score(jm);
@@ -617,7 +620,8 @@ static void evaluate(llmobs_experiment *x, llmobs_experiment_item *it, const cha
             why = "the scorer returned an error";
         }
         if (!why && !isfinite(score)) why = "the score is not a finite number";
-        if (!why && e->threshold >= 0 && (score < 0 || score > 1)) why = "the score is not in [0, 1]";
+        if (!why && e->threshold >= 0 && (score < 0 || score > 1))
+            why = "the score is not in [0, 1]";
         if (why) {
             report(x, it->id, "evaluator %s: %s", e->name, why);
             pthread_mutex_lock(&x->mu);
@@ -627,9 +631,9 @@ static void evaluate(llmobs_experiment *x, llmobs_experiment_item *it, const cha
             free(comment);
             continue;
         }
-        llmobs_status st = trace_id ? llmobs_score_numeric(x->client, trace_id, NULL, e->name,
-                                                           score, comment)
-                                    : LLMOBS_ESTATE;
+        llmobs_status st =
+            trace_id ? llmobs_score_numeric(x->client, trace_id, NULL, e->name, score, comment)
+                     : LLMOBS_ESTATE;
         if (st != LLMOBS_OK)
             report(x, it->id, "score %s not sent: %s", e->name,
                    trace_id ? llmobs_last_error() : "the item has no trace");
@@ -742,8 +746,7 @@ static void run_item(llmobs_experiment *x, lf_conn *c, const cJSON *src)
     if (late) {
         outcome = LLMOBS_EXPERIMENT_TIMED_OUT;
         report(x, it.id, "task timed out: it returned after %.3f s (item timeout %.3f s)%s%s",
-               now_s() - start, x->item_timeout_s, it.error ? ": " : "",
-               it.error ? it.error : "");
+               now_s() - start, x->item_timeout_s, it.error ? ": " : "", it.error ? it.error : "");
     } else if (rc != 0 || it.error) {
         outcome = LLMOBS_EXPERIMENT_FAILED;
         report(x, it.id, "task failed: %s", it.error ? it.error : "it returned non-zero");
@@ -756,9 +759,10 @@ static void run_item(llmobs_experiment *x, lf_conn *c, const cJSON *src)
     }
     if (outcome != LLMOBS_EXPERIMENT_SUCCEEDED) {
         llmobs_obs_set_level(root, LLMOBS_LEVEL_ERROR);
-        llmobs_obs_set_status_message(root, it.error                                 ? it.error
-                                            : outcome == LLMOBS_EXPERIMENT_TIMED_OUT ? "item timed out"
-                                                                                     : "task failed");
+        llmobs_obs_set_status_message(root, it.error ? it.error
+                                            : outcome == LLMOBS_EXPERIMENT_TIMED_OUT
+                                                ? "item timed out"
+                                                : "task failed");
     }
     llmobs_trace *t = it.trace;
     it.trace = NULL; /* scorers must not touch an ended trace */
@@ -977,12 +981,12 @@ static void evaluator_numbers(const llmobs_experiment *x, const evaluator *e, do
 }
 
 llmobs_status llmobs_experiment_evaluator_result(const llmobs_experiment *x, size_t i,
-                                                 const char **name, double *mean,
-                                                 double *pass_rate, uint64_t *scored,
-                                                 uint64_t *errors)
+                                                 const char **name, double *mean, double *pass_rate,
+                                                 uint64_t *scored, uint64_t *errors)
 {
     if (!x) return llmobs__error(LLMOBS_EINVAL, "evaluator_result: NULL experiment");
-    if (i >= x->nevs) return llmobs__error(LLMOBS_ENOTFOUND, "evaluator_result: no evaluator %zu", i);
+    if (i >= x->nevs)
+        return llmobs__error(LLMOBS_ENOTFOUND, "evaluator_result: no evaluator %zu", i);
     const evaluator *e = x->evs[i];
     double m, p;
     evaluator_numbers(x, e, &m, &p);
@@ -995,8 +999,8 @@ llmobs_status llmobs_experiment_evaluator_result(const llmobs_experiment *x, siz
 }
 
 static const char *const counter_names[NCOUNTERS] = {
-    "items",        "succeeded", "failed", "timed_out",   "malformed",   "archived",
-    "scores_sent",  "score_errors", "linked", "link_errors", "trace_errors"};
+    "items",       "succeeded",    "failed", "timed_out",   "malformed",   "archived",
+    "scores_sent", "score_errors", "linked", "link_errors", "trace_errors"};
 
 static void add_number(cJSON *o, const char *k, double v)
 {

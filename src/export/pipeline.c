@@ -23,8 +23,8 @@
 #define NS_PER_S INT64_C(1000000000)
 #define BACKOFF_BASE_NS (200 * NS_PER_MS)
 #define BACKOFF_CAP_NS (30 * NS_PER_S)
-#define SPOOL_RETRY_NS (30 * NS_PER_S) /* resend attempts while the backend stays down */
-#define SPOOL_RESERVE_NS (5 * NS_PER_S)  /* most of a shutdown window kept for spool writes */
+#define SPOOL_RETRY_NS (30 * NS_PER_S)  /* resend attempts while the backend stays down */
+#define SPOOL_RESERVE_NS (5 * NS_PER_S) /* most of a shutdown window kept for spool writes */
 
 struct llmobs__pipeline {
     pthread_mutex_t mu;
@@ -36,10 +36,10 @@ struct llmobs__pipeline {
     _Atomic size_t queue_items;
     size_t queue_bytes;
     size_t in_flight_bytes; /* of the items taken off the queue and not yet settled */
-    uint64_t appended;     /* spans ever appended to the queue */
-    uint64_t taken;        /* spans the flusher took off the queue */
-    uint64_t settled;      /* of the appended spans, how many are exported or dropped */
-    uint64_t flush_target; /* send now everything appended up to this count */
+    uint64_t appended;      /* spans ever appended to the queue */
+    uint64_t taken;         /* spans the flusher took off the queue */
+    uint64_t settled;       /* of the appended spans, how many are exported or dropped */
+    uint64_t flush_target;  /* send now everything appended up to this count */
     bool stopping;
     int64_t stop_deadline; /* monotonic ns; valid when stopping */
     /* When stopping with a spool, sending ends here, before stop_deadline: the rest of the
@@ -242,9 +242,9 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
      * fit: too_large, not queue_full. */
     if (p->stopping || s->bytes > p->max_bytes || p->queue_items >= p->max_items ||
         p->queue_bytes + p->in_flight_bytes + s->bytes > p->max_bytes) {
-        llmobs_drop_reason why = p->stopping            ? LLMOBS_DROP_SHUTDOWN
+        llmobs_drop_reason why = p->stopping               ? LLMOBS_DROP_SHUTDOWN
                                  : s->bytes > p->max_bytes ? LLMOBS_DROP_TOO_LARGE
-                                                          : LLMOBS_DROP_QUEUE_FULL;
+                                                           : LLMOBS_DROP_QUEUE_FULL;
         pthread_mutex_unlock(&p->mu);
         count_drop(p, why, 1);
         llmobs__item_free(s);
@@ -438,8 +438,8 @@ static void give_up(llmobs__pipeline *p, const llmobs__payload *pl, const llmobs
     if (body.oom) {
         count_drop(p, reason, rest);
     } else {
-        llmobs__payload sub = {body.data,     body.len, pl->content_type, k, pl->kind,
-                               ++p->payloads, false,    0};
+        llmobs__payload sub = {body.data, body.len, pl->content_type, k, pl->kind, ++p->payloads,
+                               false,     0};
         settle_undeliverable(p, &sub, reason, r->pending_dests);
     }
     llmobs__buf_free(&body);
@@ -482,8 +482,8 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
         if (r.outcome == LLMOBS__TOO_LARGE && (n > 1 || can_shrink)) return false;
         if (r.outcome != LLMOBS__RETRY) {
             llmobs__log(&p->log, failure_level(p, r.message, true),
-                        "%s: %u %s rejected (status %ld): %s", p->exporter->name, n,
-                        kind_name(pl), r.http_status, r.message);
+                        "%s: %u %s rejected (status %ld): %s", p->exporter->name, n, kind_name(pl),
+                        r.http_status, r.message);
             count_drop(
                 p, r.outcome == LLMOBS__TOO_LARGE ? LLMOBS_DROP_TOO_LARGE : LLMOBS_DROP_REJECTED,
                 n);
@@ -550,9 +550,9 @@ static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n, bo
     bool fits = !body.oom && body.len <= p->max_batch_bytes;
     bool settled = false;
     if (fits) {
-        llmobs__payload pl = {body.data,   body.len,          "application/json",
-                              (uint32_t)n, LLMOBS__ITEM_SPAN, ++p->payloads,
-                              part, 0};
+        llmobs__payload pl = {
+            body.data, body.len, "application/json", (uint32_t)n, LLMOBS__ITEM_SPAN, ++p->payloads,
+            part,      0};
         settled = send_with_retries(p, &pl, spans, spans[0]->hdr.enqueued_mono_ns,
                                     n == 1 && !spans[0]->truncated);
     } else if (n == 1 && (body.oom || spans[0]->truncated)) {
@@ -597,8 +597,9 @@ static void export_score(llmobs__pipeline *p, llmobs__item *sc)
     if (body.oom) {
         count_drop(p, LLMOBS_DROP_INVALID, 1);
     } else {
-        llmobs__payload pl = {body.data,     body.len, "application/json", 1, LLMOBS__ITEM_SCORE,
-                              ++p->payloads, false,    0};
+        llmobs__payload pl = {
+            body.data, body.len, "application/json", 1, LLMOBS__ITEM_SCORE, ++p->payloads,
+            false,     0};
         send_with_retries(p, &pl, NULL, sc->enqueued_mono_ns, false);
     }
     llmobs__buf_free(&body);
@@ -695,8 +696,8 @@ static void *flusher_main(void *arg)
         p->spool_only = true;
         int64_t last = 0; /* how long the previous batch took to write: the next one won't
                              start unless it would end before the deadline */
-        for (int64_t now = llmobs__mono_ns(); p->head && llmobs__add_ns(now, last) < p->stop_deadline;
-             now = llmobs__mono_ns()) {
+        for (int64_t now = llmobs__mono_ns();
+             p->head && llmobs__add_ns(now, last) < p->stop_deadline; now = llmobs__mono_ns()) {
             size_t bytes, n = take_batch(p, batch, &bytes);
             pthread_mutex_unlock(&p->mu);
             export_batch(p, batch, n);
@@ -811,7 +812,8 @@ static uint64_t wait_settled(llmobs__pipeline *p, uint64_t target, int64_t deadl
 static int64_t deadline_from(int64_t timeout_ms)
 {
     /* Saturating: flush(INT64_MAX) waits "forever", it does not wrap into the past. */
-    return timeout_ms < 0 ? INT64_MAX : llmobs__add_ns(llmobs__mono_ns(), llmobs__ms_to_ns(timeout_ms));
+    return timeout_ms < 0 ? INT64_MAX
+                          : llmobs__add_ns(llmobs__mono_ns(), llmobs__ms_to_ns(timeout_ms));
 }
 
 llmobs_status llmobs__pipeline_flush(llmobs__pipeline *p, int64_t timeout_ms, uint64_t *pending)

@@ -15,7 +15,7 @@ typedef struct llmobs__pipeline llmobs__pipeline;
 typedef struct llmobs__pipeline_hooks {
     void (*on_export)(void *ud, uint32_t exported, double seconds, uint32_t retries);
     void (*on_drop)(void *ud, llmobs_drop_reason reason, uint64_t n);
-    void (*on_attempt_failed)(void *ud);      /* one send that did not succeed */
+    void (*on_attempt_failed)(void *ud); /* one send that did not succeed */
     void *ud;
     /* Optional: a spool event (llmobs__spool_event) counting n items, or n files (corrupt). */
     void (*on_spool)(void *ud, int event, uint64_t n);

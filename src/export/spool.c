@@ -462,7 +462,10 @@ bool llmobs__spool_write(llmobs__spool *s, const llmobs__payload *pl)
         return false;
     }
     llmobs__spool_header h = {pl->dests ? LLMOBS__SPOOL_VERSION_DESTS : LLMOBS__SPOOL_VERSION,
-                              (uint16_t)pl->kind, pl->items, pl->len, llmobs__wall_ns(),
+                              (uint16_t)pl->kind,
+                              pl->items,
+                              pl->len,
+                              llmobs__wall_ns(),
                               pl->dests};
     uint8_t rnd[4];
     llmobs__random_id(rnd, sizeof rnd);
@@ -516,9 +519,14 @@ static bool resend_one(llmobs__spool *s, llmobs__exporter *e, claim *c, const ch
         evict(s, c, name, "older than spool_max_age");
         return true;
     }
-    llmobs__payload pl = {body,    (size_t)h.payload_len,     "application/json",
-                          h.items, (llmobs__item_kind)h.kind, UINT64_C(1) << 63 | ++s->sends,
-                          false,   h.dests};
+    llmobs__payload pl = {body,
+                          (size_t)h.payload_len,
+                          "application/json",
+                          h.items,
+                          (llmobs__item_kind)h.kind,
+                          UINT64_C(1) << 63 | ++s->sends,
+                          false,
+                          h.dests};
     llmobs__export_result r = {.retry_after_ms = -1};
     e->send(e->self, &pl, deadline, &r);
     if (r.outcome == LLMOBS__RETRY) {

@@ -41,8 +41,8 @@ void llmobs__spool_set_hook(llmobs__spool *s, llmobs__spool_hook fn, void *ud);
 bool llmobs__spool_write(llmobs__spool *s, const llmobs__payload *pl);
 
 typedef enum llmobs__spool_resend_result {
-    LLMOBS__SPOOL_EMPTY = 0, /* every file was handled: nothing left to send */
-    LLMOBS__SPOOL_DOWN = 1,  /* the backend failed transiently: try again later */
+    LLMOBS__SPOOL_EMPTY = 0,  /* every file was handled: nothing left to send */
+    LLMOBS__SPOOL_DOWN = 1,   /* the backend failed transiently: try again later */
     LLMOBS__SPOOL_PAUSED = 2, /* `pause` asked to stop early: call again soon */
     LLMOBS__SPOOL_HELD = 3    /* every file handled but some another process was sending:
                                  look again later (that process may die before deleting them) */

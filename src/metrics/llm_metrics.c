@@ -528,8 +528,8 @@ llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, cons
     }
     const char *mf[] = {model, feature};
     if (ttft_s >= 0)
-        st = first_error(
-            st, histogram_observe(m, slot_of(e, S_TTFT), LLMOBS__LLM_TTFT, mf, 2, ttft_s));
+        st = first_error(st,
+                         histogram_observe(m, slot_of(e, S_TTFT), LLMOBS__LLM_TTFT, mf, 2, ttft_s));
     for (int i = 0; tokens && i < LLMOBS__TOKEN_TYPE_COUNT; i++) {
         bool always = i == LLMOBS__TOKENS_INPUT || i == LLMOBS__TOKENS_OUTPUT;
         if (tokens[i] < 0 || (!always && tokens[i] == 0)) continue;
@@ -557,11 +557,10 @@ void llmobs__llm_metrics_on_generation(void *ud, const llmobs__generation *g)
                          tokens[LLMOBS__TOKENS_CACHE_WRITE];
         ctx = (double)prompt / (double)g->context_window;
     }
-    llmobs__llm_metrics_record_generation(m, g->label_model ? g->label_model : g->model,
-                                          g->label_feature ? g->label_feature : g->feature,
-                                          g->provider, g->status,
-                                          (double)(g->end_ns - g->start_ns) / 1e9,
-                                          ttft >= 0 ? ttft : -1, tokens, ctx);
+    llmobs__llm_metrics_record_generation(
+        m, g->label_model ? g->label_model : g->model,
+        g->label_feature ? g->label_feature : g->feature, g->provider, g->status,
+        (double)(g->end_ns - g->start_ns) / 1e9, ttft >= 0 ? ttft : -1, tokens, ctx);
 }
 
 void *llmobs__llm_metrics_inflight_up(void *ud, const char *model, const char *feature)
@@ -570,8 +569,7 @@ void *llmobs__llm_metrics_inflight_up(void *ud, const char *model, const char *f
     const char *v[2] = {model, feature};
     llmobs__child *c = NULL;
     llm_series *e = model && feature ? series(m, K_MODEL_FEATURE, model, feature, NULL) : NULL;
-    if (bound(m, slot_of(e, S_INFLIGHT), LLMOBS__LLM_INFLIGHT, v, 2, &c) != LLMOBS_OK)
-        return NULL;
+    if (bound(m, slot_of(e, S_INFLIGHT), LLMOBS__LLM_INFLIGHT, v, 2, &c) != LLMOBS_OK) return NULL;
     llmobs_gauge_inc((llmobs_gauge *)c);
     return c;
 }
@@ -661,9 +659,9 @@ llmobs_status llmobs__llm_metrics_dropped_reason(llmobs__llm_metrics *m, unsigne
 {
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
     const char *r[] = {or_unknown(name)};
-    return counter_add(m, m->cache && reason < LLMOBS__DROP_REASON_SLOTS ? &m->cache->dropped[reason]
-                                                                        : NULL,
-                       LLMOBS__SDK_DROPPED, r, 1, (double)items);
+    return counter_add(
+        m, m->cache && reason < LLMOBS__DROP_REASON_SLOTS ? &m->cache->dropped[reason] : NULL,
+        LLMOBS__SDK_DROPPED, r, 1, (double)items);
 }
 
 llmobs_status llmobs__llm_metrics_queue_items(llmobs__llm_metrics *m, const char *client,

@@ -263,8 +263,7 @@ llmobs_status llmobs_metrics_server_start_token(llmobs_registry *registry, const
     if (!s->daemon) {
         free(s->authorization);
         free(s);
-        return llmobs__error(LLMOBS_EIO, "cannot listen on %s: %s", addr,
-                             bind_failure(&ss, sslen));
+        return llmobs__error(LLMOBS_EIO, "cannot listen on %s: %s", addr, bind_failure(&ss, sslen));
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_LISTEN_FD);
     struct sockaddr_storage bound = {0};

@@ -156,8 +156,7 @@ llmobs_status llmobs_current_trace_score_numeric(const char *name, double value,
                                                  const char *comment)
 {
     if (!llmobs_current_trace())
-        return llmobs__error(LLMOBS_ESTATE,
-                             "llmobs_current_trace_score_numeric: no current trace");
+        return llmobs__error(LLMOBS_ESTATE, "llmobs_current_trace_score_numeric: no current trace");
     llmobs_status st;
     llmobs_score *sc = llmobs_score_new(name, &st);
     if (!sc) return st;

@@ -77,8 +77,8 @@ static bool extract(const cJSON *root, llmobs_response_format f, extracted *x)
         x->output = minus(completion, x->reasoning);
         x->total = count_at(u, "total_tokens", NULL);
         x->provider = "openai";
-        const cJSON *choice = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "choices"),
-                                                 0);
+        const cJSON *choice =
+            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "choices"), 0);
         x->finish_reason = string_at(choice, "finish_reason");
         return prompt >= 0 || completion >= 0;
     }
@@ -90,8 +90,8 @@ static bool extract(const cJSON *root, llmobs_response_format f, extracted *x)
         x->output = minus(out, x->reasoning);
         x->total = count_at(u, "total_tokens", NULL);
         x->provider = "openai";
-        const char *why = string_at(cJSON_GetObjectItemCaseSensitive(root, "incomplete_details"),
-                                    "reason");
+        const char *why =
+            string_at(cJSON_GetObjectItemCaseSensitive(root, "incomplete_details"), "reason");
         x->finish_reason = why ? why : string_at(root, "status");
         return in >= 0 || out >= 0;
     }
@@ -137,8 +137,9 @@ llmobs_status llmobs_obs_set_from_response(llmobs_obs *obs, llmobs_response_form
                                              "Completions, OpenAI Responses or Anthropic "
                                              "Messages response");
     } else if (!extract(root, f, &x)) {
-        st = llmobs__error(LLMOBS_EPARSE, "llmobs_obs_set_from_response: no usage in this %s "
-                                          "response",
+        st = llmobs__error(LLMOBS_EPARSE,
+                           "llmobs_obs_set_from_response: no usage in this %s "
+                           "response",
                            llmobs_response_format_name(f));
     } else {
         const char *model = string_at(root, "model");

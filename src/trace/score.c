@@ -305,8 +305,8 @@ static size_t slen(const char *s)
 size_t llmobs__score_footprint(const llmobs__score *s)
 {
     return sizeof *s + slen(s->id) + slen(s->name) + slen(s->text) + slen(s->trace_id) +
-           slen(s->observation_id) + slen(s->session_id) + slen(s->comment) +
-           slen(s->environment) + slen(s->config_id) + llmobs__json_footprint(s->metadata);
+           slen(s->observation_id) + slen(s->session_id) + slen(s->comment) + slen(s->environment) +
+           slen(s->config_id) + llmobs__json_footprint(s->metadata);
 }
 
 static const char *const type_names[] = {"NUMERIC", "BOOLEAN", "CATEGORICAL", "TEXT"};

@@ -234,7 +234,9 @@ void llmobs__span_generation(const llmobs__span *s, llmobs__generation *g)
     *g = (llmobs__generation){
         .model = s->model,
         .provider = s->provider,
-        .feature = a && a->feature ? a->feature : a ? a->name : NULL,
+        .feature = a && a->feature ? a->feature
+                   : a             ? a->name
+                                   : NULL,
         .user = a ? a->user_id : NULL,
         .status = llmobs__request_status(s),
         .start_ns = s->start_ns,
@@ -284,10 +286,17 @@ llmobs_status llmobs__span_attach_cost(llmobs__span *s, const llmobs__generation
 bool llmobs__usage_key_is_provider_style(const char *key)
 {
     static const char *const keys[] = {
-        "prompt_tokens",           "completion_tokens",           "total_tokens",
-        "input_tokens",            "output_tokens",               "cached_tokens",
-        "reasoning_tokens",        "cache_read_input_tokens",     "cache_creation_input_tokens",
-        "prompt_tokens_details",   "completion_tokens_details",
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "input_tokens",
+        "output_tokens",
+        "cached_tokens",
+        "reasoning_tokens",
+        "cache_read_input_tokens",
+        "cache_creation_input_tokens",
+        "prompt_tokens_details",
+        "completion_tokens_details",
     };
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         if (strcmp(key, keys[i]) == 0) return true;

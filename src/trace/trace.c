@@ -20,8 +20,8 @@ struct llmobs_obs {
     llmobs__span *rec; /* being built; NULL once ended or when the trace is not recorded */
     bool ended;
     bool is_generation;
-    bool metrics_only;      /* generation of an unrecorded trace: feeds metrics and cost only */
-    void *inflight;         /* token of the tracer's inflight_up, undone at the end */
+    bool metrics_only; /* generation of an unrecorded trace: feeds metrics and cost only */
+    void *inflight;    /* token of the tracer's inflight_up, undone at the end */
 };
 
 struct llmobs_trace {
@@ -551,8 +551,8 @@ static void warn_provider_style_key(llmobs_obs *o, const char *key)
     llmobs__log(tr->log, LLMOBS_LOG_WARN,
                 "usage key '%s' is a provider's name: llmobs keeps it as a custom bucket (not "
                 "priced, not in llm_tokens_total, not in the total). Use \"input\", \"output\", "
-                "\"" LLMOBS_USAGE_CACHE_READ "\", \"" LLMOBS_USAGE_CACHE_WRITE "\", \"" LLMOBS_USAGE_REASONING
-                "\" or llmobs_obs_set_from_response. Logged once.",
+                "\"" LLMOBS_USAGE_CACHE_READ "\", \"" LLMOBS_USAGE_CACHE_WRITE
+                "\", \"" LLMOBS_USAGE_REASONING "\" or llmobs_obs_set_from_response. Logged once.",
                 key);
 }
 

@@ -25,8 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     llmobs__spool_header out;
     FUZZ_CHECK(llmobs__spool_decode(file, LLMOBS__SPOOL_HEADER_LEN + size, &out, &payload));
     FUZZ_CHECK(out.items == in.items && out.kind == in.kind && out.dests == in.dests &&
-               out.payload_len == size &&
-               out.created_unix_ns == in.created_unix_ns);
+               out.payload_len == size && out.created_unix_ns == in.created_unix_ns);
     /* One flipped bit anywhere is detected. */
     if (size) {
         file[LLMOBS__SPOOL_HEADER_LEN + data[0] % size] ^= 1;

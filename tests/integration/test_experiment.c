@@ -62,13 +62,13 @@ static char *items_page(int page)
         cJSON *md = cJSON_CreateObject();
         cJSON_AddStringToObject(md, "topic", "math");
         cJSON_AddItemToArray(data, item("item-1", "ACTIVE", q, cJSON_CreateString("4"), md));
-        cJSON_AddItemToArray(data, item("item-2", "ARCHIVED", cJSON_CreateString("old"), NULL,
-                                        NULL));
+        cJSON_AddItemToArray(data,
+                             item("item-2", "ARCHIVED", cJSON_CreateString("old"), NULL, NULL));
         cJSON_AddItemToArray(data, item(NULL, "ACTIVE", cJSON_CreateString("no id"), NULL, NULL));
     } else if (page == 2) {
-        cJSON_AddItemToArray(data, item("item-3", "ACTIVE",
-                                        cJSON_CreateString("Capital of France?"),
-                                        cJSON_CreateString("Paris"), NULL));
+        cJSON_AddItemToArray(data,
+                             item("item-3", "ACTIVE", cJSON_CreateString("Capital of France?"),
+                                  cJSON_CreateString("Paris"), NULL));
         cJSON_AddItemToArray(data, cJSON_CreateNumber(42));
         cJSON_AddItemToArray(data, item("item-4", "ACTIVE", cJSON_CreateString("BAD question"),
                                         cJSON_CreateString("x"), NULL));
@@ -89,8 +89,9 @@ static char *judge_reply(const char *body)
     bool bad = strstr(body, "BAD") != NULL;
     cJSON *out = cJSON_CreateObject();
     cJSON *c = cJSON_CreateObject(), *m = cJSON_AddObjectToObject(c, "message");
-    cJSON_AddStringToObject(m, "content", bad ? "{\"score\": 0.2, \"reasoning\": \"wrong\"}"
-                                              : "{\"score\": 0.9, \"reasoning\": \"right\"}");
+    cJSON_AddStringToObject(m, "content",
+                            bad ? "{\"score\": 0.2, \"reasoning\": \"wrong\"}"
+                                : "{\"score\": 0.9, \"reasoning\": \"right\"}");
     cJSON_AddItemToArray(cJSON_AddArrayToObject(out, "choices"), c);
     char *s = cJSON_PrintUnformatted(out);
     cJSON_Delete(out);
@@ -398,8 +399,8 @@ static void every_item_is_traced_once_with_the_experiment_attributes_and_scored(
     double mean, pass;
     uint64_t scored, errors;
     assert_int_equal(llmobs_experiment_evaluator_count(x), 2);
-    assert_int_equal(llmobs_experiment_evaluator_result(x, 1, &name, &mean, &pass, &scored, &errors),
-                     LLMOBS_OK);
+    assert_int_equal(
+        llmobs_experiment_evaluator_result(x, 1, &name, &mean, &pass, &scored, &errors), LLMOBS_OK);
     assert_string_equal(name, "accuracy");
     assert_true(fabs(mean - 2.0 / 3) < 1e-9);
     assert_true(fabs(pass - 2.0 / 3) < 1e-9);
@@ -487,8 +488,7 @@ static int picky(llmobs_experiment_item *it, void *ud)
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += 5;
-    while (g->max_inside < 2 &&
-           pthread_cond_timedwait(&g->cv, &g->mu, &until) == 0)
+    while (g->max_inside < 2 && pthread_cond_timedwait(&g->cv, &g->mu, &until) == 0)
         ;
     g->inside--;
     pthread_mutex_unlock(&g->mu);
@@ -781,8 +781,10 @@ static void cli_gate_fails_on_a_regression_and_passes_otherwise(void **state)
                                 "  +0.000  ok"));
     free(out), free(err);
     /* The same drop within --max-regression 0.25 passes. */
-    snprintf(args, sizeof args, "%s --run worse2 --command 'sh worse.sh' --compare-to base "
-                                "--max-regression 0.25", base);
+    snprintf(args, sizeof args,
+             "%s --run worse2 --command 'sh worse.sh' --compare-to base "
+             "--max-regression 0.25",
+             base);
     rc = run_cli(f, args, &out, &err);
     if (rc != 0) fail_msg("exit %d\n%s\n%s", rc, out, err);
     free(out), free(err);
@@ -828,20 +830,23 @@ static void cli_counts_failing_commands_and_malformed_items(void **state)
 {
     fx *f = *state;
     use_langfuse_env(f);
-    write_file(f, "items.jsonl", "{\"input\": \"ok\", \"expected_output\": \"ok\"}\n"
-                                 "{oops\n"
-                                 "{\"input\": \"fail\", \"expected_output\": \"x\"}\n"
-                                 "{\"input\": \"sleep\", \"expected_output\": \"x\"}\n");
-    write_file(f, "cmd.sh", "in=$(cat)\n"
-                            "case \"$in\" in\n"
-                            "*fail*) echo broken >&2; exit 3;;\n"
-                            "*sleep*) sleep 30; echo late;;\n"
-                            "*) echo ok;;\n"
-                            "esac\n");
+    write_file(f, "items.jsonl",
+               "{\"input\": \"ok\", \"expected_output\": \"ok\"}\n"
+               "{oops\n"
+               "{\"input\": \"fail\", \"expected_output\": \"x\"}\n"
+               "{\"input\": \"sleep\", \"expected_output\": \"x\"}\n");
+    write_file(f, "cmd.sh",
+               "in=$(cat)\n"
+               "case \"$in\" in\n"
+               "*fail*) echo broken >&2; exit 3;;\n"
+               "*sleep*) sleep 30; echo late;;\n"
+               "*) echo ok;;\n"
+               "esac\n");
     char *out, *err;
     int64_t t0 = test_mono_ms();
-    int rc = run_cli(f, "--file items.jsonl --run r --command 'sh cmd.sh' --evaluator exact_match "
-                        "--item-timeout 1",
+    int rc = run_cli(f,
+                     "--file items.jsonl --run r --command 'sh cmd.sh' --evaluator exact_match "
+                     "--item-timeout 1",
                      &out, &err);
     int64_t took = test_mono_ms() - t0;
     if (rc != 0) fail_msg("exit %d\n%s\n%s", rc, out, err);
@@ -854,17 +859,20 @@ static void cli_counts_failing_commands_and_malformed_items(void **state)
     free(out), free(err);
     /* Every item failing is an error of its own. */
     write_file(f, "bad.sh", "cat >/dev/null; exit 1\n");
-    assert_int_equal(run_cli(f, "--file items.jsonl --run r2 --command 'sh bad.sh' --evaluator "
-                                "exact_match --item-timeout 5",
+    assert_int_equal(run_cli(f,
+                             "--file items.jsonl --run r2 --command 'sh bad.sh' --evaluator "
+                             "exact_match --item-timeout 5",
                              &out, &err),
                      9);
     assert_non_null(strstr(err, "every item failed"));
     free(out), free(err);
     /* The command reads the item input JSON and sees the item's variables. */
-    write_file(f, "echo.sh", "cat >&2; echo \" $LLMOBS_EXPERIMENT_RUN $LLMOBS_EXPERIMENT_ITEM_ID "
-                             "${TRACEPARENT%%-*}\" >&2; echo\n");
-    assert_int_equal(run_cli(f, "--file items.jsonl --run r3 --command 'sh echo.sh' --evaluator "
-                                "exact_match --concurrency 1",
+    write_file(f, "echo.sh",
+               "cat >&2; echo \" $LLMOBS_EXPERIMENT_RUN $LLMOBS_EXPERIMENT_ITEM_ID "
+               "${TRACEPARENT%%-*}\" >&2; echo\n");
+    assert_int_equal(run_cli(f,
+                             "--file items.jsonl --run r3 --command 'sh echo.sh' --evaluator "
+                             "exact_match --concurrency 1",
                              &out, &err),
                      0);
     assert_non_null(strstr(err, "\"ok\" r3 items.jsonl:1 00"));
@@ -874,8 +882,9 @@ static void cli_counts_failing_commands_and_malformed_items(void **state)
 static void cli_reads_a_langfuse_dataset_and_reports_its_errors(void **state)
 {
     fx *f = *state;
-    write_file(f, "good.sh", "in=$(cat)\ncase \"$in\" in *2+2*) echo 4;; *France*) echo Paris;; "
-                             "*) echo other;; esac\n");
+    write_file(f, "good.sh",
+               "in=$(cat)\ncase \"$in\" in *2+2*) echo 4;; *France*) echo Paris;; "
+               "*) echo other;; esac\n");
     char *out, *err;
     const char *args = "--dataset golden --run lf --command 'sh good.sh' --evaluator exact_match";
     assert_int_equal(run_cli(f, args, &out, &err), 3); /* no keys */

@@ -166,8 +166,7 @@ static void mixed_207_resends_only_5xx_events_and_counts_each_rejected_item_once
     /* ") rejected" is the exporter's line for the event; the first retry's warning (issue 17:
      * export failures are logged when they first happen) quotes the batch outcome too. */
     assert_int_equal(logcap_count(&e.lc, ") rejected: 400 bad trace", LLMOBS_LOG_WARN), 1);
-    assert_int_equal(logcap_count(&e.lc, ") rejected: 404 Resource not found", LLMOBS_LOG_WARN),
-                     1);
+    assert_int_equal(logcap_count(&e.lc, ") rejected: 404 Resource not found", LLMOBS_LOG_WARN), 1);
     assert_int_equal(logcap_count(&e.lc, "retrying", LLMOBS_LOG_WARN), 1); /* then rate-limited */
     stop(&e);
 }
@@ -475,8 +474,8 @@ static void event_over_the_size_limit_is_rejected_locally_and_counted(void **sta
              "\"2222222222222222\",\"name\":\"small\",\"startTimeUnixNano\":\"1000\","
              "\"endTimeUnixNano\":\"2000\",\"attributes\":[]}]}]}]}",
              TRACE_ID, big, TRACE_ID);
-    llmobs__payload p = {payload, strlen(payload), "application/json", 2, LLMOBS__ITEM_SPAN, 1,
-                         false,   0};
+    llmobs__payload p = {
+        payload, strlen(payload), "application/json", 2, LLMOBS__ITEM_SPAN, 1, false, 0};
     llmobs__export_result res = {.retry_after_ms = -1};
     x->send(x->self, &p, INT64_MAX, &res);
     assert_int_equal(res.outcome, LLMOBS__SENT);

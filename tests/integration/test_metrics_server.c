@@ -289,9 +289,16 @@ static void bad_addresses_are_einval(void **state)
 {
     fixture *f = *state;
     llmobs_metrics_server *s = NULL;
-    const char *bad[] = {
-        "",    "127.0.0.1", "127.0.0.1:", "127.0.0.1:99999", "127.0.0.1:x", "nohost.example:80",
-        "[::1:80", ":", ":99999", "80x"};
+    const char *bad[] = {"",
+                         "127.0.0.1",
+                         "127.0.0.1:",
+                         "127.0.0.1:99999",
+                         "127.0.0.1:x",
+                         "nohost.example:80",
+                         "[::1:80",
+                         ":",
+                         ":99999",
+                         "80x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (!*bad[i]) continue; /* "" means "use the default", tested below */
         assert_int_equal(llmobs_metrics_server_start(f->reg, bad[i], &s), LLMOBS_EINVAL);

@@ -207,8 +207,8 @@ static void shutdown_deadline_holds_with_a_spool_and_a_large_backlog(void **stat
     uint64_t dropped = client_dropped(c, LLMOBS_DROP_SHUTDOWN);
     print_message("shutdown(200) with 50,000 spans (made in %lld ms): %lld ms, %llu spooled in "
                   "%zu files, %llu dropped (shutdown)\n",
-                  (long long)making, (long long)took, (unsigned long long)spooled, spool_files(dir, NULL),
-                  (unsigned long long)dropped);
+                  (long long)making, (long long)took, (unsigned long long)spooled,
+                  spool_files(dir, NULL), (unsigned long long)dropped);
     assert_true(took <= 200 + test_slack_ms(100) + making);
     assert_true(st == LLMOBS_OK || st == LLMOBS_ETIMEOUT);
     assert_int_equal(client_stat(c, LLMOBS_STAT_ITEMS), 50000);
@@ -446,8 +446,12 @@ static void files_older_than_max_age_are_evicted_and_counted(void **state)
     char *dir = make_dir();
     /* A valid file created "two days ago". */
     const char *body = "{\"resourceSpans\":[]}";
-    llmobs__spool_header h = {LLMOBS__SPOOL_VERSION, 0, 5, strlen(body),
-                              (int64_t)(time(NULL) - 2 * 86400) * 1000000000, 0};
+    llmobs__spool_header h = {LLMOBS__SPOOL_VERSION,
+                              0,
+                              5,
+                              strlen(body),
+                              (int64_t)(time(NULL) - 2 * 86400) * 1000000000,
+                              0};
     unsigned char buf[LLMOBS__SPOOL_HEADER_LEN + 64];
     llmobs__spool_encode_header(&h, body, buf);
     memcpy(buf + LLMOBS__SPOOL_HEADER_LEN, body, strlen(body));

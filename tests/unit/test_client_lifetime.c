@@ -122,9 +122,9 @@ static void new_work_after_shutdown_is_refused_with_estate(void **state)
     uint64_t pending = 99;
     assert_int_equal(llmobs_flush(c, 100, &pending), LLMOBS_ESTATE);
     assert_int_equal(pending, 0);
-    assert_int_equal(llmobs_score_numeric(c, "0123456789abcdef0123456789abcdef", NULL, "q", 1.0,
-                                          NULL),
-                     LLMOBS_ESTATE);
+    assert_int_equal(
+        llmobs_score_numeric(c, "0123456789abcdef0123456789abcdef", NULL, "q", 1.0, NULL),
+        LLMOBS_ESTATE);
     assert_null(llmobs_client_cost_tracker(c));
     assert_int_equal(client_stat(c, LLMOBS_STAT_ITEMS), 0);
     capture_destroy(&cap);
@@ -139,9 +139,9 @@ static void a_score_sent_after_shutdown_is_counted_as_dropped(void **state)
     llmobs_client *c = start_client(capture_options(&cap, 100, 3600));
     llmobs_trace *keeper = llmobs_trace_start(c, "keeper", NULL);
     assert_int_equal(llmobs_shutdown(c, 5000), LLMOBS_OK);
-    assert_int_equal(llmobs_score_numeric(c, "0123456789abcdef0123456789abcdef", NULL, "q", 1.0,
-                                          NULL),
-                     LLMOBS_ESTATE);
+    assert_int_equal(
+        llmobs_score_numeric(c, "0123456789abcdef0123456789abcdef", NULL, "q", 1.0, NULL),
+        LLMOBS_ESTATE);
     assert_int_equal(client_dropped(c, LLMOBS_DROP_SHUTDOWN), 1);
     assert_int_equal(llmobs_trace_end(keeper), LLMOBS_OK); /* releases the client */
     assert_int_equal(client_dropped(c, LLMOBS_DROP_SHUTDOWN), 2);

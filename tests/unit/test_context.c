@@ -307,14 +307,13 @@ static void scores_go_to_the_current_trace_and_observation(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(null_parent_means_the_current_observation, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(null_parent_means_the_current_observation, setup, teardown),
         cmocka_unit_test_setup_teardown(an_explicit_trace_or_parent_wins_over_the_current_one,
                                         setup, teardown),
         cmocka_unit_test(without_a_scope_a_null_trace_is_einval),
         cmocka_unit_test_setup_teardown(scopes_must_be_left_innermost_first, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_scope_keeps_its_handle_valid_after_the_trace_ended,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(a_scope_keeps_its_handle_valid_after_the_trace_ended, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(scopes_are_limited_in_depth, setup, teardown),
         cmocka_unit_test_setup_teardown(a_new_thread_has_no_current_observation_unless_handed_one,
                                         setup, teardown),

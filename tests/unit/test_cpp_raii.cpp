@@ -256,7 +256,6 @@ static void errors_are_statuses_not_exceptions()
     CHECK(client.score_numeric(t.id(), "quality", 0.5));
 }
 
-
 static void scopes_make_observations_current_and_record_exceptions()
 {
     Collector col;
@@ -379,7 +378,8 @@ static void metrics_classes_wrap_the_registry()
     llmobs::Gauge inflight = reg.gauge("cxx_inflight", "In flight");
     CHECK(inflight.set(4));
     CHECK(inflight.labels({}).value() == 4.0);
-    llmobs::Histogram lat = reg.histogram("cxx_latency_seconds", "Latency", {}, {0.1, 1}, "seconds");
+    llmobs::Histogram lat =
+        reg.histogram("cxx_latency_seconds", "Latency", {}, {0.1, 1}, "seconds");
     CHECK(lat.status() && lat.observe(0.5));
     CHECK(lat.labels({}).count() == 1);
     CHECK(reg.counter("cxx_requests_total", "Other help", {"model"}).status() == LLMOBS_EEXIST);

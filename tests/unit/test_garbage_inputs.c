@@ -1129,8 +1129,8 @@ W(llmobs_experiment_evaluator_result)
     const char *name;
     double mean, pass;
     uint64_t scored, errors;
-    return llmobs_experiment_evaluator_result(H(xshared), 0, P(0, &name), P(1, &mean),
-                                              P(2, &pass), P(3, &scored), P(4, &errors));
+    return llmobs_experiment_evaluator_result(H(xshared), 0, P(0, &name), P(1, &mean), P(2, &pass),
+                                              P(3, &scored), P(4, &errors));
 }
 W(llmobs_experiment_summary_json)
 {
@@ -1140,7 +1140,7 @@ W(llmobs_experiment_summary_json)
 W(llmobs_experiment_id)
 {
     return (llmobs_experiment_id(H(xshared)) != NULL) == (a->valid != 0) ? LLMOBS_OK
-                                                                        : LLMOBS_EINTERNAL;
+                                                                         : LLMOBS_EINTERNAL;
 }
 
 /* ---- the table ---------------------------------------------------------------------------- */

@@ -27,25 +27,22 @@ static char *view(const char *body, llmobs__otlp_view v)
 static void langfuse_view_leaves_out_gen_ai_only(void **state)
 {
     (void)state;
-    const char
-        *
-            in =
-                "{\"resourceSpans\":[{\"resource\":{\"attributes\":[" A(
-                    "service.name") "]},\"scopeSpans\":[{\"scope\":{\"name\":\"llmobs\"},\"spans\":"
-                                    "[{\"traceId\":"
-                                    "\"01\",\"name\":\"x\",\"attributes\":[" A("gen_ai.operation."
-                                                                               "name") "," A("langf"
-                                                                                             "use."
-                                                                                             "obser"
-                                                                                             "vatio"
-                                                                                             "n."
-                                                                                             "type") "," A(
-                                        "gen_ai.request.model") "," A("user.id") "," A("gen_ai."
-                                                                                       "usage."
-                                                                                       "input_"
-                                                                                       "tokens") "]"
-                                                                                                 ","
-                                                                                                 "\"status\":{\"code\":2}}]}]}]}";
+    const char *in = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[" A(
+        "service.name") "]},\"scopeSpans\":[{\"scope\":{\"name\":\"llmobs\"},\"spans\":"
+                        "[{\"traceId\":"
+                        "\"01\",\"name\":\"x\",\"attributes\":[" A(
+                            "gen_ai.operation."
+                            "name") "," A("langf"
+                                          "use."
+                                          "obser"
+                                          "vatio"
+                                          "n."
+                                          "type") "," A("gen_ai.request.model") "," A("user.id") "," A("gen_ai."
+                                                                                                       "usage."
+                                                                                                       "input_"
+                                                                                                       "tokens") "]"
+                                                                                                                 ","
+                                                                                                                 "\"status\":{\"code\":2}}]}]}]}";
     char *out = view(in, LLMOBS__VIEW_LANGFUSE);
     assert_non_null(out);
     const char *want = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[" A(

@@ -73,8 +73,7 @@ static const cJSON *generation_from(fixture *f, const char *file, llmobs_respons
 {
     llmobs_trace *t = llmobs_trace_start(f->client, file, NULL);
     llmobs_obs *g = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, "gen", NULL);
-    assert_int_equal(llmobs_obs_set_from_response(g, format, read_data(file), detected),
-                     LLMOBS_OK);
+    assert_int_equal(llmobs_obs_set_from_response(g, format, read_data(file), detected), LLMOBS_OK);
     llmobs_obs_end(g);
     llmobs_trace_end(t);
     assert_int_equal(llmobs_flush(f->client, 5000, NULL), LLMOBS_OK);
@@ -127,8 +126,8 @@ static void openai_chat_splits_cached_tokens_out_of_prompt_tokens(void **state)
     cJSON_Delete(u);
     /* The semantic-convention view adds cached input back: prompt_tokens again. */
     assert_int_equal(int_attr(s, "gen_ai.usage.input_tokens"), 1117);
-    assert_non_null(strstr(span_attr_str(s, "langfuse.observation.metadata"),
-                           "\"finish_reason\":\"stop\""));
+    assert_non_null(
+        strstr(span_attr_str(s, "langfuse.observation.metadata"), "\"finish_reason\":\"stop\""));
 }
 
 static void openai_chat_splits_reasoning_out_of_completion_tokens(void **state)
@@ -152,8 +151,7 @@ static void openai_responses_maps_input_and_output_details(void **state)
     llmobs_response_format got = LLMOBS_RESPONSE_AUTO;
     const cJSON *s = generation_from(f, "openai_responses.json", LLMOBS_RESPONSE_AUTO, &got);
     assert_int_equal(got, LLMOBS_RESPONSE_OPENAI_RESPONSES);
-    assert_string_equal(span_attr_str(s, "langfuse.observation.model.name"),
-                        "o4-mini-2025-04-16");
+    assert_string_equal(span_attr_str(s, "langfuse.observation.model.name"), "o4-mini-2025-04-16");
     cJSON *u = usage_of(s);
     assert_int_equal(num(u, LLMOBS_USAGE_INPUT), 256);
     assert_int_equal(num(u, LLMOBS_USAGE_CACHE_READ), 1280);
@@ -242,7 +240,7 @@ static void provider_style_usage_keys_warn_once_and_never_double_the_total(void 
     assert_int_equal(about_keys, 1); /* once, for three provider-style keys */
     pthread_mutex_unlock(&f->mu);
     cJSON *u = usage_of(find_span_by_name(f->cap.spans, "gen"));
-    assert_int_equal(num(u, "prompt_tokens"), 100); /* kept as given */
+    assert_int_equal(num(u, "prompt_tokens"), 100);             /* kept as given */
     assert_int_equal(num(u, LLMOBS_USAGE_TOTAL), 100 + 50 + 7); /* not 307 */
     cJSON_Delete(u);
 }

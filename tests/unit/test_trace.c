@@ -357,8 +357,8 @@ static void extra_attributes_reach_the_wire_verbatim(void **state)
     assert_null(span_attr(c, "late"));
     int n = 0;
     const cJSON *a;
-    cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "attributes"))
-        n += !strcmp(cJSON_GetObjectItem(a, "key")->valuestring, "langfuse.experiment.name");
+    cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "attributes")) n +=
+        !strcmp(cJSON_GetObjectItem(a, "key")->valuestring, "langfuse.experiment.name");
     assert_int_equal(n, 1);
 }
 
