@@ -47,13 +47,18 @@ done
 # valgrind's memcheck on every C test, unit and integration, and on the demo: no memory
 # error and no leak (definite, indirect or possible). Timing assertions get ten times their
 # slack (LLMOBS_TEST_TIME_SCALE), and the allocation-failure test fails every 13th allocation
-# instead of each one. test_fork is left out: a forked child deliberately abandons the
+# instead of each one. test_metrics_histogram_snapshot is left out (see the loop). test_fork is left out: a forked child deliberately abandons the
 # parent's exporter (closing it would close the parent's connections), which valgrind
 # reports as a leak in the child.
 vg=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible
     --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1)
 for t in build/tests/unit_test_* build/tests/integration_test_*; do
     [ "$t" = build/tests/unit_test_fork ] && continue
+    # The histogram snapshot test races observers against scrapes; valgrind runs one thread at
+    # a time, so a scrape's bounded wait for an observer that valgrind does not schedule can
+    # expire (a scrape then reads an unfinished observation) and the test's quota of scrapes
+    # that overlap observations is not reached. It runs in the normal, ASan and TSan builds.
+    [ "$t" = build/tests/unit_test_metrics_histogram_snapshot ] && continue
     echo "valgrind: $t"
     LLMOBS_BUILD_DIR="$PWD/build" LLMOBS_SOURCE_DIR="$PWD" LLMOBS_TEST_TIME_SCALE=10 \
         LLMOBS_ALLOC_FAIL_STRIDE=13 "${vg[@]}" "$t" >build/valgrind.log 2>&1 ||
