@@ -75,7 +75,11 @@ typedef enum llmobs_stat {
                                              truncated and moved to <spool_dir>/corrupt/ */
     /* Spans too large for one request (max_batch_bytes, or a 413 for that span alone), sent
      * with input, output and metadata replaced by "<truncated due to size exceeding limit>". */
-    LLMOBS_STAT_TRUNCATED = 13
+    LLMOBS_STAT_TRUNCATED = 13,
+    /* Inputs and outputs set with a *_json setter that were not valid JSON: checked on the
+     * flusher (the setters only copy), and sent as a JSON string of the text instead. Counts
+     * payloads, not items: such a span is still exported. */
+    LLMOBS_STAT_INVALID_JSON = 14
 } llmobs_stat;
 
 /** Reads one delivery counter. Every item ends as exactly one of exported, dropped (with a

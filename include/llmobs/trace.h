@@ -92,7 +92,10 @@ LLMOBS_API llmobs_status llmobs_trace_set_metadata(llmobs_trace *trace, const ch
 /** Input/output of the trace (its root span): plain text, sent as a JSON string. */
 LLMOBS_API llmobs_status llmobs_trace_set_input(llmobs_trace *trace, const char *text);
 LLMOBS_API llmobs_status llmobs_trace_set_output(llmobs_trace *trace, const char *text);
-/** Input/output as JSON text (validated: LLMOBS_EPARSE if not valid JSON). */
+/** Input/output as JSON text, sent as the JSON value it is. Copied, not parsed, on the calling
+ * thread (a large payload costs one copy); the flusher checks it, and text that is not valid
+ * JSON goes out as a JSON string instead, counted in LLMOBS_STAT_INVALID_JSON and logged
+ * (docs/decisions.md). */
 LLMOBS_API llmobs_status llmobs_trace_set_input_json(llmobs_trace *trace, const char *json);
 LLMOBS_API llmobs_status llmobs_trace_set_output_json(llmobs_trace *trace, const char *json);
 
@@ -126,6 +129,7 @@ LLMOBS_API llmobs_obs *llmobs_obs_start(llmobs_trace *trace, llmobs_obs *parent,
 
 LLMOBS_API llmobs_status llmobs_obs_set_input(llmobs_obs *obs, const char *text);
 LLMOBS_API llmobs_status llmobs_obs_set_output(llmobs_obs *obs, const char *text);
+/** Input/output as JSON text: as llmobs_trace_set_input_json (checked on the flusher). */
 LLMOBS_API llmobs_status llmobs_obs_set_input_json(llmobs_obs *obs, const char *json);
 LLMOBS_API llmobs_status llmobs_obs_set_output_json(llmobs_obs *obs, const char *json);
 /** Replaces the observation's metadata with a JSON object (LLMOBS_EPARSE if not an object);

@@ -259,7 +259,7 @@ void llmobs__client_unref(llmobs_client *c)
     if (atomic_fetch_sub(&c->refs, 1) != 1) return;
     /* Nobody else holds the client: the flusher is stopped, no trace is open, no call is in
      * progress. The counters cannot move any more; keep them and free the rest. */
-    for (int s = 0; s <= LLMOBS_STAT_TRUNCATED; s++)
+    for (int s = 0; s <= LLMOBS_STAT_INVALID_JSON; s++)
         c->final_stats[s] = llmobs__pipeline_stat(c->pipe, (llmobs_stat)s);
     for (int r = 0; r < LLMOBS_DROP_REASON_COUNT; r++)
         c->final_dropped[r] = llmobs__pipeline_dropped(c->pipe, (llmobs_drop_reason)r);
@@ -333,7 +333,7 @@ static uint64_t read_counter(const llmobs_client *cc, int stat, int reason)
 
 llmobs_status llmobs_stats_get(const llmobs_client *c, llmobs_stat stat, uint64_t *out)
 {
-    if (!c || !out || (unsigned)stat > LLMOBS_STAT_TRUNCATED)
+    if (!c || !out || (unsigned)stat > LLMOBS_STAT_INVALID_JSON)
         return llmobs__error(LLMOBS_EINVAL, "llmobs_stats_get: NULL argument or unknown stat");
     *out = read_counter(c, (int)stat, 0);
     return LLMOBS_OK;

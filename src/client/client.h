@@ -37,7 +37,7 @@ struct llmobs_client {
     atomic_int refs;
     atomic_bool shut;        /* llmobs_shutdown was called */
     atomic_bool final_ready; /* released: the counters below are the final ones */
-    uint64_t final_stats[LLMOBS_STAT_TRUNCATED + 1];
+    uint64_t final_stats[LLMOBS_STAT_INVALID_JSON + 1];
     uint64_t final_dropped[LLMOBS_DROP_REASON_COUNT];
     struct llmobs_client *retired_next;
 };

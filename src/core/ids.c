@@ -61,11 +61,13 @@ static void rng_seed(void)
     rng_pid = current_pid();
 }
 
-static uint64_t rng_next(void)
+/* The state is seeded on a thread's first id and again in a forked child: rng_pid is 0 until
+ * the first seeding, and cached_pid (set before any seeding, refreshed by the atfork handler)
+ * differs from it in a child. Reading cached_pid without pthread_once is safe here: a thread
+ * whose rng_pid is set has run current_pid() itself. */
+static inline uint64_t rng_next(void)
 {
-    if (rng_pid != current_pid() ||
-        (rng_state[0] | rng_state[1] | rng_state[2] | rng_state[3]) == 0)
-        rng_seed();
+    if (__builtin_expect(rng_pid == 0 || rng_pid != cached_pid, 0)) rng_seed();
     uint64_t *s = rng_state;
     uint64_t result = rotl(s[1] * 5, 7) * 9;
     uint64_t t = s[1] << 17;
@@ -80,16 +82,23 @@ static uint64_t rng_next(void)
 
 void llmobs__random_id(uint8_t *out, size_t n)
 {
-    bool nonzero = false;
-    do {
-        for (size_t i = 0; i < n; i += 8) {
+    uint64_t any;
+    do { /* an all-zero id is invalid (W3C trace context): draw again */
+        any = 0;
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
             uint64_t r = rng_next();
-            size_t k = n - i < 8 ? n - i : 8;
-            memcpy(out + i, &r, k);
+            any |= r;
+            memcpy(out + i, &r, 8);
         }
-        for (size_t i = 0; i < n; i++)
-            nonzero |= out[i] != 0;
-    } while (!nonzero);
+        if (i < n) {
+            uint64_t r = rng_next();
+            for (; i < n; i++, r >>= 8) {
+                out[i] = (uint8_t)r;
+                any |= out[i];
+            }
+        }
+    } while (any == 0);
 }
 
 double llmobs__random_unit(void)

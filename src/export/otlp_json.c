@@ -3,6 +3,7 @@
  * Runs on the flusher thread only. Rules: hex ids, int64 as decimal strings, enums as
  * integers, attributes as arrays of {key, value}, structured values as JSON strings. */
 #include "export/otlp_json.h"
+#include "core/json_valid.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -409,9 +410,28 @@ static void span_json(llmobs__buf *b, const llmobs__serializer *ser, const llmob
     llmobs__buf_putc(b, '}');
 }
 
+/* Input and output marked JSON are checked here, on the flusher, not by the setters: text that
+ * does not parse goes out as a JSON string (nothing is lost) and is reported once. */
+static void check_json_payloads(const llmobs__serializer *ser, llmobs__span *s)
+{
+    struct {
+        const char *text;
+        bool *is_json;
+        const char *field;
+    } io[] = {{s->input, &s->input_is_json, "input"}, {s->output, &s->output_is_json, "output"}};
+    for (size_t i = 0; i < 2; i++) {
+        if (!*io[i].is_json || !io[i].text || llmobs__json_valid(io[i].text, strlen(io[i].text)))
+            continue;
+        *io[i].is_json = false;
+        if (ser->invalid_json) ser->invalid_json(ser->invalid_json_ud, io[i].field);
+    }
+}
+
 void llmobs__otlp_serialize(const llmobs__serializer *ser, llmobs__span *const *spans, size_t n,
                             llmobs__buf *b)
 {
+    for (size_t i = 0; i < n; i++)
+        check_json_payloads(ser, spans[i]);
     llmobs__buf_puts(b, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
     attr_list l = {b, true};
     attr_str(&l, "service.name", ser->service_name);

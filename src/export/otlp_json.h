@@ -11,9 +11,15 @@ typedef struct llmobs__serializer {
     llmobs_mask_fn mask_fn;
     void *mask_ud;
     bool send_cost; /* option send_cost: false leaves langfuse.observation.cost_details out */
+    /* Called (when set) for a span input or output set as JSON that is not valid JSON: it is
+     * sent as a JSON string of the text instead, and marked so that it is reported once.
+     * The caller's thread only copies such payloads; this is where they are checked. */
+    void (*invalid_json)(void *ud, const char *field);
+    void *invalid_json_ud;
 } llmobs__serializer;
 
-/* Appends one ExportTraceServiceRequest holding `spans` to `b` (check b->oom afterwards). */
+/* Appends one ExportTraceServiceRequest holding `spans` to `b` (check b->oom afterwards).
+ * Turns a JSON input or output that does not parse into text (see invalid_json). */
 void llmobs__otlp_serialize(const llmobs__serializer *ser, llmobs__span *const *spans, size_t n,
                             llmobs__buf *b);
 /* "2026-11-27T13:56:46.123456Z" */

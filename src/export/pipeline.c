@@ -57,7 +57,7 @@ struct llmobs__pipeline {
     llmobs__logger log;
     llmobs__pipeline_hooks hooks;
 
-    atomic_uint_fast64_t items, exported, retries, batches, spooled, truncated;
+    atomic_uint_fast64_t items, exported, retries, batches, spooled, truncated, invalid_json;
     atomic_uint_fast64_t dropped[LLMOBS_DROP_REASON_COUNT];
     uint64_t payloads; /* flusher-only: ids of the payloads it builds */
 
@@ -148,6 +148,7 @@ static void fork_child(void)
             atomic_store(&p->dropped[r], 0);
         atomic_store(&p->spooled, 0);
         atomic_store(&p->truncated, 0);
+        atomic_store(&p->invalid_json, 0);
         llmobs__spool_atfork_child(p->spool);
         p->spool_check_at = p->spool ? 0 : INT64_MAX; /* the child looks at the spool too */
         p->spool_only = false;
@@ -731,6 +732,20 @@ static void *flusher_main(void *arg)
 /* ---- lifecycle ---------------------------------------------------------------------------------
  */
 
+/* The serializer found a payload set as JSON that is not JSON (flusher thread): counted, and
+ * logged at the 1st, 2nd, 4th, 8th, ... occurrence so that a steady stream does not flood the
+ * log. */
+static void invalid_json(void *ud, const char *field)
+{
+    llmobs__pipeline *p = ud;
+    uint64_t n = atomic_fetch_add(&p->invalid_json, 1) + 1;
+    if ((n & (n - 1)) == 0)
+        llmobs__log(&p->log, LLMOBS_LOG_WARN,
+                    "a span %s set as JSON is not valid JSON: sent as a JSON string instead "
+                    "(%llu so far, stat invalid_json)",
+                    field, (unsigned long long)n);
+}
+
 llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__logger *lg,
                                        llmobs__exporter *exporter,
                                        const llmobs__pipeline_hooks *hooks, llmobs_status *status)
@@ -756,7 +771,8 @@ llmobs__pipeline *llmobs__pipeline_new(const llmobs_options *o, const llmobs__lo
     p->max_retries = o->max_retries;
     p->exporter = exporter;
     p->opts = o;
-    p->ser = (llmobs__serializer){o->service_name, o->mask_fn, o->mask_ud, o->send_cost};
+    p->ser = (llmobs__serializer){o->service_name, o->mask_fn,   o->mask_ud,
+                                  o->send_cost,    invalid_json, p};
     p->log = *lg;
     if (hooks) p->hooks = *hooks;
     p->spool_check_at = INT64_MAX;
@@ -930,6 +946,8 @@ uint64_t llmobs__pipeline_stat(const llmobs__pipeline *p, llmobs_stat stat)
         return llmobs__spool_count(p->spool, LLMOBS__SPOOL_CORRUPT);
     case LLMOBS_STAT_TRUNCATED:
         return atomic_load(&p->truncated);
+    case LLMOBS_STAT_INVALID_JSON:
+        return atomic_load(&p->invalid_json);
     }
     return 0;
 }

@@ -25,6 +25,7 @@ void llmobs__trace_attrs_clear(llmobs__trace_attrs *a)
     cJSON_Delete(a->metadata);
     memset(a, 0, sizeof *a);
     a->is_public = -1;
+    atomic_init(&a->footprint, 0);
 }
 
 llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src)
@@ -92,22 +93,33 @@ void llmobs__span_key_free(char *key)
     if (key != total_key) free(key);
 }
 
+static bool in_pool(const llmobs__span *s, const char *p)
+{
+    uintptr_t a = (uintptr_t)p, lo = (uintptr_t)s->pool;
+    return a >= lo && a < lo + sizeof s->pool;
+}
+
+static void span_string_free(llmobs__span *s, char *p)
+{
+    if (!in_pool(s, p)) free(p);
+}
+
 void llmobs__span_free(llmobs__span *s)
 {
     if (!s) return;
-    free(s->name);
-    free(s->status_message);
-    free(s->input);
-    free(s->output);
+    span_string_free(s, s->name);
+    span_string_free(s, s->status_message);
+    span_string_free(s, s->input);
+    span_string_free(s, s->output);
     cJSON_Delete(s->metadata);
     cJSON_Delete(s->model_params);
-    free(s->model);
-    free(s->provider);
+    span_string_free(s, s->model);
+    span_string_free(s, s->provider);
     for (size_t i = 0; i < s->nusage; i++)
         llmobs__span_key_free(s->usage[i].key);
     for (size_t i = 0; i < s->ncost; i++)
         llmobs__span_key_free(s->cost[i].key);
-    free(s->prompt_name);
+    span_string_free(s, s->prompt_name);
     cJSON_Delete(s->attributes);
     llmobs__trace_attrs_unref(s->trace);
     free(s);
@@ -154,11 +166,17 @@ size_t llmobs__json_footprint(const cJSON *j)
 size_t llmobs__trace_attrs_footprint(const llmobs__trace_attrs *a)
 {
     if (!a) return 0;
+    /* Cached: every span of a trace is charged its snapshot, which rarely changes. */
+    size_t cached = atomic_load_explicit(&a->footprint, memory_order_relaxed);
+    if (cached) return cached;
     size_t n = sizeof *a + slen(a->name) + slen(a->feature) + slen(a->user_id) +
                slen(a->session_id) + slen(a->release) + slen(a->version) + slen(a->environment) +
                a->ntags * sizeof *a->tags + llmobs__json_footprint(a->metadata);
     for (size_t i = 0; i < a->ntags; i++)
         n += slen(a->tags[i]);
+    /* The cast drops const for the cache only: see llmobs__trace_attrs.footprint. */
+    atomic_store_explicit(&((llmobs__trace_attrs *)(uintptr_t)a)->footprint, n,
+                          memory_order_relaxed);
     return n;
 }
 
@@ -166,27 +184,43 @@ size_t llmobs__span_footprint(const llmobs__span *s)
 {
     /* Real sizes, so max_queue_bytes bounds memory. The trace snapshot is shared by the
      * trace's spans but each span's export carries a copy of it, so each span is charged it. */
-    size_t n = sizeof *s + slen(s->name) + slen(s->status_message) + slen(s->input) +
-               slen(s->output) + slen(s->model) + slen(s->provider) + slen(s->prompt_name);
-    n += llmobs__json_footprint(s->metadata) + llmobs__json_footprint(s->model_params) +
-         llmobs__json_footprint(s->attributes);
-    n += llmobs__trace_attrs_footprint(s->trace);
-    for (size_t i = 0; i < s->nusage; i++)
-        n += slen(s->usage[i].key);
-    for (size_t i = 0; i < s->ncost; i++)
-        n += slen(s->cost[i].key);
-    return n;
+    size_t n = sizeof *s + s->str_bytes;
+    if (s->metadata) n += llmobs__json_footprint(s->metadata);
+    if (s->model_params) n += llmobs__json_footprint(s->model_params);
+    if (s->attributes) n += llmobs__json_footprint(s->attributes);
+    return n + llmobs__trace_attrs_footprint(s->trace);
+}
+
+bool llmobs__span_set_string(llmobs__span *s, char **field, const char *value)
+{
+    size_t len = value ? strlen(value) + 1 : 0;
+    char *copy = NULL;
+    if (value && len <= sizeof s->pool - s->pool_used) {
+        copy = s->pool + s->pool_used;
+        s->pool_used += len;
+    } else if (value) {
+        if (!(copy = malloc(len))) return false;
+    }
+    if (copy) memcpy(copy, value, len);
+    if (*field && !in_pool(s, *field)) s->str_bytes -= strlen(*field) + 1;
+    span_string_free(s, *field);
+    *field = copy;
+    if (copy && !in_pool(s, copy)) s->str_bytes += len; /* the pool is in sizeof *s */
+    return true;
+}
+
+void llmobs__span_count_key(llmobs__span *s, const char *key)
+{
+    s->str_bytes += slen(key);
 }
 
 void llmobs__span_truncate(llmobs__span *s)
 {
     s->truncated = true;
     char **fields[] = {&s->input, &s->output};
-    for (size_t i = 0; i < 2; i++) {
-        if (!*fields[i]) continue;
-        free(*fields[i]);
-        *fields[i] = strdup(LLMOBS__TRUNCATED_MARKER); /* NULL on ENOMEM: left out */
-    }
+    for (size_t i = 0; i < 2; i++) /* on ENOMEM the field is cleared: left out */
+        if (*fields[i] && !llmobs__span_set_string(s, fields[i], LLMOBS__TRUNCATED_MARKER))
+            llmobs__span_set_string(s, fields[i], NULL);
     s->input_is_json = s->output_is_json = false;
     cJSON_Delete(s->metadata);
     s->metadata = cJSON_CreateObject();
@@ -223,6 +257,9 @@ const char *llmobs__request_status(const llmobs__span *s)
 
 static int cost_kind_of_key(const char *key)
 {
+    for (int k = 0; k < LLMOBS__TOKEN_KINDS; k++) /* the shared keys first: no strcmp */
+        if (key == llmobs__usage_keys[k]) return k;
+    if (key == total_key) return LLMOBS_COST_TOTAL;
     for (int k = 0; k < LLMOBS__TOKEN_KINDS; k++)
         if (strcmp(llmobs__usage_keys[k], key) == 0) return k;
     return strcmp(key, "total") == 0 ? LLMOBS_COST_TOTAL : -1;
@@ -270,9 +307,9 @@ llmobs_status llmobs__span_attach_cost(llmobs__span *s, const llmobs__generation
     size_t before = s->ncost;
     for (int k = 0; k < LLMOBS_COST_KIND_COUNT; k++) {
         if (k < LLMOBS__TOKEN_KINDS && g->tokens[k] < 0) continue;
+        /* The shared static keys (llmobs__span_key would find them): nothing to copy. */
         const char *key = k < LLMOBS__TOKEN_KINDS ? llmobs__usage_keys[k] : total_key;
-        if (!key) continue; /* every kind has a key (core/generation.c) */
-        char *copy = s->ncost < LLMOBS__MAX_COST ? llmobs__span_key(key) : NULL;
+        char *copy = s->ncost < LLMOBS__MAX_COST ? (char *)(uintptr_t)key : NULL;
         if (!copy) {
             while (s->ncost > before)
                 llmobs__span_key_free(s->cost[--s->ncost].key);

@@ -27,6 +27,9 @@ typedef struct llmobs__trace_attrs {
     size_t ntags;
     int is_public;   /* -1 unset, 0, 1 */
     cJSON *metadata; /* object or NULL */
+    /* llmobs__trace_attrs_footprint, computed on first use once shared (0 = not yet): a
+     * shared snapshot never changes, and a private one is reset by every change. */
+    _Atomic size_t footprint;
 } llmobs__trace_attrs;
 
 llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src);
@@ -50,6 +53,8 @@ typedef struct llmobs__cost {
 /* The largest token count a usage key takes: the sum of all of a span's keys (the default
  * total, the gen_ai.* token attributes) then always fits in an int64. */
 #define LLMOBS__MAX_TOKENS (INT64_MAX / (LLMOBS__MAX_USAGE + 1))
+/* Bytes of a span's inline pool for short strings (see llmobs__span.pool). */
+#define LLMOBS__SPAN_POOL 96
 
 typedef struct llmobs__span {
     llmobs__item hdr; /* first: queued as an item */
@@ -83,7 +88,21 @@ typedef struct llmobs__span {
     bool truncated;             /* content replaced by LLMOBS__TRUNCATED_MARKER */
     cJSON *attributes; /* object of extra string span attributes (llmobs__obs_set_attribute),
                           sent as they are; NULL when none */
+    size_t str_bytes;  /* heap bytes of the strings above and the key copies, kept as they are
+                          set (llmobs__span_set_string), so the footprint costs no strlen */
+    /* Short strings (names, model, provider) are copied here instead of into an allocation of
+     * their own: a traced call then allocates a span, not a span and five strings. Bump-only;
+     * a string that does not fit (or replaces one) goes to the heap. */
+    size_t pool_used;
+    char pool[LLMOBS__SPAN_POOL];
 } llmobs__span;
+
+/* Replaces one of the span's own string fields by a copy of `value` (NULL clears it), keeping
+ * str_bytes; false when out of memory (the field is then unchanged). The copy goes to the
+ * span's pool when it fits. Fields set this way are released by llmobs__span_free only. */
+bool llmobs__span_set_string(llmobs__span *s, char **field, const char *value);
+/* Adds a usage or cost key copy's bytes to str_bytes (llmobs__span_key). */
+void llmobs__span_count_key(llmobs__span *s, const char *key);
 
 /* Langfuse's SDKs' marker for content dropped because the event was too large. */
 #define LLMOBS__TRUNCATED_MARKER "<truncated due to size exceeding limit>"

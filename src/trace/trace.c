@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define LLMOBS__INLINE_OBS 4
+
 struct llmobs_obs {
     struct llmobs_trace *trace;
     struct llmobs_obs *next; /* the trace's list of child handles, freed with the trace */
@@ -34,6 +36,9 @@ struct llmobs_trace {
     size_t open; /* child observations started and not yet ended */
     size_t pins; /* scopes (context.c) holding this trace's memory */
     struct llmobs_obs *children;
+    /* The first child handles live here rather than in allocations of their own. */
+    struct llmobs_obs inline_obs[LLMOBS__INLINE_OBS];
+    size_t ninline;
     /* Copy on write, guarded by mu: ended spans share it (each holds a reference) and a
      * setter that finds it shared changes a private copy, so a snapshot never changes. */
     llmobs__trace_attrs *attrs;
@@ -46,7 +51,7 @@ static void trace_free(llmobs_trace *t)
     for (struct llmobs_obs *o = t->children, *next; o; o = next) {
         next = o->next;
         llmobs__span_free(o->rec);
-        free(o);
+        if (o < t->inline_obs || o >= t->inline_obs + LLMOBS__INLINE_OBS) free(o);
     }
     llmobs__span_free(t->root.rec);
     llmobs__trace_attrs_unref(t->attrs);
@@ -61,7 +66,7 @@ static llmobs__span *span_new(llmobs_trace *t, const uint8_t span_id[8], llmobs_
 {
     llmobs__span *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    if (!(s->name = strdup(name))) {
+    if (!llmobs__span_set_string(s, &s->name, name)) {
         free(s);
         return NULL;
     }
@@ -204,27 +209,34 @@ llmobs_obs *llmobs_obs_start(llmobs_trace *t, llmobs_obs *parent, llmobs_obs_typ
                    llmobs__error(LLMOBS_EINVAL, "obs_start: parent belongs to another trace"));
         return NULL;
     }
-    struct llmobs_obs *o = calloc(1, sizeof *o);
-    if (!o) goto oom;
-    o->trace = t;
-    o->is_generation = type == LLMOBS_OBS_GENERATION;
-    o->metrics_only = !t->recording;
-    llmobs__random_id(o->span_id, 8);
-    if (t->recording || o->is_generation) {
-        o->rec = span_new(t, o->span_id, type, name);
-        if (!o->rec) goto oom;
-        memcpy(o->rec->parent_id, parent ? parent->span_id : t->root.span_id, 8);
-        o->rec->has_parent = true;
+    uint8_t span_id[8];
+    llmobs__random_id(span_id, 8);
+    bool is_generation = type == LLMOBS_OBS_GENERATION;
+    llmobs__span *rec = NULL;
+    if (t->recording || is_generation) { /* t->recording never changes after start */
+        if (!(rec = span_new(t, span_id, type, name))) goto oom;
+        memcpy(rec->parent_id, parent ? parent->span_id : t->root.span_id, 8);
+        rec->has_parent = true;
     }
     pthread_mutex_lock(&t->mu);
-    o->next = t->children;
-    t->children = o;
-    t->open++;
+    struct llmobs_obs *o =
+        t->ninline < LLMOBS__INLINE_OBS ? &t->inline_obs[t->ninline++] : calloc(1, sizeof *o);
+    if (o) {
+        *o = (struct llmobs_obs){.trace = t,
+                                 .next = t->children,
+                                 .rec = rec,
+                                 .is_generation = is_generation,
+                                 .metrics_only = !t->recording};
+        memcpy(o->span_id, span_id, 8);
+        t->children = o;
+        t->open++;
+    }
     pthread_mutex_unlock(&t->mu);
+    if (!o) goto oom;
     set_status(status, LLMOBS_OK);
     return o;
 oom:
-    free(o);
+    llmobs__span_free(rec);
     set_status(status, llmobs__error(LLMOBS_ENOMEM, "obs_start: out of memory"));
     return NULL;
 }
@@ -303,6 +315,13 @@ static llmobs__span *content_lock(llmobs_obs *o, llmobs_status *st, const char *
     return s;
 }
 
+/* A span's own string field (its byte count kept, see llmobs__span.str_bytes). */
+static llmobs_status span_string(llmobs__span *s, char **field, const char *value)
+{
+    return llmobs__span_set_string(s, field, value) ? LLMOBS_OK
+                                                    : llmobs__error(LLMOBS_ENOMEM, "out of memory");
+}
+
 static llmobs_status replace_string(char **field, const char *value)
 {
     char *copy = value ? strdup(value) : NULL;
@@ -312,26 +331,15 @@ static llmobs_status replace_string(char **field, const char *value)
     return LLMOBS_OK;
 }
 
-static llmobs_status check_json(const char *json, const char *fn)
-{
-    cJSON *parsed = cJSON_Parse(json);
-    if (!parsed) return llmobs__error(LLMOBS_EPARSE, "%s: not valid JSON", fn);
-    cJSON_Delete(parsed);
-    return LLMOBS_OK;
-}
-
 static llmobs_status obs_set_io(llmobs_obs *o, const char *value, bool output, bool is_json,
                                 const char *fn)
 {
     if (!value) return llmobs__error(LLMOBS_EINVAL, "%s: NULL value", fn);
-    if (is_json) {
-        llmobs_status st = check_json(value, fn);
-        if (st != LLMOBS_OK) return st;
-    }
+    /* JSON is copied, not parsed: the flusher checks it (export/otlp_json.c). */
     llmobs_status st;
     llmobs__span *s = content_lock(o, &st, fn);
     if (!s) return st;
-    st = replace_string(output ? &s->output : &s->input, value);
+    st = span_string(s, output ? &s->output : &s->input, value);
     if (st == LLMOBS_OK) {
         if (output)
             s->output_is_json = is_json;
@@ -456,7 +464,7 @@ llmobs_status llmobs_obs_set_level(llmobs_obs *o, llmobs_level level)
         llmobs_status st;                                                                          \
         llmobs__span *s = obs_lock(o, &st, #fn_name);                                              \
         if (!s) return st;                                                                         \
-        st = replace_string(&s->field, value);                                                     \
+        st = span_string(s, &s->field, value);                                                     \
         obs_unlock(o);                                                                             \
         return st;                                                                                 \
     }
@@ -471,7 +479,7 @@ llmobs_status llmobs_obs_set_model(llmobs_obs *o, const char *model)
     llmobs_status st;
     llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_model");
     if (!s) return st;
-    st = replace_string(&s->model, model);
+    st = span_string(s, &s->model, model);
     llmobs__tracer *tr = o->trace->tracer;
     if (st == LLMOBS_OK && o->is_generation && !o->inflight && tr->inflight_up) {
         llmobs_trace *t = o->trace;
@@ -537,6 +545,7 @@ static llmobs_status usage_put(llmobs__span *s, const char *key, int64_t value)
         return llmobs__error(LLMOBS_ELIMIT, "at most %d usage keys", LLMOBS__MAX_USAGE);
     char *k = llmobs__span_key(key);
     if (!k) return llmobs__error(LLMOBS_ENOMEM, "out of memory");
+    llmobs__span_count_key(s, k);
     s->usage[s->nusage++] = (llmobs__usage){k, value};
     return LLMOBS_OK;
 }
@@ -607,8 +616,10 @@ llmobs_status llmobs_obs_set_cost_detail(llmobs_obs *o, const char *key, double 
         char *k = llmobs__span_key(key);
         if (!k)
             st = llmobs__error(LLMOBS_ENOMEM, "out of memory");
-        else
+        else {
+            llmobs__span_count_key(s, k);
             s->cost[s->ncost++] = (llmobs__cost){k, usd};
+        }
     }
     obs_unlock(o);
     return st;
@@ -628,7 +639,7 @@ llmobs_status llmobs_obs_set_prompt(llmobs_obs *o, const char *name, int32_t ver
     llmobs_status st;
     llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_prompt");
     if (!s) return st;
-    st = replace_string(&s->prompt_name, name);
+    st = span_string(s, &s->prompt_name, name);
     if (st == LLMOBS_OK) s->prompt_version = version;
     obs_unlock(o);
     return st;
@@ -655,6 +666,8 @@ static llmobs__trace_attrs *attrs_lock(llmobs_trace *t, llmobs_status *st, const
         llmobs__trace_attrs_unref(t->attrs);
         t->attrs = copy;
     }
+    /* Private now (one reference): it is about to change, so its cached size goes. */
+    atomic_store_explicit(&t->attrs->footprint, 0, memory_order_relaxed);
     return t->attrs;
 }
 

@@ -240,7 +240,8 @@ static void null_and_garbage_arguments_return_errors(void **state)
     llmobs_trace *t = llmobs_trace_start(f->client, "bad", NULL);
     llmobs_obs *o = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, "g", NULL);
     assert_null(llmobs_obs_start(t, NULL, (llmobs_obs_type)99, "x", &st));
-    assert_int_equal(llmobs_obs_set_input_json(o, "{not json"), LLMOBS_EPARSE);
+    /* JSON payloads are checked on the flusher (see json_payloads_are_checked_on_the_flusher) */
+    assert_int_equal(llmobs_obs_set_input_json(o, "{not json"), LLMOBS_OK);
     assert_int_equal(llmobs_obs_set_metadata_json(o, "[1,2]"), LLMOBS_EPARSE);
     assert_int_equal(llmobs_obs_set_usage(o, -1, 5), LLMOBS_EINVAL);
     assert_int_equal(llmobs_obs_set_level(o, (llmobs_level)17), LLMOBS_EINVAL);
@@ -362,9 +363,37 @@ static void extra_attributes_reach_the_wire_verbatim(void **state)
     assert_int_equal(n, 1);
 }
 
+/* The setters copy JSON payloads without parsing them (issue 18: no O(size) parse on the
+ * caller's thread); the flusher checks them. Valid JSON goes out as the JSON it is, text that
+ * is not JSON as a JSON string of that text (nothing lost), counted once per payload in
+ * LLMOBS_STAT_INVALID_JSON. The old setters returned EPARSE here and sent nothing. */
+static void json_payloads_are_checked_on_the_flusher(void **state)
+{
+    fixture *f = *state;
+    llmobs_trace *t = llmobs_trace_start(f->client, "json", NULL);
+    llmobs_obs *g = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, "g", NULL);
+    assert_int_equal(llmobs_obs_set_input_json(g, "{\"q\": [1, 2.5e3, true, null]}"), LLMOBS_OK);
+    assert_int_equal(llmobs_obs_set_output_json(g, "{\"a\": 1,}"), LLMOBS_OK);
+    assert_int_equal(llmobs_trace_set_input_json(t, "[unquoted]"), LLMOBS_OK);
+    llmobs_obs_end(g);
+    llmobs_trace_end(t);
+    const cJSON *spans = flush_and_get(f, 2);
+    const cJSON *gs = find_span_by_name(spans, "g");
+    const cJSON *root = find_span_by_name(spans, "json");
+    assert_non_null(gs);
+    assert_non_null(root);
+    assert_string_equal(span_attr_str(gs, "langfuse.observation.input"),
+                        "{\"q\": [1, 2.5e3, true, null]}");
+    assert_string_equal(span_attr_str(gs, "langfuse.observation.output"), "\"{\\\"a\\\": 1,}\"");
+    assert_string_equal(span_attr_str(root, "langfuse.observation.input"), "\"[unquoted]\"");
+    assert_int_equal(client_stat(f->client, LLMOBS_STAT_INVALID_JSON), 2);
+    assert_int_equal(client_stat(f->client, LLMOBS_STAT_DROPPED), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(json_payloads_are_checked_on_the_flusher, setup, teardown),
         cmocka_unit_test_setup_teardown(trace_becomes_root_span_and_children_point_to_it, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(trace_attributes_appear_on_every_span, setup, teardown),

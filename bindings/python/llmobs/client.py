@@ -107,6 +107,7 @@ class Stat(enum.IntEnum):
     SPOOL_REJECTED = 11
     SPOOL_CORRUPT_FILES = 12
     TRUNCATED = 13
+    INVALID_JSON = 14
 
 
 class DropReason(enum.IntEnum):
@@ -389,7 +390,7 @@ class Client:
     def stats(self):
         """Delivery counters: one key per Stat (items, exported, dropped, pending, retries,
         batches, queue_items, queue_bytes, spooled, spool_resent, spool_evicted,
-        spool_rejected, spool_corrupt_files, truncated), and dropped_by_reason
+        spool_rejected, spool_corrupt_files, truncated, invalid_json), and dropped_by_reason
         {reason name: count} over every DropReason."""
         L = lib()
         h = self._handle()
