@@ -5,7 +5,9 @@
  * and divides the calling thread's instruction total by <iterations>. Only cg_loop (and what it
  * calls) is counted: set-up, warm-up, the flusher thread and shutdown are not.
  * Cases: traced_call traced_call_sampled_out traced_call_disabled counter_inc_labels
- *        counter_inc histogram_observe histogram_observe_labels gauge_set */
+ *        counter_inc histogram_observe histogram_observe_labels gauge_set
+ *        set_input_json_1mb (a span whose input is a 1 MB JSON document: what the caller pays
+ *        for the payload, which should be one copy and no parse) */
 #include "bench_util.h"
 #include "llmobs/llmobs.h"
 #include "llmobs/metrics.h"
@@ -16,6 +18,7 @@
 
 typedef struct env {
     const char *which;
+    char *big_json;
     llmobs_client *client;
     llmobs_family *counter, *hist;
     llmobs_counter *bound;
@@ -32,6 +35,12 @@ __attribute__((noinline)) void cg_loop(env *e, long n)
     if (strncmp(w, "traced_call", 11) == 0)
         for (long i = 0; i < n; i++)
             traced_call(e->client);
+    else if (strcmp(w, "set_input_json_1mb") == 0)
+        for (long i = 0; i < n; i++) {
+            llmobs_trace *t = llmobs_trace_start(e->client, "upload", NULL);
+            llmobs_trace_set_input_json(t, e->big_json);
+            llmobs_trace_end(t);
+        }
     else if (strcmp(w, "counter_inc_labels") == 0)
         for (long i = 0; i < n; i++)
             llmobs_counter_inc_labels(e->counter, LV, 2);
@@ -68,7 +77,18 @@ int main(int argc, char **argv)
     llmobs_counter_labels(e.counter, LV, 2, &e.bound);
     llmobs_histogram_labels(e.hist, LV, 2, &e.bound_hist);
     llmobs_gauge_labels(gf, LV, 2, &e.gauge);
-    if (strncmp(e.which, "traced_call", 11) == 0) {
+    if (strcmp(e.which, "set_input_json_1mb") == 0) {
+        size_t cap = 1 << 20, len = 0;
+        e.big_json = malloc(cap + 1);
+        if (!e.big_json) return 1;
+        e.big_json[len++] = '[';
+        while (len + 40 < cap)
+            len += (size_t)snprintf(e.big_json + len, cap - len, "{\"id\":%zu,\"text\":\"chunk\"},",
+                                    len);
+        e.big_json[len - 1] = ']';
+        e.big_json[len] = '\0';
+    }
+    if (strncmp(e.which, "traced_call", 11) == 0 || e.big_json) {
         llmobs_options *o = llmobs_options_new();
         llmobs_options_set(o, "exporter", "none");
         llmobs_options_set(o, "service_name", "bench");
@@ -77,12 +97,13 @@ int main(int argc, char **argv)
         if (strcmp(e.which, "traced_call_disabled") == 0) llmobs_options_set(o, "enabled", "false");
         e.client = llmobs_client_new(o, NULL);
         if (!e.client) return 1;
-        for (int i = 0; i < 100; i++)
+        for (int i = 0; i < 100 && !e.big_json; i++)
             traced_call(e.client); /* create metric children */
         llmobs_flush(e.client, 30000, NULL);
     }
     cg_loop(&e, n);
     if (e.client) llmobs_shutdown(e.client, 10000);
     llmobs_registry_free(reg);
+    free(e.big_json);
     return 0;
 }
