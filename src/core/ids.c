@@ -86,14 +86,11 @@ void llmobs__random_id(uint8_t *out, size_t n)
     do { /* an all-zero id is invalid (W3C trace context): draw again */
         any = 0;
         size_t i = 0;
-        for (; i + 8 <= n; i += 8) {
+        /* Byte stores from shifts, not a memcpy of the word: the compiler still emits one
+         * 8-byte store, and gcc's -fanalyzer does not mistake the word for uninitialised. */
+        while (i < n) {
             uint64_t r = rng_next();
-            any |= r;
-            memcpy(out + i, &r, 8);
-        }
-        if (i < n) {
-            uint64_t r = rng_next();
-            for (; i < n; i++, r >>= 8) {
+            for (size_t k = 0; k < 8 && i < n; k++, i++, r >>= 8) {
                 out[i] = (uint8_t)r;
                 any |= out[i];
             }
