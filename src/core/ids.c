@@ -80,17 +80,34 @@ static inline uint64_t rng_next(void)
     return result;
 }
 
+/* Eight byte stores from shifts rather than a memcpy of the word: gcc merges them into one
+ * 8-byte store, and its -fanalyzer does not mistake the word for uninitialised. */
+static inline void store64(uint8_t *p, uint64_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+    p[4] = (uint8_t)(v >> 32);
+    p[5] = (uint8_t)(v >> 40);
+    p[6] = (uint8_t)(v >> 48);
+    p[7] = (uint8_t)(v >> 56);
+}
+
 void llmobs__random_id(uint8_t *out, size_t n)
 {
     uint64_t any;
     do { /* an all-zero id is invalid (W3C trace context): draw again */
         any = 0;
         size_t i = 0;
-        /* Byte stores from shifts, not a memcpy of the word: the compiler still emits one
-         * 8-byte store, and gcc's -fanalyzer does not mistake the word for uninitialised. */
-        while (i < n) {
+        for (; i + 8 <= n; i += 8) {
             uint64_t r = rng_next();
-            for (size_t k = 0; k < 8 && i < n; k++, i++, r >>= 8) {
+            any |= r;
+            store64(out + i, r);
+        }
+        if (i < n) {
+            uint64_t r = rng_next();
+            for (; i < n; i++, r >>= 8) {
                 out[i] = (uint8_t)r;
                 any |= out[i];
             }
