@@ -21,6 +21,7 @@ say() { printf '\n== %s\n' "$*" >&2; }
 broke() { echo "bench: FAILED $*" >&2; failed="${failed:+$failed; }$*"; }
 skip() { echo "bench: SKIPPED $*" >&2; skipped="${skipped:+$skipped; }$*"; }
 
+load=$(cut -d' ' -f1-3 /proc/loadavg) # at the start, for the report
 say "build (Release) in $build"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DLLMOBS_BENCH=ON \
     >/dev/null || exit 1
@@ -159,9 +160,12 @@ date=$(date -u +%Y-%m-%d)
 host=$(hostname -s 2>/dev/null || hostname)
 if [ -n "$quick" ]; then base="$scratch/$date-$host"; else base="$root/bench/results/$date-$host"; fi
 cpu=$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)
-load=$(cut -d' ' -f1-3 /proc/loadavg)
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+git diff --quiet HEAD 2>/dev/null || commit="$commit+uncommitted"
 "$py" bench/report.py "$results" "$base" "date=$date" "host=$host" "cores=$(nproc)" "cpu=$cpu" \
-    "load=$load" "skipped=$skipped"
+    "load=$load" "load_end=$load_end" "commit=$commit" "command=bench/run.sh${quick:+ $quick}" \
+    "skipped=$skipped" "failed=$failed"
 echo >&2
 echo "bench: results in $base.md and $base.json (raw lines: $results)" >&2
 [ -z "$failed" ] || { echo "bench: failed: $failed" >&2; exit 1; }
