@@ -110,9 +110,11 @@ def summary(by_id, md, out):
     md.append("")
     md.append("Same traced LLM call (trace/root + retrieval + generation with model and usage, "
               "~200-byte inputs and outputs: 3 spans), same local receiver, same run. "
-              "Delivered: llmobs sends 1M spans from a producer that backs off when its queue "
-              "is full; the JS SDKs make a few thousand traced calls, yielding the event loop "
-              "after each (labels in the full table). "
+              "Delivered: llmobs's producer (a C loop) backs off while its queue is full; the JS "
+              "SDKs' traced calls yield the event loop after each; how many spans or calls each "
+              "side sent is in the labels of the full table (--quick: a few hundred JS calls, "
+              "too few for V8 to optimise the SDKs' code, so their figures there are a smoke test "
+              "only). "
               "Ratio = how many times better llmobs is (>1: llmobs better). "
               f"v5 = @langfuse/tracing {vers[V5] or 'not run'} + @langfuse/otel on OpenTelemetry JS 2 "
               f"(OTLP); v3 = langfuse {vers[V3] or 'not run'} (ingestion API, deprecated).")
