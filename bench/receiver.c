@@ -10,8 +10,10 @@
  * {"successes":[{"id":..,"status":201}...],"errors":[]} GET  /stats
  * {"requests":..,"spans":..,"events":..,"bytes":..,"gzip_requests":..} GET  /reset zeroes the
  * counters GET  /quit                     exits Bodies with Content-Encoding: gzip are inflated
- * first (zlib). Chunked bodies are not supported (411): libcurl and Node's fetch both send
- * Content-Length for these requests.
+ * first (zlib). Bodies come with Content-Length or with Transfer-Encoding: chunked (the
+ * OpenTelemetry Node exporter pipes its body into the request, so Node sends it chunked); a
+ * malformed chunked body gets 400 and the connection is closed, any other transfer coding 501.
+ * Chunk extensions and trailers are accepted and ignored.
  *
  * Usage: bench_receiver [--port N]   (0 = any free port; prints "port N" on stdout)
  */
@@ -41,8 +43,11 @@ typedef struct conn {
 } conn;
 
 static struct {
-    uint64_t requests, spans, events, bytes, gzip_requests, bad;
+    uint64_t requests, spans, events, bytes, gzip_requests, bad, chunked_requests;
 } st;
+
+static char *chunk_buf; /* the decoded body of the current chunked request */
+static size_t chunk_cap;
 
 static char *inflate_buf;
 static size_t inflate_cap;
@@ -184,6 +189,61 @@ static int respond(int fd, int status, const char *reason, const char *body, siz
     return send_all(fd, dst + 256 - h, (size_t)h + blen);
 }
 
+/* Decodes a chunked body starting at p (avail bytes there). Returns 1 when complete (*used = raw
+ * bytes taken, chunk_buf holds *out_len decoded bytes), 0 when more bytes are needed, -1 when
+ * malformed. Copies only once the whole body is there, so a body arriving in many reads is
+ * scanned again (cheap: one hop per chunk) but copied once. */
+static int dechunk(const char *p, size_t avail, size_t *used, size_t *out_len)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        size_t pos = 0, out = 0;
+        for (;;) {
+            const char *eol = memmem(p + pos, avail - pos, "\r\n", 2);
+            if (!eol) return avail - pos > 4096 ? -1 : 0;
+            const char *q = p + pos, *le = eol;
+            uint64_t size = 0;
+            int digits = 0;
+            for (; q < le; q++, digits++) {
+                int d = (*q >= '0' && *q <= '9')   ? *q - '0'
+                        : (*q >= 'a' && *q <= 'f') ? *q - 'a' + 10
+                        : (*q >= 'A' && *q <= 'F') ? *q - 'A' + 10
+                                                   : -1;
+                if (d < 0) break;
+                if (size > ((uint64_t)1 << 40)) return -1; /* absurd size */
+                size = size * 16 + (uint64_t)d;
+            }
+            if (digits == 0) return -1;
+            while (q < le && (*q == ' ' || *q == '\t'))
+                q++;
+            if (q < le && *q != ';') return -1; /* only chunk extensions may follow */
+            pos = (size_t)(eol - p) + 2;
+            if (size == 0) {
+                /* trailer fields, then the empty line */
+                for (;;) {
+                    const char *t = memmem(p + pos, avail - pos, "\r\n", 2);
+                    if (!t) return avail - pos > 65536 ? -1 : 0;
+                    size_t tl = (size_t)(t - (p + pos));
+                    pos += tl + 2;
+                    if (tl == 0) break;
+                }
+                break;
+            }
+            if (avail - pos < size + 2) return 0;
+            if (p[pos + size] != '\r' || p[pos + size + 1] != '\n') return -1;
+            if (pass == 1) memcpy(chunk_buf + out, p + pos, (size_t)size);
+            out += (size_t)size;
+            pos += (size_t)size + 2;
+        }
+        if (pass == 0 && chunk_cap < out + 1) {
+            chunk_cap = out + 1 > 65536 ? out + 1 : 65536;
+            chunk_buf = xrealloc(chunk_buf, chunk_cap);
+        }
+        *used = pos;
+        *out_len = out;
+    }
+    return 1;
+}
+
 static const char *find_header(const char *hdrs, size_t n, const char *name, size_t *vlen)
 {
     size_t nl = strlen(name);
@@ -214,15 +274,32 @@ static int process(conn *c)
         char *he = memmem(req, avail, "\r\n\r\n", 4);
         if (!he) break;
         size_t hlen = (size_t)(he - req) + 4;
-        size_t vlen = 0, clen = 0;
+        size_t vlen = 0, clen = 0, wire = 0; /* clen: body bytes; wire: bytes after the headers */
         const char *v = find_header(req, hlen, "Content-Length", &vlen);
         if (v) clen = strtoull(v, NULL, 10);
-        if (find_header(req, hlen, "Transfer-Encoding", &vlen)) {
-            respond(c->fd, 411, "Length Required", "{}", 2, 1);
-            return -1;
-        }
-        if (avail < hlen + clen) break;
         char *body = req + hlen;
+        v = find_header(req, hlen, "Transfer-Encoding", &vlen);
+        if (v) {
+            /* Transfer-Encoding wins over Content-Length (RFC 9112 6.3); only "chunked" alone */
+            while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+                vlen--;
+            if (vlen != 7 || strncasecmp(v, "chunked", 7) != 0) {
+                respond(c->fd, 501, "Not Implemented", "{\"error\":\"transfer coding\"}", 27, 1);
+                return -1;
+            }
+            int d = dechunk(body, avail - hlen, &wire, &clen);
+            if (d == 0) break;
+            if (d < 0) {
+                st.bad++;
+                respond(c->fd, 400, "Bad Request", "{\"error\":\"bad chunked body\"}", 28, 1);
+                return -1;
+            }
+            st.chunked_requests++;
+            body = chunk_buf;
+        } else {
+            if (avail < hlen + clen) break;
+            wire = clen;
+        }
         int gz = 0, close_after = 0;
         v = find_header(req, hlen, "Content-Encoding", &vlen);
         if (v && vlen >= 4 && strncasecmp(v, "gzip", 4) == 0) gz = 1;
@@ -250,7 +327,7 @@ static int process(conn *c)
                 st.bad++;
                 rc =
                     respond(c->fd, 400, "Bad Request", "{\"error\":\"bad gzip\"}", 20, close_after);
-                off += hlen + clen;
+                off += hlen + wire;
                 continue;
             }
         }
@@ -272,10 +349,11 @@ static int process(conn *c)
             char b[512];
             int n = snprintf(b, sizeof b,
                              "{\"requests\":%llu,\"spans\":%llu,\"events\":%llu,\"bytes\":%llu,"
-                             "\"gzip_requests\":%llu,\"bad\":%llu}",
+                             "\"gzip_requests\":%llu,\"bad\":%llu,\"chunked_requests\":%llu}",
                              (unsigned long long)st.requests, (unsigned long long)st.spans,
                              (unsigned long long)st.events, (unsigned long long)st.bytes,
-                             (unsigned long long)st.gzip_requests, (unsigned long long)st.bad);
+                             (unsigned long long)st.gzip_requests, (unsigned long long)st.bad,
+                             (unsigned long long)st.chunked_requests);
             rc = respond(c->fd, 200, "OK", b, (size_t)n, close_after);
         } else if (!is_post && strncmp(path, "/reset", 6) == 0) {
             memset(&st, 0, sizeof st);
@@ -286,7 +364,7 @@ static int process(conn *c)
         } else {
             rc = respond(c->fd, 404, "Not Found", "{}", 2, close_after);
         }
-        off += hlen + clen;
+        off += hlen + wire;
         if (close_after) return -1;
     }
     if (rc != 0) return -1;

@@ -4,7 +4,7 @@
 # --quick: a few-second smoke of each benchmark (CI), results written to the scratch folder only.
 # A peer that cannot be installed is reported and skipped; the rest still runs.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
 quick=""
 [ "${1:-}" = "--quick" ] && quick="--quick"
@@ -16,10 +16,12 @@ skipped=""
 failed=""
 : >"$results"
 say() { printf '\n== %s\n' "$*" >&2; }
-# An llmobs benchmark that fails is an error (exit 1 at the end); a missing peer is not.
+# An llmobs benchmark that fails is an error (exit 1 at the end), and so is the main tracing
+# peer (Langfuse JS v5) failing when npm is there; another missing peer is not.
 broke() { echo "bench: FAILED $*" >&2; failed="${failed:+$failed; }$*"; }
 skip() { echo "bench: SKIPPED $*" >&2; skipped="${skipped:+$skipped; }$*"; }
 
+load=$(cut -d' ' -f1-3 /proc/loadavg) # at the start, for the report
 say "build (Release) in $build"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DLLMOBS_BENCH=ON \
     >/dev/null || exit 1
@@ -32,12 +34,27 @@ if [ "$(id -u)" -eq 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-prometheus-client wrk valgrind \
         >"$scratch/apt.log" 2>&1 || echo "bench: apt-get install failed (see $scratch/apt.log)" >&2
 fi
+# The Langfuse JS SDK v5 (@langfuse/tracing + @langfuse/otel on OpenTelemetry JS 2) is the main
+# tracing peer: with npm present, failing to install or run it is a failure (broke), not a skip.
+# v3 (npm langfuse@3, deprecated) stays as a row; it and prom-client are skipped if they break.
 have_node=0
-if command -v npm >/dev/null && npm install --prefix "$scratch/node" --no-audit --no-fund \
-        langfuse@3 prom-client >"$scratch/npm.log" 2>&1; then
-    have_node=1
+have_v5=0
+if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+    skip "npm peers (Langfuse JS v5 and v3, prom-client): npm or node missing"
 else
-    skip "npm peers (langfuse@3, prom-client): npm missing or install failed, see $scratch/npm.log"
+    if npm install --prefix "$scratch/node5" --no-audit --no-fund @langfuse/tracing@5 \
+            @langfuse/otel@5 @opentelemetry/sdk-trace-node@2 @opentelemetry/api@1 \
+            >"$scratch/npm-v5.log" 2>&1; then
+        have_v5=1
+    else
+        broke "npm install of the Langfuse JS SDK v5 peer, see $scratch/npm-v5.log"
+    fi
+    if npm install --prefix "$scratch/node" --no-audit --no-fund langfuse@3 prom-client@15 \
+            >"$scratch/npm.log" 2>&1; then
+        have_node=1
+    else
+        skip "npm peers (langfuse@3, prom-client@15): install failed, see $scratch/npm.log"
+    fi
 fi
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3 || true)
@@ -50,7 +67,7 @@ endpoint="http://127.0.0.1:$(awk '/^port/{print $2}' "$scratch/receiver.out")"
 cleanup() {
     kill "$rpid" 2>/dev/null
     [ -n "${spid:-}" ] && kill "$spid" 2>/dev/null
-    rm -rf "$scratch/node" # the installed peers; logs and raw lines stay for inspection
+    rm -rf "$scratch/node" "$scratch/node5" # the installed peers; logs and raw lines stay
 }
 trap cleanup EXIT
 
@@ -66,10 +83,15 @@ say "delivered throughput and RSS, $spans spans (llmobs)"
 say "metrics hot path and render (llmobs + floors)"
 "$B/bench_metrics" $quick >>"$results" || broke "bench_metrics"
 
+if [ "$have_v5" = 1 ]; then
+    say "Langfuse JS SDK v5 (main tracing peer)"
+    NODE_PATH="$scratch/node5/node_modules" node bench/peers/langfuse_v5_bench.js \
+        --endpoint "$endpoint" $quick >>"$results" || broke "Langfuse JS SDK v5 peer (langfuse_v5_bench.js)"
+fi
 if [ "$have_node" = 1 ]; then
-    say "Langfuse JS SDK v3"
+    say "Langfuse JS SDK v3 (deprecated)"
     NODE_PATH="$scratch/node/node_modules" node bench/peers/langfuse_bench.js \
-        --endpoint "$endpoint" $quick >>"$results" || skip "langfuse-js run failed"
+        --endpoint "$endpoint" $quick >>"$results" || skip "langfuse-js v3 run failed"
     say "prom-client"
     NODE_PATH="$scratch/node/node_modules" node bench/peers/prom_client_bench.js $quick \
         >>"$results" || skip "prom-client run failed"
@@ -116,7 +138,7 @@ fi
 say "callgrind instruction counts (fixed iterations)"
 if command -v valgrind >/dev/null; then
     for c in traced_call:2000 traced_call_sampled_out:2000 traced_call_disabled:2000 \
-             counter_inc_labels:100000 counter_inc:100000 histogram_observe:100000 \
+             set_input_json_1mb:20 counter_inc_labels:100000 counter_inc:100000 histogram_observe:100000 \
              histogram_observe_labels:100000 gauge_set:100000; do
         name=${c%%:*}
         iters=${c##*:}
@@ -138,9 +160,12 @@ date=$(date -u +%Y-%m-%d)
 host=$(hostname -s 2>/dev/null || hostname)
 if [ -n "$quick" ]; then base="$scratch/$date-$host"; else base="$root/bench/results/$date-$host"; fi
 cpu=$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)
-load=$(cut -d' ' -f1-3 /proc/loadavg)
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+git diff --quiet HEAD 2>/dev/null || commit="$commit+uncommitted"
 "$py" bench/report.py "$results" "$base" "date=$date" "host=$host" "cores=$(nproc)" "cpu=$cpu" \
-    "load=$load" "skipped=$skipped"
+    "load=$load" "load_end=$load_end" "commit=$commit" "command=bench/run.sh${quick:+ $quick}" \
+    "skipped=$skipped" "failed=$failed"
 echo >&2
 echo "bench: results in $base.md and $base.json (raw lines: $results)" >&2
 [ -z "$failed" ] || { echo "bench: failed: $failed" >&2; exit 1; }

@@ -1,4 +1,4 @@
-// Langfuse JS SDK v3 (npm langfuse@3) peer of bench_trace / bench_throughput, pointed at the
+// Langfuse JS SDK v3 (npm langfuse@3; deprecated, superseded by v5: langfuse_v5_bench.js) peer of bench_trace / bench_throughput, pointed at the
 // same bench_receiver's /api/public/ingestion path (it answers 207 with every event a success).
 // One traced call is the same as llmobs's: trace + retrieval span (~200-byte input/output,
 // ended) + generation (model, usage, ~200-byte input/output, ended) + trace output: 6 events.
@@ -36,7 +36,7 @@ function pct(v, p) {
   return s[k - 1];
 }
 function emit(id, label, unit, v, what, extra) {
-  console.log(JSON.stringify(Object.assign({ id, label, impl: 'langfuse-js', version, unit,
+  console.log(JSON.stringify(Object.assign({ id, label, impl: 'langfuse-js v3', deprecated: true, version, unit,
     median: pct(v, 50), p99: pct(v, 99), n: v.length, threads: 1, samples: what, cores }, extra || {})));
 }
 function stats() {
