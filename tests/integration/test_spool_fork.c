@@ -134,10 +134,10 @@ static void fork_between_flock_and_claim_leaves_the_claim_to_the_parent(void **s
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    if (child_fds != 0)
-        fail_msg("the forked child kept %u descriptor(s) of the parent's claimed spool file",
-                 (unsigned)child_fds);
-    if (!freed) fail_msg("the parent released its claim but the file stayed locked (the child)");
+    if (child_fds != 0 || !freed)
+        fail_msg("the forked child kept %u descriptor(s) of the parent's claimed spool file; "
+                 "after the parent released its claim the file was %s",
+                 (unsigned)child_fds, freed ? "free" : "still locked (by the child)");
 
     /* The file is still there, never sent, and the parent's later claims work as before. */
     assert_int_equal(spool_files(dir, NULL), 1);
