@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define LLMOBS__NAME_NONE UINT32_MAX /* "not found" */
 
@@ -31,8 +32,23 @@ typedef struct llmobs__name_table {
 /* A 64-bit hash of a NUL-terminated name, never 0. */
 uint64_t llmobs__name_hash(const char *name);
 
+/* The slot holding `name` (with hash `h`), or the empty slot where it would go. The table
+ * must have slots. Inline, with llmobs__name_find: the hot path of every generation. */
+static inline size_t llmobs__name_probe(const llmobs__name_table *t, uint64_t h, const char *name)
+{
+    size_t mask = t->cap - 1, i = (size_t)h & mask;
+    while (t->slots[i].hash && (t->slots[i].hash != h || strcmp(t->slots[i].name, name) != 0))
+        i = (i + 1) & mask;
+    return i;
+}
+
 /* The index stored for `name` (with hash `h`), or LLMOBS__NAME_NONE. */
-uint32_t llmobs__name_find(const llmobs__name_table *t, uint64_t h, const char *name);
+static inline uint32_t llmobs__name_find(const llmobs__name_table *t, uint64_t h, const char *name)
+{
+    if (!t->n) return LLMOBS__NAME_NONE;
+    size_t i = llmobs__name_probe(t, h, name);
+    return t->slots[i].hash ? t->slots[i].index : LLMOBS__NAME_NONE;
+}
 /* Adds `name` (not present yet) -> index. False on ENOMEM (the table is unchanged). */
 bool llmobs__name_insert(llmobs__name_table *t, uint64_t h, const char *name, uint32_t index);
 /* Points the present `name` at a new index (its entry moved); `name` may be a new pointer to

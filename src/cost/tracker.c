@@ -43,7 +43,8 @@ typedef struct {
     char *name;
     uint64_t hash;
     double spent;
-} spend_ent; /* a model */
+    uint32_t price; /* its entry in the price cache, or NONE: not looked up yet */
+} spend_ent;        /* a model */
 
 typedef struct {
     char *name;
@@ -188,7 +189,7 @@ static spend_ent *model_get(llmobs_cost_tracker *t, const char *name, uint64_t h
         return NULL;
     }
     e = (spend_ent *)t->models.items + t->models.n++;
-    *e = (spend_ent){copy, h, 0};
+    *e = (spend_ent){copy, h, 0, NONE};
     return e;
 }
 
@@ -512,29 +513,44 @@ static void prices_free(llmobs_cost_tracker *t)
     llmobs__name_table_free(&t->price_ix);
 }
 
+/* The price of cache entry `i`, matched again if the table changed since it was cached. */
+static const llmobs__price *cached_price(llmobs_cost_tracker *t, uint32_t i)
+{
+    price_ent *e = (price_ent *)t->prices.items + i;
+    if (e->gen != t->price_gen) {
+        e->price = llmobs__price_match(t->overlay, t->noverlay, e->model);
+        e->gen = t->price_gen;
+    }
+    return e->price;
+}
+
 /* llmobs__price_match over the overlay and the built-in table, remembered per model name
- * (`h` its hash). Under the lock. */
-static const llmobs__price *price_of_h(llmobs_cost_tracker *t, const char *model, uint64_t h)
+ * (`h` its hash); *slot (optional) gets the cache entry (never removed), or NONE. Under the
+ * lock. */
+static const llmobs__price *price_of_slot(llmobs_cost_tracker *t, const char *model, uint64_t h,
+                                          uint32_t *slot)
 {
     uint32_t i = llmobs__name_find(&t->price_ix, h, model);
-    if (i != NONE) {
-        price_ent *e = (price_ent *)t->prices.items + i;
-        if (e->gen != t->price_gen) { /* the table changed since: match again */
-            e->price = llmobs__price_match(t->overlay, t->noverlay, model);
-            e->gen = t->price_gen;
-        }
-        return e->price;
-    }
+    if (slot) *slot = i;
+    if (i != NONE) return cached_price(t, i);
     const llmobs__price *p = llmobs__price_match(t->overlay, t->noverlay, model);
     if (t->prices.n < PRICE_CACHE_MAX) { /* past it, or out of memory: just not remembered */
         char *copy = strdup(model);
+        i = (uint32_t)t->prices.n;
         if (copy && grow(&t->prices, sizeof(price_ent)) &&
-            llmobs__name_insert(&t->price_ix, h, copy, (uint32_t)t->prices.n))
+            llmobs__name_insert(&t->price_ix, h, copy, i)) {
             ((price_ent *)t->prices.items)[t->prices.n++] = (price_ent){copy, h, p, t->price_gen};
-        else
+            if (slot) *slot = i;
+        } else {
             free(copy);
+        }
     }
     return p;
+}
+
+static const llmobs__price *price_of_h(llmobs_cost_tracker *t, const char *model, uint64_t h)
+{
+    return price_of_slot(t, model, h, NULL);
 }
 
 static const llmobs__price *price_of(llmobs_cost_tracker *t, const char *model)
@@ -1019,8 +1035,13 @@ void llmobs__cost_price_generation(void *tracker, llmobs__generation *g)
         return;
     }
     /* The one price lookup: a cached price per model name (the matching rule runs once per
-     * name and price table). */
-    const llmobs__price *p = price_of_h(t, model, fd.model_hash);
+     * name and price table), found through the model's spend entry when it has one. */
+    const llmobs__price *p;
+    spend_ent *me = fd.model_slot != NONE ? (spend_ent *)t->models.items + fd.model_slot : NULL;
+    if (me && me->price != NONE)
+        p = cached_price(t, me->price);
+    else
+        p = price_of_slot(t, model, fd.model_hash, me ? &me->price : NULL);
     if (g->model) {
         const llmobs__price *w = has_model ? p : price_of(t, g->model);
         g->context_window = w ? w->context_window : 0;
