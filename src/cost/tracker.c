@@ -6,7 +6,7 @@
  * Every lookup is O(1): features, models and users are arrays (in the order llmobs_cost_*_at
  * lists them) indexed by name tables (name_table.h); the users also sit in a min-heap on
  * (spend, index), so the smallest spender -- the one a new user displaces when the set is
- * full -- is found in O(1) and the heap repaired in O(log n). Model prices are cached per model
+ * full -- is found without a scan (see user_min). Model prices are cached per model
  * name (up to PRICE_CACHE_MAX names) and re-matched when the price table changed. Names are
  * hashed once, outside the lock, and an ended generation's pricer hands the hashes and the
  * entries it found to the observer (llmobs__generation.cost_handoff), which then records
@@ -52,6 +52,12 @@ typedef struct {
     double spent;
     uint32_t heap; /* position in the tracker's user heap */
 } user_ent;
+
+/* A user in the heap, keyed by its spend when it was last placed (see user_min). */
+typedef struct {
+    double spent;
+    uint32_t user;
+} heap_ent;
 
 /* The price a model name resolved to (NULL: none) when the price table was at `gen`. */
 typedef struct {
@@ -99,7 +105,7 @@ struct llmobs_cost_tracker {
     vec models;                                       /* spend_ent */
     vec users;                                        /* user_ent */
     llmobs__name_table feature_ix, model_ix, user_ix; /* name -> index in the vectors */
-    uint32_t *heap; /* user indices, a min-heap on (spent, index), users.n long */
+    heap_ent *heap; /* a min-heap of the users on (spent as of entry, index), users.n long */
     size_t heap_cap;
     uint64_t other_hash; /* llmobs__name_hash(LLMOBS_COST_OTHER) */
     vec unknown;         /* unknown_ent, never reset (a counter) */
@@ -224,38 +230,68 @@ static feature_ent *feature_get(llmobs_cost_tracker *t, const char *name, uint64
     return e;
 }
 
-/* ---- the users' heap: the smallest spender on top, ties to the lower index (the entry a
- * linear scan for the first minimum would find) ---------------------------------------------- */
+/* ---- the users' heap ------------------------------------------------------------------------
+ *
+ * The smallest spender is the one a new user displaces when the set is full (ties: the lower
+ * index, the entry a scan for the first minimum finds). A user's spend only grows during a day,
+ * and a record must stay O(1), so the heap is lazy: each entry keeps the spend it had when it
+ * was placed, a lower bound of its spend now, and a record does not touch the heap. When the
+ * minimum is needed, a top whose spend grew since is re-placed with its spend now until the top
+ * is current: that top is the true minimum (everyone else's spend is at least their key, which
+ * is at least the top's). Each re-placement, O(log n), pays for records made since, so an
+ * eviction costs O(log n) amortised. */
 
-static bool user_before(const user_ent *u, uint32_t a, uint32_t b)
+static bool heap_before(const heap_ent *a, const heap_ent *b)
 {
-    return u[a].spent < u[b].spent || (u[a].spent == u[b].spent && a < b);
+    return a->spent < b->spent || (a->spent == b->spent && a->user < b->user);
 }
 
-static void heap_put(llmobs_cost_tracker *t, size_t pos, uint32_t user)
+static void heap_put(llmobs_cost_tracker *t, size_t pos, heap_ent e)
 {
-    t->heap[pos] = user;
-    ((user_ent *)t->users.items)[user].heap = (uint32_t)pos;
+    t->heap[pos] = e;
+    ((user_ent *)t->users.items)[e.user].heap = (uint32_t)pos;
 }
 
-/* Restores the heap order around `pos` (its entry's key changed either way); `n`: heap size. */
+/* Restores the heap order around `pos` (its key changed either way); `n`: heap size. */
 static void heap_fix(llmobs_cost_tracker *t, size_t pos, size_t n)
 {
-    const user_ent *u = t->users.items;
-    uint32_t x = t->heap[pos];
-    while (pos > 0 && user_before(u, x, t->heap[(pos - 1) / 2])) {
+    heap_ent x = t->heap[pos];
+    while (pos > 0 && heap_before(&x, &t->heap[(pos - 1) / 2])) {
         heap_put(t, pos, t->heap[(pos - 1) / 2]);
         pos = (pos - 1) / 2;
     }
     for (;;) {
         size_t c = 2 * pos + 1;
         if (c >= n) break;
-        if (c + 1 < n && user_before(u, t->heap[c + 1], t->heap[c])) c++;
-        if (!user_before(u, t->heap[c], x)) break;
+        if (c + 1 < n && heap_before(&t->heap[c + 1], &t->heap[c])) c++;
+        if (!heap_before(&t->heap[c], &x)) break;
         heap_put(t, pos, t->heap[c]);
         pos = c;
     }
     heap_put(t, pos, x);
+}
+
+/* The index of the smallest spender (users.n > 0). */
+static uint32_t user_min(llmobs_cost_tracker *t)
+{
+    const user_ent *u = t->users.items;
+    for (;;) {
+        heap_ent *top = &t->heap[0];
+        double now = u[top->user].spent;
+        if (top->spent == now) return top->user;
+        top->spent = now;
+        heap_fix(t, 0, t->users.n);
+    }
+}
+
+/* A tracked user's spend changed by `usd`. */
+static void user_spent(llmobs_cost_tracker *t, user_ent *u, double usd)
+{
+    u->spent += usd;
+    if (!(usd >= 0)) { /* never so today (costs are >= 0), but a key must stay a lower bound */
+        t->heap[u->heap].spent = u->spent;
+        heap_fix(t, u->heap, t->users.n);
+    }
 }
 
 static user_ent *user_find(llmobs_cost_tracker *t, const char *name, uint64_t h)
@@ -278,7 +314,7 @@ static void user_evict_min(llmobs_cost_tracker *t)
 {
     user_ent *u = t->users.items;
     size_t last = t->users.n - 1;
-    uint32_t m = t->heap[0];
+    uint32_t m = user_min(t);
     t->other_users += u[m].spent;
     llmobs__name_remove(&t->user_ix, u[m].hash, u[m].name);
     free(u[m].name);
@@ -289,7 +325,7 @@ static void user_evict_min(llmobs_cost_tracker *t)
     if (m != last) { /* the last entry moves down to m: a smaller index, a smaller key */
         u[m] = u[last];
         llmobs__name_move(&t->user_ix, u[m].hash, u[m].name, m);
-        t->heap[u[m].heap] = m;
+        t->heap[u[m].heap].user = m;
         heap_fix(t, u[m].heap, last);
     }
     t->users.n = last;
@@ -789,7 +825,7 @@ static void add_new_user_spend(llmobs_cost_tracker *t, double usd, char *copy, u
     size_t n = t->users.n;
     if (n < t->max_users && grow(&t->users, sizeof(user_ent))) {
         if (t->heap_cap < t->users.cap) {
-            uint32_t *heap = realloc(t->heap, t->users.cap * sizeof *heap);
+            heap_ent *heap = realloc(t->heap, t->users.cap * sizeof *heap);
             if (heap) {
                 t->heap = heap;
                 t->heap_cap = t->users.cap;
@@ -798,22 +834,23 @@ static void add_new_user_spend(llmobs_cost_tracker *t, double usd, char *copy, u
         if (t->heap_cap > n && llmobs__name_insert(&t->user_ix, h, copy, (uint32_t)n)) {
             ((user_ent *)t->users.items)[n] = (user_ent){copy, h, usd, (uint32_t)n};
             t->users.n = n + 1;
-            t->heap[n] = (uint32_t)n;
+            t->heap[n] = (heap_ent){usd, (uint32_t)n};
             heap_fix(t, n, n + 1);
             return;
         }
     }
-    user_ent *min = n ? (user_ent *)t->users.items + t->heap[0] : NULL;
+    user_ent *min = n ? (user_ent *)t->users.items + user_min(t) : NULL;
     if (min && usd > min->spent) {
         /* Keep the bigger spender; the displaced one's spend stays accounted in "other". */
         t->other_users += min->spent;
         llmobs__name_remove(&t->user_ix, min->hash, min->name);
         free(min->name);
         /* Cannot fail: a name just left the table. */
-        (void)llmobs__name_insert(&t->user_ix, h, copy, t->heap[0]);
+        (void)llmobs__name_insert(&t->user_ix, h, copy, t->heap[0].user);
         min->name = copy;
         min->hash = h;
         min->spent = usd;
+        t->heap[0].spent = usd; /* user_min left it on top */
         heap_fix(t, 0, n);
         return;
     }
@@ -872,8 +909,7 @@ static llmobs_status add_spend(llmobs_cost_tracker *t, const char *model, const 
     m->spent += usd;
     t->total += usd;
     if (known_user) {
-        known_user->spent += usd;
-        heap_fix(t, known_user->heap, t->users.n);
+        user_spent(t, known_user, usd);
     } else if (user_copy) {
         add_new_user_spend(t, usd, user_copy, fd->user_hash);
     }
