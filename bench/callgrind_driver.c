@@ -7,8 +7,15 @@
  * Cases: traced_call traced_call_sampled_out traced_call_disabled counter_inc_labels
  *        counter_inc histogram_observe histogram_observe_labels gauge_set
  *        set_input_json_1mb (a span whose input is a 1 MB JSON document: what the caller pays
- *        for the payload, which should be one copy and no parse) */
+ *        for the payload, which should be one copy and no parse)
+ *        cost_record (llmobs_cost_record on a standalone tracker: known model, feature, one of
+ *        1,000 users, all already tracked), cost_generation (the cost tracker's part of an ended
+ *        generation: the client's pricer and the cost observer on the record tracing builds,
+ *        without the metrics hooks) */
 #include "bench_util.h"
+#include "core/generation.h"
+#include "cost/cost.h"
+#include "llmobs/cost.h"
 #include "llmobs/llmobs.h"
 #include "llmobs/metrics.h"
 
@@ -19,6 +26,8 @@
 typedef struct env {
     const char *which;
     char *big_json;
+    llmobs_cost_tracker *cost;
+    char users[1000][16];
     llmobs_client *client;
     llmobs_family *counter, *hist;
     llmobs_counter *bound;
@@ -27,6 +36,19 @@ typedef struct env {
 } env;
 
 static const char *const LV[] = {"gpt-4o-mini", "rag_pipeline"};
+
+/* What the tracer does with an ended generation, for the cost tracker only: build the record
+ * (trace/span.c), price it, hand it to the cost observer. */
+static void cost_generation(llmobs_cost_tracker *t, const char *user)
+{
+    llmobs__generation g = {.model = "gpt-4o-mini",
+                            .feature = "rag_pipeline",
+                            .user = user,
+                            .status = "success",
+                            .tokens = {52, 47, -1, -1, -1}};
+    llmobs__cost_price_generation(t, &g);
+    llmobs__cost_on_generation(t, &g);
+}
 
 __attribute__((noinline)) void cg_loop(env *e, long n);
 __attribute__((noinline)) void cg_loop(env *e, long n)
@@ -56,6 +78,13 @@ __attribute__((noinline)) void cg_loop(env *e, long n)
     else if (strcmp(w, "gauge_set") == 0)
         for (long i = 0; i < n; i++)
             llmobs_gauge_set(e->gauge, (double)i);
+    else if (strcmp(w, "cost_record") == 0)
+        for (long i = 0; i < n; i++)
+            llmobs_cost_record(e->cost, "gpt-4o-mini", "rag_pipeline", e->users[i % 1000], 52, 47,
+                               0, 0, 0, NULL, NULL);
+    else if (strcmp(w, "cost_generation") == 0)
+        for (long i = 0; i < n; i++)
+            cost_generation(e->cost, e->users[i % 1000]);
 }
 
 int main(int argc, char **argv)
@@ -64,7 +93,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_callgrind <case> <iterations>\n");
         return 2;
     }
-    env e = {.which = argv[1]};
+    static env e; /* big: 16 kB of user names */
+    e.which = argv[1];
     long n = atol(argv[2]);
     llmobs_registry *reg = llmobs_registry_new(NULL);
     const char *const l[] = {"model", "feature"};
@@ -101,7 +131,18 @@ int main(int argc, char **argv)
             traced_call(e.client); /* create metric children */
         llmobs_flush(e.client, 30000, NULL);
     }
+    if (strncmp(e.which, "cost_", 5) == 0) {
+        e.cost = llmobs_cost_tracker_new(NULL, NULL);
+        if (!e.cost) return 1;
+        llmobs_cost_set_user_limit(e.cost, 1000);
+        llmobs_cost_set_budget(e.cost, "rag_pipeline", 1e9);
+        for (int i = 0; i < 1000; i++) { /* every user already tracked */
+            snprintf(e.users[i], sizeof e.users[i], "user-%d", i);
+            cost_generation(e.cost, e.users[i]);
+        }
+    }
     cg_loop(&e, n);
+    llmobs_cost_tracker_free(e.cost);
     if (e.client) llmobs_shutdown(e.client, 10000);
     llmobs_registry_free(reg);
     free(e.big_json);

@@ -42,6 +42,15 @@ typedef struct llmobs__generation {
      * tracker folds them past its cardinality limits (set by the pricer; NULL: model and
      * feature as they are). */
     const char *label_model, *label_feature;
+    /* Left by the cost tracker's pricer for its own observer, opaque to everyone else: the
+     * names' hashes and the indices of the feature and model entries it found (UINT32_MAX:
+     * none), valid while the tracker's epoch is unchanged. tracker NULL: none left. */
+    struct {
+        const void *tracker;
+        uint64_t epoch;
+        uint64_t model_hash, feature_hash, user_hash;
+        uint32_t model_slot, feature_slot;
+    } cost_handoff;
 } llmobs__generation;
 
 /* One registered receiver of ended generations. Must not block on I/O, must not call back

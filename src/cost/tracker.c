@@ -1,8 +1,19 @@
 /* The cost tracker: today's spend per feature, model and user, daily budgets with threshold
- * alerts, unknown-model accounting. One mutex guards everything; callbacks (alerts, log lines,
- * hooks) are collected under it into a `pending` record and delivered after it is released,
- * on the recording thread. */
+ * alerts, unknown-model accounting. One lock (cost_lock.h) guards everything; callbacks
+ * (alerts, log lines, hooks) are collected under it into a `pending` record and delivered after
+ * it is released, on the recording thread.
+ *
+ * Every lookup is O(1): features, models and users are arrays (in the order llmobs_cost_*_at
+ * lists them) indexed by name tables (name_table.h); the users also sit in a min-heap on
+ * (spend, index), so the smallest spender -- the one a new user displaces when the set is
+ * full -- is found without a scan (see user_min). Model prices are cached per model
+ * name (up to PRICE_CACHE_MAX names) and re-matched when the price table changed. Names are
+ * hashed once, outside the lock, and an ended generation's pricer hands the hashes and the
+ * entries it found to the observer (llmobs__generation.cost_handoff), which then records
+ * without looking anything up again. See docs/decisions.md. */
 #include "cost/cost.h"
+#include "cost/cost_lock.h"
+#include "cost/name_table.h"
 #include "core/atfork.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -10,7 +21,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +28,12 @@
 
 #define NS_PER_DAY INT64_C(86400000000000)
 #define MAX_PRICE_FILE_BYTES (16 << 20) /* 16 MiB */
-#define PRICE_MEMO 64                   /* power of two */
+#define PRICE_CACHE_MAX 4096            /* model names whose price is remembered */
+#define NONE LLMOBS__NAME_NONE
 
 typedef struct {
     char *name;
+    uint64_t hash; /* llmobs__name_hash(name) */
     double spent;
     double budget;  /* 0 = none */
     uint32_t fired; /* bit i: thresholds[i] already alerted today */
@@ -29,8 +41,31 @@ typedef struct {
 
 typedef struct {
     char *name;
+    uint64_t hash;
     double spent;
-} spend_ent;
+    uint32_t price; /* its entry in the price cache, or NONE: not looked up yet */
+} spend_ent;        /* a model */
+
+typedef struct {
+    char *name;
+    uint64_t hash;
+    double spent;
+    uint32_t heap; /* position in the tracker's user heap */
+} user_ent;
+
+/* A user in the heap, keyed by its spend when it was last placed (see user_min). */
+typedef struct {
+    double spent;
+    uint32_t user;
+} heap_ent;
+
+/* The price a model name resolved to (NULL: none) when the price table was at `gen`. */
+typedef struct {
+    char *model;
+    uint64_t hash;
+    const llmobs__price *price;
+    uint64_t gen;
+} price_ent;
 
 typedef struct {
     char *name;
@@ -43,7 +78,7 @@ typedef struct {
 } vec;
 
 struct llmobs_cost_tracker {
-    pthread_mutex_t mu;
+    llmobs__cost_lock mu;
     llmobs__atfork fork; /* takes mu across fork() */
     llmobs__logger log;
     llmobs__cost_clock_fn clock;
@@ -53,20 +88,27 @@ struct llmobs_cost_tracker {
     void *alert_ud;
     llmobs__price *overlay; /* file and API prices; each model name heap-owned */
     size_t noverlay;
-    /* The price each recently seen model name resolved to (NULL: none), so a generation does
-     * not run the matching rule; emptied whenever the overlay changes. */
-    struct {
-        char *model;
-        const llmobs__price *price;
-    } memo[PRICE_MEMO];
+    /* The price each seen model name resolved to, so a generation does not run the matching
+     * rule; an entry older than price_gen (bumped whenever the overlay changes) is matched
+     * again when next used. */
+    vec prices; /* price_ent, at most PRICE_CACHE_MAX */
+    llmobs__name_table price_ix;
+    uint64_t price_gen;
     double thresholds[LLMOBS__COST_MAX_THRESHOLDS];
     size_t nthresholds;
     int64_t day;       /* UTC days since the epoch of the spend held */
     int64_t latest_ns; /* the latest wall time seen: days never roll back (see roll_day) */
-    vec features;      /* feature_ent */
-    vec models;        /* spend_ent */
-    vec users;         /* spend_ent */
-    vec unknown;       /* unknown_ent, never reset (a counter) */
+    /* Bumped whenever feature or model entries move or go (a new day): an index found under
+     * an older epoch is stale. */
+    uint64_t epoch;
+    vec features;                                     /* feature_ent */
+    vec models;                                       /* spend_ent */
+    vec users;                                        /* user_ent */
+    llmobs__name_table feature_ix, model_ix, user_ix; /* name -> index in the vectors */
+    heap_ent *heap; /* a min-heap of the users on (spent as of entry, index), users.n long */
+    size_t heap_cap;
+    uint64_t other_hash; /* llmobs__name_hash(LLMOBS_COST_OTHER) */
+    vec unknown;         /* unknown_ent, never reset (a counter) */
     uint32_t max_users;
     double other_users;
     double total;
@@ -93,8 +135,7 @@ typedef struct {
     void *alert_ud;
 } pending;
 
-static void memo_clear(llmobs_cost_tracker *t);
-static void metric_labels_locked(llmobs_cost_tracker *t, const char **model, const char **feature);
+static void prices_free(llmobs_cost_tracker *t);
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
@@ -120,66 +161,174 @@ static bool grow(vec *v, size_t elem)
     return true;
 }
 
-static void spend_vec_clear(vec *v)
+static void spend_vec_clear(vec *v, llmobs__name_table *ix)
 {
     spend_ent *e = v->items;
     for (size_t i = 0; i < v->n; i++)
         free(e[i].name);
     v->n = 0;
+    llmobs__name_clear(ix);
 }
 
-static spend_ent *spend_find(vec *v, const char *name)
+/* The model entry of `name` (hash `h`), or NULL. */
+static spend_ent *model_find(llmobs_cost_tracker *t, const char *name, uint64_t h)
 {
-    spend_ent *e = v->items;
-    for (size_t i = 0; i < v->n; i++)
-        if (strcmp(e[i].name, name) == 0) return &e[i];
-    return NULL;
+    uint32_t i = llmobs__name_find(&t->model_ix, h, name);
+    return i == NONE ? NULL : (spend_ent *)t->models.items + i;
 }
 
-/* Finds or adds `name` in a spend vector of at most `limit` entries; beyond it, the
- * LLMOBS_COST_OTHER entry. NULL only on ENOMEM. */
-static spend_ent *spend_get(vec *v, const char *name, size_t limit)
+/* Finds or adds the model `name`; beyond LLMOBS__COST_MAX_MODELS, the LLMOBS_COST_OTHER entry.
+ * NULL only on ENOMEM. */
+static spend_ent *model_get(llmobs_cost_tracker *t, const char *name, uint64_t h)
 {
-    spend_ent *e = spend_find(v, name);
+    spend_ent *e = model_find(t, name, h);
     if (e) return e;
-    if (v->n >= limit) {
+    if (t->models.n >= LLMOBS__COST_MAX_MODELS) {
         name = LLMOBS_COST_OTHER;
-        if ((e = spend_find(v, name))) return e;
+        h = t->other_hash;
+        if ((e = model_find(t, name, h))) return e;
     }
     char *copy = strdup(name);
-    if (!copy || !grow(v, sizeof(spend_ent))) {
+    if (!copy || !grow(&t->models, sizeof(spend_ent)) ||
+        !llmobs__name_insert(&t->model_ix, h, copy, (uint32_t)t->models.n)) {
         free(copy);
         return NULL;
     }
-    e = (spend_ent *)v->items + v->n++;
-    *e = (spend_ent){copy, 0};
+    e = (spend_ent *)t->models.items + t->models.n++;
+    *e = (spend_ent){copy, h, 0, NONE};
     return e;
+}
+
+static feature_ent *feature_find_h(llmobs_cost_tracker *t, const char *name, uint64_t h)
+{
+    uint32_t i = llmobs__name_find(&t->feature_ix, h, name);
+    return i == NONE ? NULL : (feature_ent *)t->features.items + i;
 }
 
 static feature_ent *feature_find(llmobs_cost_tracker *t, const char *name)
 {
-    feature_ent *e = t->features.items;
-    for (size_t i = 0; i < t->features.n; i++)
-        if (strcmp(e[i].name, name) == 0) return &e[i];
-    return NULL;
+    return feature_find_h(t, name, llmobs__name_hash(name));
 }
 
-static feature_ent *feature_get(llmobs_cost_tracker *t, const char *name)
+static feature_ent *feature_get(llmobs_cost_tracker *t, const char *name, uint64_t h)
 {
-    feature_ent *e = feature_find(t, name);
+    feature_ent *e = feature_find_h(t, name, h);
     if (e) return e;
     if (t->features.n >= LLMOBS__COST_MAX_FEATURES) {
         name = LLMOBS_COST_OTHER;
-        if ((e = feature_find(t, name))) return e;
+        h = t->other_hash;
+        if ((e = feature_find_h(t, name, h))) return e;
     }
     char *copy = strdup(name);
-    if (!copy || !grow(&t->features, sizeof(feature_ent))) {
+    if (!copy || !grow(&t->features, sizeof(feature_ent)) ||
+        !llmobs__name_insert(&t->feature_ix, h, copy, (uint32_t)t->features.n)) {
         free(copy);
         return NULL;
     }
     e = (feature_ent *)t->features.items + t->features.n++;
-    *e = (feature_ent){copy, 0, 0, 0};
+    *e = (feature_ent){copy, h, 0, 0, 0};
     return e;
+}
+
+/* ---- the users' heap ------------------------------------------------------------------------
+ *
+ * The smallest spender is the one a new user displaces when the set is full (ties: the lower
+ * index, the entry a scan for the first minimum finds). A user's spend only grows during a day,
+ * and a record must stay O(1), so the heap is lazy: each entry keeps the spend it had when it
+ * was placed, a lower bound of its spend now, and a record does not touch the heap. When the
+ * minimum is needed, a top whose spend grew since is re-placed with its spend now until the top
+ * is current: that top is the true minimum (everyone else's spend is at least their key, which
+ * is at least the top's). Each re-placement, O(log n), pays for records made since, so an
+ * eviction costs O(log n) amortised. */
+
+static bool heap_before(const heap_ent *a, const heap_ent *b)
+{
+    return a->spent < b->spent || (a->spent == b->spent && a->user < b->user);
+}
+
+static void heap_put(llmobs_cost_tracker *t, size_t pos, heap_ent e)
+{
+    t->heap[pos] = e;
+    ((user_ent *)t->users.items)[e.user].heap = (uint32_t)pos;
+}
+
+/* Restores the heap order around `pos` (its key changed either way); `n`: heap size. */
+static void heap_fix(llmobs_cost_tracker *t, size_t pos, size_t n)
+{
+    heap_ent x = t->heap[pos];
+    while (pos > 0 && heap_before(&x, &t->heap[(pos - 1) / 2])) {
+        heap_put(t, pos, t->heap[(pos - 1) / 2]);
+        pos = (pos - 1) / 2;
+    }
+    for (;;) {
+        size_t c = 2 * pos + 1;
+        if (c >= n) break;
+        if (c + 1 < n && heap_before(&t->heap[c + 1], &t->heap[c])) c++;
+        if (!heap_before(&t->heap[c], &x)) break;
+        heap_put(t, pos, t->heap[c]);
+        pos = c;
+    }
+    heap_put(t, pos, x);
+}
+
+/* The index of the smallest spender (users.n > 0). */
+static uint32_t user_min(llmobs_cost_tracker *t)
+{
+    const user_ent *u = t->users.items;
+    for (;;) {
+        heap_ent *top = &t->heap[0];
+        double now = u[top->user].spent;
+        if (top->spent == now) return top->user;
+        top->spent = now;
+        heap_fix(t, 0, t->users.n);
+    }
+}
+
+/* A tracked user's spend changed by `usd`. */
+static void user_spent(llmobs_cost_tracker *t, user_ent *u, double usd)
+{
+    u->spent += usd;
+    if (!(usd >= 0)) { /* never so today (costs are >= 0), but a key must stay a lower bound */
+        t->heap[u->heap].spent = u->spent;
+        heap_fix(t, u->heap, t->users.n);
+    }
+}
+
+static user_ent *user_find(llmobs_cost_tracker *t, const char *name, uint64_t h)
+{
+    uint32_t i = llmobs__name_find(&t->user_ix, h, name);
+    return i == NONE ? NULL : (user_ent *)t->users.items + i;
+}
+
+static void users_clear(llmobs_cost_tracker *t)
+{
+    user_ent *u = t->users.items;
+    for (size_t i = 0; i < t->users.n; i++)
+        free(u[i].name);
+    t->users.n = 0;
+    llmobs__name_clear(&t->user_ix);
+}
+
+/* Moves the smallest spender to "other" (and out of the set): the last entry takes its index. */
+static void user_evict_min(llmobs_cost_tracker *t)
+{
+    user_ent *u = t->users.items;
+    size_t last = t->users.n - 1;
+    uint32_t m = user_min(t);
+    t->other_users += u[m].spent;
+    llmobs__name_remove(&t->user_ix, u[m].hash, u[m].name);
+    free(u[m].name);
+    if (last > 0) {
+        heap_put(t, 0, t->heap[last]);
+        heap_fix(t, 0, last);
+    }
+    if (m != last) { /* the last entry moves down to m: a smaller index, a smaller key */
+        u[m] = u[last];
+        llmobs__name_move(&t->user_ix, u[m].hash, u[m].name, m);
+        t->heap[u[m].heap].user = m;
+        heap_fix(t, u[m].heap, last);
+    }
+    t->users.n = last;
 }
 
 static const char *feature_label(const char *feature)
@@ -213,33 +362,37 @@ static void roll_day(llmobs_cost_tracker *t)
     int64_t day = day_of(t->latest_ns);
     if (day == t->day) return;
     t->day = day;
+    t->epoch++; /* entries move or go below */
     feature_ent *f = t->features.items;
     size_t kept = 0;
+    llmobs__name_clear(&t->feature_ix);
     for (size_t i = 0; i < t->features.n; i++) {
         if (f[i].budget > 0) {
             f[kept] = f[i];
             f[kept].spent = 0;
             f[kept].fired = 0;
+            /* Cannot fail: the table held more names than this before. */
+            (void)llmobs__name_insert(&t->feature_ix, f[kept].hash, f[kept].name, (uint32_t)kept);
             kept++;
         } else {
             free(f[i].name);
         }
     }
     t->features.n = kept;
-    spend_vec_clear(&t->models);
-    spend_vec_clear(&t->users);
+    spend_vec_clear(&t->models, &t->model_ix);
+    users_clear(t);
     t->other_users = 0;
     t->total = 0;
 }
 
 static void lock(llmobs_cost_tracker *t)
 {
-    pthread_mutex_lock(&t->mu);
+    llmobs__cost_lock_take(&t->mu);
 }
 
 static void unlock(llmobs_cost_tracker *t)
 {
-    pthread_mutex_unlock(&t->mu);
+    llmobs__cost_lock_release(&t->mu);
 }
 
 static void fork_lock(void *ud)
@@ -249,8 +402,11 @@ static void fork_lock(void *ud)
 
 static void fork_unlock(void *ud, bool child)
 {
-    (void)child;
-    unlock(ud);
+    llmobs_cost_tracker *t = ud;
+    if (child)
+        llmobs__cost_lock_reset_child(&t->mu); /* no waiter to wake: only this thread is left */
+    else
+        unlock(t);
 }
 
 /* ---- construction ------------------------------------------------------------------------ */
@@ -269,7 +425,9 @@ llmobs_cost_tracker *llmobs__cost_tracker_create(const llmobs_options *opts,
         st = llmobs__error(LLMOBS_ENOMEM, "llmobs_cost_tracker_new: out of memory");
         goto out;
     }
-    pthread_mutex_init(&t->mu, NULL);
+    llmobs__cost_lock_init(&t->mu);
+    t->epoch = 1; /* 0 in a generation's handoff: none */
+    t->other_hash = llmobs__name_hash(LLMOBS_COST_OTHER);
     llmobs__atfork_add(&t->fork, LLMOBS__FORK_RANK_COST, fork_lock, fork_unlock, t);
     t->thresholds[0] = 0.8;
     t->thresholds[1] = 0.9;
@@ -324,22 +482,26 @@ llmobs_cost_tracker *llmobs_cost_tracker_new(llmobs_options *opts, llmobs_status
 void llmobs_cost_tracker_free(llmobs_cost_tracker *t)
 {
     if (!t) return;
-    memo_clear(t);
+    prices_free(t);
     llmobs__atfork_remove(&t->fork);
     llmobs__price_list_free(t->overlay, t->noverlay);
     feature_ent *f = t->features.items;
     for (size_t i = 0; i < t->features.n; i++)
         free(f[i].name);
     free(t->features.items);
-    spend_vec_clear(&t->models);
+    llmobs__name_table_free(&t->feature_ix);
+    spend_vec_clear(&t->models, &t->model_ix);
     free(t->models.items);
-    spend_vec_clear(&t->users);
+    llmobs__name_table_free(&t->model_ix);
+    users_clear(t);
     free(t->users.items);
+    free(t->heap);
+    llmobs__name_table_free(&t->user_ix);
     unknown_ent *u = t->unknown.items;
     for (size_t i = 0; i < t->unknown.n; i++)
         free(u[i].name);
     free(t->unknown.items);
-    pthread_mutex_destroy(&t->mu);
+    llmobs__cost_lock_destroy(&t->mu);
     free(t);
 }
 
@@ -378,31 +540,58 @@ void llmobs__cost_tracker_set_hooks(llmobs_cost_tracker *t, const llmobs__cost_h
 
 /* ---- prices ------------------------------------------------------------------------------ */
 
-static void memo_clear(llmobs_cost_tracker *t)
+static void prices_free(llmobs_cost_tracker *t)
 {
-    for (size_t i = 0; i < PRICE_MEMO; i++) {
-        free(t->memo[i].model);
-        t->memo[i].model = NULL;
-    }
+    price_ent *e = t->prices.items;
+    for (size_t i = 0; i < t->prices.n; i++)
+        free(e[i].model);
+    free(t->prices.items);
+    llmobs__name_table_free(&t->price_ix);
 }
 
-/* llmobs__price_match over the overlay and the built-in table, remembered per model name.
- * Under the lock. */
-static const llmobs__price *price_of(llmobs_cost_tracker *t, const char *model)
+/* The price of cache entry `i`, matched again if the table changed since it was cached. */
+static const llmobs__price *cached_price(llmobs_cost_tracker *t, uint32_t i)
 {
-    uint64_t h = 14695981039346656037u;
-    for (const char *c = model; *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211u;
-    size_t i = (size_t)h & (PRICE_MEMO - 1);
-    if (t->memo[i].model && strcmp(t->memo[i].model, model) == 0) return t->memo[i].price;
+    price_ent *e = (price_ent *)t->prices.items + i;
+    if (e->gen != t->price_gen) {
+        e->price = llmobs__price_match(t->overlay, t->noverlay, e->model);
+        e->gen = t->price_gen;
+    }
+    return e->price;
+}
+
+/* llmobs__price_match over the overlay and the built-in table, remembered per model name
+ * (`h` its hash); *slot (optional) gets the cache entry (never removed), or NONE. Under the
+ * lock. */
+static const llmobs__price *price_of_slot(llmobs_cost_tracker *t, const char *model, uint64_t h,
+                                          uint32_t *slot)
+{
+    uint32_t i = llmobs__name_find(&t->price_ix, h, model);
+    if (slot) *slot = i;
+    if (i != NONE) return cached_price(t, i);
     const llmobs__price *p = llmobs__price_match(t->overlay, t->noverlay, model);
-    char *copy = strdup(model);
-    if (copy) { /* out of memory: just not remembered */
-        free(t->memo[i].model);
-        t->memo[i].model = copy;
-        t->memo[i].price = p;
+    if (t->prices.n < PRICE_CACHE_MAX) { /* past it, or out of memory: just not remembered */
+        char *copy = strdup(model);
+        i = (uint32_t)t->prices.n;
+        if (copy && grow(&t->prices, sizeof(price_ent)) &&
+            llmobs__name_insert(&t->price_ix, h, copy, i)) {
+            ((price_ent *)t->prices.items)[t->prices.n++] = (price_ent){copy, h, p, t->price_gen};
+            if (slot) *slot = i;
+        } else {
+            free(copy);
+        }
     }
     return p;
+}
+
+static const llmobs__price *price_of_h(llmobs_cost_tracker *t, const char *model, uint64_t h)
+{
+    return price_of_slot(t, model, h, NULL);
+}
+
+static const llmobs__price *price_of(llmobs_cost_tracker *t, const char *model)
+{
+    return price_of_h(t, model, llmobs__name_hash(model));
 }
 
 /* Replaces or adds `list` (ownership taken on success) in the overlay, atomically. */
@@ -428,7 +617,7 @@ static llmobs_status merge_overlay(llmobs_cost_tracker *t, llmobs__price *list, 
     free(t->overlay);
     t->overlay = merged;
     t->noverlay = m + n;
-    memo_clear(t);
+    t->price_gen++; /* cached prices point into the old overlay: match them again */
     unlock(t);
     free(list);
     return LLMOBS_OK;
@@ -550,8 +739,8 @@ llmobs_status llmobs_cost_context_window(llmobs_cost_tracker *t, const char *mod
 
 /* Effective prices under the lock: per-call override, else the table. Returns false when some
  * price had to come from the table and the model is not in it (those prices are 0). */
-static bool effective_prices(llmobs_cost_tracker *t, const char *model, const double *override,
-                             double out[LLMOBS_PRICE_KIND_COUNT])
+static bool effective_prices(llmobs_cost_tracker *t, const char *model, uint64_t model_hash,
+                             const double *override, double out[LLMOBS_PRICE_KIND_COUNT])
 {
     const llmobs__price *p = NULL;
     bool looked = false, known = true;
@@ -561,7 +750,7 @@ static bool effective_prices(llmobs_cost_tracker *t, const char *model, const do
             continue;
         }
         if (!looked) {
-            p = price_of(t, model);
+            p = price_of_h(t, model, model_hash);
             looked = true;
         }
         out[k] = p ? p->usd_per_mtok[k] : 0;
@@ -591,8 +780,9 @@ llmobs_status llmobs_cost_compute(llmobs_cost_tracker *t, const char *model, int
     llmobs_status st = check_tokens("llmobs_cost_compute", tokens, prices);
     if (st != LLMOBS_OK) return st;
     double eff[LLMOBS_PRICE_KIND_COUNT], cost[LLMOBS_COST_KIND_COUNT];
+    uint64_t h = llmobs__name_hash(model);
     lock(t);
-    bool known = effective_prices(t, model, prices, eff);
+    bool known = effective_prices(t, model, h, prices, eff);
     unlock(t);
     llmobs__price_apply(eff, tokens, cost);
     if (cost_out) memcpy(cost_out, cost, sizeof cost);
@@ -629,54 +819,100 @@ static void count_unknown(llmobs_cost_tracker *t, const char *model, pending *pd
     pd->unknown_model = strdup(label);
 }
 
-/* A new user's spend; `copy` (the user's name) is kept or freed. */
-static void add_new_user_spend(llmobs_cost_tracker *t, double usd, char *copy)
+/* A new user's spend; `copy` (the user's name, hash `h`) is kept or freed. */
+static void add_new_user_spend(llmobs_cost_tracker *t, double usd, char *copy, uint64_t h)
 {
-    if (t->users.n < t->max_users && grow(&t->users, sizeof(spend_ent))) {
-        ((spend_ent *)t->users.items)[t->users.n++] = (spend_ent){copy, usd};
-        return;
+    size_t n = t->users.n;
+    if (n < t->max_users && grow(&t->users, sizeof(user_ent))) {
+        if (t->heap_cap < t->users.cap) {
+            heap_ent *heap = realloc(t->heap, t->users.cap * sizeof *heap);
+            if (heap) {
+                t->heap = heap;
+                t->heap_cap = t->users.cap;
+            }
+        }
+        if (t->heap_cap > n && llmobs__name_insert(&t->user_ix, h, copy, (uint32_t)n)) {
+            ((user_ent *)t->users.items)[n] = (user_ent){copy, h, usd, (uint32_t)n};
+            t->users.n = n + 1;
+            t->heap[n] = (heap_ent){usd, (uint32_t)n};
+            heap_fix(t, n, n + 1);
+            return;
+        }
     }
-    spend_ent *all = t->users.items, *min = NULL;
-    for (size_t i = 0; i < t->users.n; i++)
-        if (!min || all[i].spent < min->spent) min = &all[i];
+    user_ent *min = n ? (user_ent *)t->users.items + user_min(t) : NULL;
     if (min && usd > min->spent) {
         /* Keep the bigger spender; the displaced one's spend stays accounted in "other". */
         t->other_users += min->spent;
+        llmobs__name_remove(&t->user_ix, min->hash, min->name);
         free(min->name);
-        *min = (spend_ent){copy, usd};
+        /* Cannot fail: a name just left the table. */
+        (void)llmobs__name_insert(&t->user_ix, h, copy, t->heap[0].user);
+        min->name = copy;
+        min->hash = h;
+        min->spent = usd;
+        t->heap[0].spent = usd; /* user_min left it on top */
+        heap_fix(t, 0, n);
         return;
     }
     free(copy);
     t->other_users += usd;
 }
 
-/* Adds `usd` to today's spend under the lock and fills what to deliver afterwards. */
+/* Names' hashes, and what an ended generation's pricer found (see cost_handoff). */
+typedef struct {
+    uint64_t model_hash, feature_hash, user_hash;
+    uint64_t epoch; /* the pricer's; 0: no slots */
+    uint32_t model_slot, feature_slot;
+} found;
+
+static found found_none(const char *model, const char *feature, const char *user)
+{
+    return (found){llmobs__name_hash(model),
+                   llmobs__name_hash(feature),
+                   user ? llmobs__name_hash(user) : 0,
+                   0,
+                   NONE,
+                   NONE};
+}
+
+/* Adds `usd` to today's spend under the lock and fills what to deliver afterwards. `model`
+ * and `feature` are the labels (feature_label applied); `fd` holds their hashes. */
 static llmobs_status add_spend(llmobs_cost_tracker *t, const char *model, const char *feature,
                                const char *user, const double cost[LLMOBS_COST_KIND_COUNT],
-                               pending *pd)
+                               pending *pd, const found *fd)
 {
     double usd = cost[LLMOBS_COST_TOTAL];
-    roll_day(t);
+    /* The pricer rolled the day over just before and found these entries: unless the day
+     * changed since (a new epoch), they are valid and the spend belongs to the day it saw. */
+    bool fresh = fd->epoch == t->epoch;
+    if (!fresh) roll_day(t);
     /* Everything that can fail is done before any spend changes. */
-    spend_ent *known_user = user && t->max_users ? spend_find(&t->users, user) : NULL;
-    bool new_user = user && t->max_users && !known_user;
+    bool track_user = user && t->max_users;
+    user_ent *known_user = track_user ? user_find(t, user, fd->user_hash) : NULL;
+    bool new_user = track_user && !known_user;
     char *user_copy = new_user ? strdup(user) : NULL;
-    feature_ent *f = feature_get(t, feature_label(feature));
-    spend_ent *m = f ? spend_get(&t->models, model, LLMOBS__COST_MAX_MODELS) : NULL;
+    feature_ent *f = fresh && fd->feature_slot != NONE
+                         ? (feature_ent *)t->features.items + fd->feature_slot
+                         : feature_get(t, feature, fd->feature_hash);
+    spend_ent *m = !f                                ? NULL
+                   : fresh && fd->model_slot != NONE ? (spend_ent *)t->models.items + fd->model_slot
+                                                     : model_get(t, model, fd->model_hash);
     if (!f || !m || (new_user && !user_copy)) {
         free(user_copy);
         return llmobs__error(LLMOBS_ENOMEM, "cost tracker: out of memory");
     }
-    pd->feature =
-        strcmp(f->name, LLMOBS_COST_OTHER) == 0 ? LLMOBS_COST_OTHER : feature_label(feature);
-    pd->model = strcmp(m->name, LLMOBS_COST_OTHER) == 0 ? LLMOBS_COST_OTHER : model;
+    bool f_other = f->hash == t->other_hash && strcmp(f->name, LLMOBS_COST_OTHER) == 0;
+    bool m_other = m->hash == t->other_hash && strcmp(m->name, LLMOBS_COST_OTHER) == 0;
+    pd->feature = f_other ? LLMOBS_COST_OTHER : feature;
+    pd->model = m_other ? LLMOBS_COST_OTHER : model;
     f->spent += usd;
     m->spent += usd;
     t->total += usd;
-    if (known_user)
-        known_user->spent += usd;
-    else if (user_copy)
-        add_new_user_spend(t, usd, user_copy);
+    if (known_user) {
+        user_spent(t, known_user, usd);
+    } else if (user_copy) {
+        add_new_user_spend(t, usd, user_copy, fd->user_hash);
+    }
     memcpy(pd->cost, cost, sizeof pd->cost);
     pd->recorded = true;
     if (f->budget > 0) {
@@ -695,7 +931,11 @@ static llmobs_status add_spend(llmobs_cost_tracker *t, const char *model, const 
 
 static void pending_begin(llmobs_cost_tracker *t, pending *pd)
 {
-    memset(pd, 0, sizeof *pd);
+    /* Only what is read unconditionally; the arrays are read up to their counts. */
+    pd->nalerts = 0;
+    pd->feature = pd->model = NULL;
+    pd->unknown_model = NULL;
+    pd->warn = pd->has_budget = pd->recorded = false;
     pd->log = t->log;
     pd->hooks = t->hooks;
     pd->alert_fn = t->alert_fn;
@@ -732,14 +972,21 @@ static void pending_deliver(pending *pd)
 /* Prices (unless `cost` is given) and records one call. */
 /* `given_cost` (already priced elsewhere) is recorded as is; `given_known` false counts its
  * model as unknown. */
+/* `fd`: the names' hashes and what the pricer found (NULL: hashed here, outside the lock). */
 static llmobs_status record(llmobs_cost_tracker *t, const char *model, const char *feature,
                             const char *user, const int64_t *tokens, const double *prices,
                             const double *given_cost, bool given_known, double *cost_out,
-                            bool *known_out)
+                            bool *known_out, const found *fd)
 {
     double cost[LLMOBS_COST_KIND_COUNT] = {0};
     bool known = true;
     pending pd;
+    feature = feature_label(feature);
+    found own;
+    if (!fd) {
+        own = found_none(model, feature, user);
+        fd = &own;
+    }
     lock(t);
     pending_begin(t, &pd);
     if (given_cost) {
@@ -747,11 +994,11 @@ static llmobs_status record(llmobs_cost_tracker *t, const char *model, const cha
         if (!given_known) count_unknown(t, model, &pd);
     } else {
         double eff[LLMOBS_PRICE_KIND_COUNT];
-        known = effective_prices(t, model, prices, eff);
+        known = effective_prices(t, model, fd->model_hash, prices, eff);
         if (!known) count_unknown(t, model, &pd);
         llmobs__price_apply(eff, tokens, cost);
     }
-    llmobs_status st = add_spend(t, model, feature, user, cost, &pd);
+    llmobs_status st = add_spend(t, model, feature, user, cost, &pd, fd);
     unlock(t);
     pending_deliver(&pd);
     if (cost_out) memcpy(cost_out, cost, sizeof cost);
@@ -770,7 +1017,7 @@ llmobs_status llmobs_cost_record(llmobs_cost_tracker *t, const char *model, cons
         return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_record: NULL tracker or empty model");
     llmobs_status st = check_tokens("llmobs_cost_record", tokens, prices);
     if (st != LLMOBS_OK) return st;
-    return record(t, model, feature, user, tokens, prices, NULL, true, cost_out, NULL);
+    return record(t, model, feature, user, tokens, prices, NULL, true, cost_out, NULL, NULL);
 }
 
 llmobs_status llmobs_cost_record_usd(llmobs_cost_tracker *t, const char *model, const char *feature,
@@ -781,10 +1028,16 @@ llmobs_status llmobs_cost_record_usd(llmobs_cost_tracker *t, const char *model, 
                              "llmobs_cost_record_usd: NULL tracker, empty model or bad amount");
     double cost[LLMOBS_COST_KIND_COUNT] = {0};
     cost[LLMOBS_COST_TOTAL] = usd;
-    return record(t, model, feature, user, NULL, NULL, cost, true, NULL, NULL);
+    return record(t, model, feature, user, NULL, NULL, cost, true, NULL, NULL, NULL);
 }
 
 /* ---- ended generations (core/generation.h) --------------------------------------------- */
+
+/* A name the tracker keeps, or LLMOBS_COST_OTHER when a record would fold it there now. */
+static const char *folded(bool kept, size_t n, size_t limit, const char *name)
+{
+    return kept || n < limit ? name : LLMOBS_COST_OTHER;
+}
 
 void llmobs__cost_price_generation(void *tracker, llmobs__generation *g)
 {
@@ -792,18 +1045,39 @@ void llmobs__cost_price_generation(void *tracker, llmobs__generation *g)
     if (!t || !g) return;
     bool has_model = g->model && *g->model;
     bool want_price = !g->caller_cost && llmobs__generation_has_usage(g);
+    const char *model = has_model ? g->model : "unknown";
+    const char *feature = feature_label(g->feature);
+    /* Hashed once, here, outside the lock; the observer reuses them. */
+    found fd = found_none(model, feature, g->user);
     lock(t);
     /* The labels every metric of this generation carries, as the cost metrics fold them. The
      * spend is recorded after this (by the observer), so roll the day over first, as it will. */
     roll_day(t);
-    g->label_model = g->model;
-    g->label_feature = g->feature;
-    metric_labels_locked(t, &g->label_model, &g->label_feature);
+    fd.epoch = t->epoch;
+    fd.model_slot = llmobs__name_find(&t->model_ix, fd.model_hash, model);
+    fd.feature_slot = llmobs__name_find(&t->feature_ix, fd.feature_hash, feature);
+    g->label_model = folded(fd.model_slot != NONE, t->models.n, LLMOBS__COST_MAX_MODELS, model);
+    g->label_feature =
+        folded(fd.feature_slot != NONE, t->features.n, LLMOBS__COST_MAX_FEATURES, feature);
+    g->cost_handoff.tracker = t;
+    g->cost_handoff.epoch = fd.epoch;
+    g->cost_handoff.model_hash = fd.model_hash;
+    g->cost_handoff.feature_hash = fd.feature_hash;
+    g->cost_handoff.user_hash = fd.user_hash;
+    g->cost_handoff.model_slot = fd.model_slot;
+    g->cost_handoff.feature_slot = fd.feature_slot;
     if (!want_price && !g->model) {
         unlock(t);
         return;
     }
-    const llmobs__price *p = price_of(t, has_model ? g->model : "unknown");
+    /* The one price lookup: a cached price per model name (the matching rule runs once per
+     * name and price table), found through the model's spend entry when it has one. */
+    const llmobs__price *p;
+    spend_ent *me = fd.model_slot != NONE ? (spend_ent *)t->models.items + fd.model_slot : NULL;
+    if (me && me->price != NONE)
+        p = cached_price(t, me->price);
+    else
+        p = price_of_slot(t, model, fd.model_hash, me ? &me->price : NULL);
     if (g->model) {
         const llmobs__price *w = has_model ? p : price_of(t, g->model);
         g->context_window = w ? w->context_window : 0;
@@ -826,32 +1100,28 @@ void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g)
     llmobs_cost_tracker *t = tracker;
     if (!t || !g || !(g->caller_cost || g->priced)) return; /* nothing priced, nothing recorded */
     const char *model = g->model && *g->model ? g->model : "unknown";
+    /* What this tracker's pricer found for this generation: no lookup, no hashing again. */
+    const found *fd = NULL, handed = {g->cost_handoff.model_hash, g->cost_handoff.feature_hash,
+                                      g->cost_handoff.user_hash,  g->cost_handoff.epoch,
+                                      g->cost_handoff.model_slot, g->cost_handoff.feature_slot};
+    if (g->cost_handoff.tracker == t) fd = &handed;
     record(t, model, g->feature, g->user, NULL, NULL, g->cost, g->caller_cost || g->price_known,
-           NULL, NULL);
+           NULL, NULL, fd);
 }
 
 /* ---- metric labels ------------------------------------------------------------------------ */
 
-/* A name the tracker keeps, or LLMOBS_COST_OTHER when a record would fold it there now. */
-static const char *folded(bool kept, size_t n, size_t limit, const char *name)
-{
-    return kept || n < limit ? name : LLMOBS_COST_OTHER;
-}
-
-/* Under the lock. */
-static void metric_labels_locked(llmobs_cost_tracker *t, const char **model, const char **feature)
-{
-    const char *m = *model && **model ? *model : "unknown";
-    const char *f = feature_label(*feature);
-    *model = folded(spend_find(&t->models, m) != NULL, t->models.n, LLMOBS__COST_MAX_MODELS, m);
-    *feature = folded(feature_find(t, f) != NULL, t->features.n, LLMOBS__COST_MAX_FEATURES, f);
-}
-
 void llmobs__cost_metric_labels(llmobs_cost_tracker *t, const char **model, const char **feature)
 {
     if (!t || !model || !feature) return;
+    const char *m = *model && **model ? *model : "unknown";
+    const char *f = feature_label(*feature);
+    uint64_t mh = llmobs__name_hash(m), fh = llmobs__name_hash(f);
     lock(t);
-    metric_labels_locked(t, model, feature);
+    bool m_kept = llmobs__name_find(&t->model_ix, mh, m) != NONE;
+    bool f_kept = llmobs__name_find(&t->feature_ix, fh, f) != NONE;
+    *model = folded(m_kept, t->models.n, LLMOBS__COST_MAX_MODELS, m);
+    *feature = folded(f_kept, t->features.n, LLMOBS__COST_MAX_FEATURES, f);
     unlock(t);
 }
 
@@ -874,7 +1144,7 @@ llmobs_status llmobs_cost_spend_model(llmobs_cost_tracker *t, const char *model,
         return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_spend_model: NULL argument");
     lock(t);
     roll_day(t);
-    spend_ent *m = spend_find(&t->models, model);
+    spend_ent *m = model_find(t, model, llmobs__name_hash(model));
     *usd = m ? m->spent : 0;
     unlock(t);
     return LLMOBS_OK;
@@ -889,7 +1159,7 @@ llmobs_status llmobs_cost_spend_user(llmobs_cost_tracker *t, const char *user, d
     if (strcmp(user, LLMOBS_COST_OTHER) == 0) {
         *usd = t->other_users;
     } else {
-        spend_ent *u = spend_find(&t->users, user);
+        user_ent *u = user_find(t, user, llmobs__name_hash(user));
         *usd = u ? u->spent : 0;
     }
     unlock(t);
@@ -916,15 +1186,8 @@ llmobs_status llmobs_cost_set_user_limit(llmobs_cost_tracker *t, uint32_t max_us
     lock(t);
     t->max_users = max_users;
     /* Shrinking: the smallest spenders move to "other" until the set fits. */
-    while (t->users.n > max_users) {
-        spend_ent *all = t->users.items;
-        size_t min = 0;
-        for (size_t i = 1; i < t->users.n; i++)
-            if (all[i].spent < all[min].spent) min = i;
-        t->other_users += all[min].spent;
-        free(all[min].name);
-        all[min] = all[--t->users.n];
-    }
+    while (t->users.n > max_users)
+        user_evict_min(t);
     unlock(t);
     return LLMOBS_OK;
 }
@@ -945,7 +1208,7 @@ llmobs_status llmobs_cost_user_at(llmobs_cost_tracker *t, size_t i, char *buf, s
     llmobs_status st = LLMOBS_OK;
     lock(t);
     roll_day(t);
-    spend_ent *all = t->users.items;
+    user_ent *all = t->users.items;
     if (i < t->users.n) {
         st = copy_out(all[i].name, buf, cap);
         if (usd) *usd = all[i].spent;
@@ -1007,7 +1270,7 @@ llmobs_status llmobs_cost_set_budget(llmobs_cost_tracker *t, const char *feature
         return llmobs__error(LLMOBS_ELIMIT, "budgets: at most %d features",
                              LLMOBS__COST_MAX_FEATURES);
     }
-    if (!f) f = feature_get(t, feature);
+    if (!f) f = feature_get(t, feature, llmobs__name_hash(feature));
     if (f) {
         f->budget = daily_usd;
         f->fired &= reached_mask(t, f->spent, daily_usd); /* re-arm what is no longer reached */
