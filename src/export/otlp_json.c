@@ -427,11 +427,8 @@ static void check_json_payloads(const llmobs__serializer *ser, llmobs__span *s)
     }
 }
 
-void llmobs__otlp_serialize(const llmobs__serializer *ser, llmobs__span *const *spans, size_t n,
-                            llmobs__buf *b)
+void llmobs__otlp_begin(const llmobs__serializer *ser, llmobs__buf *b)
 {
-    for (size_t i = 0; i < n; i++)
-        check_json_payloads(ser, spans[i]);
     llmobs__buf_puts(b, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
     attr_list l = {b, true};
     attr_str(&l, "service.name", ser->service_name);
@@ -441,9 +438,25 @@ void llmobs__otlp_serialize(const llmobs__serializer *ser, llmobs__span *const *
     llmobs__buf_puts(
         b, "]},\"scopeSpans\":[{\"scope\":{\"name\":\"llmobs\",\"version\":\"" LLMOBS_VERSION_STRING
            "\"},\"spans\":[");
-    for (size_t i = 0; i < n; i++) {
-        if (i) llmobs__buf_putc(b, ',');
-        span_json(b, ser, spans[i]);
-    }
-    llmobs__buf_puts(b, "]}]}]}");
+}
+
+void llmobs__otlp_span(const llmobs__serializer *ser, llmobs__span *s, bool first, llmobs__buf *b)
+{
+    check_json_payloads(ser, s);
+    if (!first) llmobs__buf_putc(b, ',');
+    span_json(b, ser, s);
+}
+
+void llmobs__otlp_end(llmobs__buf *b)
+{
+    llmobs__buf_append(b, LLMOBS__OTLP_END, LLMOBS__OTLP_END_LEN);
+}
+
+void llmobs__otlp_serialize(const llmobs__serializer *ser, llmobs__span *const *spans, size_t n,
+                            llmobs__buf *b)
+{
+    llmobs__otlp_begin(ser, b);
+    for (size_t i = 0; i < n; i++)
+        llmobs__otlp_span(ser, spans[i], i == 0, b);
+    llmobs__otlp_end(b);
 }
