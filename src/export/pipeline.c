@@ -71,6 +71,10 @@ struct llmobs__pipeline {
     int64_t spool_check_at;
     unsigned spool_pause_calls;
     bool spool_only;
+    /* Flusher-only: a payload was spooled at the high-water mark (see past_high_water) and no
+     * request has succeeded since: the backend is down, so the next payloads get one attempt
+     * each, not a retry, before they are spooled at the mark. */
+    bool outage;
     struct llmobs__pipeline *fork_prev, *fork_next; /* the fork registry */
     /* Flusher-only: when each destination's export failure was last logged loudly. */
     struct {
@@ -152,6 +156,7 @@ static void fork_child(void)
         llmobs__spool_atfork_child(p->spool);
         p->spool_check_at = p->spool ? 0 : INT64_MAX; /* the child looks at the spool too */
         p->spool_only = false;
+        p->outage = false;
         p->exporter = NULL;
         p->restart = !p->stopping;
         p->restarting = false;
@@ -230,6 +235,16 @@ void llmobs__pipeline_count_dropped(llmobs__pipeline *p, llmobs_drop_reason reas
     count_drop(p, reason, n);
 }
 
+/* With a spool, past this mark (half of max_queue_items queued, or half of max_queue_bytes held)
+ * a payload whose retry failed is spooled at once instead of waiting out its backoff: during an
+ * outage the queue would otherwise fill while the flusher sleeps and drop what follows as
+ * queue_full (p->mu held). */
+static bool past_high_water(const llmobs__pipeline *p)
+{
+    return p->queue_items >= p->max_items / 2 ||
+           p->queue_bytes + p->in_flight_bytes >= p->max_bytes / 2;
+}
+
 bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
 {
     atomic_fetch_add(&p->items, 1);
@@ -261,7 +276,8 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
     p->appended++;
     /* Wake the flusher when a batch is full, and on the first item so it arms the interval
      * timer (it sleeps without a deadline while the queue is empty). */
-    if (p->queue_items >= p->flush_at || p->queue_items == 1) pthread_cond_signal(&p->work_cv);
+    if (p->queue_items >= p->flush_at || p->queue_items == 1 || (p->spool && past_high_water(p)))
+        pthread_cond_signal(&p->work_cv);
     pthread_mutex_unlock(&p->mu);
     return true;
 }
@@ -279,16 +295,26 @@ static void free_items(llmobs__item **items, size_t n)
         llmobs__item_free(items[i]);
 }
 
-/* Sleeps for a backoff on the work condition so shutdown can cut it short. Returns false when
- * the shutdown deadline falls before the end of the delay (caller drops with "shutdown"). */
-static bool backoff_wait(llmobs__pipeline *p, int64_t delay_ns)
+typedef enum backoff_end {
+    BACKOFF_DONE = 0,   /* the delay passed */
+    BACKOFF_SHUTDOWN,   /* the shutdown deadline falls before its end (caller gives up) */
+    BACKOFF_HIGH_WATER, /* with a spool, the queue went past its high-water mark */
+} backoff_end;
+
+/* Sleeps for a backoff on the work condition so shutdown, and with a spool the queue passing
+ * its high-water mark, can cut it short. */
+static backoff_end backoff_wait(llmobs__pipeline *p, int64_t delay_ns)
 {
     int64_t until = llmobs__add_ns(llmobs__mono_ns(), delay_ns);
     pthread_mutex_lock(&p->mu);
-    bool ok = true;
+    backoff_end ok = BACKOFF_DONE;
     for (;;) {
         if (p->stopping && until > p->send_until) {
-            ok = false;
+            ok = BACKOFF_SHUTDOWN;
+            break;
+        }
+        if (p->spool && past_high_water(p)) {
+            ok = BACKOFF_HIGH_WATER;
             break;
         }
         if (llmobs__mono_ns() >= until) break;
@@ -297,6 +323,14 @@ static bool backoff_wait(llmobs__pipeline *p, int64_t delay_ns)
     }
     pthread_mutex_unlock(&p->mu);
     return ok;
+}
+
+static bool high_water(llmobs__pipeline *p)
+{
+    pthread_mutex_lock(&p->mu);
+    bool past = past_high_water(p);
+    pthread_mutex_unlock(&p->mu);
+    return past;
 }
 
 static int64_t send_deadline(llmobs__pipeline *p)
@@ -474,6 +508,7 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
             count_drop(p, LLMOBS_DROP_REJECTED, rejected);
             /* The backend answers again: files spooled while it was down can go now. */
             if (p->spool && p->spool_check_at != INT64_MAX) p->spool_check_at = 0;
+            p->outage = false;
             if (p->hooks.on_export)
                 p->hooks.on_export(p->hooks.ud, n - rejected,
                                    (double)(llmobs__mono_ns() - started) / 1e9, retries);
@@ -497,6 +532,17 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
          * payload is given up on (spooled) now, not retried at once after a wrap-around. */
         int64_t delay = r.retry_after_ms >= 0 ? llmobs__ms_to_ns(r.retry_after_ms)
                                               : (int64_t)(llmobs__random_unit() * (double)cap);
+        if (p->spool && (attempt >= 1 || p->outage) && high_water(p)) {
+            /* An outage with the queue filling up: to disk now rather than drop what
+             * arrives while this payload waits (docs/reliability.md). */
+            llmobs__log(&p->log, failure_level(p, r.message, true),
+                        "%s: %u %s spooled after %lld attempts, the queue being past its "
+                        "high-water mark: %s",
+                        p->exporter->name, n, kind_name(pl), (long long)attempt + 1, r.message);
+            p->outage = true;
+            give_up(p, pl, &r, spans, LLMOBS_DROP_RETRIES_EXHAUSTED, started, retries);
+            return true;
+        }
         if (attempt >= p->max_retries || llmobs__add_ns(llmobs__mono_ns(), delay) > give_up_at) {
             llmobs__log(&p->log, LLMOBS_LOG_ERROR, "%s: giving up on %u %s after %lld attempts: %s",
                         p->exporter->name, n, kind_name(pl), (long long)attempt + 1, r.message);
@@ -507,7 +553,8 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
                     "%s: retrying %u %s in %lld ms (for up to %lld s): %s", p->exporter->name, n,
                     kind_name(pl), (long long)(delay / NS_PER_MS),
                     (long long)(p->retry_deadline_ns / NS_PER_S), r.message);
-        if (!backoff_wait(p, delay)) {
+        backoff_end end = backoff_wait(p, delay);
+        if (end == BACKOFF_SHUTDOWN) {
             give_up(p, pl, &r, spans, LLMOBS_DROP_SHUTDOWN, started, retries);
             return true;
         }
