@@ -95,61 +95,165 @@ size_t llmobs__utf8_seq_len(const unsigned char *s, size_t avail)
     return n;
 }
 
-void llmobs__buf_json_string(llmobs__buf *b, const char *str, size_t len)
+/* Bytes copied as they are inside a JSON string: printable ASCII but '"' and '\\'. Everything
+ * else (controls, quotes, backslashes, non-ASCII, which must be checked as UTF-8) takes the
+ * slow path. */
+static bool plain_byte(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Whether the 8 bytes at s are all plain (SWAR: any high bit, any byte below 0x20, any '"' or
+ * '\\' makes it false; each test is exact for "some byte", which is all it is asked). */
+static bool plain_word(const unsigned char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    uint64_t q = w ^ (ONES * '"'), bs = w ^ (ONES * '\\');
+    uint64_t special = (w | ((w - ONES * 0x20) & ~w) | ((q - ONES) & ~q) | ((bs - ONES) & ~bs));
+    return (special & HIGHS) == 0;
+}
+
+/* Appends the escaped content of a JSON string (no quotes). `twice`: the escape of the escape,
+ * that is the content of the JSON string whose text is the JSON string of s (a text attribute
+ * sent as a JSON-string value, without building the inner string first). Runs of plain bytes
+ * are found 8 at a time and copied with one memcpy. */
+static void json_escape(llmobs__buf *b, const unsigned char *s, size_t len, bool twice)
 {
     static const char hex[] = "0123456789abcdef";
-    const unsigned char *s = (const unsigned char *)str;
-    /* Worst case 6 bytes per input byte plus quotes; reserve once for the common case. */
-    if (!llmobs__buf_reserve(b, len + 2)) return;
-    llmobs__buf_putc(b, '"');
-    size_t run = 0; /* start of a run of bytes copied verbatim */
-    size_t i = 0;
+    size_t run = 0, i = 0; /* s[run..i) is copied verbatim */
     while (i < len) {
-        unsigned char c = s[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        while (i + 8 <= len && plain_word(s + i))
+            i += 8;
+        while (i < len && plain_byte(s[i]))
             i++;
-            continue;
-        }
+        if (i >= len) break;
+        unsigned char c = s[i];
         size_t n = c < 0x80 ? 1 : llmobs__utf8_seq_len(s + i, len - i);
         if (n > 1) {
             i += n;
             continue;
         }
         llmobs__buf_append(b, s + run, i - run);
-        switch (c) {
-        case '"':
-            llmobs__buf_append(b, "\\\"", 2);
-            break;
-        case '\\':
-            llmobs__buf_append(b, "\\\\", 2);
-            break;
-        case '\n':
-            llmobs__buf_append(b, "\\n", 2);
-            break;
-        case '\r':
-            llmobs__buf_append(b, "\\r", 2);
-            break;
-        case '\t':
-            llmobs__buf_append(b, "\\t", 2);
-            break;
-        default:
-            if (c < 0x20) {
-                char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                llmobs__buf_append(b, esc, 6);
-            } else {
-                llmobs__buf_append(b, "\xEF\xBF\xBD", 3); /* invalid UTF-8 byte: U+FFFD */
+        char esc[8];
+        size_t k = 0;
+        if (c >= 0x80) {
+            llmobs__buf_append(b, "\xEF\xBF\xBD", 3); /* invalid UTF-8 byte: U+FFFD */
+        } else {
+            esc[k++] = '\\';
+            if (twice) { /* the backslash itself, then the escaped character escaped */
+                esc[k++] = '\\';
+                if (c == '"' || c == '\\') esc[k++] = '\\';
             }
+            switch (c) {
+            case '"':
+            case '\\':
+                esc[k++] = (char)c;
+                break;
+            case '\n':
+                esc[k++] = 'n';
+                break;
+            case '\r':
+                esc[k++] = 'r';
+                break;
+            case '\t':
+                esc[k++] = 't';
+                break;
+            default:
+                esc[k++] = 'u';
+                esc[k++] = '0';
+                esc[k++] = '0';
+                esc[k++] = hex[c >> 4];
+                esc[k++] = hex[c & 15];
+            }
+            llmobs__buf_append(b, esc, k);
         }
         i++;
         run = i;
     }
     llmobs__buf_append(b, s + run, i - run);
+}
+
+void llmobs__buf_json_string(llmobs__buf *b, const char *str, size_t len)
+{
+    /* Worst case 6 bytes per input byte plus quotes; reserve once for the common case. */
+    if (!llmobs__buf_reserve(b, len + 2)) return;
+    b->data[b->len++] = '"';
+    json_escape(b, (const unsigned char *)str, len, false);
     llmobs__buf_putc(b, '"');
+}
+
+void llmobs__buf_json_string_twice(llmobs__buf *b, const char *str, size_t len)
+{
+    if (!llmobs__buf_reserve(b, len + 6)) return;
+    memcpy(b->data + b->len, "\"\\\"", 3);
+    b->len += 3;
+    json_escape(b, (const unsigned char *)str, len, true);
+    llmobs__buf_append(b, "\\\"\"", 3);
+}
+
+void llmobs__buf_int64(llmobs__buf *b, int64_t v)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *--p = '-';
+    llmobs__buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 void llmobs__buf_json_int64_string(llmobs__buf *b, int64_t v)
 {
-    llmobs__buf_printf(b, "\"%lld\"", (long long)v);
+    char tmp[24], *p = tmp + sizeof tmp;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    *--p = '"';
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *--p = '-';
+    *--p = '"';
+    llmobs__buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+/* The common doubles (durations, costs, temperatures: at most 9 decimals, within [1e-4, 1e9))
+ * without printf: the fewest decimals k for which m / 10^k, m an integer, is exactly v. Then
+ * "m/10^k" written in decimal parses back to v (both are v's correctly rounded value), and it
+ * is what %.15g prints for such a v (m has at most 15 digits). False: not such a value. */
+static bool fast_double(llmobs__buf *b, double v)
+{
+    static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    double a = fabs(v);
+    if (!(a >= 1e-4 && a < 1e9) && v != 0) return false;
+    for (int k = 0; k <= 9; k++) {
+        double scaled = a * p10[k];
+        if (scaled >= 1e15) return false;
+        double m = nearbyint(scaled);
+        if (m / p10[k] != a) continue;
+        char tmp[40], *p = tmp + sizeof tmp;
+        uint64_t u = (uint64_t)m;
+        for (int d = 0; d < k; d++) {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        }
+        if (k) {
+            /* trailing zeros cannot occur: a smaller k would have matched */
+            *--p = '.';
+        }
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (signbit(v)) *--p = '-';
+        llmobs__buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+        return true;
+    }
+    return false;
 }
 
 void llmobs__buf_json_double(llmobs__buf *b, double v)
@@ -158,7 +262,7 @@ void llmobs__buf_json_double(llmobs__buf *b, double v)
         llmobs__buf_puts(b, "\"NaN\"");
     } else if (isinf(v)) {
         llmobs__buf_puts(b, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-    } else {
+    } else if (!fast_double(b, v)) {
         /* Shortest of %.15g/%.17g that round-trips; '.' is forced by the C locale that
          * printf uses unless the application called setlocale, so normalise ',' to '.'. */
         char tmp[40];

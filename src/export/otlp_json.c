@@ -78,7 +78,6 @@ static void attr_cjson(attr_list *l, const char *key, const cJSON *v)
 /* Runs the user's mask on JSON text. Returns malloc'd JSON text, or NULL on out of memory. */
 static char *apply_mask(const llmobs__serializer *ser, const char *field, const char *json)
 {
-    if (!ser->mask_fn) return strdup(json);
     size_t cap = strlen(json) + 64;
     for (int attempt = 0; attempt < 3; attempt++) {
         char *out = malloc(cap + 1);
@@ -112,6 +111,16 @@ static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key
                     const char *value, bool is_json)
 {
     if (!value) return;
+    if (!ser->mask_fn) { /* no copy: straight into the request */
+        attr_key(l, key);
+        llmobs__buf_puts(l->b, "{\"stringValue\":");
+        if (is_json)
+            llmobs__buf_json_string(l->b, value, strlen(value));
+        else /* text: the JSON string of its JSON string */
+            llmobs__buf_json_string_twice(l->b, value, strlen(value));
+        llmobs__buf_puts(l->b, "}}");
+        return;
+    }
     llmobs__buf json = {0};
     if (is_json)
         llmobs__buf_puts(&json, value);
@@ -135,6 +144,10 @@ static void attr_metadata(attr_list *l, const llmobs__serializer *ser, const cha
                           const cJSON *metadata)
 {
     if (!metadata) return;
+    if (!ser->mask_fn) { /* an object as printed: no mask, no copy */
+        attr_cjson(l, key, metadata);
+        return;
+    }
     char *text = cJSON_PrintUnformatted(metadata);
     char *masked = text ? apply_mask(ser, "metadata", text) : NULL;
     free(text);
@@ -142,8 +155,8 @@ static void attr_metadata(attr_list *l, const llmobs__serializer *ser, const cha
         l->b->oom = true;
         return;
     }
-    cJSON *parsed = ser->mask_fn ? cJSON_ParseWithOpts(masked, NULL, 1) : NULL; /* else an object */
-    if (!ser->mask_fn || cJSON_IsObject(parsed)) {
+    cJSON *parsed = cJSON_ParseWithOpts(masked, NULL, 1);
+    if (cJSON_IsObject(parsed)) {
         attr_str(l, key, masked);
     } else {
         llmobs__buf w = {0};
@@ -226,9 +239,13 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
             sum += s->usage[i].value; /* provider-style keys repeat the buckets: no double */
         if (i) llmobs__buf_putc(&json, ',');
         llmobs__buf_json_string(&json, s->usage[i].key, strlen(s->usage[i].key));
-        llmobs__buf_printf(&json, ":%lld", (long long)s->usage[i].value);
+        llmobs__buf_putc(&json, ':');
+        llmobs__buf_int64(&json, s->usage[i].value);
     }
-    if (total < 0) llmobs__buf_printf(&json, ",\"total\":%lld", (long long)sum);
+    if (total < 0) {
+        llmobs__buf_puts(&json, ",\"total\":");
+        llmobs__buf_int64(&json, sum);
+    }
     llmobs__buf_putc(&json, '}');
     llmobs__buf_puts(b, "{\"stringValue\":");
     if (json.oom)
@@ -351,7 +368,8 @@ static void span_json(llmobs__buf *b, const llmobs__serializer *ser, const llmob
     }
     llmobs__buf_puts(b, ",\"name\":");
     llmobs__buf_json_string(b, s->name, strlen(s->name));
-    llmobs__buf_printf(b, ",\"kind\":%d,\"startTimeUnixNano\":", client_kind ? 3 : 1);
+    llmobs__buf_puts(b, client_kind ? ",\"kind\":3,\"startTimeUnixNano\":"
+                                    : ",\"kind\":1,\"startTimeUnixNano\":");
     llmobs__buf_json_int64_string(b, s->start_ns);
     llmobs__buf_puts(b, ",\"endTimeUnixNano\":");
     llmobs__buf_json_int64_string(b, s->end_ns);

@@ -50,6 +50,9 @@ struct llmobs__pipeline {
     size_t flush_at, max_items, max_bytes, max_batch_items, max_batch_bytes;
     llmobs__item **batch; /* flusher-owned arrays of max_batch_items slots */
     llmobs__item **scratch;
+    /* Flusher-only: the request bodies export_packed fills, kept between batches while the
+     * queue is busy (no realloc from 256 bytes up for every request), freed when it empties. */
+    llmobs__buf bodies[2];
     int64_t interval_ns, retry_deadline_ns;
     int64_t max_retries;
     llmobs__exporter *exporter;
@@ -157,6 +160,8 @@ static void fork_child(void)
         p->spool_check_at = p->spool ? 0 : INT64_MAX; /* the child looks at the spool too */
         p->spool_only = false;
         p->outage = false;
+        /* the parent flusher's buffers: abandoned, like its exporter */
+        memset(p->bodies, 0, sizeof p->bodies);
         p->exporter = NULL;
         p->restart = !p->stopping;
         p->restarting = false;
@@ -680,7 +685,9 @@ static void send_packed(llmobs__pipeline *p, llmobs__buf *body, llmobs__span **s
 static void export_packed(llmobs__pipeline *p, llmobs__span **spans, size_t n)
 {
     const size_t end = LLMOBS__OTLP_END_LEN, max = p->max_batch_bytes;
-    llmobs__buf body = {0}, next = {0};
+    llmobs__buf body = p->bodies[0], next = p->bodies[1];
+    body.len = next.len = 0;
+    body.oom = next.oom = false;
     llmobs__otlp_begin(&p->ser, &body);
     llmobs__buf_append(&next, body.data, body.len);
     size_t head = body.len, first = 0, count = 0; /* body holds spans[first..first+count) */
@@ -732,8 +739,14 @@ static void export_packed(llmobs__pipeline *p, llmobs__span **spans, size_t n)
     } else if (count) {
         send_packed(p, &body, &spans[first], count, next.cap);
     }
-    llmobs__buf_free(&body);
-    llmobs__buf_free(&next);
+    p->bodies[0] = body;
+    p->bodies[1] = next;
+}
+
+static void free_bodies(llmobs__pipeline *p)
+{
+    llmobs__buf_free(&p->bodies[0]);
+    llmobs__buf_free(&p->bodies[1]);
 }
 
 /* Delivers an item that travels alone: a score (scores have no batch endpoint on Langfuse's
@@ -836,6 +849,7 @@ static void *flusher_main(void *arg)
         p->in_flight_bytes -= bytes;
         p->settled += n;
         pthread_cond_broadcast(&p->settled_cv);
+        if (!p->queue_items) free_bodies(p); /* idle: give the request buffers back */
     }
     /* Sending time is up with items left: with a spool they are written to it (in batches, as
      * they would have been sent) until the shutdown deadline; what is left then is dropped
@@ -856,6 +870,7 @@ static void *flusher_main(void *arg)
             pthread_cond_broadcast(&p->settled_cv);
         }
     }
+    free_bodies(p);
     uint64_t left = 0;
     for (llmobs__item *s = p->head, *next; s; s = next) {
         next = s->next;
