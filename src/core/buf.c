@@ -221,39 +221,128 @@ void llmobs__buf_json_int64_string(llmobs__buf *b, int64_t v)
     llmobs__buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
-/* The common doubles (durations, costs, temperatures: at most 9 decimals, within [1e-4, 1e9))
- * without printf: the fewest decimals k for which m / 10^k, m an integer, is exactly v. Then
- * "m/10^k" written in decimal parses back to v (both are v's correctly rounded value), and it
- * is what %.15g prints for such a v (m has at most 15 digits). False: not such a value. */
+__extension__ typedef unsigned __int128 u128;
+
+/* 10^k, k <= 22 (the largest that fits with a 53-bit factor) */
+static u128 pow10_128(int k)
+{
+    static const uint64_t p[] = {1ULL,
+                                 10ULL,
+                                 100ULL,
+                                 1000ULL,
+                                 10000ULL,
+                                 100000ULL,
+                                 1000000ULL,
+                                 10000000ULL,
+                                 100000000ULL,
+                                 1000000000ULL,
+                                 10000000000ULL,
+                                 100000000000ULL,
+                                 1000000000000ULL,
+                                 10000000000000ULL,
+                                 100000000000000ULL,
+                                 1000000000000000ULL,
+                                 10000000000000000ULL,
+                                 100000000000000000ULL,
+                                 1000000000000000000ULL,
+                                 10000000000000000000ULL};
+    u128 r = p[k < 19 ? k : 19];
+    for (int i = 19; i < k; i++)
+        r *= 10;
+    return r;
+}
+
+/* a = m / 2^s exactly (m < 2^53, 0 < s <= 66, a in [1e-4, 1e9)): its `prec` significant digits
+ * rounded half to even, as printf's %.<prec>g takes them, into *d, with the decimal exponent of
+ * the first digit into *x (a ~ d * 10^(x - prec + 1)). */
+static void round_digits(uint64_t m, int s, int prec, int x, uint64_t *d, int *xo)
+{
+    u128 lo = pow10_128(prec - 1), hi = pow10_128(prec);
+    for (;;) {
+        int k = prec - 1 - x; /* >= 0 in this range */
+        u128 num = (u128)m * pow10_128(k);
+        u128 q = num >> s, rem = num - (q << s), half = (u128)1 << (s - 1);
+        if (q >= hi) {
+            x++;
+            continue;
+        }
+        if (q < lo) {
+            x--;
+            continue;
+        }
+        if (rem > half || (rem == half && (q & 1))) q++;
+        if (q == hi) {
+            q = lo;
+            x++;
+        }
+        *d = (uint64_t)q;
+        *xo = x;
+        return;
+    }
+}
+
+/* Whether the decimal d * 10^(x - prec + 1) reads back (correctly rounded) as m / 2^s. */
+static bool reads_back(uint64_t m, int s, uint64_t d, int prec, int x)
+{
+    int k = prec - 1 - x;
+    u128 scaled_d = (u128)d << s, scaled_a = (u128)m * pow10_128(k), unit = pow10_128(k);
+    bool below = scaled_d < scaled_a;
+    u128 diff = below ? scaled_a - scaled_d : scaled_d - scaled_a;
+    /* half the gap to the neighbour on that side; below 2^52 it is half as wide */
+    u128 twice = diff * ((below && m == (UINT64_C(1) << 52)) ? 4 : 2);
+    return twice < unit || (twice == unit && (m & 1) == 0);
+}
+
+/* What the %.15g-else-%.17g rule of llmobs__buf_json_double prints, without printf, for
+ * |v| in [1e-4, 1e9) (fixed notation there; the digits are computed exactly with 128-bit
+ * integers). False outside that range. */
 static bool fast_double(llmobs__buf *b, double v)
 {
-    static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
     double a = fabs(v);
-    if (!(a >= 1e-4 && a < 1e9) && v != 0) return false;
-    for (int k = 0; k <= 9; k++) {
-        double scaled = a * p10[k];
-        if (scaled >= 1e15) return false;
-        double m = nearbyint(scaled);
-        if (m / p10[k] != a) continue;
-        char tmp[40], *p = tmp + sizeof tmp;
-        uint64_t u = (uint64_t)m;
-        for (int d = 0; d < k; d++) {
-            *--p = (char)('0' + u % 10);
-            u /= 10;
-        }
-        if (k) {
-            /* trailing zeros cannot occur: a smaller k would have matched */
-            *--p = '.';
-        }
-        do {
-            *--p = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
-        if (signbit(v)) *--p = '-';
-        llmobs__buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+    if (v == 0) {
+        llmobs__buf_append(b, signbit(v) ? "-0" : "0", signbit(v) ? 2 : 1);
         return true;
     }
-    return false;
+    if (!(a >= 1e-4 && a < 1e9)) return false;
+    int e2;
+    double fr = frexp(a, &e2);
+    uint64_t m = (uint64_t)ldexp(fr, 53); /* exact: a = m / 2^s, m in [2^52, 2^53) */
+    int s = 53 - e2;
+    int x0 = (int)floor(log10(a)), x, prec = 15;
+    uint64_t d;
+    round_digits(m, s, prec, x0, &d, &x);
+    if (!reads_back(m, s, d, prec, x)) {
+        prec = 17;
+        round_digits(m, s, prec, x0, &d, &x);
+    }
+    char digits[20], out[48];
+    for (int i = prec - 1; i >= 0; i--) {
+        digits[i] = (char)('0' + d % 10);
+        d /= 10;
+    }
+    int nd = prec;
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    size_t n = 0;
+    if (v < 0) out[n++] = '-';
+    if (x >= 0) {
+        for (int i = 0; i <= x; i++)
+            out[n++] = i < nd ? digits[i] : '0';
+        if (nd > x + 1) {
+            out[n++] = '.';
+            for (int i = x + 1; i < nd; i++)
+                out[n++] = digits[i];
+        }
+    } else {
+        out[n++] = '0';
+        out[n++] = '.';
+        for (int i = 0; i < -x - 1; i++)
+            out[n++] = '0';
+        for (int i = 0; i < nd; i++)
+            out[n++] = digits[i];
+    }
+    llmobs__buf_append(b, out, n);
+    return true;
 }
 
 void llmobs__buf_json_double(llmobs__buf *b, double v)
