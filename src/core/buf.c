@@ -223,45 +223,34 @@ void llmobs__buf_json_int64_string(llmobs__buf *b, int64_t v)
 
 __extension__ typedef unsigned __int128 u128;
 
-/* 10^k, k <= 22 (the largest that fits with a 53-bit factor) */
-static u128 pow10_128(int k)
+/* 5^k, k <= 30 */
+static u128 pow5(int k)
 {
-    static const uint64_t p[] = {1ULL,
-                                 10ULL,
-                                 100ULL,
-                                 1000ULL,
-                                 10000ULL,
-                                 100000ULL,
-                                 1000000ULL,
-                                 10000000ULL,
-                                 100000000ULL,
-                                 1000000000ULL,
-                                 10000000000ULL,
-                                 100000000000ULL,
-                                 1000000000000ULL,
-                                 10000000000000ULL,
-                                 100000000000000ULL,
-                                 1000000000000000ULL,
-                                 10000000000000000ULL,
-                                 100000000000000000ULL,
-                                 1000000000000000000ULL,
-                                 10000000000000000000ULL};
-    u128 r = p[k < 19 ? k : 19];
-    for (int i = 19; i < k; i++)
-        r *= 10;
+    u128 r = 1;
+    uint64_t w = 1;
+    int i = 0;
+    for (; i < k && i < 27; i++) /* 5^27 < 2^64 */
+        w *= 5;
+    r = w;
+    for (; i < k; i++)
+        r *= 5;
     return r;
 }
 
-/* a = m / 2^s exactly (m < 2^53, 0 < s <= 66, a in [1e-4, 1e9)): its `prec` significant digits
- * rounded half to even, as printf's %.<prec>g takes them, into *d, with the decimal exponent of
- * the first digit into *x (a ~ d * 10^(x - prec + 1)). */
+/* a = m / 2^s exactly (m < 2^53, a in [1e-12, 1e9)): its `prec` significant digits rounded
+ * half to even, as printf's %.<prec>g takes them, into *d, with the decimal exponent of the
+ * first digit into *xo (a ~ d * 10^(xo - prec + 1)); x: a guess of that exponent. Scaling by
+ * 10^k = 5^k 2^k keeps every product under 2^121 in that range. */
 static void round_digits(uint64_t m, int s, int prec, int x, uint64_t *d, int *xo)
 {
-    u128 lo = pow10_128(prec - 1), hi = pow10_128(prec);
+    uint64_t lo = 1, hi;
+    for (int i = 1; i < prec; i++)
+        lo *= 10;
+    hi = lo * 10;
     for (;;) {
-        int k = prec - 1 - x; /* >= 0 in this range */
-        u128 num = (u128)m * pow10_128(k);
-        u128 q = num >> s, rem = num - (q << s), half = (u128)1 << (s - 1);
+        int k = prec - 1 - x, sh = s - k; /* k >= 0 and sh >= 16 in this range */
+        u128 num = (u128)m * pow5(k);
+        u128 q = num >> sh, rem = num - (q << sh), half = (u128)1 << (sh - 1);
         if (q >= hi) {
             x++;
             continue;
@@ -281,11 +270,12 @@ static void round_digits(uint64_t m, int s, int prec, int x, uint64_t *d, int *x
     }
 }
 
-/* Whether the decimal d * 10^(x - prec + 1) reads back (correctly rounded) as m / 2^s. */
+/* Whether the decimal d * 10^(x - prec + 1) reads back (correctly rounded) as m / 2^s:
+ * compares d 2^s and m 10^k, both divided by 2^k. */
 static bool reads_back(uint64_t m, int s, uint64_t d, int prec, int x)
 {
     int k = prec - 1 - x;
-    u128 scaled_d = (u128)d << s, scaled_a = (u128)m * pow10_128(k), unit = pow10_128(k);
+    u128 scaled_d = (u128)d << (s - k), scaled_a = (u128)m * pow5(k), unit = pow5(k);
     bool below = scaled_d < scaled_a;
     u128 diff = below ? scaled_a - scaled_d : scaled_d - scaled_a;
     /* half the gap to the neighbour on that side; below 2^52 it is half as wide */
@@ -293,9 +283,9 @@ static bool reads_back(uint64_t m, int s, uint64_t d, int prec, int x)
     return twice < unit || (twice == unit && (m & 1) == 0);
 }
 
-/* What the %.15g-else-%.17g rule of llmobs__buf_json_double prints, without printf, for
- * |v| in [1e-4, 1e9) (fixed notation there; the digits are computed exactly with 128-bit
- * integers). False outside that range. */
+/* What the %.15g-else-%.17g rule of llmobs__buf_json_double prints, without printf, for 0 and
+ * |v| in [1e-12, 1e9) (the digits computed exactly with 128-bit integers; fixed notation from
+ * 1e-4, like %g, exponent notation below). False outside that range. */
 static bool fast_double(llmobs__buf *b, double v)
 {
     double a = fabs(v);
@@ -303,7 +293,7 @@ static bool fast_double(llmobs__buf *b, double v)
         llmobs__buf_append(b, signbit(v) ? "-0" : "0", signbit(v) ? 2 : 1);
         return true;
     }
-    if (!(a >= 1e-4 && a < 1e9)) return false;
+    if (!(a >= 1e-12 && a < 1e9)) return false;
     int e2;
     double fr = frexp(a, &e2);
     uint64_t m = (uint64_t)ldexp(fr, 53); /* exact: a = m / 2^s, m in [2^52, 2^53) */
@@ -325,7 +315,16 @@ static bool fast_double(llmobs__buf *b, double v)
         nd--;
     size_t n = 0;
     if (v < 0) out[n++] = '-';
-    if (x >= 0) {
+    if (x < -4) { /* d.ddde-XX */
+        out[n++] = digits[0];
+        if (nd > 1) out[n++] = '.';
+        for (int i = 1; i < nd; i++)
+            out[n++] = digits[i];
+        out[n++] = 'e';
+        out[n++] = '-';
+        out[n++] = (char)('0' + (-x) / 10);
+        out[n++] = (char)('0' + (-x) % 10);
+    } else if (x >= 0) {
         for (int i = 0; i <= x; i++)
             out[n++] = i < nd ? digits[i] : '0';
         if (nd > x + 1) {
