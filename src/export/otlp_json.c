@@ -11,6 +11,9 @@
 #include <string.h>
 #include <time.h>
 
+/* A string literal, without strlen. */
+#define PUT_LIT(b, lit) llmobs__buf_append((b), (lit), sizeof(lit) - 1)
+
 #define MASK_FAILED "<fully masked due to failed mask function>"
 
 typedef struct {
@@ -22,17 +25,17 @@ static void attr_key(attr_list *l, const char *key)
 {
     if (!l->first) llmobs__buf_putc(l->b, ',');
     l->first = false;
-    llmobs__buf_puts(l->b, "{\"key\":");
+    PUT_LIT(l->b, "{\"key\":");
     llmobs__buf_json_string(l->b, key, strlen(key));
-    llmobs__buf_puts(l->b, ",\"value\":");
+    PUT_LIT(l->b, ",\"value\":");
 }
 
 static void attr_strn(attr_list *l, const char *key, const char *v, size_t len)
 {
     attr_key(l, key);
-    llmobs__buf_puts(l->b, "{\"stringValue\":");
+    PUT_LIT(l->b, "{\"stringValue\":");
     llmobs__buf_json_string(l->b, v, len);
-    llmobs__buf_puts(l->b, "}}");
+    PUT_LIT(l->b, "}}");
 }
 
 static void attr_str(attr_list *l, const char *key, const char *v)
@@ -43,18 +46,18 @@ static void attr_str(attr_list *l, const char *key, const char *v)
 static void attr_int(attr_list *l, const char *key, int64_t v)
 {
     attr_key(l, key);
-    llmobs__buf_puts(l->b, "{\"intValue\":");
+    PUT_LIT(l->b, "{\"intValue\":");
     llmobs__buf_json_int64_string(l->b, v);
-    llmobs__buf_puts(l->b, "}}");
+    PUT_LIT(l->b, "}}");
 }
 
 static void attr_double(attr_list *l, const char *key, double v)
 {
     if (!isfinite(v)) return; /* NaN/Inf carry no information for a backend */
     attr_key(l, key);
-    llmobs__buf_puts(l->b, "{\"doubleValue\":");
+    PUT_LIT(l->b, "{\"doubleValue\":");
     llmobs__buf_json_double(l->b, v);
-    llmobs__buf_puts(l->b, "}}");
+    PUT_LIT(l->b, "}}");
 }
 
 static void attr_bool(attr_list *l, const char *key, bool v)
@@ -113,12 +116,12 @@ static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key
     if (!value) return;
     if (!ser->mask_fn) { /* no copy: straight into the request */
         attr_key(l, key);
-        llmobs__buf_puts(l->b, "{\"stringValue\":");
+        PUT_LIT(l->b, "{\"stringValue\":");
         if (is_json)
             llmobs__buf_json_string(l->b, value, strlen(value));
         else /* text: the JSON string of its JSON string */
             llmobs__buf_json_string_twice(l->b, value, strlen(value));
-        llmobs__buf_puts(l->b, "}}");
+        PUT_LIT(l->b, "}}");
         return;
     }
     llmobs__buf json = {0};
@@ -160,7 +163,7 @@ static void attr_metadata(attr_list *l, const llmobs__serializer *ser, const cha
         attr_str(l, key, masked);
     } else {
         llmobs__buf w = {0};
-        llmobs__buf_puts(&w, "{\"value\":");
+        PUT_LIT(&w, "{\"value\":");
         llmobs__buf_puts(&w, masked);
         llmobs__buf_putc(&w, '}');
         if (w.oom)
@@ -213,13 +216,13 @@ static void trace_attributes(attr_list *l, const llmobs__serializer *ser, const 
     if (t->is_public >= 0) attr_bool(l, "langfuse.trace.public", t->is_public == 1);
     if (t->ntags) {
         attr_key(l, "langfuse.trace.tags");
-        llmobs__buf_puts(l->b, "{\"arrayValue\":{\"values\":[");
+        PUT_LIT(l->b, "{\"arrayValue\":{\"values\":[");
         for (size_t i = 0; i < t->ntags; i++) {
             llmobs__buf_puts(l->b, i ? ",{\"stringValue\":" : "{\"stringValue\":");
             llmobs__buf_json_string(l->b, t->tags[i], strlen(t->tags[i]));
             llmobs__buf_putc(l->b, '}');
         }
-        llmobs__buf_puts(l->b, "]}}}");
+        PUT_LIT(l->b, "]}}}");
     }
     attr_metadata(l, ser, "langfuse.trace.metadata", t->metadata);
 }
@@ -243,16 +246,16 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
         llmobs__buf_int64(&json, s->usage[i].value);
     }
     if (total < 0) {
-        llmobs__buf_puts(&json, ",\"total\":");
+        PUT_LIT(&json, ",\"total\":");
         llmobs__buf_int64(&json, sum);
     }
     llmobs__buf_putc(&json, '}');
-    llmobs__buf_puts(b, "{\"stringValue\":");
+    PUT_LIT(b, "{\"stringValue\":");
     if (json.oom)
         b->oom = true;
     else
         llmobs__buf_json_string(b, json.data, json.len);
-    llmobs__buf_puts(b, "}}");
+    PUT_LIT(b, "}}");
     llmobs__buf_free(&json);
 
     /* Semantic-convention view: input_tokens includes cached input, output_tokens includes
@@ -292,7 +295,7 @@ static void cost_attributes(attr_list *l, const llmobs__serializer *ser, const l
         llmobs__buf_json_double(&json, s->cost[i].usd);
     }
     if (!has_total) {
-        llmobs__buf_puts(&json, ",\"total\":");
+        PUT_LIT(&json, ",\"total\":");
         llmobs__buf_json_double(&json, sum);
     }
     llmobs__buf_putc(&json, '}');
@@ -342,13 +345,13 @@ static void model_parameter_attributes(attr_list *l, const cJSON *params)
                 strings = cJSON_IsString(e);
             if (!strings) continue;
             attr_key(l, key);
-            llmobs__buf_puts(l->b, "{\"arrayValue\":{\"values\":[");
+            PUT_LIT(l->b, "{\"arrayValue\":{\"values\":[");
             for (const cJSON *e = p->child; e; e = e->next) {
                 llmobs__buf_puts(l->b, e == p->child ? "{\"stringValue\":" : ",{\"stringValue\":");
                 llmobs__buf_json_string(l->b, e->valuestring, strlen(e->valuestring));
                 llmobs__buf_putc(l->b, '}');
             }
-            llmobs__buf_puts(l->b, "]}}}");
+            PUT_LIT(l->b, "]}}}");
         }
     }
 }
@@ -356,25 +359,25 @@ static void model_parameter_attributes(attr_list *l, const cJSON *params)
 static void span_json(llmobs__buf *b, const llmobs__serializer *ser, const llmobs__span *s)
 {
     bool client_kind = s->type == LLMOBS_OBS_GENERATION || s->type == LLMOBS_OBS_EMBEDDING;
-    llmobs__buf_puts(b, "{\"traceId\":\"");
+    PUT_LIT(b, "{\"traceId\":\"");
     llmobs__buf_hex(b, s->trace_id, 16);
-    llmobs__buf_puts(b, "\",\"spanId\":\"");
+    PUT_LIT(b, "\",\"spanId\":\"");
     llmobs__buf_hex(b, s->span_id, 8);
     llmobs__buf_putc(b, '"');
     if (s->has_parent) {
-        llmobs__buf_puts(b, ",\"parentSpanId\":\"");
+        PUT_LIT(b, ",\"parentSpanId\":\"");
         llmobs__buf_hex(b, s->parent_id, 8);
         llmobs__buf_putc(b, '"');
     }
-    llmobs__buf_puts(b, ",\"name\":");
+    PUT_LIT(b, ",\"name\":");
     llmobs__buf_json_string(b, s->name, strlen(s->name));
     llmobs__buf_puts(b, client_kind ? ",\"kind\":3,\"startTimeUnixNano\":"
                                     : ",\"kind\":1,\"startTimeUnixNano\":");
     llmobs__buf_json_int64_string(b, s->start_ns);
-    llmobs__buf_puts(b, ",\"endTimeUnixNano\":");
+    PUT_LIT(b, ",\"endTimeUnixNano\":");
     llmobs__buf_json_int64_string(b, s->end_ns);
 
-    llmobs__buf_puts(b, ",\"attributes\":[");
+    PUT_LIT(b, ",\"attributes\":[");
     attr_list l = {b, true};
     attr_str(&l, "langfuse.observation.type", llmobs_obs_type_name(s->type));
     if (s->is_root) {
@@ -418,9 +421,9 @@ static void span_json(llmobs__buf *b, const llmobs__serializer *ser, const llmob
     llmobs__buf_putc(b, ']');
 
     if (s->level == LLMOBS_LEVEL_ERROR) {
-        llmobs__buf_puts(b, ",\"status\":{\"code\":2");
+        PUT_LIT(b, ",\"status\":{\"code\":2");
         if (s->status_message) {
-            llmobs__buf_puts(b, ",\"message\":");
+            PUT_LIT(b, ",\"message\":");
             llmobs__buf_json_string(b, s->status_message, strlen(s->status_message));
         }
         llmobs__buf_putc(b, '}');
@@ -447,7 +450,7 @@ static void check_json_payloads(const llmobs__serializer *ser, llmobs__span *s)
 
 void llmobs__otlp_begin(const llmobs__serializer *ser, llmobs__buf *b)
 {
-    llmobs__buf_puts(b, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
+    PUT_LIT(b, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
     attr_list l = {b, true};
     attr_str(&l, "service.name", ser->service_name);
     attr_str(&l, "telemetry.sdk.name", "llmobs");
