@@ -695,9 +695,9 @@ static void export_packed(llmobs__pipeline *p, llmobs__span **spans, size_t n)
         if (spans[i]->hdr.bytes > max) { /* its data alone exceeds a request: as before */
             if (count == 0)
                 first = i + 1;
-            else { /* keep body's spans contiguous: move it after them */
+            else { /* keep body's spans contiguous: move it before them */
                 llmobs__span *big = spans[i];
-                memmove(&spans[first + 1], &spans[first], (i - first) * sizeof *spans);
+                memmove(&spans[first + 1], &spans[first], (i - first) * sizeof(llmobs__span *));
                 spans[first++] = big;
             }
             export_spans(p, &spans[first - 1], 1, false);
