@@ -21,48 +21,59 @@ typedef struct {
     bool first;
 } attr_list;
 
-static void attr_key(attr_list *l, const char *key)
+/* An attribute's key: a literal one is appended as the ready-made text `lit` (LIT_KEY: our own
+ * keys, which need no escaping), any other as a JSON string (DYN_KEY). */
+#define LIT_KEY(k)                                                                                 \
+    NULL, "{\"key\":\"" k "\",\"value\":", sizeof("{\"key\":\"" k "\",\"value\":") - 1
+#define DYN_KEY(k) (k), NULL, 0
+
+static void attr_key(attr_list *l, const char *key, const char *lit, size_t litlen)
 {
     if (!l->first) llmobs__buf_putc(l->b, ',');
     l->first = false;
+    if (lit) {
+        llmobs__buf_append(l->b, lit, litlen);
+        return;
+    }
     PUT_LIT(l->b, "{\"key\":");
     llmobs__buf_json_string(l->b, key, strlen(key));
     PUT_LIT(l->b, ",\"value\":");
 }
 
-static void attr_strn(attr_list *l, const char *key, const char *v, size_t len)
+static void attr_strn(attr_list *l, const char *key, const char *lit, size_t litlen, const char *v,
+                      size_t len)
 {
-    attr_key(l, key);
+    attr_key(l, key, lit, litlen);
     PUT_LIT(l->b, "{\"stringValue\":");
     llmobs__buf_json_string(l->b, v, len);
     PUT_LIT(l->b, "}}");
 }
 
-static void attr_str(attr_list *l, const char *key, const char *v)
+static void attr_str(attr_list *l, const char *key, const char *lit, size_t litlen, const char *v)
 {
-    if (v) attr_strn(l, key, v, strlen(v));
+    if (v) attr_strn(l, key, lit, litlen, v, strlen(v));
 }
 
-static void attr_int(attr_list *l, const char *key, int64_t v)
+static void attr_int(attr_list *l, const char *key, const char *lit, size_t litlen, int64_t v)
 {
-    attr_key(l, key);
+    attr_key(l, key, lit, litlen);
     PUT_LIT(l->b, "{\"intValue\":");
     llmobs__buf_json_int64_string(l->b, v);
     PUT_LIT(l->b, "}}");
 }
 
-static void attr_double(attr_list *l, const char *key, double v)
+static void attr_double(attr_list *l, const char *key, const char *lit, size_t litlen, double v)
 {
     if (!isfinite(v)) return; /* NaN/Inf carry no information for a backend */
-    attr_key(l, key);
+    attr_key(l, key, lit, litlen);
     PUT_LIT(l->b, "{\"doubleValue\":");
     llmobs__buf_json_double(l->b, v);
     PUT_LIT(l->b, "}}");
 }
 
-static void attr_bool(attr_list *l, const char *key, bool v)
+static void attr_bool(attr_list *l, const char *key, const char *lit, size_t litlen, bool v)
 {
-    attr_key(l, key);
+    attr_key(l, key, lit, litlen);
     llmobs__buf_puts(l->b, v ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}");
 }
 
@@ -74,7 +85,7 @@ static void attr_cjson(attr_list *l, const char *key, const cJSON *v)
         l->b->oom = true;
         return;
     }
-    attr_str(l, key, text);
+    attr_str(l, DYN_KEY(key), text);
     free(text);
 }
 
@@ -115,7 +126,7 @@ static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key
 {
     if (!value) return;
     if (!ser->mask_fn) { /* no copy: straight into the request */
-        attr_key(l, key);
+        attr_key(l, DYN_KEY(key));
         PUT_LIT(l->b, "{\"stringValue\":");
         if (is_json)
             llmobs__buf_json_string(l->b, value, strlen(value));
@@ -135,7 +146,7 @@ static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key
         l->b->oom = true;
         return;
     }
-    attr_str(l, key, masked);
+    attr_str(l, DYN_KEY(key), masked);
     free(masked);
 }
 
@@ -160,7 +171,7 @@ static void attr_metadata(attr_list *l, const llmobs__serializer *ser, const cha
     }
     cJSON *parsed = cJSON_ParseWithOpts(masked, NULL, 1);
     if (cJSON_IsObject(parsed)) {
-        attr_str(l, key, masked);
+        attr_str(l, DYN_KEY(key), masked);
     } else {
         llmobs__buf w = {0};
         PUT_LIT(&w, "{\"value\":");
@@ -169,7 +180,7 @@ static void attr_metadata(attr_list *l, const llmobs__serializer *ser, const cha
         if (w.oom)
             l->b->oom = true;
         else
-            attr_strn(l, key, w.data, w.len);
+            attr_strn(l, DYN_KEY(key), w.data, w.len);
         llmobs__buf_free(&w);
     }
     cJSON_Delete(parsed);
@@ -207,15 +218,15 @@ static void trace_attributes(attr_list *l, const llmobs__serializer *ser, const 
 {
     const llmobs__trace_attrs *t = s->trace;
     if (!t) return;
-    attr_str(l, "langfuse.trace.name", t->name);
-    attr_str(l, "user.id", t->user_id);
-    attr_str(l, "session.id", t->session_id);
-    attr_str(l, "langfuse.release", t->release);
-    attr_str(l, "langfuse.version", t->version);
-    attr_str(l, "langfuse.environment", t->environment);
-    if (t->is_public >= 0) attr_bool(l, "langfuse.trace.public", t->is_public == 1);
+    attr_str(l, LIT_KEY("langfuse.trace.name"), t->name);
+    attr_str(l, LIT_KEY("user.id"), t->user_id);
+    attr_str(l, LIT_KEY("session.id"), t->session_id);
+    attr_str(l, LIT_KEY("langfuse.release"), t->release);
+    attr_str(l, LIT_KEY("langfuse.version"), t->version);
+    attr_str(l, LIT_KEY("langfuse.environment"), t->environment);
+    if (t->is_public >= 0) attr_bool(l, LIT_KEY("langfuse.trace.public"), t->is_public == 1);
     if (t->ntags) {
-        attr_key(l, "langfuse.trace.tags");
+        attr_key(l, LIT_KEY("langfuse.trace.tags"));
         PUT_LIT(l->b, "{\"arrayValue\":{\"values\":[");
         for (size_t i = 0; i < t->ntags; i++) {
             llmobs__buf_puts(l->b, i ? ",{\"stringValue\":" : "{\"stringValue\":");
@@ -232,7 +243,7 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
     if (!s->nusage) return;
     int64_t total = -1, sum = 0;
     llmobs__buf *b = l->b;
-    attr_key(l, "langfuse.observation.usage_details");
+    attr_key(l, LIT_KEY("langfuse.observation.usage_details"));
     llmobs__buf json = {0};
     llmobs__buf_putc(&json, '{');
     for (size_t i = 0; i < s->nusage; i++) {
@@ -266,13 +277,13 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
     int64_t cw = llmobs__span_usage(s, LLMOBS_USAGE_CACHE_WRITE);
     int64_t rs = llmobs__span_usage(s, LLMOBS_USAGE_REASONING);
     if (in >= 0 || cr >= 0 || cw >= 0)
-        attr_int(l, "gen_ai.usage.input_tokens",
+        attr_int(l, LIT_KEY("gen_ai.usage.input_tokens"),
                  (in > 0 ? in : 0) + (cr > 0 ? cr : 0) + (cw > 0 ? cw : 0));
     if (out >= 0 || rs >= 0)
-        attr_int(l, "gen_ai.usage.output_tokens", (out > 0 ? out : 0) + (rs > 0 ? rs : 0));
-    if (cr >= 0) attr_int(l, "gen_ai.usage.cache_read.input_tokens", cr);
-    if (cw >= 0) attr_int(l, "gen_ai.usage.cache_creation.input_tokens", cw);
-    if (rs >= 0) attr_int(l, "gen_ai.usage.reasoning.output_tokens", rs);
+        attr_int(l, LIT_KEY("gen_ai.usage.output_tokens"), (out > 0 ? out : 0) + (rs > 0 ? rs : 0));
+    if (cr >= 0) attr_int(l, LIT_KEY("gen_ai.usage.cache_read.input_tokens"), cr);
+    if (cw >= 0) attr_int(l, LIT_KEY("gen_ai.usage.cache_creation.input_tokens"), cw);
+    if (rs >= 0) attr_int(l, LIT_KEY("gen_ai.usage.reasoning.output_tokens"), rs);
 }
 
 /* Any cost detail sent makes Langfuse skip its own and the project's custom model prices for
@@ -302,7 +313,7 @@ static void cost_attributes(attr_list *l, const llmobs__serializer *ser, const l
     if (json.oom)
         l->b->oom = true;
     else
-        attr_strn(l, "langfuse.observation.cost_details", json.data, json.len);
+        attr_strn(l, LIT_KEY("langfuse.observation.cost_details"), json.data, json.len);
     llmobs__buf_free(&json);
 }
 
@@ -329,14 +340,14 @@ static void model_parameter_attributes(attr_list *l, const cJSON *params)
         if (cJSON_IsNumber(p)) {
             double v = p->valuedouble;
             if (!int_parameter(p->string))
-                attr_double(l, key, v);
+                attr_double(l, DYN_KEY(key), v);
             else if (v == floor(v) && fabs(v) < 9e15)
-                attr_int(l, key, (int64_t)v);
+                attr_int(l, DYN_KEY(key), (int64_t)v);
             /* a fractional max_tokens has no int form: only model.parameters carries it */
         } else if (cJSON_IsString(p)) {
-            attr_str(l, key, p->valuestring);
+            attr_str(l, DYN_KEY(key), p->valuestring);
         } else if (cJSON_IsBool(p)) {
-            attr_bool(l, key, cJSON_IsTrue(p));
+            attr_bool(l, DYN_KEY(key), cJSON_IsTrue(p));
         } else if (cJSON_IsArray(p)) {
             /* string[] (stop_sequences); an array holding anything else has no AnyValue type
              * the conventions define, so only model.parameters carries it */
@@ -344,7 +355,7 @@ static void model_parameter_attributes(attr_list *l, const cJSON *params)
             for (const cJSON *e = p->child; e && strings; e = e->next)
                 strings = cJSON_IsString(e);
             if (!strings) continue;
-            attr_key(l, key);
+            attr_key(l, DYN_KEY(key));
             PUT_LIT(l->b, "{\"arrayValue\":{\"values\":[");
             for (const cJSON *e = p->child; e; e = e->next) {
                 llmobs__buf_puts(l->b, e == p->child ? "{\"stringValue\":" : ",{\"stringValue\":");
@@ -379,45 +390,45 @@ static void span_json(llmobs__buf *b, const llmobs__serializer *ser, const llmob
 
     PUT_LIT(b, ",\"attributes\":[");
     attr_list l = {b, true};
-    attr_str(&l, "langfuse.observation.type", llmobs_obs_type_name(s->type));
+    attr_str(&l, LIT_KEY("langfuse.observation.type"), llmobs_obs_type_name(s->type));
     if (s->is_root) {
         /* Every local root, also one continued from a remote parent (which keeps that
          * parentSpanId: docs/decisions.md). Langfuse v4 takes an observation as its trace's
          * root when parent_span_id is empty OR it has is_app_root (events table:
          * parent_span_id = '' OR is_app_root = true), read from the boolean attribute
          * langfuse.internal.is_app_root; the legacy path reads langfuse.internal.as_root. */
-        attr_bool(&l, "langfuse.internal.is_app_root", true);
-        attr_bool(&l, "langfuse.internal.as_root", true);
+        attr_bool(&l, LIT_KEY("langfuse.internal.is_app_root"), true);
+        attr_bool(&l, LIT_KEY("langfuse.internal.as_root"), true);
     }
     trace_attributes(&l, ser, s);
     attr_io(&l, ser, "langfuse.observation.input", "input", s->input, s->input_is_json);
     attr_io(&l, ser, "langfuse.observation.output", "output", s->output, s->output_is_json);
     attr_metadata(&l, ser, "langfuse.observation.metadata", s->metadata);
     if (s->level != LLMOBS_LEVEL_DEFAULT)
-        attr_str(&l, "langfuse.observation.level", level_names[s->level & 3]);
-    attr_str(&l, "langfuse.observation.status_message", s->status_message);
+        attr_str(&l, LIT_KEY("langfuse.observation.level"), level_names[s->level & 3]);
+    attr_str(&l, LIT_KEY("langfuse.observation.status_message"), s->status_message);
     /* gen_ai.* go to generic OTLP backends; the Langfuse destination leaves them out
      * (otlp_view.h): invoke_agent there would strip an agent's model, usage and cost. */
-    attr_str(&l, "gen_ai.operation.name", genai_operation(s->type));
-    attr_str(&l, "gen_ai.provider.name", s->provider);
-    attr_str(&l, "langfuse.observation.model.name", s->model);
-    attr_str(&l, "gen_ai.request.model", s->model);
+    attr_str(&l, LIT_KEY("gen_ai.operation.name"), genai_operation(s->type));
+    attr_str(&l, LIT_KEY("gen_ai.provider.name"), s->provider);
+    attr_str(&l, LIT_KEY("langfuse.observation.model.name"), s->model);
+    attr_str(&l, LIT_KEY("gen_ai.request.model"), s->model);
     model_parameter_attributes(&l, s->model_params);
     usage_attributes(&l, s);
     cost_attributes(&l, ser, s);
     if (s->completion_start_ns > 0) {
         char iso[32];
         llmobs__iso8601(s->completion_start_ns, iso);
-        attr_str(&l, "langfuse.observation.completion_start_time", iso);
-        attr_double(&l, "gen_ai.response.time_to_first_chunk",
+        attr_str(&l, LIT_KEY("langfuse.observation.completion_start_time"), iso);
+        attr_double(&l, LIT_KEY("gen_ai.response.time_to_first_chunk"),
                     (double)(s->completion_start_ns - s->start_ns) / 1e9);
     }
     if (s->prompt_name) {
-        attr_str(&l, "langfuse.observation.prompt.name", s->prompt_name);
-        attr_int(&l, "langfuse.observation.prompt.version", s->prompt_version);
+        attr_str(&l, LIT_KEY("langfuse.observation.prompt.name"), s->prompt_name);
+        attr_int(&l, LIT_KEY("langfuse.observation.prompt.version"), s->prompt_version);
     }
     for (const cJSON *a = s->attributes ? s->attributes->child : NULL; a; a = a->next)
-        if (cJSON_IsString(a)) attr_str(&l, a->string, a->valuestring);
+        if (cJSON_IsString(a)) attr_str(&l, DYN_KEY(a->string), a->valuestring);
     llmobs__buf_putc(b, ']');
 
     if (s->level == LLMOBS_LEVEL_ERROR) {
@@ -452,10 +463,10 @@ void llmobs__otlp_begin(const llmobs__serializer *ser, llmobs__buf *b)
 {
     PUT_LIT(b, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
     attr_list l = {b, true};
-    attr_str(&l, "service.name", ser->service_name);
-    attr_str(&l, "telemetry.sdk.name", "llmobs");
-    attr_str(&l, "telemetry.sdk.language", "c");
-    attr_str(&l, "telemetry.sdk.version", LLMOBS_VERSION_STRING);
+    attr_str(&l, LIT_KEY("service.name"), ser->service_name);
+    attr_str(&l, LIT_KEY("telemetry.sdk.name"), "llmobs");
+    attr_str(&l, LIT_KEY("telemetry.sdk.language"), "c");
+    attr_str(&l, LIT_KEY("telemetry.sdk.version"), LLMOBS_VERSION_STRING);
     llmobs__buf_puts(
         b, "]},\"scopeSpans\":[{\"scope\":{\"name\":\"llmobs\",\"version\":\"" LLMOBS_VERSION_STRING
            "\"},\"spans\":[");
