@@ -228,27 +228,42 @@ void llmobs__buf_json_string_twice(llmobs__buf *b, const char *str, size_t len)
     llmobs__buf_append(b, "\\\"\"", 3);
 }
 
+static const char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+/* Writes the decimal digits of u ending just before `end`, two at a time; returns the start. */
+static char *decimal(char *end, uint64_t u)
+{
+    while (u >= 100) {
+        unsigned r = (unsigned)(u % 100);
+        u /= 100;
+        end -= 2;
+        memcpy(end, digit_pairs + 2 * r, 2);
+    }
+    if (u >= 10) {
+        end -= 2;
+        memcpy(end, digit_pairs + 2 * u, 2);
+    } else {
+        *--end = (char)('0' + u);
+    }
+    return end;
+}
+
 void llmobs__buf_int64(llmobs__buf *b, int64_t v)
 {
-    char tmp[24], *p = tmp + sizeof tmp;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    char tmp[24];
+    char *p = decimal(tmp + sizeof tmp, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
     if (v < 0) *--p = '-';
     llmobs__buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 void llmobs__buf_json_int64_string(llmobs__buf *b, int64_t v)
 {
-    char tmp[24], *p = tmp + sizeof tmp;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    *--p = '"';
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    char tmp[24];
+    tmp[sizeof tmp - 1] = '"';
+    char *p = decimal(tmp + sizeof tmp - 1, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
     if (v < 0) *--p = '-';
     *--p = '"';
     llmobs__buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
@@ -399,9 +414,11 @@ void llmobs__buf_hex(llmobs__buf *b, const uint8_t *bytes, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     if (!llmobs__buf_reserve(b, 2 * n)) return;
+    char *out = b->data + b->len;
     for (size_t i = 0; i < n; i++) {
-        b->data[b->len++] = hex[bytes[i] >> 4];
-        b->data[b->len++] = hex[bytes[i] & 15];
+        out[2 * i] = hex[bytes[i] >> 4];
+        out[2 * i + 1] = hex[bytes[i] & 15];
     }
+    b->len += 2 * n;
     b->data[b->len] = '\0';
 }

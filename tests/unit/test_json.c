@@ -59,6 +59,25 @@ static void int64_values_are_decimal_strings(void **state)
     llmobs__buf_json_int64_string(&b, -42);
     assert_string_equal(b.data, "\"9223372036854775807\",\"-42\"");
     llmobs__buf_free(&b);
+    /* every length of digits, both signs, the extremes (no printf: compared with it) */
+    char want[32];
+    for (int64_t v = 1, k = 0; k < 19; k++, v *= 10)
+        for (int64_t d = -1; d <= 1; d++)
+            for (int sign = -1; sign <= 1; sign += 2) {
+                int64_t x = sign * (v + d);
+                b.len = 0;
+                llmobs__buf_json_int64_string(&b, x);
+                snprintf(want, sizeof want, "\"%lld\"", (long long)x);
+                assert_string_equal(b.data, want);
+                b.len = 0;
+                llmobs__buf_int64(&b, x);
+                snprintf(want, sizeof want, "%lld", (long long)x);
+                assert_string_equal(b.data, want);
+            }
+    b.len = 0;
+    llmobs__buf_json_int64_string(&b, INT64_MIN);
+    assert_string_equal(b.data, "\"-9223372036854775808\"");
+    llmobs__buf_free(&b);
 }
 
 static void doubles_round_trip_and_specials_are_strings(void **state)
