@@ -237,14 +237,14 @@ static const char digit_pairs[] =
 static char *decimal(char *end, uint64_t u)
 {
     while (u >= 100) {
-        unsigned r = (unsigned)(u % 100);
+        size_t r = (size_t)(u % 100);
         u /= 100;
         end -= 2;
         memcpy(end, digit_pairs + 2 * r, 2);
     }
     if (u >= 10) {
         end -= 2;
-        memcpy(end, digit_pairs + 2 * u, 2);
+        memcpy(end, digit_pairs + 2 * (size_t)u, 2);
     } else {
         *--end = (char)('0' + u);
     }
