@@ -61,7 +61,7 @@ static void int64_values_are_decimal_strings(void **state)
     llmobs__buf_free(&b);
     /* every length of digits, both signs, the extremes (no printf: compared with it) */
     char want[32];
-    for (int64_t v = 1, k = 0; k < 19; k++, v *= 10)
+    for (int64_t v = 1, k = 0; k < 19; k++, v = k < 19 ? v * 10 : v)
         for (int64_t d = -1; d <= 1; d++)
             for (int sign = -1; sign <= 1; sign += 2) {
                 int64_t x = sign * (v + d);
