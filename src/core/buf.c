@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 void llmobs__buf_free(llmobs__buf *b)
 {
@@ -95,61 +98,298 @@ size_t llmobs__utf8_seq_len(const unsigned char *s, size_t avail)
     return n;
 }
 
-void llmobs__buf_json_string(llmobs__buf *b, const char *str, size_t len)
+/* Bytes copied as they are inside a JSON string: printable ASCII but '"' and '\\'. Everything
+ * else (controls, quotes, backslashes, non-ASCII, which must be checked as UTF-8) takes the
+ * slow path. */
+static bool plain_byte(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* The number of plain bytes s starts with, looking at 16 bytes at a time (SSE2, on every
+ * x86-64) or 8 (SWAR). */
+#if defined(__SSE2__)
+static size_t plain_prefix(const unsigned char *s, size_t len)
+{
+    const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
+                  bslash = _mm_set1_epi8('\\');
+    size_t i = 0;
+    for (; i + 16 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        /* signed: bytes >= 0x80 are negative, so "< 0x20" catches them too */
+        __m128i special =
+            _mm_or_si128(_mm_cmplt_epi8(v, space),
+                         _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(special);
+        if (mask) return i + (size_t)__builtin_ctz(mask);
+    }
+    while (i < len && plain_byte(s[i]))
+        i++;
+    return i;
+}
+#else
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Whether the 8 bytes at s are all plain (SWAR: any high bit, any byte below 0x20, any '"' or
+ * '\\' makes it false; each test is exact for "some byte", which is all it is asked). */
+static bool plain_word(const unsigned char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    uint64_t q = w ^ (ONES * '"'), bs = w ^ (ONES * '\\');
+    uint64_t special = (w | ((w - ONES * 0x20) & ~w) | ((q - ONES) & ~q) | ((bs - ONES) & ~bs));
+    return (special & HIGHS) == 0;
+}
+
+static size_t plain_prefix(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i + 8 <= len && plain_word(s + i))
+        i += 8;
+    while (i < len && plain_byte(s[i]))
+        i++;
+    return i;
+}
+#endif
+
+/* Appends the escaped content of a JSON string (no quotes). `twice`: the escape of the escape,
+ * that is the content of the JSON string whose text is the JSON string of s (a text attribute
+ * sent as a JSON-string value, without building the inner string first). Runs of plain bytes
+ * are found 16 (or 8) at a time and copied with one memcpy. */
+static void json_escape(llmobs__buf *b, const unsigned char *s, size_t len, bool twice)
 {
     static const char hex[] = "0123456789abcdef";
-    const unsigned char *s = (const unsigned char *)str;
-    /* Worst case 6 bytes per input byte plus quotes; reserve once for the common case. */
-    if (!llmobs__buf_reserve(b, len + 2)) return;
-    llmobs__buf_putc(b, '"');
-    size_t run = 0; /* start of a run of bytes copied verbatim */
-    size_t i = 0;
+    size_t run = 0, i = 0; /* s[run..i) is copied verbatim */
     while (i < len) {
+        i += plain_prefix(s + i, len - i);
+        if (i >= len) break;
         unsigned char c = s[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            i++;
-            continue;
-        }
         size_t n = c < 0x80 ? 1 : llmobs__utf8_seq_len(s + i, len - i);
         if (n > 1) {
             i += n;
             continue;
         }
         llmobs__buf_append(b, s + run, i - run);
-        switch (c) {
-        case '"':
-            llmobs__buf_append(b, "\\\"", 2);
-            break;
-        case '\\':
-            llmobs__buf_append(b, "\\\\", 2);
-            break;
-        case '\n':
-            llmobs__buf_append(b, "\\n", 2);
-            break;
-        case '\r':
-            llmobs__buf_append(b, "\\r", 2);
-            break;
-        case '\t':
-            llmobs__buf_append(b, "\\t", 2);
-            break;
-        default:
-            if (c < 0x20) {
-                char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                llmobs__buf_append(b, esc, 6);
-            } else {
-                llmobs__buf_append(b, "\xEF\xBF\xBD", 3); /* invalid UTF-8 byte: U+FFFD */
+        char esc[8];
+        size_t k = 0;
+        if (c >= 0x80) {
+            llmobs__buf_append(b, "\xEF\xBF\xBD", 3); /* invalid UTF-8 byte: U+FFFD */
+        } else {
+            esc[k++] = '\\';
+            if (twice) { /* the backslash itself, then the escaped character escaped */
+                esc[k++] = '\\';
+                if (c == '"' || c == '\\') esc[k++] = '\\';
             }
+            switch (c) {
+            case '"':
+            case '\\':
+                esc[k++] = (char)c;
+                break;
+            case '\n':
+                esc[k++] = 'n';
+                break;
+            case '\r':
+                esc[k++] = 'r';
+                break;
+            case '\t':
+                esc[k++] = 't';
+                break;
+            default:
+                esc[k++] = 'u';
+                esc[k++] = '0';
+                esc[k++] = '0';
+                esc[k++] = hex[c >> 4];
+                esc[k++] = hex[c & 15];
+            }
+            llmobs__buf_append(b, esc, k);
         }
         i++;
         run = i;
     }
     llmobs__buf_append(b, s + run, i - run);
+}
+
+void llmobs__buf_json_string(llmobs__buf *b, const char *str, size_t len)
+{
+    /* Worst case 6 bytes per input byte plus quotes; reserve once for the common case. */
+    if (!llmobs__buf_reserve(b, len + 2)) return;
+    b->data[b->len++] = '"';
+    json_escape(b, (const unsigned char *)str, len, false);
     llmobs__buf_putc(b, '"');
+}
+
+void llmobs__buf_json_string_twice(llmobs__buf *b, const char *str, size_t len)
+{
+    if (!llmobs__buf_reserve(b, len + 6)) return;
+    memcpy(b->data + b->len, "\"\\\"", 3);
+    b->len += 3;
+    json_escape(b, (const unsigned char *)str, len, true);
+    llmobs__buf_append(b, "\\\"\"", 3);
+}
+
+static const char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+/* Writes the decimal digits of u ending just before `end`, two at a time; returns the start. */
+static char *decimal(char *end, uint64_t u)
+{
+    while (u >= 100) {
+        size_t r = (size_t)(u % 100);
+        u /= 100;
+        end -= 2;
+        memcpy(end, digit_pairs + 2 * r, 2);
+    }
+    if (u >= 10) {
+        end -= 2;
+        memcpy(end, digit_pairs + 2 * (size_t)u, 2);
+    } else {
+        *--end = (char)('0' + u);
+    }
+    return end;
+}
+
+void llmobs__buf_int64(llmobs__buf *b, int64_t v)
+{
+    char tmp[24];
+    char *p = decimal(tmp + sizeof tmp, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+    if (v < 0) *--p = '-';
+    llmobs__buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 void llmobs__buf_json_int64_string(llmobs__buf *b, int64_t v)
 {
-    llmobs__buf_printf(b, "\"%lld\"", (long long)v);
+    char tmp[24];
+    tmp[sizeof tmp - 1] = '"';
+    char *p = decimal(tmp + sizeof tmp - 1, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+    if (v < 0) *--p = '-';
+    *--p = '"';
+    llmobs__buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+__extension__ typedef unsigned __int128 u128;
+
+/* 5^k, k <= 30 */
+static u128 pow5(int k)
+{
+    u128 r = 1;
+    uint64_t w = 1;
+    int i = 0;
+    for (; i < k && i < 27; i++) /* 5^27 < 2^64 */
+        w *= 5;
+    r = w;
+    for (; i < k; i++)
+        r *= 5;
+    return r;
+}
+
+/* a = m / 2^s exactly (m < 2^53, a in [1e-12, 1e9)): its `prec` significant digits rounded
+ * half to even, as printf's %.<prec>g takes them, into *d, with the decimal exponent of the
+ * first digit into *xo (a ~ d * 10^(xo - prec + 1)); x: a guess of that exponent. Scaling by
+ * 10^k = 5^k 2^k keeps every product under 2^121 in that range. */
+static void round_digits(uint64_t m, int s, int prec, int x, uint64_t *d, int *xo)
+{
+    uint64_t lo = 1, hi;
+    for (int i = 1; i < prec; i++)
+        lo *= 10;
+    hi = lo * 10;
+    for (;;) {
+        int k = prec - 1 - x, sh = s - k; /* k >= 0 and sh >= 16 in this range */
+        u128 num = (u128)m * pow5(k);
+        u128 q = num >> sh, rem = num - (q << sh), half = (u128)1 << (sh - 1);
+        if (q >= hi) {
+            x++;
+            continue;
+        }
+        if (q < lo) {
+            x--;
+            continue;
+        }
+        if (rem > half || (rem == half && (q & 1))) q++;
+        if (q == hi) {
+            q = lo;
+            x++;
+        }
+        *d = (uint64_t)q;
+        *xo = x;
+        return;
+    }
+}
+
+/* Whether the decimal d * 10^(x - prec + 1) reads back (correctly rounded) as m / 2^s:
+ * compares d 2^s and m 10^k, both divided by 2^k. */
+static bool reads_back(uint64_t m, int s, uint64_t d, int prec, int x)
+{
+    int k = prec - 1 - x;
+    u128 scaled_d = (u128)d << (s - k), scaled_a = (u128)m * pow5(k), unit = pow5(k);
+    bool below = scaled_d < scaled_a;
+    u128 diff = below ? scaled_a - scaled_d : scaled_d - scaled_a;
+    /* half the gap to the neighbour on that side; below 2^52 it is half as wide */
+    u128 twice = diff * ((below && m == (UINT64_C(1) << 52)) ? 4 : 2);
+    return twice < unit || (twice == unit && (m & 1) == 0);
+}
+
+/* What the %.15g-else-%.17g rule of llmobs__buf_json_double prints, without printf, for 0 and
+ * |v| in [1e-12, 1e9) (the digits computed exactly with 128-bit integers; fixed notation from
+ * 1e-4, like %g, exponent notation below). False outside that range. */
+static bool fast_double(llmobs__buf *b, double v)
+{
+    double a = fabs(v);
+    if (v == 0) {
+        llmobs__buf_append(b, signbit(v) ? "-0" : "0", signbit(v) ? 2 : 1);
+        return true;
+    }
+    if (!(a >= 1e-12 && a < 1e9)) return false;
+    int e2;
+    double fr = frexp(a, &e2);
+    uint64_t m = (uint64_t)ldexp(fr, 53); /* exact: a = m / 2^s, m in [2^52, 2^53) */
+    int s = 53 - e2;
+    int x0 = (int)floor(log10(a)), x, prec = 15;
+    uint64_t d;
+    round_digits(m, s, prec, x0, &d, &x);
+    if (!reads_back(m, s, d, prec, x)) {
+        prec = 17;
+        round_digits(m, s, prec, x0, &d, &x);
+    }
+    char digits[20], out[48];
+    for (int i = prec - 1; i >= 0; i--) {
+        digits[i] = (char)('0' + d % 10);
+        d /= 10;
+    }
+    int nd = prec;
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    size_t n = 0;
+    if (v < 0) out[n++] = '-';
+    if (x < -4) { /* d.ddde-XX */
+        out[n++] = digits[0];
+        if (nd > 1) out[n++] = '.';
+        for (int i = 1; i < nd; i++)
+            out[n++] = digits[i];
+        out[n++] = 'e';
+        out[n++] = '-';
+        out[n++] = (char)('0' + (-x) / 10);
+        out[n++] = (char)('0' + (-x) % 10);
+    } else if (x >= 0) {
+        for (int i = 0; i <= x; i++)
+            out[n++] = i < nd ? digits[i] : '0';
+        if (nd > x + 1) {
+            out[n++] = '.';
+            for (int i = x + 1; i < nd; i++)
+                out[n++] = digits[i];
+        }
+    } else {
+        out[n++] = '0';
+        out[n++] = '.';
+        for (int i = 0; i < -x - 1; i++)
+            out[n++] = '0';
+        for (int i = 0; i < nd; i++)
+            out[n++] = digits[i];
+    }
+    llmobs__buf_append(b, out, n);
+    return true;
 }
 
 void llmobs__buf_json_double(llmobs__buf *b, double v)
@@ -158,7 +398,7 @@ void llmobs__buf_json_double(llmobs__buf *b, double v)
         llmobs__buf_puts(b, "\"NaN\"");
     } else if (isinf(v)) {
         llmobs__buf_puts(b, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-    } else {
+    } else if (!fast_double(b, v)) {
         /* Shortest of %.15g/%.17g that round-trips; '.' is forced by the C locale that
          * printf uses unless the application called setlocale, so normalise ',' to '.'. */
         char tmp[40];
@@ -174,9 +414,11 @@ void llmobs__buf_hex(llmobs__buf *b, const uint8_t *bytes, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     if (!llmobs__buf_reserve(b, 2 * n)) return;
+    char *out = b->data + b->len;
     for (size_t i = 0; i < n; i++) {
-        b->data[b->len++] = hex[bytes[i] >> 4];
-        b->data[b->len++] = hex[bytes[i] & 15];
+        out[2 * i] = hex[bytes[i] >> 4];
+        out[2 * i + 1] = hex[bytes[i] & 15];
     }
+    b->len += 2 * n;
     b->data[b->len] = '\0';
 }

@@ -23,6 +23,11 @@ void llmobs__buf_printf(llmobs__buf *b, const char *fmt, ...) __attribute__((for
 /* Appends `s` (length `len`) as a quoted JSON string: escapes quotes, backslashes and control
  * characters, and replaces every invalid UTF-8 sequence with U+FFFD. */
 void llmobs__buf_json_string(llmobs__buf *b, const char *s, size_t len);
+/* Appends the JSON string whose text is the JSON string of `s`: what
+ * llmobs__buf_json_string of a buffer holding llmobs__buf_json_string(s) appends, in one pass. */
+void llmobs__buf_json_string_twice(llmobs__buf *b, const char *s, size_t len);
+/* Appends a decimal int64 (123, -5), without printf. */
+void llmobs__buf_int64(llmobs__buf *b, int64_t v);
 /* Appends a quoted decimal int64 ("123"), as OTLP JSON wants 64-bit integers. */
 void llmobs__buf_json_int64_string(llmobs__buf *b, int64_t v);
 /* Appends a JSON number for a double; non-finite values become the strings OTLP allows. */

@@ -150,11 +150,14 @@ int64_t llmobs__http_parse_retry_after(const char *value, time_t now)
 
 /* ---- gzip ----------------------------------------------------------------------------------- */
 
+#define LLMOBS__GZIP_LEVEL 1
+
 bool llmobs__gzip(const char *in, size_t len, llmobs__buf *out)
 {
     z_stream z = {0};
-    /* 15 + 16: zlib window with a gzip header and trailer. */
-    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    /* 15 + 16: zlib window with a gzip header and trailer. Level 1 (LLMOBS__GZIP_LEVEL): the
+     * flusher's CPU matters more than a few percent of bytes (docs/decisions.md). */
+    if (deflateInit2(&z, LLMOBS__GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return false;
     uLong bound = deflateBound(&z, (uLong)len);
     if (!llmobs__buf_reserve(out, bound)) {

@@ -11,6 +11,9 @@
 #include <string.h>
 #include <time.h>
 
+/* A string literal, without strlen. */
+#define PUT_LIT(b, lit) llmobs__buf_append((b), (lit), sizeof(lit) - 1)
+
 #define MASK_FAILED "<fully masked due to failed mask function>"
 
 typedef struct {
@@ -18,48 +21,59 @@ typedef struct {
     bool first;
 } attr_list;
 
-static void attr_key(attr_list *l, const char *key)
+/* An attribute's key: a literal one is appended as the ready-made text `lit` (LIT_KEY: our own
+ * keys, which need no escaping), any other as a JSON string (DYN_KEY). */
+#define LIT_KEY(k)                                                                                 \
+    NULL, "{\"key\":\"" k "\",\"value\":", sizeof("{\"key\":\"" k "\",\"value\":") - 1
+#define DYN_KEY(k) (k), NULL, 0
+
+static void attr_key(attr_list *l, const char *key, const char *lit, size_t litlen)
 {
     if (!l->first) llmobs__buf_putc(l->b, ',');
     l->first = false;
-    llmobs__buf_puts(l->b, "{\"key\":");
+    if (lit) {
+        llmobs__buf_append(l->b, lit, litlen);
+        return;
+    }
+    PUT_LIT(l->b, "{\"key\":");
     llmobs__buf_json_string(l->b, key, strlen(key));
-    llmobs__buf_puts(l->b, ",\"value\":");
+    PUT_LIT(l->b, ",\"value\":");
 }
 
-static void attr_strn(attr_list *l, const char *key, const char *v, size_t len)
+static void attr_strn(attr_list *l, const char *key, const char *lit, size_t litlen, const char *v,
+                      size_t len)
 {
-    attr_key(l, key);
-    llmobs__buf_puts(l->b, "{\"stringValue\":");
+    attr_key(l, key, lit, litlen);
+    PUT_LIT(l->b, "{\"stringValue\":");
     llmobs__buf_json_string(l->b, v, len);
-    llmobs__buf_puts(l->b, "}}");
+    PUT_LIT(l->b, "}}");
 }
 
-static void attr_str(attr_list *l, const char *key, const char *v)
+static void attr_str(attr_list *l, const char *key, const char *lit, size_t litlen, const char *v)
 {
-    if (v) attr_strn(l, key, v, strlen(v));
+    if (v) attr_strn(l, key, lit, litlen, v, strlen(v));
 }
 
-static void attr_int(attr_list *l, const char *key, int64_t v)
+static void attr_int(attr_list *l, const char *key, const char *lit, size_t litlen, int64_t v)
 {
-    attr_key(l, key);
-    llmobs__buf_puts(l->b, "{\"intValue\":");
+    attr_key(l, key, lit, litlen);
+    PUT_LIT(l->b, "{\"intValue\":");
     llmobs__buf_json_int64_string(l->b, v);
-    llmobs__buf_puts(l->b, "}}");
+    PUT_LIT(l->b, "}}");
 }
 
-static void attr_double(attr_list *l, const char *key, double v)
+static void attr_double(attr_list *l, const char *key, const char *lit, size_t litlen, double v)
 {
     if (!isfinite(v)) return; /* NaN/Inf carry no information for a backend */
-    attr_key(l, key);
-    llmobs__buf_puts(l->b, "{\"doubleValue\":");
+    attr_key(l, key, lit, litlen);
+    PUT_LIT(l->b, "{\"doubleValue\":");
     llmobs__buf_json_double(l->b, v);
-    llmobs__buf_puts(l->b, "}}");
+    PUT_LIT(l->b, "}}");
 }
 
-static void attr_bool(attr_list *l, const char *key, bool v)
+static void attr_bool(attr_list *l, const char *key, const char *lit, size_t litlen, bool v)
 {
-    attr_key(l, key);
+    attr_key(l, key, lit, litlen);
     llmobs__buf_puts(l->b, v ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}");
 }
 
@@ -71,14 +85,13 @@ static void attr_cjson(attr_list *l, const char *key, const cJSON *v)
         l->b->oom = true;
         return;
     }
-    attr_str(l, key, text);
+    attr_str(l, DYN_KEY(key), text);
     free(text);
 }
 
 /* Runs the user's mask on JSON text. Returns malloc'd JSON text, or NULL on out of memory. */
 static char *apply_mask(const llmobs__serializer *ser, const char *field, const char *json)
 {
-    if (!ser->mask_fn) return strdup(json);
     size_t cap = strlen(json) + 64;
     for (int attempt = 0; attempt < 3; attempt++) {
         char *out = malloc(cap + 1);
@@ -112,6 +125,16 @@ static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key
                     const char *value, bool is_json)
 {
     if (!value) return;
+    if (!ser->mask_fn) { /* no copy: straight into the request */
+        attr_key(l, DYN_KEY(key));
+        PUT_LIT(l->b, "{\"stringValue\":");
+        if (is_json)
+            llmobs__buf_json_string(l->b, value, strlen(value));
+        else /* text: the JSON string of its JSON string */
+            llmobs__buf_json_string_twice(l->b, value, strlen(value));
+        PUT_LIT(l->b, "}}");
+        return;
+    }
     llmobs__buf json = {0};
     if (is_json)
         llmobs__buf_puts(&json, value);
@@ -123,7 +146,7 @@ static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key
         l->b->oom = true;
         return;
     }
-    attr_str(l, key, masked);
+    attr_str(l, DYN_KEY(key), masked);
     free(masked);
 }
 
@@ -135,6 +158,10 @@ static void attr_metadata(attr_list *l, const llmobs__serializer *ser, const cha
                           const cJSON *metadata)
 {
     if (!metadata) return;
+    if (!ser->mask_fn) { /* an object as printed: no mask, no copy */
+        attr_cjson(l, key, metadata);
+        return;
+    }
     char *text = cJSON_PrintUnformatted(metadata);
     char *masked = text ? apply_mask(ser, "metadata", text) : NULL;
     free(text);
@@ -142,18 +169,18 @@ static void attr_metadata(attr_list *l, const llmobs__serializer *ser, const cha
         l->b->oom = true;
         return;
     }
-    cJSON *parsed = ser->mask_fn ? cJSON_ParseWithOpts(masked, NULL, 1) : NULL; /* else an object */
-    if (!ser->mask_fn || cJSON_IsObject(parsed)) {
-        attr_str(l, key, masked);
+    cJSON *parsed = cJSON_ParseWithOpts(masked, NULL, 1);
+    if (cJSON_IsObject(parsed)) {
+        attr_str(l, DYN_KEY(key), masked);
     } else {
         llmobs__buf w = {0};
-        llmobs__buf_puts(&w, "{\"value\":");
+        PUT_LIT(&w, "{\"value\":");
         llmobs__buf_puts(&w, masked);
         llmobs__buf_putc(&w, '}');
         if (w.oom)
             l->b->oom = true;
         else
-            attr_strn(l, key, w.data, w.len);
+            attr_strn(l, DYN_KEY(key), w.data, w.len);
         llmobs__buf_free(&w);
     }
     cJSON_Delete(parsed);
@@ -191,22 +218,22 @@ static void trace_attributes(attr_list *l, const llmobs__serializer *ser, const 
 {
     const llmobs__trace_attrs *t = s->trace;
     if (!t) return;
-    attr_str(l, "langfuse.trace.name", t->name);
-    attr_str(l, "user.id", t->user_id);
-    attr_str(l, "session.id", t->session_id);
-    attr_str(l, "langfuse.release", t->release);
-    attr_str(l, "langfuse.version", t->version);
-    attr_str(l, "langfuse.environment", t->environment);
-    if (t->is_public >= 0) attr_bool(l, "langfuse.trace.public", t->is_public == 1);
+    attr_str(l, LIT_KEY("langfuse.trace.name"), t->name);
+    attr_str(l, LIT_KEY("user.id"), t->user_id);
+    attr_str(l, LIT_KEY("session.id"), t->session_id);
+    attr_str(l, LIT_KEY("langfuse.release"), t->release);
+    attr_str(l, LIT_KEY("langfuse.version"), t->version);
+    attr_str(l, LIT_KEY("langfuse.environment"), t->environment);
+    if (t->is_public >= 0) attr_bool(l, LIT_KEY("langfuse.trace.public"), t->is_public == 1);
     if (t->ntags) {
-        attr_key(l, "langfuse.trace.tags");
-        llmobs__buf_puts(l->b, "{\"arrayValue\":{\"values\":[");
+        attr_key(l, LIT_KEY("langfuse.trace.tags"));
+        PUT_LIT(l->b, "{\"arrayValue\":{\"values\":[");
         for (size_t i = 0; i < t->ntags; i++) {
             llmobs__buf_puts(l->b, i ? ",{\"stringValue\":" : "{\"stringValue\":");
             llmobs__buf_json_string(l->b, t->tags[i], strlen(t->tags[i]));
             llmobs__buf_putc(l->b, '}');
         }
-        llmobs__buf_puts(l->b, "]}}}");
+        PUT_LIT(l->b, "]}}}");
     }
     attr_metadata(l, ser, "langfuse.trace.metadata", t->metadata);
 }
@@ -216,7 +243,7 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
     if (!s->nusage) return;
     int64_t total = -1, sum = 0;
     llmobs__buf *b = l->b;
-    attr_key(l, "langfuse.observation.usage_details");
+    attr_key(l, LIT_KEY("langfuse.observation.usage_details"));
     llmobs__buf json = {0};
     llmobs__buf_putc(&json, '{');
     for (size_t i = 0; i < s->nusage; i++) {
@@ -226,16 +253,20 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
             sum += s->usage[i].value; /* provider-style keys repeat the buckets: no double */
         if (i) llmobs__buf_putc(&json, ',');
         llmobs__buf_json_string(&json, s->usage[i].key, strlen(s->usage[i].key));
-        llmobs__buf_printf(&json, ":%lld", (long long)s->usage[i].value);
+        llmobs__buf_putc(&json, ':');
+        llmobs__buf_int64(&json, s->usage[i].value);
     }
-    if (total < 0) llmobs__buf_printf(&json, ",\"total\":%lld", (long long)sum);
+    if (total < 0) {
+        PUT_LIT(&json, ",\"total\":");
+        llmobs__buf_int64(&json, sum);
+    }
     llmobs__buf_putc(&json, '}');
-    llmobs__buf_puts(b, "{\"stringValue\":");
+    PUT_LIT(b, "{\"stringValue\":");
     if (json.oom)
         b->oom = true;
     else
         llmobs__buf_json_string(b, json.data, json.len);
-    llmobs__buf_puts(b, "}}");
+    PUT_LIT(b, "}}");
     llmobs__buf_free(&json);
 
     /* Semantic-convention view: input_tokens includes cached input, output_tokens includes
@@ -246,13 +277,13 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
     int64_t cw = llmobs__span_usage(s, LLMOBS_USAGE_CACHE_WRITE);
     int64_t rs = llmobs__span_usage(s, LLMOBS_USAGE_REASONING);
     if (in >= 0 || cr >= 0 || cw >= 0)
-        attr_int(l, "gen_ai.usage.input_tokens",
+        attr_int(l, LIT_KEY("gen_ai.usage.input_tokens"),
                  (in > 0 ? in : 0) + (cr > 0 ? cr : 0) + (cw > 0 ? cw : 0));
     if (out >= 0 || rs >= 0)
-        attr_int(l, "gen_ai.usage.output_tokens", (out > 0 ? out : 0) + (rs > 0 ? rs : 0));
-    if (cr >= 0) attr_int(l, "gen_ai.usage.cache_read.input_tokens", cr);
-    if (cw >= 0) attr_int(l, "gen_ai.usage.cache_creation.input_tokens", cw);
-    if (rs >= 0) attr_int(l, "gen_ai.usage.reasoning.output_tokens", rs);
+        attr_int(l, LIT_KEY("gen_ai.usage.output_tokens"), (out > 0 ? out : 0) + (rs > 0 ? rs : 0));
+    if (cr >= 0) attr_int(l, LIT_KEY("gen_ai.usage.cache_read.input_tokens"), cr);
+    if (cw >= 0) attr_int(l, LIT_KEY("gen_ai.usage.cache_creation.input_tokens"), cw);
+    if (rs >= 0) attr_int(l, LIT_KEY("gen_ai.usage.reasoning.output_tokens"), rs);
 }
 
 /* Any cost detail sent makes Langfuse skip its own and the project's custom model prices for
@@ -275,14 +306,14 @@ static void cost_attributes(attr_list *l, const llmobs__serializer *ser, const l
         llmobs__buf_json_double(&json, s->cost[i].usd);
     }
     if (!has_total) {
-        llmobs__buf_puts(&json, ",\"total\":");
+        PUT_LIT(&json, ",\"total\":");
         llmobs__buf_json_double(&json, sum);
     }
     llmobs__buf_putc(&json, '}');
     if (json.oom)
         l->b->oom = true;
     else
-        attr_strn(l, "langfuse.observation.cost_details", json.data, json.len);
+        attr_strn(l, LIT_KEY("langfuse.observation.cost_details"), json.data, json.len);
     llmobs__buf_free(&json);
 }
 
@@ -309,14 +340,14 @@ static void model_parameter_attributes(attr_list *l, const cJSON *params)
         if (cJSON_IsNumber(p)) {
             double v = p->valuedouble;
             if (!int_parameter(p->string))
-                attr_double(l, key, v);
+                attr_double(l, DYN_KEY(key), v);
             else if (v == floor(v) && fabs(v) < 9e15)
-                attr_int(l, key, (int64_t)v);
+                attr_int(l, DYN_KEY(key), (int64_t)v);
             /* a fractional max_tokens has no int form: only model.parameters carries it */
         } else if (cJSON_IsString(p)) {
-            attr_str(l, key, p->valuestring);
+            attr_str(l, DYN_KEY(key), p->valuestring);
         } else if (cJSON_IsBool(p)) {
-            attr_bool(l, key, cJSON_IsTrue(p));
+            attr_bool(l, DYN_KEY(key), cJSON_IsTrue(p));
         } else if (cJSON_IsArray(p)) {
             /* string[] (stop_sequences); an array holding anything else has no AnyValue type
              * the conventions define, so only model.parameters carries it */
@@ -324,14 +355,14 @@ static void model_parameter_attributes(attr_list *l, const cJSON *params)
             for (const cJSON *e = p->child; e && strings; e = e->next)
                 strings = cJSON_IsString(e);
             if (!strings) continue;
-            attr_key(l, key);
-            llmobs__buf_puts(l->b, "{\"arrayValue\":{\"values\":[");
+            attr_key(l, DYN_KEY(key));
+            PUT_LIT(l->b, "{\"arrayValue\":{\"values\":[");
             for (const cJSON *e = p->child; e; e = e->next) {
                 llmobs__buf_puts(l->b, e == p->child ? "{\"stringValue\":" : ",{\"stringValue\":");
                 llmobs__buf_json_string(l->b, e->valuestring, strlen(e->valuestring));
                 llmobs__buf_putc(l->b, '}');
             }
-            llmobs__buf_puts(l->b, "]}}}");
+            PUT_LIT(l->b, "]}}}");
         }
     }
 }
@@ -339,70 +370,71 @@ static void model_parameter_attributes(attr_list *l, const cJSON *params)
 static void span_json(llmobs__buf *b, const llmobs__serializer *ser, const llmobs__span *s)
 {
     bool client_kind = s->type == LLMOBS_OBS_GENERATION || s->type == LLMOBS_OBS_EMBEDDING;
-    llmobs__buf_puts(b, "{\"traceId\":\"");
+    PUT_LIT(b, "{\"traceId\":\"");
     llmobs__buf_hex(b, s->trace_id, 16);
-    llmobs__buf_puts(b, "\",\"spanId\":\"");
+    PUT_LIT(b, "\",\"spanId\":\"");
     llmobs__buf_hex(b, s->span_id, 8);
     llmobs__buf_putc(b, '"');
     if (s->has_parent) {
-        llmobs__buf_puts(b, ",\"parentSpanId\":\"");
+        PUT_LIT(b, ",\"parentSpanId\":\"");
         llmobs__buf_hex(b, s->parent_id, 8);
         llmobs__buf_putc(b, '"');
     }
-    llmobs__buf_puts(b, ",\"name\":");
+    PUT_LIT(b, ",\"name\":");
     llmobs__buf_json_string(b, s->name, strlen(s->name));
-    llmobs__buf_printf(b, ",\"kind\":%d,\"startTimeUnixNano\":", client_kind ? 3 : 1);
+    llmobs__buf_puts(b, client_kind ? ",\"kind\":3,\"startTimeUnixNano\":"
+                                    : ",\"kind\":1,\"startTimeUnixNano\":");
     llmobs__buf_json_int64_string(b, s->start_ns);
-    llmobs__buf_puts(b, ",\"endTimeUnixNano\":");
+    PUT_LIT(b, ",\"endTimeUnixNano\":");
     llmobs__buf_json_int64_string(b, s->end_ns);
 
-    llmobs__buf_puts(b, ",\"attributes\":[");
+    PUT_LIT(b, ",\"attributes\":[");
     attr_list l = {b, true};
-    attr_str(&l, "langfuse.observation.type", llmobs_obs_type_name(s->type));
+    attr_str(&l, LIT_KEY("langfuse.observation.type"), llmobs_obs_type_name(s->type));
     if (s->is_root) {
         /* Every local root, also one continued from a remote parent (which keeps that
          * parentSpanId: docs/decisions.md). Langfuse v4 takes an observation as its trace's
          * root when parent_span_id is empty OR it has is_app_root (events table:
          * parent_span_id = '' OR is_app_root = true), read from the boolean attribute
          * langfuse.internal.is_app_root; the legacy path reads langfuse.internal.as_root. */
-        attr_bool(&l, "langfuse.internal.is_app_root", true);
-        attr_bool(&l, "langfuse.internal.as_root", true);
+        attr_bool(&l, LIT_KEY("langfuse.internal.is_app_root"), true);
+        attr_bool(&l, LIT_KEY("langfuse.internal.as_root"), true);
     }
     trace_attributes(&l, ser, s);
     attr_io(&l, ser, "langfuse.observation.input", "input", s->input, s->input_is_json);
     attr_io(&l, ser, "langfuse.observation.output", "output", s->output, s->output_is_json);
     attr_metadata(&l, ser, "langfuse.observation.metadata", s->metadata);
     if (s->level != LLMOBS_LEVEL_DEFAULT)
-        attr_str(&l, "langfuse.observation.level", level_names[s->level & 3]);
-    attr_str(&l, "langfuse.observation.status_message", s->status_message);
+        attr_str(&l, LIT_KEY("langfuse.observation.level"), level_names[s->level & 3]);
+    attr_str(&l, LIT_KEY("langfuse.observation.status_message"), s->status_message);
     /* gen_ai.* go to generic OTLP backends; the Langfuse destination leaves them out
      * (otlp_view.h): invoke_agent there would strip an agent's model, usage and cost. */
-    attr_str(&l, "gen_ai.operation.name", genai_operation(s->type));
-    attr_str(&l, "gen_ai.provider.name", s->provider);
-    attr_str(&l, "langfuse.observation.model.name", s->model);
-    attr_str(&l, "gen_ai.request.model", s->model);
+    attr_str(&l, LIT_KEY("gen_ai.operation.name"), genai_operation(s->type));
+    attr_str(&l, LIT_KEY("gen_ai.provider.name"), s->provider);
+    attr_str(&l, LIT_KEY("langfuse.observation.model.name"), s->model);
+    attr_str(&l, LIT_KEY("gen_ai.request.model"), s->model);
     model_parameter_attributes(&l, s->model_params);
     usage_attributes(&l, s);
     cost_attributes(&l, ser, s);
     if (s->completion_start_ns > 0) {
         char iso[32];
         llmobs__iso8601(s->completion_start_ns, iso);
-        attr_str(&l, "langfuse.observation.completion_start_time", iso);
-        attr_double(&l, "gen_ai.response.time_to_first_chunk",
+        attr_str(&l, LIT_KEY("langfuse.observation.completion_start_time"), iso);
+        attr_double(&l, LIT_KEY("gen_ai.response.time_to_first_chunk"),
                     (double)(s->completion_start_ns - s->start_ns) / 1e9);
     }
     if (s->prompt_name) {
-        attr_str(&l, "langfuse.observation.prompt.name", s->prompt_name);
-        attr_int(&l, "langfuse.observation.prompt.version", s->prompt_version);
+        attr_str(&l, LIT_KEY("langfuse.observation.prompt.name"), s->prompt_name);
+        attr_int(&l, LIT_KEY("langfuse.observation.prompt.version"), s->prompt_version);
     }
     for (const cJSON *a = s->attributes ? s->attributes->child : NULL; a; a = a->next)
-        if (cJSON_IsString(a)) attr_str(&l, a->string, a->valuestring);
+        if (cJSON_IsString(a)) attr_str(&l, DYN_KEY(a->string), a->valuestring);
     llmobs__buf_putc(b, ']');
 
     if (s->level == LLMOBS_LEVEL_ERROR) {
-        llmobs__buf_puts(b, ",\"status\":{\"code\":2");
+        PUT_LIT(b, ",\"status\":{\"code\":2");
         if (s->status_message) {
-            llmobs__buf_puts(b, ",\"message\":");
+            PUT_LIT(b, ",\"message\":");
             llmobs__buf_json_string(b, s->status_message, strlen(s->status_message));
         }
         llmobs__buf_putc(b, '}');
@@ -427,23 +459,36 @@ static void check_json_payloads(const llmobs__serializer *ser, llmobs__span *s)
     }
 }
 
-void llmobs__otlp_serialize(const llmobs__serializer *ser, llmobs__span *const *spans, size_t n,
-                            llmobs__buf *b)
+void llmobs__otlp_begin(const llmobs__serializer *ser, llmobs__buf *b)
 {
-    for (size_t i = 0; i < n; i++)
-        check_json_payloads(ser, spans[i]);
-    llmobs__buf_puts(b, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
+    PUT_LIT(b, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
     attr_list l = {b, true};
-    attr_str(&l, "service.name", ser->service_name);
-    attr_str(&l, "telemetry.sdk.name", "llmobs");
-    attr_str(&l, "telemetry.sdk.language", "c");
-    attr_str(&l, "telemetry.sdk.version", LLMOBS_VERSION_STRING);
+    attr_str(&l, LIT_KEY("service.name"), ser->service_name);
+    attr_str(&l, LIT_KEY("telemetry.sdk.name"), "llmobs");
+    attr_str(&l, LIT_KEY("telemetry.sdk.language"), "c");
+    attr_str(&l, LIT_KEY("telemetry.sdk.version"), LLMOBS_VERSION_STRING);
     llmobs__buf_puts(
         b, "]},\"scopeSpans\":[{\"scope\":{\"name\":\"llmobs\",\"version\":\"" LLMOBS_VERSION_STRING
            "\"},\"spans\":[");
-    for (size_t i = 0; i < n; i++) {
-        if (i) llmobs__buf_putc(b, ',');
-        span_json(b, ser, spans[i]);
-    }
-    llmobs__buf_puts(b, "]}]}]}");
+}
+
+void llmobs__otlp_span(const llmobs__serializer *ser, llmobs__span *s, bool first, llmobs__buf *b)
+{
+    check_json_payloads(ser, s);
+    if (!first) llmobs__buf_putc(b, ',');
+    span_json(b, ser, s);
+}
+
+void llmobs__otlp_end(llmobs__buf *b)
+{
+    llmobs__buf_append(b, LLMOBS__OTLP_END, LLMOBS__OTLP_END_LEN);
+}
+
+void llmobs__otlp_serialize(const llmobs__serializer *ser, llmobs__span *const *spans, size_t n,
+                            llmobs__buf *b)
+{
+    llmobs__otlp_begin(ser, b);
+    for (size_t i = 0; i < n; i++)
+        llmobs__otlp_span(ser, spans[i], i == 0, b);
+    llmobs__otlp_end(b);
 }

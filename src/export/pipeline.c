@@ -50,6 +50,9 @@ struct llmobs__pipeline {
     size_t flush_at, max_items, max_bytes, max_batch_items, max_batch_bytes;
     llmobs__item **batch; /* flusher-owned arrays of max_batch_items slots */
     llmobs__item **scratch;
+    /* Flusher-only: the request bodies export_packed fills, kept between batches while the
+     * queue is busy (no realloc from 256 bytes up for every request), freed when it empties. */
+    llmobs__buf bodies[2];
     int64_t interval_ns, retry_deadline_ns;
     int64_t max_retries;
     llmobs__exporter *exporter;
@@ -71,6 +74,10 @@ struct llmobs__pipeline {
     int64_t spool_check_at;
     unsigned spool_pause_calls;
     bool spool_only;
+    /* Flusher-only: a payload was spooled at the high-water mark (see past_high_water) and no
+     * request has succeeded since: the backend is down, so the next payloads get one attempt
+     * each, not a retry, before they are spooled at the mark. */
+    bool outage;
     struct llmobs__pipeline *fork_prev, *fork_next; /* the fork registry */
     /* Flusher-only: when each destination's export failure was last logged loudly. */
     struct {
@@ -152,6 +159,9 @@ static void fork_child(void)
         llmobs__spool_atfork_child(p->spool);
         p->spool_check_at = p->spool ? 0 : INT64_MAX; /* the child looks at the spool too */
         p->spool_only = false;
+        p->outage = false;
+        /* the parent flusher's buffers: abandoned, like its exporter */
+        memset(p->bodies, 0, sizeof p->bodies);
         p->exporter = NULL;
         p->restart = !p->stopping;
         p->restarting = false;
@@ -230,6 +240,16 @@ void llmobs__pipeline_count_dropped(llmobs__pipeline *p, llmobs_drop_reason reas
     count_drop(p, reason, n);
 }
 
+/* With a spool, past this mark (half of max_queue_items queued, or half of max_queue_bytes held)
+ * a payload whose retry failed is spooled at once instead of waiting out its backoff: during an
+ * outage the queue would otherwise fill while the flusher sleeps and drop what follows as
+ * queue_full (p->mu held). */
+static bool past_high_water(const llmobs__pipeline *p)
+{
+    return p->queue_items >= p->max_items / 2 ||
+           p->queue_bytes + p->in_flight_bytes >= p->max_bytes / 2;
+}
+
 bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
 {
     atomic_fetch_add(&p->items, 1);
@@ -261,7 +281,8 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
     p->appended++;
     /* Wake the flusher when a batch is full, and on the first item so it arms the interval
      * timer (it sleeps without a deadline while the queue is empty). */
-    if (p->queue_items >= p->flush_at || p->queue_items == 1) pthread_cond_signal(&p->work_cv);
+    if (p->queue_items >= p->flush_at || p->queue_items == 1 || (p->spool && past_high_water(p)))
+        pthread_cond_signal(&p->work_cv);
     pthread_mutex_unlock(&p->mu);
     return true;
 }
@@ -279,16 +300,26 @@ static void free_items(llmobs__item **items, size_t n)
         llmobs__item_free(items[i]);
 }
 
-/* Sleeps for a backoff on the work condition so shutdown can cut it short. Returns false when
- * the shutdown deadline falls before the end of the delay (caller drops with "shutdown"). */
-static bool backoff_wait(llmobs__pipeline *p, int64_t delay_ns)
+typedef enum backoff_end {
+    BACKOFF_DONE = 0,   /* the delay passed */
+    BACKOFF_SHUTDOWN,   /* the shutdown deadline falls before its end (caller gives up) */
+    BACKOFF_HIGH_WATER, /* with a spool, the queue went past its high-water mark */
+} backoff_end;
+
+/* Sleeps for a backoff on the work condition so shutdown, and with a spool the queue passing
+ * its high-water mark, can cut it short. */
+static backoff_end backoff_wait(llmobs__pipeline *p, int64_t delay_ns)
 {
     int64_t until = llmobs__add_ns(llmobs__mono_ns(), delay_ns);
     pthread_mutex_lock(&p->mu);
-    bool ok = true;
+    backoff_end ok = BACKOFF_DONE;
     for (;;) {
         if (p->stopping && until > p->send_until) {
-            ok = false;
+            ok = BACKOFF_SHUTDOWN;
+            break;
+        }
+        if (p->spool && past_high_water(p)) {
+            ok = BACKOFF_HIGH_WATER;
             break;
         }
         if (llmobs__mono_ns() >= until) break;
@@ -297,6 +328,14 @@ static bool backoff_wait(llmobs__pipeline *p, int64_t delay_ns)
     }
     pthread_mutex_unlock(&p->mu);
     return ok;
+}
+
+static bool high_water(llmobs__pipeline *p)
+{
+    pthread_mutex_lock(&p->mu);
+    bool past = past_high_water(p);
+    pthread_mutex_unlock(&p->mu);
+    return past;
 }
 
 static int64_t send_deadline(llmobs__pipeline *p)
@@ -474,6 +513,7 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
             count_drop(p, LLMOBS_DROP_REJECTED, rejected);
             /* The backend answers again: files spooled while it was down can go now. */
             if (p->spool && p->spool_check_at != INT64_MAX) p->spool_check_at = 0;
+            p->outage = false;
             if (p->hooks.on_export)
                 p->hooks.on_export(p->hooks.ud, n - rejected,
                                    (double)(llmobs__mono_ns() - started) / 1e9, retries);
@@ -497,6 +537,17 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
          * payload is given up on (spooled) now, not retried at once after a wrap-around. */
         int64_t delay = r.retry_after_ms >= 0 ? llmobs__ms_to_ns(r.retry_after_ms)
                                               : (int64_t)(llmobs__random_unit() * (double)cap);
+        if (p->spool && (attempt >= 1 || p->outage) && high_water(p)) {
+            /* An outage with the queue filling up: to disk now rather than drop what
+             * arrives while this payload waits (docs/reliability.md). */
+            llmobs__log(&p->log, failure_level(p, r.message, true),
+                        "%s: %u %s spooled after %lld attempts, the queue being past its "
+                        "high-water mark: %s",
+                        p->exporter->name, n, kind_name(pl), (long long)attempt + 1, r.message);
+            p->outage = true;
+            give_up(p, pl, &r, spans, LLMOBS_DROP_RETRIES_EXHAUSTED, started, retries);
+            return true;
+        }
         if (attempt >= p->max_retries || llmobs__add_ns(llmobs__mono_ns(), delay) > give_up_at) {
             llmobs__log(&p->log, LLMOBS_LOG_ERROR, "%s: giving up on %u %s after %lld attempts: %s",
                         p->exporter->name, n, kind_name(pl), (long long)attempt + 1, r.message);
@@ -507,7 +558,8 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
                     "%s: retrying %u %s in %lld ms (for up to %lld s): %s", p->exporter->name, n,
                     kind_name(pl), (long long)(delay / NS_PER_MS),
                     (long long)(p->retry_deadline_ns / NS_PER_S), r.message);
-        if (!backoff_wait(p, delay)) {
+        backoff_end end = backoff_wait(p, delay);
+        if (end == BACKOFF_SHUTDOWN) {
             give_up(p, pl, &r, spans, LLMOBS_DROP_SHUTDOWN, started, retries);
             return true;
         }
@@ -515,6 +567,8 @@ static bool send_with_retries(llmobs__pipeline *p, const llmobs__payload *pl,
         retries++;
     }
 }
+
+static void shrink(llmobs__pipeline *p, llmobs__span **spans, size_t n, size_t len);
 
 static void charge_in_flight(llmobs__pipeline *p, size_t bytes, bool add)
 {
@@ -573,6 +627,14 @@ static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n, bo
         free_items((llmobs__item **)spans, n);
         return;
     }
+    shrink(p, spans, n, len);
+}
+
+/* Settles spans[0..n) that do not fit in one request (`len` bytes serialized) or that the
+ * receiver found too large: halves, or truncates a single span.
+ * NOLINTNEXTLINE(misc-no-recursion) */
+static void shrink(llmobs__pipeline *p, llmobs__span **spans, size_t n, size_t len)
+{
     if (n == 1) {
         /* Too large alone (here or for the receiver): like Langfuse's SDKs, send it with its
          * input, output and metadata replaced by a visible marker rather than not at all. */
@@ -587,6 +649,104 @@ static void export_spans(llmobs__pipeline *p, llmobs__span **spans, size_t n, bo
     }
     export_spans(p, spans, n / 2, true);
     export_spans(p, spans + n / 2, n - n / 2, true);
+}
+
+/* Sends the request in `body` (llmobs__otlp_begin and the spans[0..n), not yet closed; it fits
+ * max_batch_bytes once closed) and settles its spans. `held`: the other buffer's capacity,
+ * charged as memory in flight too. */
+static void send_packed(llmobs__pipeline *p, llmobs__buf *body, llmobs__span **spans, size_t n,
+                        size_t held)
+{
+    llmobs__otlp_end(body);
+    if (body->oom) { /* not reached in practice: the caller checks oom before closing */
+        export_spans(p, spans, n, false);
+        return;
+    }
+    size_t charged = body->cap + held;
+    charge_in_flight(p, charged, true);
+    llmobs__payload pl = {
+        body->data, body->len, "application/json", (uint32_t)n, LLMOBS__ITEM_SPAN, ++p->payloads,
+        false,      0};
+    bool settled = send_with_retries(p, &pl, spans, spans[0]->hdr.enqueued_mono_ns,
+                                     n == 1 && !spans[0]->truncated);
+    charge_in_flight(p, charged, false);
+    if (settled)
+        free_items((llmobs__item **)spans, n);
+    else
+        shrink(p, spans, n, body->len); /* the receiver wants smaller requests */
+}
+
+/* Delivers spans[0..n), taken off the queue in order, in as few requests as max_batch_bytes
+ * allows. Each span is serialized once, straight into the request body (exact sizes, no
+ * estimate); the request is closed before the span that would take it over the limit, and that
+ * span's bytes move to the next request. A span too large for a request on its own goes alone
+ * through export_spans, which truncates it. The flusher used to fill batches by count and halve
+ * oversized bodies: 512 spans of 100 KB took 32 requests and 6 serializations of each span. */
+static void export_packed(llmobs__pipeline *p, llmobs__span **spans, size_t n)
+{
+    const size_t end = LLMOBS__OTLP_END_LEN, max = p->max_batch_bytes;
+    llmobs__buf body = p->bodies[0], next = p->bodies[1];
+    body.len = next.len = 0;
+    body.oom = next.oom = false;
+    llmobs__otlp_begin(&p->ser, &body);
+    llmobs__buf_append(&next, body.data, body.len);
+    size_t head = body.len, first = 0, count = 0; /* body holds spans[first..first+count) */
+    for (size_t i = 0; i < n && !body.oom && !next.oom; i++) {
+        if (spans[i]->hdr.bytes > max) { /* its data alone exceeds a request: as before */
+            if (count == 0)
+                first = i + 1;
+            else { /* keep body's spans contiguous: move it before them */
+                llmobs__span *big = spans[i];
+                memmove(&spans[first + 1], &spans[first], (i - first) * sizeof(llmobs__span *));
+                spans[first++] = big;
+            }
+            export_spans(p, &spans[first - 1], 1, false);
+            continue;
+        }
+        size_t mark = body.len;
+        llmobs__otlp_span(&p->ser, spans[i], count == 0, &body);
+        if (body.oom) break;
+        if (body.len + end <= max) {
+            count++;
+            continue;
+        }
+        if (count > 0) { /* close the request before span i; span i starts the next one */
+            next.len = head;
+            llmobs__buf_append(&next, body.data + mark + 1, body.len - mark - 1);
+            if (next.oom) break;
+            body.len = mark;
+            body.data[mark] = '\0';
+            send_packed(p, &body, &spans[first], count, next.cap);
+            llmobs__buf tmp = body;
+            body = next;
+            next = tmp;
+            first = i;
+            count = 0;
+            if (body.len + end <= max) {
+                count = 1;
+                continue;
+            }
+        }
+        /* span i alone is over the limit: it goes on its own (truncated) */
+        body.len = head;
+        body.data[head] = '\0';
+        export_spans(p, &spans[i], 1, false);
+        first = i + 1;
+    }
+    if (body.oom || next.oom) { /* out of memory: the unsent spans take the old path */
+        llmobs__log(&p->log, LLMOBS_LOG_ERROR, "out of memory building a request");
+        if (first < n) export_spans(p, &spans[first], n - first, false);
+    } else if (count) {
+        send_packed(p, &body, &spans[first], count, next.cap);
+    }
+    p->bodies[0] = body;
+    p->bodies[1] = next;
+}
+
+static void free_bodies(llmobs__pipeline *p)
+{
+    llmobs__buf_free(&p->bodies[0]);
+    llmobs__buf_free(&p->bodies[1]);
 }
 
 /* Delivers an item that travels alone: a score (scores have no batch endpoint on Langfuse's
@@ -619,7 +779,7 @@ static void export_batch(llmobs__pipeline *p, llmobs__item **items, size_t n)
         else
             p->scratch[n - 1 - nscores++] = items[i];
     }
-    if (nspans) export_spans(p, (llmobs__span **)p->scratch, nspans, false);
+    if (nspans) export_packed(p, (llmobs__span **)p->scratch, nspans);
     for (size_t i = 0; i < nscores; i++)
         export_score(p, p->scratch[n - 1 - i]);
 }
@@ -689,6 +849,7 @@ static void *flusher_main(void *arg)
         p->in_flight_bytes -= bytes;
         p->settled += n;
         pthread_cond_broadcast(&p->settled_cv);
+        if (!p->queue_items) free_bodies(p); /* idle: give the request buffers back */
     }
     /* Sending time is up with items left: with a spool they are written to it (in batches, as
      * they would have been sent) until the shutdown deadline; what is left then is dropped
@@ -709,6 +870,7 @@ static void *flusher_main(void *arg)
             pthread_cond_broadcast(&p->settled_cv);
         }
     }
+    free_bodies(p);
     uint64_t left = 0;
     for (llmobs__item *s = p->head, *next; s; s = next) {
         next = s->next;
