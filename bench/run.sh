@@ -26,7 +26,7 @@ say "build (Release) in $build"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DLLMOBS_BENCH=ON \
     >/dev/null || exit 1
 cmake --build "$build" -j"$jobs" --target bench_receiver bench_trace bench_throughput \
-    bench_metrics bench_callgrind >/dev/null || exit 1
+    bench_metrics bench_callgrind bench_cost >/dev/null || exit 1
 B="$build/bench"
 
 say "peers into $scratch (never vendored)"
@@ -82,6 +82,8 @@ say "delivered throughput and RSS, $spans spans (llmobs)"
 "$B/bench_throughput" --endpoint "$endpoint" --spans "$spans" --runs "$runs" --gzip >>"$results" || broke "bench_throughput --gzip"
 say "metrics hot path and render (llmobs + floors)"
 "$B/bench_metrics" $quick >>"$results" || broke "bench_metrics"
+say "cost tracker at scale (llmobs)"
+"$B/bench_cost" $quick >>"$results" || broke "bench_cost"
 
 if [ "$have_v5" = 1 ]; then
     say "Langfuse JS SDK v5 (main tracing peer)"
@@ -139,7 +141,8 @@ say "callgrind instruction counts (fixed iterations)"
 if command -v valgrind >/dev/null; then
     for c in traced_call:2000 traced_call_sampled_out:2000 traced_call_disabled:2000 \
              set_input_json_1mb:20 counter_inc_labels:100000 counter_inc:100000 histogram_observe:100000 \
-             histogram_observe_labels:100000 gauge_set:100000; do
+             histogram_observe_labels:100000 gauge_set:100000 cost_record:100000 \
+             cost_generation:100000; do
         name=${c%%:*}
         iters=${c##*:}
         [ -n "$quick" ] && iters=$((iters / 10))
