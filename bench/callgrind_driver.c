@@ -8,6 +8,11 @@
  *        counter_inc histogram_observe histogram_observe_labels gauge_set
  *        set_input_json_1mb (a span whose input is a 1 MB JSON document: what the caller pays
  *        for the payload, which should be one copy and no parse)
+ *        traced_call_steady (the traced call with the flusher keeping up, as in a service
+ *        below its export capacity: llmobs_flush after every 16 calls, so freed spans come back
+ *        to the recycler; run with --toggle-collect=cg_step so that only the calls count, not
+ *        the flushes. Under valgrind's one-thread-at-a-time scheduler the plain traced_call
+ *        case runs the flusher rarely, in bursts: its spans mostly miss the recycler)
  *        cost_record (llmobs_cost_record on a standalone tracker: known model, feature, one of
  *        1,000 users, all already tracked), cost_generation (the cost tracker's part of an ended
  *        generation: the client's pricer and the cost observer on the record tracing builds,
@@ -50,11 +55,22 @@ static void cost_generation(llmobs_cost_tracker *t, const char *user)
     llmobs__cost_on_generation(t, &g);
 }
 
+__attribute__((noinline)) void cg_step(llmobs_client *c);
+__attribute__((noinline)) void cg_step(llmobs_client *c)
+{
+    traced_call(c);
+}
+
 __attribute__((noinline)) void cg_loop(env *e, long n);
 __attribute__((noinline)) void cg_loop(env *e, long n)
 {
     const char *w = e->which;
-    if (strncmp(w, "traced_call", 11) == 0)
+    if (strcmp(w, "traced_call_steady") == 0)
+        for (long i = 0; i < n; i++) {
+            cg_step(e->client);
+            if (i % 16 == 15) llmobs_flush(e->client, 30000, NULL);
+        }
+    else if (strncmp(w, "traced_call", 11) == 0)
         for (long i = 0; i < n; i++)
             traced_call(e->client);
     else if (strcmp(w, "set_input_json_1mb") == 0)

@@ -139,15 +139,17 @@ fi
 
 say "callgrind instruction counts (fixed iterations)"
 if command -v valgrind >/dev/null; then
-    for c in traced_call:2000 traced_call_sampled_out:2000 traced_call_disabled:2000 \
+    # name:iterations[:function]: only that function's instructions count (default cg_loop)
+    for c in traced_call:2000 traced_call_steady:2000:cg_step traced_call_sampled_out:2000 \
+             traced_call_disabled:2000 \
              set_input_json_1mb:20 counter_inc_labels:100000 counter_inc:100000 histogram_observe:100000 \
              histogram_observe_labels:100000 gauge_set:100000 cost_record:100000 \
              cost_generation:100000; do
-        name=${c%%:*}
-        iters=${c##*:}
+        IFS=: read -r name iters fn <<<"$c"
+        fn=${fn:-cg_loop}
         [ -n "$quick" ] && iters=$((iters / 10))
         rm -f "$scratch"/cg.out*
-        valgrind --tool=callgrind --separate-threads=yes --toggle-collect=cg_loop \
+        valgrind --tool=callgrind --separate-threads=yes --toggle-collect="$fn" \
             --callgrind-out-file="$scratch/cg.out" "$B/bench_callgrind" "$name" "$iters" \
             >/dev/null 2>&1
         total=$(awk '/^totals:/{print $2}' "$scratch/cg.out-01" 2>/dev/null)

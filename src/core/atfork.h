@@ -30,6 +30,8 @@ enum {
     LLMOBS__FORK_RANK_COST = 30,
     /* llmobs_registry.llm_lock, .lock and every family's lock, in that order. */
     LLMOBS__FORK_RANK_REGISTRY = 40,
+    /* llmobs__recycler.busy (core/recycle.h): innermost; nothing is taken while it is held. */
+    LLMOBS__FORK_RANK_RECYCLER = 50,
 };
 
 typedef struct llmobs__atfork {

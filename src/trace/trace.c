@@ -1,5 +1,5 @@
 /* Traces and observations: the caller-thread half of tracing. Calls here copy, allocate and
- * take the trace's own mutex; the only cross-thread hand-off is the tracer's enqueue hook.
+ * take the trace's own lock; the only cross-thread hand-off is the tracer's enqueue hook.
  * What the client composes around tracing (the pipeline, the metrics, the cost tracker) is
  * reached only through the hooks of trace/tracer.h. */
 #include "core/clock.h"
@@ -9,7 +9,7 @@
 #include "trace/span.h"
 #include "trace/tracer.h"
 
-#include <pthread.h>
+#include "core/lock.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +28,7 @@ struct llmobs_obs {
 
 struct llmobs_trace {
     llmobs__tracer *tracer;
-    pthread_mutex_t mu;
+    llmobs__lock mu; /* short: core/lock.h */
     bool recording;
     llmobs_drop_reason drop_reason; /* when not recording */
     uint8_t trace_id[16];
@@ -46,6 +46,16 @@ struct llmobs_trace {
 
 /* ---- lifetime ---------------------------------------------------------------------------- */
 
+void llmobs__tracer_spans_init(llmobs__tracer *t)
+{
+    llmobs__recycler_init(&t->spans, LLMOBS__SPANS_KEPT_BYTES);
+}
+
+void llmobs__tracer_spans_fini(llmobs__tracer *t)
+{
+    llmobs__recycler_destroy(&t->spans, llmobs__span_release_kept);
+}
+
 static void trace_free(llmobs_trace *t)
 {
     for (struct llmobs_obs *o = t->children, *next; o; o = next) {
@@ -55,7 +65,7 @@ static void trace_free(llmobs_trace *t)
     }
     llmobs__span_free(t->root.rec);
     llmobs__trace_attrs_unref(t->attrs);
-    pthread_mutex_destroy(&t->mu);
+    llmobs__lock_destroy(&t->mu);
     free(t);
 }
 
@@ -64,10 +74,10 @@ static void trace_free(llmobs_trace *t)
 static llmobs__span *span_new(llmobs_trace *t, const uint8_t span_id[8], llmobs_obs_type type,
                               const char *name)
 {
-    llmobs__span *s = calloc(1, sizeof *s);
+    llmobs__span *s = llmobs__span_new(&t->tracer->spans);
     if (!s) return NULL;
     if (!llmobs__span_set_string(s, &s->name, name)) {
-        free(s);
+        llmobs__span_free(s);
         return NULL;
     }
     s->hdr.kind = LLMOBS__ITEM_SPAN;
@@ -97,7 +107,7 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
     }
     llmobs_trace *t = calloc(1, sizeof *t);
     if (!t) goto oom;
-    pthread_mutex_init(&t->mu, NULL);
+    llmobs__lock_init(&t->mu);
     t->tracer = tr;
     if (!(t->attrs = calloc(1, sizeof *t->attrs))) goto oom;
     atomic_init(&t->attrs->refs, 1);
@@ -218,7 +228,7 @@ llmobs_obs *llmobs_obs_start(llmobs_trace *t, llmobs_obs *parent, llmobs_obs_typ
         memcpy(rec->parent_id, parent ? parent->span_id : t->root.span_id, 8);
         rec->has_parent = true;
     }
-    pthread_mutex_lock(&t->mu);
+    llmobs__lock_take(&t->mu);
     struct llmobs_obs *o =
         t->ninline < LLMOBS__INLINE_OBS ? &t->inline_obs[t->ninline++] : calloc(1, sizeof *o);
     if (o) {
@@ -231,7 +241,7 @@ llmobs_obs *llmobs_obs_start(llmobs_trace *t, llmobs_obs *parent, llmobs_obs_typ
         t->children = o;
         t->open++;
     }
-    pthread_mutex_unlock(&t->mu);
+    llmobs__lock_release(&t->mu);
     if (!o) goto oom;
     set_status(status, LLMOBS_OK);
     return o;
@@ -255,18 +265,18 @@ llmobs_client *llmobs__trace_client(const llmobs_trace *t)
 
 void llmobs__trace_pin(llmobs_trace *t)
 {
-    pthread_mutex_lock(&t->mu);
+    llmobs__lock_take(&t->mu);
     t->pins++;
-    pthread_mutex_unlock(&t->mu);
+    llmobs__lock_release(&t->mu);
 }
 
 void llmobs__trace_unpin(llmobs_trace *t)
 {
-    pthread_mutex_lock(&t->mu);
+    llmobs__lock_take(&t->mu);
     t->pins--;
     bool finished = t->root.ended && t->open == 0 && t->pins == 0;
     llmobs__tracer *tr = t->tracer;
-    pthread_mutex_unlock(&t->mu);
+    llmobs__lock_release(&t->mu);
     if (finished) {
         trace_free(t);
         llmobs__tracer_release(tr);
@@ -283,14 +293,14 @@ static llmobs__span *obs_lock(llmobs_obs *o, llmobs_status *st, const char *fn)
         *st = llmobs__error(LLMOBS_EINVAL, "%s: NULL observation", fn);
         return NULL;
     }
-    pthread_mutex_lock(&o->trace->mu);
+    llmobs__lock_take(&o->trace->mu);
     if (o->ended) {
-        pthread_mutex_unlock(&o->trace->mu);
+        llmobs__lock_release(&o->trace->mu);
         *st = llmobs__error(LLMOBS_ESTATE, "%s: observation already ended", fn);
         return NULL;
     }
     if (!o->rec) {
-        pthread_mutex_unlock(&o->trace->mu);
+        llmobs__lock_release(&o->trace->mu);
         *st = LLMOBS_OK;
         return NULL;
     }
@@ -300,7 +310,7 @@ static llmobs__span *obs_lock(llmobs_obs *o, llmobs_status *st, const char *fn)
 
 static void obs_unlock(llmobs_obs *o)
 {
-    pthread_mutex_unlock(&o->trace->mu);
+    llmobs__lock_release(&o->trace->mu);
 }
 
 /* obs_lock for content (input, output, metadata, parameters): never kept for a generation
@@ -655,11 +665,11 @@ static llmobs__trace_attrs *attrs_lock(llmobs_trace *t, llmobs_status *st, const
         return NULL;
     }
     *st = LLMOBS_OK;
-    pthread_mutex_lock(&t->mu);
+    llmobs__lock_take(&t->mu);
     if (atomic_load(&t->attrs->refs) > 1) { /* ended spans hold this one: change a copy */
         llmobs__trace_attrs *copy = llmobs__trace_attrs_clone(t->attrs);
         if (!copy) {
-            pthread_mutex_unlock(&t->mu);
+            llmobs__lock_release(&t->mu);
             *st = llmobs__error(LLMOBS_ENOMEM, "%s: out of memory", fn);
             return NULL;
         }
@@ -679,7 +689,7 @@ static llmobs__trace_attrs *attrs_lock(llmobs_trace *t, llmobs_status *st, const
         llmobs__trace_attrs *a = attrs_lock(t, &st, #fn_name);                                     \
         if (!a) return st;                                                                         \
         st = replace_string(&a->field, value);                                                     \
-        pthread_mutex_unlock(&t->mu);                                                              \
+        llmobs__lock_release(&t->mu);                                                              \
         return st;                                                                                 \
     }
 
@@ -697,7 +707,7 @@ llmobs_status llmobs_trace_set_environment(llmobs_trace *t, const char *value)
     llmobs__trace_attrs *a = attrs_lock(t, &st, "llmobs_trace_set_environment");
     if (!a) return st;
     st = replace_string(&a->environment, value);
-    pthread_mutex_unlock(&t->mu);
+    llmobs__lock_release(&t->mu);
     return st;
 }
 
@@ -719,7 +729,7 @@ llmobs_status llmobs_trace_add_tag(llmobs_trace *t, const char *tag)
     }
     a->tags[a->ntags++] = copy;
 out:
-    pthread_mutex_unlock(&t->mu);
+    llmobs__lock_release(&t->mu);
     return st;
 }
 
@@ -729,7 +739,7 @@ llmobs_status llmobs_trace_set_public(llmobs_trace *t, int is_public)
     llmobs__trace_attrs *a = attrs_lock(t, &st, "llmobs_trace_set_public");
     if (!a) return st;
     a->is_public = is_public ? 1 : 0;
-    pthread_mutex_unlock(&t->mu);
+    llmobs__lock_release(&t->mu);
     return LLMOBS_OK;
 }
 
@@ -745,7 +755,7 @@ llmobs_status llmobs_trace_set_metadata_json(llmobs_trace *t, const char *json)
     }
     cJSON_Delete(a->metadata);
     a->metadata = obj;
-    pthread_mutex_unlock(&t->mu);
+    llmobs__lock_release(&t->mu);
     return LLMOBS_OK;
 }
 
@@ -757,7 +767,7 @@ llmobs_status llmobs_trace_set_metadata(llmobs_trace *t, const char *key, const 
     llmobs__trace_attrs *a = attrs_lock(t, &st, "llmobs_trace_set_metadata");
     if (!a) return st;
     st = object_put(&a->metadata, key, cJSON_CreateString(value));
-    pthread_mutex_unlock(&t->mu);
+    llmobs__lock_release(&t->mu);
     return st;
 }
 
@@ -872,9 +882,9 @@ static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
     if (end_ns < 0) return llmobs__error(LLMOBS_EINVAL, "%s: negative end time", fn);
     llmobs_trace *t = o->trace;
     bool is_root = o == &t->root;
-    pthread_mutex_lock(&t->mu);
+    llmobs__lock_take(&t->mu);
     if (o->ended) {
-        pthread_mutex_unlock(&t->mu);
+        llmobs__lock_release(&t->mu);
         return llmobs__error(LLMOBS_ESTATE, "%s: already ended", fn);
     }
     o->ended = true;
@@ -897,7 +907,7 @@ static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
     llmobs_drop_reason not_recorded = t->drop_reason;
     bool metrics_only = o->metrics_only;
     void *inflight = o->inflight;
-    pthread_mutex_unlock(&t->mu);
+    llmobs__lock_release(&t->mu);
 
     if (inflight) tr->inflight_down(tr->inflight_ud, inflight);
     if (s && st == LLMOBS_OK && s->type == LLMOBS_OBS_GENERATION)

@@ -11,6 +11,7 @@
 #include "core/generation.h"
 #include "core/log.h"
 #include "core/options.h"
+#include "core/recycle.h"
 #include "export/item.h"
 #include "llmobs/client.h"
 
@@ -57,7 +58,15 @@ typedef struct llmobs__tracer {
     void (*ref)(void *owner);
     void (*unref)(void *owner);
     void *owner;
+
+    /* Spans freed after export (or ended unrecorded) wait here for the next observation:
+     * llmobs__tracer_spans_init when the client is composed, _fini once nothing can free a
+     * span any more (after the pipeline is gone). */
+    llmobs__recycler spans;
 } llmobs__tracer;
+
+void llmobs__tracer_spans_init(llmobs__tracer *t);
+void llmobs__tracer_spans_fini(llmobs__tracer *t);
 
 static inline llmobs__tracer *llmobs__tracer_of(llmobs_client *c)
 {

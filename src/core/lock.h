@@ -1,0 +1,105 @@
+/* Internal: the library's short lock, for state every traced call touches (a trace's
+ * observations, the cost tracker's tables): held for a few hundred instructions at most and
+ * rarely contended, where pthread_mutex_lock/unlock cost ~50 instructions a pair and an
+ * uncontended compare-and-swap and exchange cost a few. A three-state futex lock (Drepper,
+ * "Futexes Are Tricky", mutex 2): 0 free, 1 held, 2 held with (possibly) waiters. Waiters sleep
+ * in the kernel, never spin. Not recursive; no condition variables. Fork: an owner whose lock
+ * can be held across fork() takes it in an atfork handler and calls llmobs__lock_reset_child in
+ * the child, where only the forking thread survives. Elsewhere than Linux: a pthread mutex. */
+#ifndef LLMOBS_CORE_LOCK_H
+#define LLMOBS_CORE_LOCK_H
+
+#if defined(__linux__)
+
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+typedef struct llmobs__lock {
+    _Atomic int state;
+} llmobs__lock;
+
+static inline void llmobs__lock_init(llmobs__lock *l)
+{
+    atomic_store_explicit(&l->state, 0, memory_order_relaxed);
+}
+
+static inline void llmobs__lock_destroy(llmobs__lock *l)
+{
+    (void)l;
+}
+
+/* In a forked child, where the lock is held by the forking thread (the atfork handler took
+ * it) and no other thread exists: free again. */
+static inline void llmobs__lock_reset_child(llmobs__lock *l)
+{
+    llmobs__lock_init(l);
+}
+
+static inline void llmobs__lock_futex(llmobs__lock *l, int op, int val)
+{
+    syscall(SYS_futex, &l->state, op | FUTEX_PRIVATE_FLAG, val, NULL, NULL, 0);
+}
+
+static inline void llmobs__lock_slow(llmobs__lock *l, int c)
+{
+    /* Mark the lock contended (2) and sleep until it is released; whoever takes it on the
+     * way out keeps it marked 2, so its unlock wakes the next waiter. */
+    if (c != 2) c = atomic_exchange_explicit(&l->state, 2, memory_order_acquire);
+    while (c != 0) {
+        llmobs__lock_futex(l, FUTEX_WAIT, 2);
+        c = atomic_exchange_explicit(&l->state, 2, memory_order_acquire);
+    }
+}
+
+static inline void llmobs__lock_take(llmobs__lock *l)
+{
+    int c = 0;
+    if (!atomic_compare_exchange_strong_explicit(&l->state, &c, 1, memory_order_acquire,
+                                                 memory_order_relaxed))
+        llmobs__lock_slow(l, c);
+}
+
+static inline void llmobs__lock_release(llmobs__lock *l)
+{
+    if (atomic_exchange_explicit(&l->state, 0, memory_order_release) == 2)
+        llmobs__lock_futex(l, FUTEX_WAKE, 1);
+}
+
+#else /* not Linux: a plain mutex */
+
+#include <pthread.h>
+
+typedef struct llmobs__lock {
+    pthread_mutex_t mu;
+} llmobs__lock;
+
+static inline void llmobs__lock_init(llmobs__lock *l)
+{
+    pthread_mutex_init(&l->mu, NULL);
+}
+
+static inline void llmobs__lock_destroy(llmobs__lock *l)
+{
+    pthread_mutex_destroy(&l->mu);
+}
+
+static inline void llmobs__lock_take(llmobs__lock *l)
+{
+    pthread_mutex_lock(&l->mu);
+}
+
+static inline void llmobs__lock_release(llmobs__lock *l)
+{
+    pthread_mutex_unlock(&l->mu);
+}
+
+static inline void llmobs__lock_reset_child(llmobs__lock *l)
+{
+    pthread_mutex_unlock(&l->mu); /* the forking thread holds it: what the child had */
+}
+
+#endif
+#endif

@@ -1,0 +1,167 @@
+/* The never-blocking recycler of core/recycle.h and the span storage built on it
+ * (trace/span.h): blocks come back last-in first-out, the byte cap holds, a busy stack falls
+ * through instead of waiting, and a span given back keeps its string arena, grown to what it
+ * needed, so the next span's payloads are copied without an allocation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "core/recycle.h"
+#include "trace/span.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int released;
+
+static void count_release(void *block)
+{
+    released++;
+    free(block);
+}
+
+static void takes_back_what_was_given_last_first(void **state)
+{
+    (void)state;
+    llmobs__recycler r;
+    llmobs__recycler_init(&r, 1000);
+    assert_null(llmobs__recycler_take(&r));
+    void *a = malloc(64), *b = malloc(64);
+    assert_true(llmobs__recycler_give(&r, a, 64));
+    assert_true(llmobs__recycler_give(&r, b, 64));
+    assert_int_equal(r.bytes, 128);
+    assert_ptr_equal(llmobs__recycler_take(&r), b);
+    assert_ptr_equal(llmobs__recycler_take(&r), a);
+    assert_null(llmobs__recycler_take(&r));
+    assert_int_equal(r.bytes, 0);
+    free(a);
+    free(b);
+    llmobs__recycler_destroy(&r, count_release);
+}
+
+static void keeps_no_more_than_its_cap_in_bytes(void **state)
+{
+    (void)state;
+    llmobs__recycler r;
+    llmobs__recycler_init(&r, 300);
+    void *big = malloc(512);
+    assert_false(llmobs__recycler_give(&r, big, 512)); /* larger than the whole cap */
+    free(big);
+    void *blocks[4];
+    for (int i = 0; i < 4; i++)
+        blocks[i] = malloc(100);
+    for (int i = 0; i < 3; i++)
+        assert_true(llmobs__recycler_give(&r, blocks[i], 100));
+    assert_false(llmobs__recycler_give(&r, blocks[3], 100)); /* 400 > 300: the caller frees */
+    free(blocks[3]);
+    released = 0;
+    llmobs__recycler_destroy(&r, count_release);
+    assert_int_equal(released, 3);
+    assert_null(r.head);
+    assert_int_equal(r.bytes, 0);
+}
+
+static void a_busy_stack_falls_through_instead_of_waiting(void **state)
+{
+    (void)state;
+    llmobs__recycler r;
+    llmobs__recycler_init(&r, 1000);
+    void *a = malloc(32);
+    assert_true(llmobs__recycler_give(&r, a, 32));
+    atomic_store(&r.busy, true); /* as if another thread were pushing */
+    void *b = malloc(32);
+    assert_false(llmobs__recycler_give(&r, b, 32));
+    assert_null(llmobs__recycler_take(&r));
+    atomic_store(&r.busy, false);
+    free(b);
+    assert_ptr_equal(llmobs__recycler_take(&r), a);
+    free(a);
+    llmobs__recycler_destroy(&r, count_release);
+    llmobs__recycler r0; /* a cap of 0 keeps nothing */
+    llmobs__recycler_init(&r0, 0);
+    void *c = malloc(32);
+    assert_false(llmobs__recycler_give(&r0, c, 32));
+    free(c);
+    llmobs__recycler_destroy(&r0, count_release);
+}
+
+static char *text(size_t n, char c)
+{
+    char *s = malloc(n + 1);
+    memset(s, c, n);
+    s[n] = '\0';
+    return s;
+}
+
+static void a_recycled_span_keeps_its_arena_for_the_next_payloads(void **state)
+{
+    (void)state;
+    llmobs__recycler home;
+    llmobs__recycler_init(&home, LLMOBS__SPANS_KEPT_BYTES);
+    char *in = text(300, 'i'), *out = text(500, 'o');
+
+    llmobs__span *s = llmobs__span_new(&home);
+    assert_non_null(s);
+    assert_null(s->arena); /* a new span has no arena: its payloads spill to the heap */
+    assert_true(llmobs__span_set_string(s, &s->name, "answer")); /* short: the inline pool */
+    assert_true(llmobs__span_set_string(s, &s->input, in));
+    assert_true(llmobs__span_set_string(s, &s->output, out));
+    assert_int_equal(s->spilled, 802);
+    assert_int_equal(s->str_bytes, 802);
+    size_t first_footprint = llmobs__span_footprint(s);
+    llmobs__span_free(s); /* back home, with an arena for 802 bytes */
+
+    llmobs__span *t = llmobs__span_new(&home);
+    assert_ptr_equal(t, s);
+    assert_non_null(t->arena);
+    assert_true(t->arena_cap >= 802);
+    assert_int_equal(t->arena_used, 0);
+    assert_int_equal(t->spilled, 0);
+    assert_null(t->input);
+    assert_true(llmobs__span_set_string(t, &t->input, in));
+    assert_true(llmobs__span_set_string(t, &t->output, out));
+    assert_int_equal(t->spilled, 0); /* both copied into the arena */
+    assert_true(t->input >= t->arena && t->input < t->arena + t->arena_cap);
+    assert_string_equal(t->input, in);
+    assert_string_equal(t->output, out);
+    /* The queue is charged the arena's capacity: the memory the span holds. */
+    assert_int_equal(llmobs__span_footprint(t), sizeof *t + t->arena_cap);
+    assert_true(llmobs__span_footprint(t) >= first_footprint - 802);
+    /* Replacing a payload: the new copy goes where it fits, the old bytes stay with the arena. */
+    assert_true(llmobs__span_set_string(t, &t->output, "short enough for the pool"));
+    assert_string_equal(t->output, "short enough for the pool");
+    llmobs__span_free(t);
+
+    /* A span that needed more than the largest arena keeps the largest, not more. */
+    char *huge = text(3 * LLMOBS__SPAN_ARENA_MAX, 'h');
+    llmobs__span *u = llmobs__span_new(&home);
+    assert_true(llmobs__span_set_string(u, &u->input, huge));
+    assert_true(llmobs__span_set_string(u, &u->output, huge));
+    assert_string_equal(u->input, huge);
+    llmobs__span_free(u);
+    llmobs__span *v = llmobs__span_new(&home);
+    assert_int_equal(v->arena_cap, LLMOBS__SPAN_ARENA_MAX);
+    llmobs__span_free(v);
+
+    /* Without a home the span and its strings are simply freed (valgrind checks). */
+    llmobs__span *w = llmobs__span_new(NULL);
+    assert_true(llmobs__span_set_string(w, &w->input, in));
+    llmobs__span_free(w);
+
+    llmobs__recycler_destroy(&home, llmobs__span_release_kept);
+    free(in);
+    free(out);
+    free(huge);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(takes_back_what_was_given_last_first),
+        cmocka_unit_test(keeps_no_more_than_its_cap_in_bytes),
+        cmocka_unit_test(a_busy_stack_falls_through_instead_of_waiting),
+        cmocka_unit_test(a_recycled_span_keeps_its_arena_for_the_next_payloads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
