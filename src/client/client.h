@@ -28,6 +28,8 @@ struct llmobs_client {
     struct llmobs__llm_metrics *metrics;
     llmobs_metrics_server *server; /* when metrics_addr is set */
     char metrics_client[24];       /* `client` label of its queue gauges: "1", "2", ... */
+    /* The pipeline's drop counts already added to llmobs_dropped_total (client_metrics.c). */
+    uint64_t drops_reported[LLMOBS_DROP_REASON_COUNT];
     /* One reference for the application (dropped by llmobs_shutdown), one per trace not yet
      * finished and one per call in progress (an observation being ended, a score being sent,
      * a flush, a stats read), so threads still using the client during shutdown never touch

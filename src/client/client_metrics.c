@@ -46,12 +46,6 @@ static void on_export(void *ud, uint32_t exported, double seconds, uint32_t retr
     if (retries) llmobs__llm_metrics_export_retries(m, retries);
 }
 
-static void on_drop(void *ud, llmobs_drop_reason reason, uint64_t n)
-{
-    llmobs__llm_metrics_dropped_reason(((llmobs_client *)ud)->metrics, (unsigned)reason,
-                                       llmobs_drop_reason_name(reason), n);
-}
-
 static void on_attempt_failed(void *ud)
 {
     llmobs__llm_metrics *m = ((llmobs_client *)ud)->metrics;
@@ -72,7 +66,6 @@ static void on_spool(void *ud, int event, uint64_t n)
 llmobs__pipeline_hooks llmobs__client_pipeline_hooks(llmobs_client *c)
 {
     return (llmobs__pipeline_hooks){.on_export = on_export,
-                                    .on_drop = on_drop,
                                     .on_attempt_failed = on_attempt_failed,
                                     .ud = c,
                                     .on_spool = on_spool};
@@ -85,13 +78,30 @@ llmobs__pipeline_hooks llmobs__client_pipeline_hooks(llmobs_client *c)
  * the budget gauges from the tracker, which applies the UTC-midnight reset, so a new day shows
  * full budgets before the first spend of that day. A feature name longer than the buffer grows
  * it (and never ends the walk: every later feature is refreshed too). */
+/* llmobs_dropped_total catches up with the pipeline's drop counters: what each reason gained
+ * since the last time. Collectors run one at a time (the registry's collectors lock), and the
+ * last catch-up (llmobs__client_metrics_fini) runs after this one is removed. A counter that
+ * went back (zeroed in a fork() child) restarts from its new value. */
+static void catch_up_drops(llmobs_client *c, llmobs__pipeline *pipe)
+{
+    for (int r = 0; r < LLMOBS_DROP_REASON_COUNT; r++) {
+        uint64_t now = llmobs__pipeline_dropped(pipe, (llmobs_drop_reason)r);
+        if (now > c->drops_reported[r])
+            llmobs__llm_metrics_dropped(c->metrics, llmobs_drop_reason_name((llmobs_drop_reason)r),
+                                        now - c->drops_reported[r]);
+        c->drops_reported[r] = now;
+    }
+}
+
 static void collect(void *ud)
 {
     llmobs_client *c = ud;
     llmobs__pipeline *pipe = c->pipe;
-    if (pipe)
+    if (pipe) {
         llmobs__llm_metrics_queue_items(c->metrics, c->metrics_client,
                                         (double)llmobs__pipeline_queue_length(pipe));
+        catch_up_drops(c, pipe);
+    }
     char small[256], *feature = small;
     size_t cap = sizeof small;
     double spent, budget;
@@ -143,5 +153,7 @@ llmobs_status llmobs__client_metrics_init(llmobs_client *c)
 void llmobs__client_metrics_fini(llmobs_client *c)
 {
     llmobs__registry_remove_collector(c->registry, collect, c);
+    llmobs__pipeline *pipe = c->pipe;
+    if (pipe) catch_up_drops(c, pipe); /* the drops since the last scrape */
     llmobs__llm_metrics_forget_client(c->metrics, c->metrics_client);
 }

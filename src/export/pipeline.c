@@ -99,8 +99,7 @@ const char *llmobs_drop_reason_name(llmobs_drop_reason reason)
 static void count_drop(llmobs__pipeline *p, llmobs_drop_reason reason, uint64_t n)
 {
     if (!n) return;
-    atomic_fetch_add(&p->dropped[reason], n);
-    if (p->hooks.on_drop) p->hooks.on_drop(p->hooks.ud, reason, n);
+    atomic_fetch_add_explicit(&p->dropped[reason], n, memory_order_relaxed);
 }
 
 /* ---- fork ------------------------------------------------------------------------------

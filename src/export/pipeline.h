@@ -11,10 +11,11 @@
 
 typedef struct llmobs__pipeline llmobs__pipeline;
 
-/* Called on the flusher thread after each settled batch (for metrics). */
+/* Called on the flusher thread after each settled batch (for metrics). Drops have no hook:
+ * they are counted on every caller's path (a sampled-out trace drops each of its spans), so
+ * the metric is brought up to date from llmobs__pipeline_dropped at scrape time instead. */
 typedef struct llmobs__pipeline_hooks {
     void (*on_export)(void *ud, uint32_t exported, double seconds, uint32_t retries);
-    void (*on_drop)(void *ud, llmobs_drop_reason reason, uint64_t n);
     void (*on_attempt_failed)(void *ud); /* one send that did not succeed */
     void *ud;
     /* Optional: a spool event (llmobs__spool_event) counting n items, or n files (corrupt). */

@@ -170,12 +170,73 @@ static void two_clients_on_one_registry_keep_their_own_queue_gauges(void **state
     llmobs_registry_free(r);
 }
 
+/* A trace with a retrieval and a generation: three items, all dropped when not recorded. */
+static void traced_call(llmobs_client *c)
+{
+    llmobs_trace *t = llmobs_trace_start(c, "rag", NULL);
+    llmobs_obs *r = llmobs_obs_start(t, NULL, LLMOBS_OBS_RETRIEVER, "retrieval", NULL);
+    llmobs_obs_end(r);
+    llmobs_obs *g = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, "answer", NULL);
+    llmobs_obs_set_model(g, "gpt-4o-mini");
+    llmobs_obs_end(g);
+    llmobs_trace_end(t);
+}
+
+static llmobs_client *client_with(llmobs_registry *r, const char *key, const char *value)
+{
+    llmobs_options *o = llmobs_options_new();
+    llmobs_options_set(o, "exporter", "none");
+    llmobs_options_set(o, key, value);
+    llmobs_options_set_registry(o, r);
+    llmobs_client *c = llmobs_client_new(o, NULL);
+    assert_non_null(c);
+    return c;
+}
+
+/* Drops are counted on the dropping thread by an atomic add only; llmobs_dropped_total catches
+ * up at every render, sums the clients of a registry, and gets the drops after the last
+ * render when a client is freed. */
+static void dropped_total_counts_every_drop_at_the_next_render_and_at_shutdown(void **state)
+{
+    (void)state;
+    llmobs_registry *r = llmobs_registry_new(NULL);
+    llmobs_client *sampled = client_with(r, "sample_rate", "0");
+    llmobs_client *off = client_with(r, "enabled", "false");
+    char *text = scrape(r);
+    assert_true(has_line(text, "llmobs_dropped_total{reason=\"sampled_out\"} 0"));
+    llmobs_metrics_string_free(text);
+    for (int i = 0; i < 5; i++) {
+        traced_call(sampled);
+        traced_call(off);
+    }
+    text = scrape(r);
+    assert_true(has_line(text, "llmobs_dropped_total{reason=\"sampled_out\"} 15"));
+    assert_true(has_line(text, "llmobs_dropped_total{reason=\"disabled\"} 15"));
+    llmobs_metrics_string_free(text);
+    text = scrape(r); /* a render adds only what is new */
+    assert_true(has_line(text, "llmobs_dropped_total{reason=\"sampled_out\"} 15"));
+    llmobs_metrics_string_free(text);
+    llmobs_client *also = client_with(r, "sample_rate", "0");
+    traced_call(sampled);
+    traced_call(also);
+    traced_call(also);
+    llmobs_shutdown(sampled, 1000); /* no render since: shutdown brings them in */
+    llmobs_shutdown(also, 1000);
+    text = scrape(r);
+    assert_true(has_line(text, "llmobs_dropped_total{reason=\"sampled_out\"} 24"));
+    assert_true(has_line(text, "llmobs_dropped_total{reason=\"disabled\"} 15"));
+    llmobs_metrics_string_free(text);
+    llmobs_shutdown(off, 1000);
+    llmobs_registry_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(budget_gauges_of_every_feature_refresh_after_a_feature_name_of_300_bytes),
         cmocka_unit_test(two_clients_on_one_registry_keep_their_own_queue_gauges),
         cmocka_unit_test(the_queue_gauge_is_never_stale_after_the_queue_drains),
+        cmocka_unit_test(dropped_total_counts_every_drop_at_the_next_render_and_at_shutdown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
