@@ -91,7 +91,7 @@ static void compose_tracer(llmobs_client *c)
     t->ref = ref;
     t->unref = unref;
     t->owner = c;
-    llmobs__tracer_spans_init(t);
+    llmobs__tracer_recyclers_init(t);
 }
 
 _Static_assert(offsetof(struct llmobs_client, tracer) == 0, "the tracer is the first member");
@@ -268,7 +268,7 @@ void llmobs__client_unref(llmobs_client *c)
     llmobs__client_metrics_fini(c);
     llmobs__pipeline_free(c->pipe);
     c->pipe = NULL;
-    llmobs__tracer_spans_fini(&c->tracer); /* the last span was freed with the pipeline */
+    llmobs__tracer_recyclers_fini(&c->tracer); /* the last span went with the pipeline */
     llmobs_cost_tracker_free(c->cost);
     c->cost = NULL;
     llmobs_options_free(c->opts);

@@ -1,5 +1,6 @@
 #include "trace/span.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -135,7 +136,7 @@ llmobs__span *llmobs__span_new(llmobs__recycler *home)
     }
     char *arena = s->arena;
     size_t cap = s->arena_cap;
-    memset(s, 0, sizeof *s);
+    memset(s, 0, offsetof(llmobs__span, usage)); /* the arrays are read up to their counts */
     s->home = home;
     s->arena = arena;
     s->arena_cap = cap;

@@ -84,10 +84,8 @@ typedef struct llmobs__span {
     cJSON *model_params; /* object or NULL */
     char *model;
     char *provider;
-    llmobs__usage usage[LLMOBS__MAX_USAGE];
-    size_t nusage;
-    llmobs__cost cost[LLMOBS__MAX_COST];
-    size_t ncost;
+    size_t nusage; /* entries of usage[] in use */
+    size_t ncost;  /* entries of cost[] in use */
     char *prompt_name;
     int32_t prompt_version;     /* 0 = not set */
     llmobs__trace_attrs *trace; /* snapshot taken at end */
@@ -100,7 +98,6 @@ typedef struct llmobs__span {
      * their own: a traced call then allocates a span, not a span and five strings. Bump-only;
      * a string that does not fit (or replaces one) goes to the heap. */
     size_t pool_used;
-    char pool[LLMOBS__SPAN_POOL];
     /* Longer strings go to the arena while they fit, else to an allocation of their own
      * (`spilled` counts those bytes). The arena outlives the span: a span freed into its
      * recycler (`home`, NULL: none) keeps it, grown to what this span needed (up to
@@ -108,6 +105,11 @@ typedef struct llmobs__span {
     llmobs__recycler *home;
     char *arena;
     size_t arena_cap, arena_used, spilled;
+    /* The arrays last: read only up to nusage, ncost and pool_used, so a recycled span
+     * clears the fields above and leaves these as they are (llmobs__span_new). */
+    llmobs__usage usage[LLMOBS__MAX_USAGE];
+    llmobs__cost cost[LLMOBS__MAX_COST];
+    char pool[LLMOBS__SPAN_POOL];
 } llmobs__span;
 
 /* A zeroed span: one kept by `home` when it has one (with its arena), else a new allocation;

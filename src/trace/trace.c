@@ -46,14 +46,20 @@ struct llmobs_trace {
 
 /* ---- lifetime ---------------------------------------------------------------------------- */
 
-void llmobs__tracer_spans_init(llmobs__tracer *t)
+/* Traces are freed by the thread that ends them last, usually the one that started them, but
+ * calloc bypasses glibc's per-thread cache: a kept trace costs a memset instead. */
+#define TRACES_KEPT_BYTES ((size_t)64 << 10)
+
+void llmobs__tracer_recyclers_init(llmobs__tracer *t)
 {
     llmobs__recycler_init(&t->spans, LLMOBS__SPANS_KEPT_BYTES);
+    llmobs__recycler_init(&t->traces, TRACES_KEPT_BYTES);
 }
 
-void llmobs__tracer_spans_fini(llmobs__tracer *t)
+void llmobs__tracer_recyclers_fini(llmobs__tracer *t)
 {
     llmobs__recycler_destroy(&t->spans, llmobs__span_release_kept);
+    llmobs__recycler_destroy(&t->traces, free);
 }
 
 static void trace_free(llmobs_trace *t)
@@ -66,7 +72,7 @@ static void trace_free(llmobs_trace *t)
     llmobs__span_free(t->root.rec);
     llmobs__trace_attrs_unref(t->attrs);
     llmobs__lock_destroy(&t->mu);
-    free(t);
+    if (!llmobs__recycler_give(&t->tracer->traces, t, sizeof *t)) free(t);
 }
 
 /* ---- starting ---------------------------------------------------------------------------- */
@@ -105,8 +111,11 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
         set_status(status, ref);
         return NULL;
     }
-    llmobs_trace *t = calloc(1, sizeof *t);
-    if (!t) goto oom;
+    llmobs_trace *t = llmobs__recycler_take(&tr->traces);
+    if (t)
+        memset(t, 0, sizeof *t);
+    else if (!(t = calloc(1, sizeof *t)))
+        goto oom;
     llmobs__lock_init(&t->mu);
     t->tracer = tr;
     if (!(t->attrs = calloc(1, sizeof *t->attrs))) goto oom;

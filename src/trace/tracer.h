@@ -59,14 +59,14 @@ typedef struct llmobs__tracer {
     void (*unref)(void *owner);
     void *owner;
 
-    /* Spans freed after export (or ended unrecorded) wait here for the next observation:
-     * llmobs__tracer_spans_init when the client is composed, _fini once nothing can free a
-     * span any more (after the pipeline is gone). */
-    llmobs__recycler spans;
+    /* Spans freed after export (or ended unrecorded), and finished traces, wait here for the
+     * next ones (core/recycle.h): llmobs__tracer_recyclers_init when the client is composed,
+     * _fini once nothing can free a span or a trace any more (after the pipeline is gone). */
+    llmobs__recycler spans, traces;
 } llmobs__tracer;
 
-void llmobs__tracer_spans_init(llmobs__tracer *t);
-void llmobs__tracer_spans_fini(llmobs__tracer *t);
+void llmobs__tracer_recyclers_init(llmobs__tracer *t);
+void llmobs__tracer_recyclers_fini(llmobs__tracer *t);
 
 static inline llmobs__tracer *llmobs__tracer_of(llmobs_client *c)
 {

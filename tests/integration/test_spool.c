@@ -14,29 +14,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <llmobs/llmobs.h>
-#include <llmobs/metrics.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* The value of one sample of the default registry's text exposition (-1: absent). */
-static double metric(const char *sample)
-{
-    char *text = NULL;
-    assert_int_equal(
-        llmobs_metrics_render_string(llmobs_registry_default(), LLMOBS_FORMAT_TEXT, &text, NULL),
-        LLMOBS_OK);
-    double v = -1;
-    size_t n = strlen(sample);
-    for (const char *line = text; line && *line;
-         line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-        if (strncmp(line, sample, n) == 0 && line[n] == ' ') v = strtod(line + n + 1, NULL);
-    llmobs_metrics_string_free(text);
-    return v;
-}
 
 static void backend_down_for_a_whole_run_then_next_client_delivers_exactly_once(void **state)
 {
@@ -63,8 +46,8 @@ static void backend_down_for_a_whole_run_then_next_client_delivers_exactly_once(
     assert_int_equal(spool_files(dir, NULL), 0);
     assert_int_equal(client_stat(c, LLMOBS_STAT_ITEMS), 0); /* not this client's items */
     /* The first test of the process: the default registry holds exactly these. */
-    assert_true(metric("llmobs_spool_items_total{outcome=\"spooled\"}") == 107);
-    assert_true(metric("llmobs_spool_items_total{outcome=\"resent\"}") == 107);
+    assert_true(default_registry_sample("llmobs_spool_items_total{outcome=\"spooled\"}") == 107);
+    assert_true(default_registry_sample("llmobs_spool_items_total{outcome=\"resent\"}") == 107);
     llmobs_shutdown(c, 2000);
     check_exactly_once(r, &spans, &scores);
     itemset_free(&spans);
@@ -371,10 +354,10 @@ static void corrupt_and_truncated_files_are_moved_aside_and_counted(void **state
     write_file(path, "not a spool file", 16);
 
     receiver_set_default(r, (recv_answer){.status = 200});
-    double corrupt_before = metric("llmobs_spool_corrupt_files_total"); /* before its flusher */
+    double corrupt_before = default_registry_sample("llmobs_spool_corrupt_files_total"); /* before its flusher */
     c = spool_client(r, dir, 2, NULL);
     assert_true(wait_stat(c, LLMOBS_STAT_SPOOL_CORRUPT_FILES, 3, 10000));
-    assert_true(metric("llmobs_spool_corrupt_files_total") -
+    assert_true(default_registry_sample("llmobs_spool_corrupt_files_total") -
                     (corrupt_before < 0 ? 0 : corrupt_before) ==
                 3);
     assert_true(wait_stat(c, LLMOBS_STAT_SPOOL_RESENT, 2, 10000));

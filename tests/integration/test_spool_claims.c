@@ -15,10 +15,8 @@
 #include "receiver.h"
 #include "spool_test.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <llmobs/llmobs.h>
-#include <llmobs/metrics.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,38 +26,6 @@
 #include <unistd.h>
 
 #define NS_PER_S INT64_C(1000000000)
-
-/* The value of one sample of the default registry's text exposition (-1: absent). */
-static double metric(const char *sample)
-{
-    char *text = NULL;
-    assert_int_equal(
-        llmobs_metrics_render_string(llmobs_registry_default(), LLMOBS_FORMAT_TEXT, &text, NULL),
-        LLMOBS_OK);
-    double v = -1;
-    size_t n = strlen(sample);
-    for (const char *line = text; line && *line;
-         line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-        if (strncmp(line, sample, n) == 0 && line[n] == ' ') v = strtod(line + n + 1, NULL);
-    llmobs_metrics_string_free(text);
-    return v < 0 ? 0 : v;
-}
-
-/* The one spool file of `dir` (its full path into out). */
-static void only_spool_file(const char *dir, char *out, size_t cap)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (strstr(de->d_name, ".llsp") && de->d_name[0] != '.') {
-            snprintf(out, cap, "%s/%s", dir, de->d_name);
-            n++;
-        }
-    closedir(d);
-    assert_int_equal(n, 1);
-}
 
 /* Another process holding a spool file's lock: a child that reads a path from `cmd`, opens it,
  * takes flock(LOCK_EX), acknowledges on `ack` and holds the lock until `cmd` is closed. */
@@ -195,7 +161,7 @@ static void corrupt_file_reached_by_two_flushers_is_counted_once(void **state)
     assert_int_equal(fwrite("not a spool file", 1, 16, f), 16);
     fclose(f);
 
-    double before = metric("llmobs_spool_corrupt_files_total");
+    double before = default_registry_sample("llmobs_spool_corrupt_files_total");
     /* Flusher A opens the file and stops there; flusher B claims it, finds it corrupt and moves
      * it to corrupt/; then A goes on with the descriptor it opened before the move. */
     interpose_watch_flock(name);
@@ -215,7 +181,7 @@ static void corrupt_file_reached_by_two_flushers_is_counted_once(void **state)
     llmobs_shutdown(a, 2000); /* joins A's flusher: whatever it counts is counted now */
     llmobs_shutdown(b, 2000);
     interpose_watch_flock(NULL);
-    double counted = metric("llmobs_spool_corrupt_files_total") - before;
+    double counted = default_registry_sample("llmobs_spool_corrupt_files_total") - before;
     if (counted != 1)
         fail_msg("one corrupt file counted %g times in llmobs_spool_corrupt_files_total "
                  "(flusher A's stat %llu before its shutdown)",

@@ -15,7 +15,6 @@
 #include "receiver.h"
 #include "spool_test.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <llmobs/llmobs.h>
@@ -27,22 +26,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* The one spool file of `dir` (its full path into out). */
-static void only_spool_file(const char *dir, char *out, size_t cap)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (strstr(de->d_name, ".llsp") && de->d_name[0] != '.') {
-            snprintf(out, cap, "%s/%s", dir, de->d_name);
-            n++;
-        }
-    closedir(d);
-    assert_int_equal(n, 1);
-}
 
 /* Whether another open file description holds the file's lock: a fresh one cannot take it. */
 static bool locked_elsewhere(const char *path)

@@ -6,6 +6,7 @@
 #include "spool_test.h"
 #include "export/spool.h"
 #include "http_test.h"
+#include <llmobs/metrics.h>
 
 #include <dirent.h>
 #include <stdio.h>
@@ -127,4 +128,34 @@ void check_exactly_once(receiver *r, const itemset *spans, const itemset *scores
     ok = itemset_exactly_once(scores, &got, why, sizeof why);
     if (!ok) fail_msg("scores: %s", why);
     itemset_free(&got);
+}
+
+void only_spool_file(const char *dir, char *out, size_t cap)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (strstr(de->d_name, ".llsp") && de->d_name[0] != '.') {
+            snprintf(out, cap, "%s/%s", dir, de->d_name);
+            n++;
+        }
+    closedir(d);
+    assert_int_equal(n, 1);
+}
+
+double default_registry_sample(const char *sample)
+{
+    char *text = NULL;
+    assert_int_equal(
+        llmobs_metrics_render_string(llmobs_registry_default(), LLMOBS_FORMAT_TEXT, &text, NULL),
+        LLMOBS_OK);
+    double v = 0;
+    size_t n = strlen(sample);
+    for (const char *line = text; line && *line;
+         line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+        if (strncmp(line, sample, n) == 0 && line[n] == ' ') v = strtod(line + n + 1, NULL);
+    llmobs_metrics_string_free(text);
+    return v;
 }

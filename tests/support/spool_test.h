@@ -24,5 +24,10 @@ llmobs_client *spool_client(receiver *r, const char *dir, int flush_at, const ch
 void assert_balanced(llmobs_client *c);
 /* The receiver accepted each of `spans` and `scores` exactly once, and nothing else. */
 void check_exactly_once(receiver *r, const itemset *spans, const itemset *scores);
+/* The full path of the one spool file of `dir` into out (fails the test unless exactly one). */
+void only_spool_file(const char *dir, char *out, size_t cap);
+/* The value of one sample (`name{labels}` as rendered) of the default registry's text
+ * exposition; 0 when absent (a counter that nothing has created yet). */
+double default_registry_sample(const char *sample);
 
 #endif
