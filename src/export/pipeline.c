@@ -29,6 +29,7 @@
 struct llmobs__pipeline {
     pthread_mutex_t mu;
     pthread_cond_t work_cv;    /* wakes the flusher */
+    bool flusher_waits;        /* the flusher is in a wait on work_cv (guarded by mu) */
     pthread_cond_t settled_cv; /* wakes flush() callers */
     llmobs__item *head, *tail;
     /* Written under mu; atomic so that llmobs__pipeline_queue_length() reads it without mu
@@ -164,6 +165,7 @@ static void fork_child(void)
         p->exporter = NULL;
         p->restart = !p->stopping;
         p->restarting = false;
+        p->flusher_waits = false; /* no flusher here until the restart */
     }
     pthread_mutex_init(&fork_mu, NULL);
 }
@@ -278,9 +280,11 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
     p->queue_items++;
     p->queue_bytes += s->bytes;
     p->appended++;
-    /* Wake the flusher when a batch is full, and on the first item so it arms the interval
-     * timer (it sleeps without a deadline while the queue is empty). */
-    if (p->queue_items >= p->flush_at || p->queue_items == 1 || (p->spool && past_high_water(p)))
+    /* Wake a waiting flusher when a batch is full, and on the first item so it arms the
+     * interval timer (it sleeps without a deadline while the queue is empty). A flusher that
+     * is not waiting looks at the queue again before it does. */
+    if (p->flusher_waits && (p->queue_items >= p->flush_at || p->queue_items == 1 ||
+                             (p->spool && past_high_water(p))))
         pthread_cond_signal(&p->work_cv);
     pthread_mutex_unlock(&p->mu);
     return true;
@@ -323,7 +327,9 @@ static backoff_end backoff_wait(llmobs__pipeline *p, int64_t delay_ns)
         }
         if (llmobs__mono_ns() >= until) break;
         struct timespec ts = llmobs__mono_deadline(until);
+        p->flusher_waits = true;
         pthread_cond_timedwait(&p->work_cv, &p->mu, &ts);
+        p->flusher_waits = false;
     }
     pthread_mutex_unlock(&p->mu);
     return ok;
@@ -833,12 +839,14 @@ static void *flusher_main(void *arg)
                                ? llmobs__add_ns(p->head->enqueued_mono_ns, p->interval_ns)
                                : INT64_MAX;
             if (p->spool && p->spool_check_at < wake) wake = p->spool_check_at;
+            p->flusher_waits = true;
             if (wake == INT64_MAX) {
                 pthread_cond_wait(&p->work_cv, &p->mu);
             } else {
                 struct timespec ts = llmobs__mono_deadline(wake);
                 pthread_cond_timedwait(&p->work_cv, &p->mu, &ts);
             }
+            p->flusher_waits = false;
             continue;
         }
         size_t bytes, n = take_batch(p, batch, &bytes);
