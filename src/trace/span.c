@@ -11,9 +11,14 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+static bool name_is_inline(const llmobs__trace_attrs *a)
+{
+    return a->name == a->name_inline;
+}
+
 void llmobs__trace_attrs_clear(llmobs__trace_attrs *a)
 {
-    free(a->name);
+    if (!name_is_inline(a)) free(a->name);
     free(a->feature);
     free(a->user_id);
     free(a->session_id);
@@ -24,17 +29,39 @@ void llmobs__trace_attrs_clear(llmobs__trace_attrs *a)
         free(a->tags[i]);
     free(a->tags);
     cJSON_Delete(a->metadata);
-    memset(a, 0, sizeof *a);
+    llmobs__recycler *home = a->home;
+    memset(a, 0, offsetof(llmobs__trace_attrs, name_inline));
+    a->home = home;
     a->is_public = -1;
     atomic_init(&a->footprint, 0);
 }
 
+llmobs__trace_attrs *llmobs__trace_attrs_new(llmobs__recycler *home, const char *name)
+{
+    llmobs__trace_attrs *a = home ? llmobs__recycler_take(home) : NULL;
+    if (a)
+        memset(a, 0, offsetof(llmobs__trace_attrs, name_inline));
+    else if (!(a = calloc(1, sizeof *a)))
+        return NULL;
+    a->home = home;
+    a->is_public = -1;
+    atomic_init(&a->footprint, 0);
+    atomic_init(&a->refs, 1);
+    size_t len = name ? strlen(name) + 1 : 0;
+    if (len && len <= sizeof a->name_inline) {
+        a->name = memcpy(a->name_inline, name, len);
+    } else if (len && !(a->name = strdup(name))) {
+        llmobs__trace_attrs_unref(a);
+        return NULL;
+    }
+    return a;
+}
+
 llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src)
 {
-    llmobs__trace_attrs *a = calloc(1, sizeof *a);
+    llmobs__trace_attrs *a = llmobs__trace_attrs_new(src->home, src->name);
     if (!a) return NULL;
     a->is_public = src->is_public;
-    a->name = dup_or_null(src->name);
     a->feature = dup_or_null(src->feature);
     a->user_id = dup_or_null(src->user_id);
     a->session_id = dup_or_null(src->session_id);
@@ -42,10 +69,10 @@ llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src)
     a->version = dup_or_null(src->version);
     a->environment = dup_or_null(src->environment);
     a->metadata = src->metadata ? cJSON_Duplicate(src->metadata, 1) : NULL;
-    bool ok = (!src->name || a->name) && (!src->feature || a->feature) &&
-              (!src->user_id || a->user_id) && (!src->session_id || a->session_id) &&
-              (!src->release || a->release) && (!src->version || a->version) &&
-              (!src->environment || a->environment) && (!src->metadata || a->metadata);
+    bool ok = (!src->feature || a->feature) && (!src->user_id || a->user_id) &&
+              (!src->session_id || a->session_id) && (!src->release || a->release) &&
+              (!src->version || a->version) && (!src->environment || a->environment) &&
+              (!src->metadata || a->metadata);
     if (ok && src->ntags) {
         a->tags = calloc(src->ntags, sizeof *a->tags);
         ok = a->tags != NULL;
@@ -53,11 +80,9 @@ llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src)
             ok = (a->tags[i] = strdup(src->tags[i])) != NULL;
     }
     if (!ok) {
-        llmobs__trace_attrs_clear(a);
-        free(a);
+        llmobs__trace_attrs_unref(a);
         return NULL;
     }
-    atomic_init(&a->refs, 1); /* the caller's reference, once the copy is complete */
     return a;
 }
 
@@ -65,7 +90,7 @@ void llmobs__trace_attrs_unref(llmobs__trace_attrs *a)
 {
     if (a && atomic_fetch_sub(&a->refs, 1) == 1) {
         llmobs__trace_attrs_clear(a);
-        free(a);
+        if (!a->home || !llmobs__recycler_give(a->home, a, sizeof *a)) free(a);
     }
 }
 
@@ -215,7 +240,7 @@ size_t llmobs__trace_attrs_footprint(const llmobs__trace_attrs *a)
     /* Cached: every span of a trace is charged its snapshot, which rarely changes. */
     size_t cached = atomic_load_explicit(&a->footprint, memory_order_relaxed);
     if (cached) return cached;
-    size_t n = sizeof *a + slen(a->name) + slen(a->feature) + slen(a->user_id) +
+    size_t n = sizeof *a + (name_is_inline(a) ? 0 : slen(a->name)) + slen(a->feature) + slen(a->user_id) +
                slen(a->session_id) + slen(a->release) + slen(a->version) + slen(a->environment) +
                a->ntags * sizeof *a->tags + llmobs__json_footprint(a->metadata);
     for (size_t i = 0; i < a->ntags; i++)

@@ -31,10 +31,19 @@ typedef struct llmobs__trace_attrs {
     /* llmobs__trace_attrs_footprint, computed on first use once shared (0 = not yet): a
      * shared snapshot never changes, and a private one is reset by every change. */
     _Atomic size_t footprint;
+    /* Where a released snapshot goes for reuse (the tracer's recycler; NULL: freed). */
+    llmobs__recycler *home;
+    /* The name, when it fits (most do): no allocation of its own. */
+    char name_inline[48];
 } llmobs__trace_attrs;
 
+/* Attributes named `name` (copied; NULL: none) with one reference, kept by `home` when it has
+ * a set to give (NULL: allocated); NULL when out of memory. */
+llmobs__trace_attrs *llmobs__trace_attrs_new(llmobs__recycler *home, const char *name);
 llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src);
+/* Frees what the attributes point to and resets them (unset, no name); `home` stays. */
 void llmobs__trace_attrs_clear(llmobs__trace_attrs *a);
+/* Drops a reference; the last one clears the attributes and gives them to their home. */
 void llmobs__trace_attrs_unref(llmobs__trace_attrs *a);
 
 /* Usage and cost keys: the Langfuse names (llmobs__usage_keys, "total") are shared static

@@ -47,19 +47,23 @@ struct llmobs_trace {
 /* ---- lifetime ---------------------------------------------------------------------------- */
 
 /* Traces are freed by the thread that ends them last, usually the one that started them, but
- * calloc bypasses glibc's per-thread cache: a kept trace costs a memset instead. */
+ * calloc bypasses glibc's per-thread cache: a kept trace costs a memset instead. Their
+ * attribute snapshots are freed by whichever thread frees the last span that refers to them,
+ * the flusher for a recorded trace. */
 #define TRACES_KEPT_BYTES ((size_t)64 << 10)
 
 void llmobs__tracer_recyclers_init(llmobs__tracer *t)
 {
     llmobs__recycler_init(&t->spans, LLMOBS__SPANS_KEPT_BYTES);
     llmobs__recycler_init(&t->traces, TRACES_KEPT_BYTES);
+    llmobs__recycler_init(&t->attrs, TRACES_KEPT_BYTES);
 }
 
 void llmobs__tracer_recyclers_fini(llmobs__tracer *t)
 {
     llmobs__recycler_destroy(&t->spans, llmobs__span_release_kept);
     llmobs__recycler_destroy(&t->traces, free);
+    llmobs__recycler_destroy(&t->attrs, free);
 }
 
 static void trace_free(llmobs_trace *t)
@@ -118,9 +122,9 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
         goto oom;
     llmobs__lock_init(&t->mu);
     t->tracer = tr;
-    if (!(t->attrs = calloc(1, sizeof *t->attrs))) goto oom;
-    atomic_init(&t->attrs->refs, 1);
-    t->attrs->is_public = -1;
+    /* Kept even when the trace is not recorded: generations of every trace feed the metrics
+     * and the cost tracker, which need the feature (trace name) and user. */
+    if (!(t->attrs = llmobs__trace_attrs_new(&tr->attrs, name))) goto oom;
     if (trace_id)
         memcpy(t->trace_id, trace_id, 16);
     else
@@ -129,9 +133,6 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
     t->root.trace = t;
     t->recording = tr->enabled && llmobs__sampled(t->trace_id, tr->opts->sample_rate);
     t->drop_reason = tr->enabled ? LLMOBS_DROP_SAMPLED_OUT : LLMOBS_DROP_DISABLED;
-    /* Attributes are kept even when the trace is not recorded: generations of every trace
-     * feed the metrics and the cost tracker, which need the feature (trace name) and user. */
-    if (!(t->attrs->name = strdup(name))) goto oom;
     const llmobs_options *o = tr->opts;
     if (*o->environment && !(t->attrs->environment = strdup(o->environment))) goto oom;
     if (*o->release && !(t->attrs->release = strdup(o->release))) goto oom;

@@ -59,10 +59,11 @@ typedef struct llmobs__tracer {
     void (*unref)(void *owner);
     void *owner;
 
-    /* Spans freed after export (or ended unrecorded), and finished traces, wait here for the
-     * next ones (core/recycle.h): llmobs__tracer_recyclers_init when the client is composed,
-     * _fini once nothing can free a span or a trace any more (after the pipeline is gone). */
-    llmobs__recycler spans, traces;
+    /* Spans freed after export (or ended unrecorded), finished traces and their released
+     * attribute snapshots wait here for the next ones (core/recycle.h):
+     * llmobs__tracer_recyclers_init when the client is composed, _fini once nothing can free
+     * any of them any more (after the pipeline is gone). */
+    llmobs__recycler spans, traces, attrs;
 } llmobs__tracer;
 
 void llmobs__tracer_recyclers_init(llmobs__tracer *t);

@@ -155,6 +155,47 @@ static void a_recycled_span_keeps_its_arena_for_the_next_payloads(void **state)
     free(huge);
 }
 
+/* Trace attributes: a short name lives inside them, a long one is a copy of its own; released
+ * attributes go back to their home cleared, and a copy shares the home. */
+static void released_trace_attributes_come_back_cleared(void **state)
+{
+    (void)state;
+    llmobs__recycler home;
+    llmobs__recycler_init(&home, 4096);
+    llmobs__trace_attrs *a = llmobs__trace_attrs_new(&home, "rag_query");
+    assert_non_null(a);
+    assert_ptr_equal(a->name, a->name_inline);
+    assert_int_equal(a->is_public, -1);
+    a->user_id = strdup("u-1");
+    a->is_public = 1;
+    size_t inline_footprint = llmobs__trace_attrs_footprint(a);
+    llmobs__trace_attrs *copy = llmobs__trace_attrs_clone(a);
+    assert_non_null(copy);
+    assert_ptr_equal(copy->home, &home);
+    assert_string_equal(copy->name, "rag_query");
+    assert_ptr_equal(copy->name, copy->name_inline);
+    assert_string_equal(copy->user_id, "u-1");
+    llmobs__trace_attrs_unref(copy);
+    llmobs__trace_attrs_unref(a);
+    llmobs__trace_attrs *b = llmobs__trace_attrs_new(&home, NULL);
+    assert_true(b == a || b == copy); /* one of the two, cleared */
+    assert_null(b->name);
+    assert_null(b->user_id);
+    assert_int_equal(b->is_public, -1);
+    assert_int_equal(atomic_load(&b->refs), 1);
+    llmobs__trace_attrs_unref(b);
+    char *long_name = text(100, 'n');
+    llmobs__trace_attrs *c = llmobs__trace_attrs_new(&home, long_name);
+    assert_true(c->name != c->name_inline);
+    assert_string_equal(c->name, long_name);
+    assert_int_equal(llmobs__trace_attrs_footprint(c), inline_footprint - strlen("u-1") - 1 + 101);
+    llmobs__trace_attrs_unref(c);
+    free(long_name);
+    llmobs__recycler_destroy(&home, free);
+    llmobs__trace_attrs *d = llmobs__trace_attrs_new(NULL, "no home");
+    llmobs__trace_attrs_unref(d); /* freed: valgrind checks */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +203,7 @@ int main(void)
         cmocka_unit_test(keeps_no_more_than_its_cap_in_bytes),
         cmocka_unit_test(a_busy_stack_falls_through_instead_of_waiting),
         cmocka_unit_test(a_recycled_span_keeps_its_arena_for_the_next_payloads),
+        cmocka_unit_test(released_trace_attributes_come_back_cleared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
