@@ -137,6 +137,13 @@ void llmobs__cost_price_generation(void *tracker, llmobs__generation *g);
 /* The cost tracker as an observer of ended generations: records what was priced (or the
  * caller's cost), counting an unknown model; hooks, alerts and warnings run on this thread. */
 void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g);
+/* The same without the on_record hook, for a caller that records the cost metrics itself with
+ * the rest of the generation's metrics: true when the spend was recorded (the hook would have
+ * run), with the labels it would have had in *model and *feature (optional; the generation's
+ * strings, string constants or LLMOBS_COST_OTHER). The other hooks, alerts and warnings run
+ * as in llmobs__cost_on_generation. */
+bool llmobs__cost_record_generation(void *tracker, const llmobs__generation *g,
+                                    const char **model, const char **feature);
 
 /* The model and feature labels the cost metrics use for these names right now: the names
  * themselves ("unknown" for NULL or empty), or LLMOBS_COST_OTHER where the tracker folds them

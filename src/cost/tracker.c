@@ -942,8 +942,9 @@ static void pending_begin(llmobs_cost_tracker *t, pending *pd)
     pd->alert_ud = t->alert_ud;
 }
 
-/* Runs, with no lock held, everything a record left to do. */
-static void pending_deliver(pending *pd)
+/* Runs, with no lock held, everything a record left to do. `labels` non-NULL: the on_record
+ * hook is the caller's to run (it gets the labels, when recorded). */
+static void pending_deliver(pending *pd, const char **labels)
 {
     if (pd->unknown_model) {
         if (pd->warn)
@@ -953,8 +954,12 @@ static void pending_deliver(pending *pd)
                         pd->unknown_model);
         if (pd->hooks.on_unknown_model) pd->hooks.on_unknown_model(pd->hooks.ud, pd->unknown_model);
     }
-    if (pd->recorded && pd->hooks.on_record)
+    if (labels) {
+        labels[0] = pd->recorded ? pd->model : NULL;
+        labels[1] = pd->recorded ? pd->feature : NULL;
+    } else if (pd->recorded && pd->hooks.on_record) {
         pd->hooks.on_record(pd->hooks.ud, pd->model, pd->feature, pd->cost);
+    }
     if (pd->recorded && pd->has_budget && pd->hooks.on_budget)
         pd->hooks.on_budget(pd->hooks.ud, pd->feature, pd->budget, pd->remaining);
     for (int i = 0; i < pd->nalerts && pd->alert_fn; i++) {
@@ -972,11 +977,12 @@ static void pending_deliver(pending *pd)
 /* Prices (unless `cost` is given) and records one call. */
 /* `given_cost` (already priced elsewhere) is recorded as is; `given_known` false counts its
  * model as unknown. */
-/* `fd`: the names' hashes and what the pricer found (NULL: hashed here, outside the lock). */
+/* `fd`: the names' hashes and what the pricer found (NULL: hashed here, outside the lock).
+ * `labels`: see pending_deliver. */
 static llmobs_status record(llmobs_cost_tracker *t, const char *model, const char *feature,
                             const char *user, const int64_t *tokens, const double *prices,
                             const double *given_cost, bool given_known, double *cost_out,
-                            bool *known_out, const found *fd)
+                            bool *known_out, const found *fd, const char **labels)
 {
     double cost[LLMOBS_COST_KIND_COUNT] = {0};
     bool known = true;
@@ -1000,7 +1006,7 @@ static llmobs_status record(llmobs_cost_tracker *t, const char *model, const cha
     }
     llmobs_status st = add_spend(t, model, feature, user, cost, &pd, fd);
     unlock(t);
-    pending_deliver(&pd);
+    pending_deliver(&pd, labels);
     if (cost_out) memcpy(cost_out, cost, sizeof cost);
     if (known_out) *known_out = known;
     if (st == LLMOBS_OK) llmobs__error_clear();
@@ -1017,7 +1023,7 @@ llmobs_status llmobs_cost_record(llmobs_cost_tracker *t, const char *model, cons
         return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_record: NULL tracker or empty model");
     llmobs_status st = check_tokens("llmobs_cost_record", tokens, prices);
     if (st != LLMOBS_OK) return st;
-    return record(t, model, feature, user, tokens, prices, NULL, true, cost_out, NULL, NULL);
+    return record(t, model, feature, user, tokens, prices, NULL, true, cost_out, NULL, NULL, NULL);
 }
 
 llmobs_status llmobs_cost_record_usd(llmobs_cost_tracker *t, const char *model, const char *feature,
@@ -1028,7 +1034,7 @@ llmobs_status llmobs_cost_record_usd(llmobs_cost_tracker *t, const char *model, 
                              "llmobs_cost_record_usd: NULL tracker, empty model or bad amount");
     double cost[LLMOBS_COST_KIND_COUNT] = {0};
     cost[LLMOBS_COST_TOTAL] = usd;
-    return record(t, model, feature, user, NULL, NULL, cost, true, NULL, NULL, NULL);
+    return record(t, model, feature, user, NULL, NULL, cost, true, NULL, NULL, NULL, NULL);
 }
 
 /* ---- ended generations (core/generation.h) --------------------------------------------- */
@@ -1095,9 +1101,8 @@ void llmobs__cost_price_generation(void *tracker, llmobs__generation *g)
     g->price_known = p != NULL;
 }
 
-void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g)
+static void on_generation(llmobs_cost_tracker *t, const llmobs__generation *g, const char **labels)
 {
-    llmobs_cost_tracker *t = tracker;
     if (!t || !g || !(g->caller_cost || g->priced)) return; /* nothing priced, nothing recorded */
     const char *model = g->model && *g->model ? g->model : "unknown";
     /* What this tracker's pricer found for this generation: no lookup, no hashing again. */
@@ -1106,7 +1111,22 @@ void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g)
                                       g->cost_handoff.model_slot, g->cost_handoff.feature_slot};
     if (g->cost_handoff.tracker == t) fd = &handed;
     record(t, model, g->feature, g->user, NULL, NULL, g->cost, g->caller_cost || g->price_known,
-           NULL, NULL, fd);
+           NULL, NULL, fd, labels);
+}
+
+void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g)
+{
+    on_generation(tracker, g, NULL);
+}
+
+bool llmobs__cost_record_generation(void *tracker, const llmobs__generation *g,
+                                    const char **model, const char **feature)
+{
+    const char *labels[2] = {NULL, NULL};
+    on_generation(tracker, g, labels);
+    if (model) *model = labels[0];
+    if (feature) *feature = labels[1];
+    return labels[0] != NULL;
 }
 
 /* ---- metric labels ------------------------------------------------------------------------ */

@@ -170,11 +170,63 @@ static void two_clients_on_one_registry_keep_their_own_queue_gauges(void **state
     llmobs_registry_free(r);
 }
 
+/* One generation of `model` in a trace whose feature is `feature`: usage (input, output) when
+ * input >= 0, the caller's total cost when usd >= 0. */
+static void generation(llmobs_client *c, const char *model, const char *feature, int64_t input,
+                       int64_t output, double usd)
+{
+    llmobs_trace *t = llmobs_trace_start(c, "req", NULL);
+    llmobs_trace_set_feature(t, feature);
+    llmobs_obs *g = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, "answer", NULL);
+    llmobs_obs_set_model(g, model);
+    if (input >= 0) llmobs_obs_set_usage(g, input, output);
+    if (usd >= 0) llmobs_obs_set_cost_detail(g, "total", usd);
+    llmobs_obs_end(g);
+    llmobs_trace_end(t);
+}
+
+/* llm_cost_usd_total and llm_cost_per_request_usd get every spend the client's tracker records,
+ * once: ended generations (priced, the caller's own cost, an unknown model at 0 USD) and
+ * llmobs_cost_record on the client's tracker; a generation without usage or cost records none.
+ * (Generations record them with their other metrics, the tracker's hook the rest.) */
+static void cost_metrics_count_generations_and_direct_records_once(void **state)
+{
+    (void)state;
+    llmobs_registry *r = llmobs_registry_new(NULL);
+    llmobs_client *c = client_on(r, "100");
+    llmobs_cost_tracker *t = llmobs_client_cost_tracker(c);
+    /* USD per 1M tokens: 1M input tokens cost 1 USD, 1M output tokens 2 USD. */
+    assert_int_equal(llmobs_cost_set_price(t, "m1", 1, 2, -1, -1, -1, 0), LLMOBS_OK);
+    generation(c, "m1", "f1", 1000000, 500000, -1);                  /* 2 USD */
+    generation(c, "m1", "f1", -1, 0, 0.5);                           /* the caller's 0.5 USD */
+    generation(c, "m1", "f1", -1, 0, -1);                            /* nothing to record */
+    generation(c, "no-such-model", "f1", 10, 10, -1);                /* unknown: 0 USD */
+    assert_int_equal(llmobs_cost_record(t, "m1", "f1", NULL, 1000000, 0, 0, 0, 0, NULL, NULL),
+                     LLMOBS_OK);                                      /* 1 USD */
+    assert_int_equal(llmobs_cost_record(t, "m1", "f2", NULL, 0, 250000, 0, 0, 0, NULL, NULL),
+                     LLMOBS_OK);                                      /* 0.5 USD */
+    char *text = scrape(r);
+    assert_true(has_line(text, "llm_cost_usd_total{model=\"m1\",feature=\"f1\"} 3.5"));
+    assert_true(has_line(text, "llm_cost_per_request_usd_count{model=\"m1\",feature=\"f1\"} 3"));
+    assert_true(has_line(text, "llm_cost_per_request_usd_sum{model=\"m1\",feature=\"f1\"} 3.5"));
+    assert_true(has_line(text, "llm_cost_usd_total{model=\"m1\",feature=\"f2\"} 0.5"));
+    assert_true(has_line(text, "llm_cost_per_request_usd_count{model=\"m1\",feature=\"f2\"} 1"));
+    assert_true(
+        has_line(text, "llm_cost_usd_total{model=\"no-such-model\",feature=\"f1\"} 0"));
+    assert_true(has_line(
+        text, "llm_cost_per_request_usd_count{model=\"no-such-model\",feature=\"f1\"} 1"));
+    assert_true(has_line(text, "llm_requests_total{model=\"m1\",feature=\"f1\",status=\"success\"} 3"));
+    llmobs_metrics_string_free(text);
+    assert_int_equal(llmobs_shutdown(c, 1000), LLMOBS_OK);
+    llmobs_registry_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(budget_gauges_of_every_feature_refresh_after_a_feature_name_of_300_bytes),
         cmocka_unit_test(two_clients_on_one_registry_keep_their_own_queue_gauges),
+        cmocka_unit_test(cost_metrics_count_generations_and_direct_records_once),
         cmocka_unit_test(the_queue_gauge_is_never_stale_after_the_queue_drains),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
