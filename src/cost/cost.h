@@ -142,8 +142,8 @@ void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g);
  * run), with the labels it would have had in *model and *feature (optional; the generation's
  * strings, string constants or LLMOBS_COST_OTHER). The other hooks, alerts and warnings run
  * as in llmobs__cost_on_generation. */
-bool llmobs__cost_record_generation(void *tracker, const llmobs__generation *g,
-                                    const char **model, const char **feature);
+bool llmobs__cost_record_generation(void *tracker, const llmobs__generation *g, const char **model,
+                                    const char **feature);
 
 /* The model and feature labels the cost metrics use for these names right now: the names
  * themselves ("unknown" for NULL or empty), or LLMOBS_COST_OTHER where the tracker folds them

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,10 @@ struct llmobs_cost_tracker {
     llmobs__name_table feature_ix, model_ix, user_ix; /* name -> index in the vectors */
     heap_ent *heap; /* a min-heap of the users on (spent as of entry, index), users.n long */
     size_t heap_cap;
+    /* Whether a table is at its cardinality limit, so that some name may fold into
+     * LLMOBS_COST_OTHER: written under the lock whenever features.n or models.n changes, read
+     * without it by llmobs__cost_metric_labels (below the limits every name is its own label). */
+    _Atomic bool may_fold;
     uint64_t other_hash; /* llmobs__name_hash(LLMOBS_COST_OTHER) */
     vec unknown;         /* unknown_ent, never reset (a counter) */
     uint32_t max_users;
@@ -170,6 +175,14 @@ static void spend_vec_clear(vec *v, llmobs__name_table *ix)
     llmobs__name_clear(ix);
 }
 
+/* After features.n or models.n changed (under the lock). */
+static void may_fold_update(llmobs_cost_tracker *t)
+{
+    bool full =
+        t->models.n >= LLMOBS__COST_MAX_MODELS || t->features.n >= LLMOBS__COST_MAX_FEATURES;
+    atomic_store_explicit(&t->may_fold, full, memory_order_release);
+}
+
 /* The model entry of `name` (hash `h`), or NULL. */
 static spend_ent *model_find(llmobs_cost_tracker *t, const char *name, uint64_t h)
 {
@@ -196,6 +209,7 @@ static spend_ent *model_get(llmobs_cost_tracker *t, const char *name, uint64_t h
     }
     e = (spend_ent *)t->models.items + t->models.n++;
     *e = (spend_ent){copy, h, 0, NONE};
+    may_fold_update(t);
     return e;
 }
 
@@ -227,6 +241,7 @@ static feature_ent *feature_get(llmobs_cost_tracker *t, const char *name, uint64
     }
     e = (feature_ent *)t->features.items + t->features.n++;
     *e = (feature_ent){copy, h, 0, 0, 0};
+    may_fold_update(t);
     return e;
 }
 
@@ -380,6 +395,7 @@ static void roll_day(llmobs_cost_tracker *t)
     }
     t->features.n = kept;
     spend_vec_clear(&t->models, &t->model_ix);
+    may_fold_update(t);
     users_clear(t);
     t->other_users = 0;
     t->total = 0;
@@ -426,6 +442,7 @@ llmobs_cost_tracker *llmobs__cost_tracker_create(const llmobs_options *opts,
         goto out;
     }
     llmobs__cost_lock_init(&t->mu);
+    atomic_init(&t->may_fold, false);
     t->epoch = 1; /* 0 in a generation's handoff: none */
     t->other_hash = llmobs__name_hash(LLMOBS_COST_OTHER);
     llmobs__atfork_add(&t->fork, LLMOBS__FORK_RANK_COST, fork_lock, fork_unlock, t);
@@ -1119,8 +1136,8 @@ void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g)
     on_generation(tracker, g, NULL);
 }
 
-bool llmobs__cost_record_generation(void *tracker, const llmobs__generation *g,
-                                    const char **model, const char **feature)
+bool llmobs__cost_record_generation(void *tracker, const llmobs__generation *g, const char **model,
+                                    const char **feature)
 {
     const char *labels[2] = {NULL, NULL};
     on_generation(tracker, g, labels);
@@ -1136,6 +1153,12 @@ void llmobs__cost_metric_labels(llmobs_cost_tracker *t, const char **model, cons
     if (!t || !model || !feature) return;
     const char *m = *model && **model ? *model : "unknown";
     const char *f = feature_label(*feature);
+    /* Below both limits (the usual case) every name is its own label: no hashing, no lock. */
+    if (!atomic_load_explicit(&t->may_fold, memory_order_acquire)) {
+        *model = m;
+        *feature = f;
+        return;
+    }
     uint64_t mh = llmobs__name_hash(m), fh = llmobs__name_hash(f);
     lock(t);
     bool m_kept = llmobs__name_find(&t->model_ix, mh, m) != NONE;

@@ -227,8 +227,8 @@ enum { K_GENERATION = 1, K_MODEL_FEATURE = 2, K_DROP_REASON = 3, K_CLIENT = 4 };
 typedef struct llm_series {
     uint64_t hash;
     int kind;
-    char *a, *b, *c;        /* label values of the key; NULL when the kind has fewer */
-    size_t len[3];          /* their lengths; NO_STR for NULL */
+    char *a, *b, *c; /* label values of the key; NULL when the kind has fewer */
+    size_t len[3];   /* their lengths; NO_STR for NULL */
     _Atomic(llmobs__child *) child[S_COUNT];
 } llm_series;
 
@@ -295,10 +295,22 @@ static bool same(const char *x, const char *y)
     return x == y || (x && y && strcmp(x, y) == 0);
 }
 
+/* Whether `n` bytes at x and y are equal: label values are short, so up to 16 bytes in two
+ * overlapping loads rather than a call. */
+static bool bytes_equal(const char *x, const char *y, size_t n)
+{
+    if (n >= 8 && n <= 16) return load64(x) == load64(y) && load64(x + n - 8) == load64(y + n - 8);
+    if (n >= 4 && n < 8) return load32(x) == load32(y) && load32(x + n - 4) == load32(y + n - 4);
+    if (n > 16) return memcmp(x, y, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != y[i]) return false;
+    return true;
+}
+
 /* Whether the key value `x` (length `lx`) is `y` (length `ly`). */
 static bool same_len(const char *x, size_t lx, const char *y, size_t ly)
 {
-    return lx == ly && (lx == NO_STR || memcmp(x, y, lx) == 0);
+    return lx == ly && (lx == NO_STR || bytes_equal(x, y, lx));
 }
 
 static bool is_key(const llm_series *e, uint64_t h, int kind, const char *const v[3],
@@ -384,16 +396,28 @@ static bool child_is_for(const llmobs__child *c, const char *const *values, size
     return true;
 }
 
-/* The child of family `fam` for these values: from the slot when bound and alive, else looked
- * up (and bound). `slot` < 0 or `e` NULL: not cached. */
-static llmobs_status bound(llmobs__llm_metrics *m, _Atomic(llmobs__child *) *slot, int fam,
-                           const char *const *values, size_t n, llmobs__child **out)
+static llmobs_status bind_child(llmobs__llm_metrics *m, _Atomic(llmobs__child *) *slot, int fam,
+                                const char *const *values, size_t n, llmobs__child **out);
+
+/* The child of family `fam` for these values: from the slot when bound and alive (inline: the
+ * path of every update), else looked up (and bound). `slot` NULL: not cached. */
+static inline llmobs_status bound(llmobs__llm_metrics *m, _Atomic(llmobs__child *) *slot, int fam,
+                                  const char *const *values, size_t n, llmobs__child **out)
 {
     llmobs__child *c = slot ? atomic_load_explicit(slot, memory_order_acquire) : NULL;
     if (c && !atomic_load_explicit(&c->removed, memory_order_acquire)) {
         *out = c;
         return LLMOBS_OK;
     }
+    return bind_child(m, slot, fam, values, n, out);
+}
+
+__attribute__((noinline)) static llmobs_status bind_child(llmobs__llm_metrics *m,
+                                                          _Atomic(llmobs__child *) *slot, int fam,
+                                                          const char *const *values, size_t n,
+                                                          llmobs__child **out)
+{
+    llmobs__child *c;
     llmobs_family *f = m->f[fam];
     llmobs_status st = llmobs__child_get(f, f->type, values, n, &c);
     if (st != LLMOBS_OK) return st;
@@ -659,8 +683,7 @@ void llmobs__llm_metrics_on_generation_cost(llmobs__llm_metrics *m, const llmobs
     gen_cost cost = {cost_model, cost_feature, g->cost[LLMOBS_COST_TOTAL]};
     record_gen(m, g->label_model ? g->label_model : g->model,
                g->label_feature ? g->label_feature : g->feature, g->provider, g->status,
-               (double)(g->end_ns - g->start_ns) / 1e9, ttft >= 0 ? ttft : -1, tokens, ctx,
-               &cost);
+               (double)(g->end_ns - g->start_ns) / 1e9, ttft >= 0 ? ttft : -1, tokens, ctx, &cost);
 }
 
 void *llmobs__llm_metrics_inflight_up(void *ud, const char *model, const char *feature)
