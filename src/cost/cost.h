@@ -26,7 +26,9 @@
  * tracker's lock, on the recording thread:
  *   on_record          -> llm_cost_usd_total{model,feature} += total,
  *                         llm_cost_per_request_usd{model,feature}.observe(total)
- *                         (buckets: LLMOBS__COST_PER_REQUEST_BUCKETS)
+ *                         (buckets: LLMOBS__COST_PER_REQUEST_BUCKETS); not for ended
+ *                         generations recorded through llmobs__cost_record_generation,
+ *                         whose caller records those with the generation's other metrics
  *   on_unknown_model   -> llm_cost_unknown_model_total{model} += 1
  *   on_budget          -> llm_daily_budget_remaining_usd{feature} = remaining,
  *                         llm_daily_budget_usd{feature} = budget
