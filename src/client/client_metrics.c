@@ -13,7 +13,9 @@
 #include <string.h>
 #include <strings.h>
 
-/* ---- cost hooks (run on the thread that ended the generation, outside the tracker's lock) */
+/* ---- cost hooks (run on the thread that ended the generation, outside the tracker's lock) *
+ * on_record runs for llmobs_cost_record/_usd on the client's tracker; an ended generation's
+ * cost is recorded by the client's generation observer with its other metrics (client.c). */
 
 static void on_cost(void *ud, const char *model, const char *feature,
                     const double cost[LLMOBS_COST_KIND_COUNT])

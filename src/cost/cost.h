@@ -26,7 +26,9 @@
  * tracker's lock, on the recording thread:
  *   on_record          -> llm_cost_usd_total{model,feature} += total,
  *                         llm_cost_per_request_usd{model,feature}.observe(total)
- *                         (buckets: LLMOBS__COST_PER_REQUEST_BUCKETS)
+ *                         (buckets: LLMOBS__COST_PER_REQUEST_BUCKETS); not for ended
+ *                         generations recorded through llmobs__cost_record_generation,
+ *                         whose caller records those with the generation's other metrics
  *   on_unknown_model   -> llm_cost_unknown_model_total{model} += 1
  *   on_budget          -> llm_daily_budget_remaining_usd{feature} = remaining,
  *                         llm_daily_budget_usd{feature} = budget
@@ -137,6 +139,13 @@ void llmobs__cost_price_generation(void *tracker, llmobs__generation *g);
 /* The cost tracker as an observer of ended generations: records what was priced (or the
  * caller's cost), counting an unknown model; hooks, alerts and warnings run on this thread. */
 void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g);
+/* The same without the on_record hook, for a caller that records the cost metrics itself with
+ * the rest of the generation's metrics: true when the spend was recorded (the hook would have
+ * run), with the labels it would have had in *model and *feature (optional; the generation's
+ * strings, string constants or LLMOBS_COST_OTHER). The other hooks, alerts and warnings run
+ * as in llmobs__cost_on_generation. */
+bool llmobs__cost_record_generation(void *tracker, const llmobs__generation *g, const char **model,
+                                    const char **feature);
 
 /* The model and feature labels the cost metrics use for these names right now: the names
  * themselves ("unknown" for NULL or empty), or LLMOBS_COST_OTHER where the tracker folds them

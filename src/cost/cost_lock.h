@@ -1,11 +1,12 @@
-/* Internal: the cost tracker's lock. Every traced generation takes it three times (metric
- * labels, pricer, observer), always for a few hundred instructions, and it is rarely
- * contended; pthread_mutex_lock/unlock cost ~50 instructions a pair where an uncontended
- * compare-and-swap and exchange cost a few. So: a three-state futex lock (Drepper, "Futexes
- * Are Tricky", mutex 2): 0 free, 1 held, 2 held with (possibly) waiters. Waiters sleep in the
- * kernel, never spin for long. Not recursive. Fork: the tracker's atfork handler holds it
- * across fork() and the child re-initialises it (llmobs__cost_lock_init), as only the forking
- * thread survives there. Elsewhere than Linux it falls back to a pthread mutex. */
+/* Internal: the cost tracker's lock. Every traced generation takes it twice (pricer,
+ * observer; a third time for its metric labels when a table is at its cardinality limit),
+ * always for a few hundred instructions, and it is rarely contended; pthread_mutex_lock/unlock
+ * cost ~50 instructions a pair where an uncontended compare-and-swap and exchange cost a few.
+ * So: a three-state futex lock (Drepper, "Futexes Are Tricky", mutex 2): 0 free, 1 held, 2
+ * held with (possibly) waiters. Waiters sleep in the kernel, never spin for long. Not
+ * recursive. Fork: the tracker's atfork handler holds it across fork() and the child
+ * re-initialises it (llmobs__cost_lock_init), as only the forking thread survives there.
+ * Elsewhere than Linux it falls back to a pthread mutex. */
 #ifndef LLMOBS_COST_COST_LOCK_H
 #define LLMOBS_COST_COST_LOCK_H
 

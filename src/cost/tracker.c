@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,10 @@ struct llmobs_cost_tracker {
     llmobs__name_table feature_ix, model_ix, user_ix; /* name -> index in the vectors */
     heap_ent *heap; /* a min-heap of the users on (spent as of entry, index), users.n long */
     size_t heap_cap;
+    /* Whether a table is at its cardinality limit, so that some name may fold into
+     * LLMOBS_COST_OTHER: written under the lock whenever features.n or models.n changes, read
+     * without it by llmobs__cost_metric_labels (below the limits every name is its own label). */
+    _Atomic bool may_fold;
     uint64_t other_hash; /* llmobs__name_hash(LLMOBS_COST_OTHER) */
     vec unknown;         /* unknown_ent, never reset (a counter) */
     uint32_t max_users;
@@ -170,6 +175,14 @@ static void spend_vec_clear(vec *v, llmobs__name_table *ix)
     llmobs__name_clear(ix);
 }
 
+/* After features.n or models.n changed (under the lock). */
+static void may_fold_update(llmobs_cost_tracker *t)
+{
+    bool full =
+        t->models.n >= LLMOBS__COST_MAX_MODELS || t->features.n >= LLMOBS__COST_MAX_FEATURES;
+    atomic_store_explicit(&t->may_fold, full, memory_order_release);
+}
+
 /* The model entry of `name` (hash `h`), or NULL. */
 static spend_ent *model_find(llmobs_cost_tracker *t, const char *name, uint64_t h)
 {
@@ -196,6 +209,7 @@ static spend_ent *model_get(llmobs_cost_tracker *t, const char *name, uint64_t h
     }
     e = (spend_ent *)t->models.items + t->models.n++;
     *e = (spend_ent){copy, h, 0, NONE};
+    may_fold_update(t);
     return e;
 }
 
@@ -227,6 +241,7 @@ static feature_ent *feature_get(llmobs_cost_tracker *t, const char *name, uint64
     }
     e = (feature_ent *)t->features.items + t->features.n++;
     *e = (feature_ent){copy, h, 0, 0, 0};
+    may_fold_update(t);
     return e;
 }
 
@@ -380,6 +395,7 @@ static void roll_day(llmobs_cost_tracker *t)
     }
     t->features.n = kept;
     spend_vec_clear(&t->models, &t->model_ix);
+    may_fold_update(t);
     users_clear(t);
     t->other_users = 0;
     t->total = 0;
@@ -426,6 +442,7 @@ llmobs_cost_tracker *llmobs__cost_tracker_create(const llmobs_options *opts,
         goto out;
     }
     llmobs__cost_lock_init(&t->mu);
+    atomic_init(&t->may_fold, false);
     t->epoch = 1; /* 0 in a generation's handoff: none */
     t->other_hash = llmobs__name_hash(LLMOBS_COST_OTHER);
     llmobs__atfork_add(&t->fork, LLMOBS__FORK_RANK_COST, fork_lock, fork_unlock, t);
@@ -942,8 +959,9 @@ static void pending_begin(llmobs_cost_tracker *t, pending *pd)
     pd->alert_ud = t->alert_ud;
 }
 
-/* Runs, with no lock held, everything a record left to do. */
-static void pending_deliver(pending *pd)
+/* Runs, with no lock held, everything a record left to do. `labels` non-NULL: the on_record
+ * hook is the caller's to run (it gets the labels, when recorded). */
+static void pending_deliver(pending *pd, const char **labels)
 {
     if (pd->unknown_model) {
         if (pd->warn)
@@ -953,8 +971,12 @@ static void pending_deliver(pending *pd)
                         pd->unknown_model);
         if (pd->hooks.on_unknown_model) pd->hooks.on_unknown_model(pd->hooks.ud, pd->unknown_model);
     }
-    if (pd->recorded && pd->hooks.on_record)
+    if (labels) {
+        labels[0] = pd->recorded ? pd->model : NULL;
+        labels[1] = pd->recorded ? pd->feature : NULL;
+    } else if (pd->recorded && pd->hooks.on_record) {
         pd->hooks.on_record(pd->hooks.ud, pd->model, pd->feature, pd->cost);
+    }
     if (pd->recorded && pd->has_budget && pd->hooks.on_budget)
         pd->hooks.on_budget(pd->hooks.ud, pd->feature, pd->budget, pd->remaining);
     for (int i = 0; i < pd->nalerts && pd->alert_fn; i++) {
@@ -972,11 +994,12 @@ static void pending_deliver(pending *pd)
 /* Prices (unless `cost` is given) and records one call. */
 /* `given_cost` (already priced elsewhere) is recorded as is; `given_known` false counts its
  * model as unknown. */
-/* `fd`: the names' hashes and what the pricer found (NULL: hashed here, outside the lock). */
+/* `fd`: the names' hashes and what the pricer found (NULL: hashed here, outside the lock).
+ * `labels`: see pending_deliver. */
 static llmobs_status record(llmobs_cost_tracker *t, const char *model, const char *feature,
                             const char *user, const int64_t *tokens, const double *prices,
                             const double *given_cost, bool given_known, double *cost_out,
-                            bool *known_out, const found *fd)
+                            bool *known_out, const found *fd, const char **labels)
 {
     double cost[LLMOBS_COST_KIND_COUNT] = {0};
     bool known = true;
@@ -1000,7 +1023,7 @@ static llmobs_status record(llmobs_cost_tracker *t, const char *model, const cha
     }
     llmobs_status st = add_spend(t, model, feature, user, cost, &pd, fd);
     unlock(t);
-    pending_deliver(&pd);
+    pending_deliver(&pd, labels);
     if (cost_out) memcpy(cost_out, cost, sizeof cost);
     if (known_out) *known_out = known;
     if (st == LLMOBS_OK) llmobs__error_clear();
@@ -1017,7 +1040,7 @@ llmobs_status llmobs_cost_record(llmobs_cost_tracker *t, const char *model, cons
         return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_record: NULL tracker or empty model");
     llmobs_status st = check_tokens("llmobs_cost_record", tokens, prices);
     if (st != LLMOBS_OK) return st;
-    return record(t, model, feature, user, tokens, prices, NULL, true, cost_out, NULL, NULL);
+    return record(t, model, feature, user, tokens, prices, NULL, true, cost_out, NULL, NULL, NULL);
 }
 
 llmobs_status llmobs_cost_record_usd(llmobs_cost_tracker *t, const char *model, const char *feature,
@@ -1028,7 +1051,7 @@ llmobs_status llmobs_cost_record_usd(llmobs_cost_tracker *t, const char *model, 
                              "llmobs_cost_record_usd: NULL tracker, empty model or bad amount");
     double cost[LLMOBS_COST_KIND_COUNT] = {0};
     cost[LLMOBS_COST_TOTAL] = usd;
-    return record(t, model, feature, user, NULL, NULL, cost, true, NULL, NULL, NULL);
+    return record(t, model, feature, user, NULL, NULL, cost, true, NULL, NULL, NULL, NULL);
 }
 
 /* ---- ended generations (core/generation.h) --------------------------------------------- */
@@ -1095,9 +1118,8 @@ void llmobs__cost_price_generation(void *tracker, llmobs__generation *g)
     g->price_known = p != NULL;
 }
 
-void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g)
+static void on_generation(llmobs_cost_tracker *t, const llmobs__generation *g, const char **labels)
 {
-    llmobs_cost_tracker *t = tracker;
     if (!t || !g || !(g->caller_cost || g->priced)) return; /* nothing priced, nothing recorded */
     const char *model = g->model && *g->model ? g->model : "unknown";
     /* What this tracker's pricer found for this generation: no lookup, no hashing again. */
@@ -1106,7 +1128,22 @@ void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g)
                                       g->cost_handoff.model_slot, g->cost_handoff.feature_slot};
     if (g->cost_handoff.tracker == t) fd = &handed;
     record(t, model, g->feature, g->user, NULL, NULL, g->cost, g->caller_cost || g->price_known,
-           NULL, NULL, fd);
+           NULL, NULL, fd, labels);
+}
+
+void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g)
+{
+    on_generation(tracker, g, NULL);
+}
+
+bool llmobs__cost_record_generation(void *tracker, const llmobs__generation *g, const char **model,
+                                    const char **feature)
+{
+    const char *labels[2] = {NULL, NULL};
+    on_generation(tracker, g, labels);
+    if (model) *model = labels[0];
+    if (feature) *feature = labels[1];
+    return labels[0] != NULL;
 }
 
 /* ---- metric labels ------------------------------------------------------------------------ */
@@ -1116,6 +1153,12 @@ void llmobs__cost_metric_labels(llmobs_cost_tracker *t, const char **model, cons
     if (!t || !model || !feature) return;
     const char *m = *model && **model ? *model : "unknown";
     const char *f = feature_label(*feature);
+    /* Below both limits (the usual case) every name is its own label: no hashing, no lock. */
+    if (!atomic_load_explicit(&t->may_fold, memory_order_acquire)) {
+        *model = m;
+        *feature = f;
+        return;
+    }
     uint64_t mh = llmobs__name_hash(m), fh = llmobs__name_hash(f);
     lock(t);
     bool m_kept = llmobs__name_find(&t->model_ix, mh, m) != NONE;

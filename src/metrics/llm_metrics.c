@@ -228,10 +228,12 @@ typedef struct llm_series {
     uint64_t hash;
     int kind;
     char *a, *b, *c; /* label values of the key; NULL when the kind has fewer */
+    size_t len[3];   /* their lengths; NO_STR for NULL */
     _Atomic(llmobs__child *) child[S_COUNT];
 } llm_series;
 
 #define SERIES_SLOTS 1024 /* power of two; filled to half at most */
+#define NO_STR SIZE_MAX   /* the length of a NULL label value */
 
 struct llmobs__llm_cache {
     /* Insertions take the registry's attach lock, which the fork handler takes too. */
@@ -244,17 +246,78 @@ struct llmobs__llm_cache {
 
 static const char *const request_statuses[4] = {"success", "error", "timeout", "rate_limited"};
 
-static uint64_t fnv(uint64_t h, const char *s)
+static uint64_t load64(const char *p)
 {
-    if (!s) return (h ^ 0xfe) * 1099511628211u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return (h ^ 0xff) * 1099511628211u;
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static uint64_t load32(const char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0xff51afd7ed558ccdu;
+    return h ^ (h >> 32);
+}
+
+/* Adds a label value of length `len` (NO_STR: NULL) to the hash `h`. Every lookup of an ended
+ * generation hashes its labels, so they are read eight bytes a step (the last step a load
+ * ending at the value's end, overlapping the previous one; shorter values in two overlapping
+ * 4-byte loads or three single bytes), never a byte at a time. The length goes in first, so
+ * NULL, "" and the split between values all count. Not for hostile input: a caller choosing
+ * label values can only make its own lookups longer. */
+static uint64_t str_hash(uint64_t h, const char *s, size_t len)
+{
+    h = mix(h, (uint64_t)len);
+    if (!s) return h;
+    if (len >= 8) {
+        const char *end = s + len - 8;
+        for (; s < end; s += 8)
+            h = mix(h, load64(s));
+        h = mix(h, load64(end));
+    } else if (len >= 4) {
+        h = mix(h, load32(s) | load32(s + len - 4) << 32);
+    } else if (len > 0) {
+        h = mix(h, (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[len / 2] << 8 |
+                       (uint64_t)(unsigned char)s[len - 1] << 16);
+    }
+    return h;
 }
 
 static bool same(const char *x, const char *y)
 {
     return x == y || (x && y && strcmp(x, y) == 0);
+}
+
+/* Whether `n` bytes at x and y are equal: label values are short, so up to 16 bytes in two
+ * overlapping loads rather than a call. */
+static bool bytes_equal(const char *x, const char *y, size_t n)
+{
+    if (n >= 8 && n <= 16) return load64(x) == load64(y) && load64(x + n - 8) == load64(y + n - 8);
+    if (n >= 4 && n < 8) return load32(x) == load32(y) && load32(x + n - 4) == load32(y + n - 4);
+    if (n > 16) return memcmp(x, y, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != y[i]) return false;
+    return true;
+}
+
+/* Whether the key value `x` (length `lx`) is `y` (length `ly`). */
+static bool same_len(const char *x, size_t lx, const char *y, size_t ly)
+{
+    return lx == ly && (lx == NO_STR || bytes_equal(x, y, lx));
+}
+
+static bool is_key(const llm_series *e, uint64_t h, int kind, const char *const v[3],
+                   const size_t len[3])
+{
+    return e->hash == h && e->kind == kind && same_len(e->a, e->len[0], v[0], len[0]) &&
+           same_len(e->b, e->len[1], v[1], len[1]) && same_len(e->c, e->len[2], v[2], len[2]);
 }
 
 static void series_free(llm_series *e)
@@ -266,9 +329,12 @@ static void series_free(llm_series *e)
     free(e);
 }
 
-static char *dup_or_null(const char *s)
+static char *dup_len(const char *s, size_t len)
 {
-    return s ? strdup(s) : NULL;
+    if (!s) return NULL;
+    char *d = malloc(len + 1);
+    if (d) memcpy(d, s, len + 1);
+    return d;
 }
 
 /* The entry of a label tuple, created on first use; NULL when the cache is full or out of
@@ -278,20 +344,26 @@ static llm_series *series(llmobs__llm_metrics *m, int kind, const char *a, const
 {
     struct llmobs__llm_cache *k = m->cache;
     if (!k) return NULL;
-    uint64_t h = fnv(fnv(fnv(14695981039346656037u ^ (uint64_t)kind, a), b), c);
+    const char *const v[3] = {a, b, c};
+    const size_t len[3] = {a ? strlen(a) : NO_STR, b ? strlen(b) : NO_STR, c ? strlen(c) : NO_STR};
+    uint64_t h = 0x9e3779b97f4a7c15u ^ (uint64_t)kind;
+    for (int i = 0; i < 3; i++)
+        h = str_hash(h, v[i], len[i]);
+    h ^= h >> 33; /* the finaliser of MurmurHash3: every bit reaches the slot's */
+    h *= 0xc4ceb9fe1a85ec53u;
+    h ^= h >> 33;
     size_t mask = SERIES_SLOTS - 1, i = (size_t)h & mask;
     for (;; i = (i + 1) & mask) {
         llm_series *e = atomic_load_explicit(&k->slots[i], memory_order_acquire);
         if (!e) break;
-        if (e->hash == h && e->kind == kind && same(e->a, a) && same(e->b, b) && same(e->c, c))
-            return e;
+        if (is_key(e, h, kind, v, len)) return e;
     }
     pthread_mutex_lock(k->lock);
     llm_series *found = NULL;
     for (;; i = (i + 1) & mask) { /* continue the probe: only later slots can have filled */
         llm_series *e = atomic_load_explicit(&k->slots[i], memory_order_relaxed);
         if (!e) break;
-        if (e->hash == h && e->kind == kind && same(e->a, a) && same(e->b, b) && same(e->c, c)) {
+        if (is_key(e, h, kind, v, len)) {
             found = e;
             break;
         }
@@ -299,10 +371,10 @@ static llm_series *series(llmobs__llm_metrics *m, int kind, const char *a, const
     if (!found && k->n < SERIES_SLOTS / 2) {
         llm_series *e = calloc(1, sizeof *e);
         if (e) {
-            *e = (llm_series){.hash = h, .kind = kind};
-            e->a = dup_or_null(a);
-            e->b = dup_or_null(b);
-            e->c = dup_or_null(c);
+            *e = (llm_series){.hash = h, .kind = kind, .len = {len[0], len[1], len[2]}};
+            e->a = dup_len(a, len[0]);
+            e->b = dup_len(b, len[1]);
+            e->c = dup_len(c, len[2]);
         }
         if (e && (!a || e->a) && (!b || e->b) && (!c || e->c)) {
             atomic_store_explicit(&k->slots[i], e, memory_order_release);
@@ -324,16 +396,28 @@ static bool child_is_for(const llmobs__child *c, const char *const *values, size
     return true;
 }
 
-/* The child of family `fam` for these values: from the slot when bound and alive, else looked
- * up (and bound). `slot` < 0 or `e` NULL: not cached. */
-static llmobs_status bound(llmobs__llm_metrics *m, _Atomic(llmobs__child *) *slot, int fam,
-                           const char *const *values, size_t n, llmobs__child **out)
+static llmobs_status bind_child(llmobs__llm_metrics *m, _Atomic(llmobs__child *) *slot, int fam,
+                                const char *const *values, size_t n, llmobs__child **out);
+
+/* The child of family `fam` for these values: from the slot when bound and alive (inline: the
+ * path of every update), else looked up (and bound). `slot` NULL: not cached. */
+static inline llmobs_status bound(llmobs__llm_metrics *m, _Atomic(llmobs__child *) *slot, int fam,
+                                  const char *const *values, size_t n, llmobs__child **out)
 {
     llmobs__child *c = slot ? atomic_load_explicit(slot, memory_order_acquire) : NULL;
     if (c && !atomic_load_explicit(&c->removed, memory_order_acquire)) {
         *out = c;
         return LLMOBS_OK;
     }
+    return bind_child(m, slot, fam, values, n, out);
+}
+
+__attribute__((noinline)) static llmobs_status bind_child(llmobs__llm_metrics *m,
+                                                          _Atomic(llmobs__child *) *slot, int fam,
+                                                          const char *const *values, size_t n,
+                                                          llmobs__child **out)
+{
+    llmobs__child *c;
     llmobs_family *f = m->f[fam];
     llmobs_status st = llmobs__child_get(f, f->type, values, n, &c);
     if (st != LLMOBS_OK) return st;
@@ -497,17 +581,33 @@ static void zero_request_series(llmobs__llm_metrics *m, const char *model, const
     }
 }
 
-llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, const char *model,
-                                                    const char *feature, const char *provider,
-                                                    const char *status, double duration_s,
-                                                    double ttft_s, const int64_t *tokens,
-                                                    double ctx_ratio)
+/* llm_cost_usd_total and llm_cost_per_request_usd{model,feature}, with the slots of `e` (an
+ * entry of these model and feature labels, or NULL). */
+static llmobs_status record_cost(llmobs__llm_metrics *m, llm_series *e, const char *const mf[2],
+                                 double usd)
+{
+    llmobs_status st = counter_add(m, slot_of(e, S_COST), LLMOBS__LLM_COST, mf, 2, usd);
+    return first_error(st, histogram_observe(m, slot_of(e, S_COST_PER_REQUEST),
+                                             LLMOBS__LLM_COST_PER_REQUEST, mf, 2, usd));
+}
+
+/* A generation's cost to record with its other metrics: under these labels (model NULL: none). */
+typedef struct {
+    const char *model, *feature;
+    double usd;
+} gen_cost;
+
+static llmobs_status record_gen(llmobs__llm_metrics *m, const char *model, const char *feature,
+                                const char *provider, const char *status, double duration_s,
+                                double ttft_s, const int64_t *tokens, double ctx_ratio,
+                                const gen_cost *cost)
 {
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
     model = or_unknown(model);
     feature = or_unknown(feature);
     provider = or_unknown(provider);
     status = or_unknown(status);
+    /* The one lookup of the generation: every family below binds its child in this entry. */
     llm_series *e = series(m, K_GENERATION, model, feature, provider);
     llmobs_status st = LLMOBS_OK;
     const char *req[] = {model, feature, status};
@@ -540,12 +640,35 @@ llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, cons
     if (ctx_ratio >= 0)
         st = first_error(st, histogram_observe(m, slot_of(e, S_CONTEXT),
                                                LLMOBS__LLM_CONTEXT_UTILISATION, mf, 2, ctx_ratio));
+    if (cost && cost->model) {
+        /* Usually the generation's own labels (the cost tracker folded both alike): its entry.
+         * Otherwise (the tracker's tables changed in between) a lookup under the cost's. */
+        const char *cmf[] = {or_unknown(cost->model), or_unknown(cost->feature)};
+        bool own = same(cmf[0], model) && same(cmf[1], feature);
+        llm_series *ce = own ? e : series(m, K_MODEL_FEATURE, cmf[0], cmf[1], NULL);
+        st = first_error(st, record_cost(m, ce, own ? mf : cmf, cost->usd));
+    }
     return st;
+}
+
+llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, const char *model,
+                                                    const char *feature, const char *provider,
+                                                    const char *status, double duration_s,
+                                                    double ttft_s, const int64_t *tokens,
+                                                    double ctx_ratio)
+{
+    return record_gen(m, model, feature, provider, status, duration_s, ttft_s, tokens, ctx_ratio,
+                      NULL);
 }
 
 void llmobs__llm_metrics_on_generation(void *ud, const llmobs__generation *g)
 {
-    llmobs__llm_metrics *m = ud;
+    llmobs__llm_metrics_on_generation_cost(ud, g, NULL, NULL);
+}
+
+void llmobs__llm_metrics_on_generation_cost(llmobs__llm_metrics *m, const llmobs__generation *g,
+                                            const char *cost_model, const char *cost_feature)
+{
     int64_t tokens[LLMOBS__TOKEN_TYPE_COUNT];
     for (int i = 0; i < LLMOBS__TOKEN_TYPE_COUNT; i++)
         tokens[i] = g->tokens[i] > 0 ? g->tokens[i] : 0;
@@ -557,10 +680,10 @@ void llmobs__llm_metrics_on_generation(void *ud, const llmobs__generation *g)
                          tokens[LLMOBS__TOKENS_CACHE_WRITE];
         ctx = (double)prompt / (double)g->context_window;
     }
-    llmobs__llm_metrics_record_generation(
-        m, g->label_model ? g->label_model : g->model,
-        g->label_feature ? g->label_feature : g->feature, g->provider, g->status,
-        (double)(g->end_ns - g->start_ns) / 1e9, ttft >= 0 ? ttft : -1, tokens, ctx);
+    gen_cost cost = {cost_model, cost_feature, g->cost[LLMOBS_COST_TOTAL]};
+    record_gen(m, g->label_model ? g->label_model : g->model,
+               g->label_feature ? g->label_feature : g->feature, g->provider, g->status,
+               (double)(g->end_ns - g->start_ns) / 1e9, ttft >= 0 ? ttft : -1, tokens, ctx, &cost);
 }
 
 void *llmobs__llm_metrics_inflight_up(void *ud, const char *model, const char *feature)
@@ -594,10 +717,7 @@ llmobs_status llmobs__llm_metrics_record_cost(llmobs__llm_metrics *m, const char
 {
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
     const char *mf[] = {or_unknown(model), or_unknown(feature)};
-    llm_series *e = series(m, K_MODEL_FEATURE, mf[0], mf[1], NULL);
-    llmobs_status st = counter_add(m, slot_of(e, S_COST), LLMOBS__LLM_COST, mf, 2, usd);
-    return first_error(st, histogram_observe(m, slot_of(e, S_COST_PER_REQUEST),
-                                             LLMOBS__LLM_COST_PER_REQUEST, mf, 2, usd));
+    return record_cost(m, series(m, K_MODEL_FEATURE, mf[0], mf[1], NULL), mf, usd);
 }
 
 llmobs_status llmobs__llm_metrics_budget_remaining(llmobs__llm_metrics *m, const char *feature,

@@ -97,6 +97,12 @@ llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, cons
  * requests, duration, time to first token, tokens (input and output always, the others when
  * > 0) and context utilisation (when the pricer found a context window). */
 void llmobs__llm_metrics_on_generation(void *m, const llmobs__generation *g);
+/* The same, plus the generation's cost when `cost_model` is not NULL: what
+ * llmobs__llm_metrics_record_cost(m, cost_model, cost_feature, g->cost[LLMOBS_COST_TOTAL])
+ * records, through the generation's own series entry when these labels are the generation's
+ * (the usual case), so that an ended generation costs one label lookup, not two. */
+void llmobs__llm_metrics_on_generation_cost(llmobs__llm_metrics *m, const llmobs__generation *g,
+                                            const char *cost_model, const char *cost_feature);
 /* llm_inflight_requests{model,feature} + 1; returns the series for llmobs__llm_metrics_
  * inflight_down (NULL when the cardinality guard refused it). Tracer inflight hooks. */
 void *llmobs__llm_metrics_inflight_up(void *m, const char *model, const char *feature);

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "client/client.h"
+#include "cost/cost.h"
 #include <llmobs/llmobs.h>
 #include <llmobs/metrics.h>
 
@@ -170,6 +171,113 @@ static void two_clients_on_one_registry_keep_their_own_queue_gauges(void **state
     llmobs_registry_free(r);
 }
 
+/* One generation of `model` in a trace whose feature is `feature`: usage (input, output) when
+ * input >= 0, the caller's total cost when usd >= 0. */
+static void generation(llmobs_client *c, const char *model, const char *feature, int64_t input,
+                       int64_t output, double usd)
+{
+    llmobs_trace *t = llmobs_trace_start(c, "req", NULL);
+    llmobs_trace_set_feature(t, feature);
+    llmobs_obs *g = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, "answer", NULL);
+    llmobs_obs_set_model(g, model);
+    if (input >= 0) llmobs_obs_set_usage(g, input, output);
+    if (usd >= 0) llmobs_obs_set_cost_detail(g, "total", usd);
+    llmobs_obs_end(g);
+    llmobs_trace_end(t);
+}
+
+/* llm_cost_usd_total and llm_cost_per_request_usd get every spend the client's tracker records,
+ * once: ended generations (priced, the caller's own cost, an unknown model at 0 USD) and
+ * llmobs_cost_record on the client's tracker; a generation without usage or cost records none.
+ * (Generations record them with their other metrics, the tracker's hook the rest.) */
+static void cost_metrics_count_generations_and_direct_records_once(void **state)
+{
+    (void)state;
+    llmobs_registry *r = llmobs_registry_new(NULL);
+    llmobs_client *c = client_on(r, "100");
+    llmobs_cost_tracker *t = llmobs_client_cost_tracker(c);
+    /* USD per 1M tokens: 1M input tokens cost 1 USD, 1M output tokens 2 USD. */
+    assert_int_equal(llmobs_cost_set_price(t, "m1", 1, 2, -1, -1, -1, 0), LLMOBS_OK);
+    generation(c, "m1", "f1", 1000000, 500000, -1);   /* 2 USD */
+    generation(c, "m1", "f1", -1, 0, 0.5);            /* the caller's 0.5 USD */
+    generation(c, "m1", "f1", -1, 0, -1);             /* nothing to record */
+    generation(c, "no-such-model", "f1", 10, 10, -1); /* unknown: 0 USD */
+    assert_int_equal(llmobs_cost_record(t, "m1", "f1", NULL, 1000000, 0, 0, 0, 0, NULL, NULL),
+                     LLMOBS_OK); /* 1 USD */
+    assert_int_equal(llmobs_cost_record(t, "m1", "f2", NULL, 0, 250000, 0, 0, 0, NULL, NULL),
+                     LLMOBS_OK); /* 0.5 USD */
+    char *text = scrape(r);
+    assert_true(has_line(text, "llm_cost_usd_total{model=\"m1\",feature=\"f1\"} 3.5"));
+    assert_true(has_line(text, "llm_cost_per_request_usd_count{model=\"m1\",feature=\"f1\"} 3"));
+    assert_true(has_line(text, "llm_cost_per_request_usd_sum{model=\"m1\",feature=\"f1\"} 3.5"));
+    assert_true(has_line(text, "llm_cost_usd_total{model=\"m1\",feature=\"f2\"} 0.5"));
+    assert_true(has_line(text, "llm_cost_per_request_usd_count{model=\"m1\",feature=\"f2\"} 1"));
+    assert_true(has_line(text, "llm_cost_usd_total{model=\"no-such-model\",feature=\"f1\"} 0"));
+    assert_true(
+        has_line(text, "llm_cost_per_request_usd_count{model=\"no-such-model\",feature=\"f1\"} 1"));
+    assert_true(
+        has_line(text, "llm_requests_total{model=\"m1\",feature=\"f1\",status=\"success\"} 3"));
+    llmobs_metrics_string_free(text);
+    assert_int_equal(llmobs_shutdown(c, 1000), LLMOBS_OK);
+    llmobs_registry_free(r);
+}
+
+static int64_t fake_clock(void *ud)
+{
+    return *(const int64_t *)ud;
+}
+
+/* A generation in flight counts under the labels its cost will carry: past the tracker's 1024
+ * features a new feature is __other__, a kept one is itself; after midnight (the tables
+ * emptied) every feature is itself again. */
+static void inflight_labels_fold_as_the_cost_tracker_does_and_unfold_on_a_new_day(void **state)
+{
+    (void)state;
+    llmobs_registry *r = llmobs_registry_new(NULL);
+    llmobs_client *c = client_on(r, "100");
+    llmobs_cost_tracker *t = llmobs_client_cost_tracker(c);
+    int64_t now = INT64_C(1767225600) * 1000000000; /* 2026-01-01T00:00:00Z */
+    llmobs__cost_tracker_set_clock(t, fake_clock, &now);
+    char name[32];
+    for (int i = 0; i < LLMOBS__COST_MAX_FEATURES; i++) {
+        snprintf(name, sizeof name, "f%d", i);
+        assert_int_equal(llmobs_cost_record_usd(t, "m1", name, NULL, 0.01), LLMOBS_OK);
+    }
+    llmobs_trace *tr = llmobs_trace_start(c, "req", NULL);
+    llmobs_trace_set_feature(tr, "new");
+    llmobs_obs *g1 = llmobs_obs_start(tr, NULL, LLMOBS_OBS_GENERATION, "a", NULL);
+    llmobs_obs_set_model(g1, "m1");
+    llmobs_trace *tk = llmobs_trace_start(c, "req", NULL);
+    llmobs_trace_set_feature(tk, "f7");
+    llmobs_obs *g2 = llmobs_obs_start(tk, NULL, LLMOBS_OBS_GENERATION, "a", NULL);
+    llmobs_obs_set_model(g2, "m1");
+    char *text = scrape(r);
+    assert_true(has_line(text, "llm_inflight_requests{model=\"m1\",feature=\"__other__\"} 1"));
+    assert_true(has_line(text, "llm_inflight_requests{model=\"m1\",feature=\"f7\"} 1"));
+    assert_false(has_line(text, "llm_inflight_requests{model=\"m1\",feature=\"new\"} 1"));
+    llmobs_metrics_string_free(text);
+    llmobs_obs_end(g1);
+    llmobs_obs_end(g2);
+    llmobs_trace_end(tr);
+    llmobs_trace_end(tk);
+    now += INT64_C(86400) * 1000000000; /* the next day: spend and unbudgeted names forgotten */
+    double spent = -1;
+    assert_int_equal(llmobs_cost_spend_total(t, &spent), LLMOBS_OK);
+    assert_true(spent == 0);
+    tr = llmobs_trace_start(c, "req", NULL);
+    llmobs_trace_set_feature(tr, "new");
+    g1 = llmobs_obs_start(tr, NULL, LLMOBS_OBS_GENERATION, "a", NULL);
+    llmobs_obs_set_model(g1, "m1");
+    text = scrape(r);
+    assert_true(has_line(text, "llm_inflight_requests{model=\"m1\",feature=\"new\"} 1"));
+    assert_true(has_line(text, "llm_inflight_requests{model=\"m1\",feature=\"__other__\"} 0"));
+    llmobs_metrics_string_free(text);
+    llmobs_obs_end(g1);
+    llmobs_trace_end(tr);
+    assert_int_equal(llmobs_shutdown(c, 1000), LLMOBS_OK);
+    llmobs_registry_free(r);
+}
+
 /* A trace with a retrieval and a generation: three items, all dropped when not recorded. */
 static void traced_call(llmobs_client *c)
 {
@@ -235,6 +343,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(budget_gauges_of_every_feature_refresh_after_a_feature_name_of_300_bytes),
         cmocka_unit_test(two_clients_on_one_registry_keep_their_own_queue_gauges),
+        cmocka_unit_test(cost_metrics_count_generations_and_direct_records_once),
+        cmocka_unit_test(inflight_labels_fold_as_the_cost_tracker_does_and_unfold_on_a_new_day),
         cmocka_unit_test(the_queue_gauge_is_never_stale_after_the_queue_drains),
         cmocka_unit_test(dropped_total_counts_every_drop_at_the_next_render_and_at_shutdown),
     };

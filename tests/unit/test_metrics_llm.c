@@ -379,6 +379,38 @@ static void concurrent_recordings_share_the_bound_series(void **state)
     }
 }
 
+/* An ended generation's cost is recorded under the labels the cost tracker gives, with the rest
+ * of its metrics: through the generation's own series when they are its labels, apart when the
+ * tracker folded differently (its tables filled between pricing and recording); no cost labels,
+ * no cost metrics. */
+static void generation_cost_goes_under_the_cost_labels(void **state)
+{
+    llmobs__llm_metrics *m = llmobs__llm_metrics_get(*state, NULL);
+    llmobs__generation g = {.model = "gpt",
+                            .feature = "chat",
+                            .status = "success",
+                            .start_ns = 1000000000,
+                            .end_ns = 2000000000,
+                            .tokens = {10, 5, -1, -1, -1},
+                            .cost = {[LLMOBS_COST_TOTAL] = 0.25}};
+    llmobs__llm_metrics_on_generation_cost(m, &g, "gpt", "chat");
+    llmobs__llm_metrics_on_generation_cost(m, &g, "gpt", "__other__");
+    llmobs__llm_metrics_on_generation_cost(m, &g, NULL, NULL);
+    llmobs__llm_metrics_on_generation(m, &g);
+    const char *const own[] = {"gpt", "chat"}, *const other[] = {"gpt", "__other__"};
+    const char *const req[] = {"gpt", "chat", "success"};
+    assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], req, 3) == 4);
+    assert_true(counter_value(m->f[LLMOBS__LLM_COST], own, 2) == 0.25);
+    assert_true(counter_value(m->f[LLMOBS__LLM_COST], other, 2) == 0.25);
+    char *text = NULL;
+    assert_int_equal(llmobs_metrics_render_string(*state, LLMOBS_FORMAT_TEXT, &text, NULL), 0);
+    assert_non_null(
+        strstr(text, "llm_cost_per_request_usd_count{model=\"gpt\",feature=\"chat\"} 1\n"));
+    assert_non_null(
+        strstr(text, "llm_cost_per_request_usd_count{model=\"gpt\",feature=\"__other__\"} 1\n"));
+    llmobs_metrics_string_free(text);
+}
+
 static void helpers_reject_a_null_set(void **state)
 {
     (void)state;
@@ -408,6 +440,7 @@ int main(void)
         T(inflight_goes_up_at_start_and_down_at_end),
         T(records_after_a_family_reset_reach_the_new_series),
         T(concurrent_recordings_share_the_bound_series),
+        T(generation_cost_goes_under_the_cost_labels),
         T(helpers_reject_a_null_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
