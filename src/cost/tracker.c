@@ -1,5 +1,5 @@
 /* The cost tracker: today's spend per feature, model and user, daily budgets with threshold
- * alerts, unknown-model accounting. One lock (cost_lock.h) guards everything; callbacks
+ * alerts, unknown-model accounting. One lock (core/lock.h) guards everything; callbacks
  * (alerts, log lines, hooks) are collected under it into a `pending` record and delivered after
  * it is released, on the recording thread.
  *
@@ -12,7 +12,7 @@
  * entries it found to the observer (llmobs__generation.cost_handoff), which then records
  * without looking anything up again. See docs/decisions.md. */
 #include "cost/cost.h"
-#include "cost/cost_lock.h"
+#include "core/lock.h"
 #include "cost/name_table.h"
 #include "core/atfork.h"
 #include "core/clock.h"
@@ -79,7 +79,9 @@ typedef struct {
 } vec;
 
 struct llmobs_cost_tracker {
-    llmobs__cost_lock mu;
+    /* Taken twice per traced generation (pricer, recording; a third time for its metric labels
+     * when a table is at its cardinality limit), always briefly. */
+    llmobs__lock mu;
     llmobs__atfork fork; /* takes mu across fork() */
     llmobs__logger log;
     llmobs__cost_clock_fn clock;
@@ -403,12 +405,12 @@ static void roll_day(llmobs_cost_tracker *t)
 
 static void lock(llmobs_cost_tracker *t)
 {
-    llmobs__cost_lock_take(&t->mu);
+    llmobs__lock_take(&t->mu);
 }
 
 static void unlock(llmobs_cost_tracker *t)
 {
-    llmobs__cost_lock_release(&t->mu);
+    llmobs__lock_release(&t->mu);
 }
 
 static void fork_lock(void *ud)
@@ -420,7 +422,7 @@ static void fork_unlock(void *ud, bool child)
 {
     llmobs_cost_tracker *t = ud;
     if (child)
-        llmobs__cost_lock_reset_child(&t->mu); /* no waiter to wake: only this thread is left */
+        llmobs__lock_reset_child(&t->mu); /* no waiter to wake: only this thread is left */
     else
         unlock(t);
 }
@@ -441,7 +443,7 @@ llmobs_cost_tracker *llmobs__cost_tracker_create(const llmobs_options *opts,
         st = llmobs__error(LLMOBS_ENOMEM, "llmobs_cost_tracker_new: out of memory");
         goto out;
     }
-    llmobs__cost_lock_init(&t->mu);
+    llmobs__lock_init(&t->mu);
     atomic_init(&t->may_fold, false);
     t->epoch = 1; /* 0 in a generation's handoff: none */
     t->other_hash = llmobs__name_hash(LLMOBS_COST_OTHER);
@@ -518,7 +520,7 @@ void llmobs_cost_tracker_free(llmobs_cost_tracker *t)
     for (size_t i = 0; i < t->unknown.n; i++)
         free(u[i].name);
     free(t->unknown.items);
-    llmobs__cost_lock_destroy(&t->mu);
+    llmobs__lock_destroy(&t->mu);
     free(t);
 }
 

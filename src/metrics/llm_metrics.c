@@ -241,7 +241,6 @@ struct llmobs__llm_cache {
     size_t n;
     _Atomic(llm_series *) slots[SERIES_SLOTS];
     _Atomic(llmobs__child *) nolabel[LLMOBS__LLM_FAMILY_COUNT];
-    _Atomic(llmobs__child *) dropped[LLMOBS__DROP_REASON_SLOTS]; /* by reason index */
 };
 
 static const char *const request_statuses[4] = {"success", "error", "timeout", "rate_limited"};
@@ -661,11 +660,6 @@ llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, cons
                       NULL);
 }
 
-void llmobs__llm_metrics_on_generation(void *ud, const llmobs__generation *g)
-{
-    llmobs__llm_metrics_on_generation_cost(ud, g, NULL, NULL);
-}
-
 void llmobs__llm_metrics_on_generation_cost(llmobs__llm_metrics *m, const llmobs__generation *g,
                                             const char *cost_model, const char *cost_feature)
 {
@@ -772,16 +766,6 @@ llmobs_status llmobs__llm_metrics_dropped(llmobs__llm_metrics *m, const char *re
     llm_series *e = series(m, K_DROP_REASON, r[0], NULL, NULL);
     /* a reason's entry uses its first slot */
     return counter_add(m, slot_of(e, 0), LLMOBS__SDK_DROPPED, r, 1, (double)items);
-}
-
-llmobs_status llmobs__llm_metrics_dropped_reason(llmobs__llm_metrics *m, unsigned reason,
-                                                 const char *name, uint64_t items)
-{
-    if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
-    const char *r[] = {or_unknown(name)};
-    return counter_add(
-        m, m->cache && reason < LLMOBS__DROP_REASON_SLOTS ? &m->cache->dropped[reason] : NULL,
-        LLMOBS__SDK_DROPPED, r, 1, (double)items);
 }
 
 llmobs_status llmobs__llm_metrics_queue_items(llmobs__llm_metrics *m, const char *client,

@@ -93,11 +93,9 @@ llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, cons
                                                     double ttft_s, const int64_t *tokens,
                                                     double ctx_ratio);
 
-/* The LLM metric set as an observer of ended generations (`m` is the llmobs__llm_metrics):
- * requests, duration, time to first token, tokens (input and output always, the others when
- * > 0) and context utilisation (when the pricer found a context window). */
-void llmobs__llm_metrics_on_generation(void *m, const llmobs__generation *g);
-/* The same, plus the generation's cost when `cost_model` is not NULL: what
+/* What the LLM metric set records of an ended generation: requests, duration, time to first
+ * token, tokens (input and output always, the others when > 0), context utilisation (when the
+ * pricer found a context window), and its cost when `cost_model` is not NULL: what
  * llmobs__llm_metrics_record_cost(m, cost_model, cost_feature, g->cost[LLMOBS_COST_TOTAL])
  * records, through the generation's own series entry when these labels are the generation's
  * (the usual case), so that an ended generation costs one label lookup, not two. */
@@ -130,11 +128,6 @@ llmobs_status llmobs__llm_metrics_rag_faithfulness(llmobs__llm_metrics *m,
 llmobs_status llmobs__llm_metrics_exported(llmobs__llm_metrics *m, uint64_t items);
 llmobs_status llmobs__llm_metrics_dropped(llmobs__llm_metrics *m, const char *reason,
                                           uint64_t items);
-/* The same, for a caller that names a reason by a small index (< LLMOBS__DROP_REASON_SLOTS)
- * as well: the series is then bound once per index. `name` must be the same for an index. */
-#define LLMOBS__DROP_REASON_SLOTS 32
-llmobs_status llmobs__llm_metrics_dropped_reason(llmobs__llm_metrics *m, unsigned reason,
-                                                 const char *name, uint64_t items);
 /* The queue gauges are per client (label `client`, see docs/decisions.md): several clients
  * sharing a registry would otherwise overwrite each other's values. NULL records "unknown". */
 llmobs_status llmobs__llm_metrics_queue_items(llmobs__llm_metrics *m, const char *client,

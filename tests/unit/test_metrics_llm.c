@@ -312,7 +312,7 @@ static void records_after_a_family_reset_reach_the_new_series(void **state)
                                               -1);
         llmobs__llm_metrics_record_cost(m, "gpt", "chat", 0.5);
         llmobs__llm_metrics_queue_items(m, "1", 7);
-        llmobs__llm_metrics_dropped_reason(m, 1, "queue_full", 3);
+        llmobs__llm_metrics_dropped(m, "queue_full", 3);
         assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], req, 3) == 2);
         assert_true(counter_value(m->f[LLMOBS__LLM_COST], mf, 2) == 0.5);
         const char *const qf[] = {"queue_full"};
@@ -396,7 +396,7 @@ static void generation_cost_goes_under_the_cost_labels(void **state)
     llmobs__llm_metrics_on_generation_cost(m, &g, "gpt", "chat");
     llmobs__llm_metrics_on_generation_cost(m, &g, "gpt", "__other__");
     llmobs__llm_metrics_on_generation_cost(m, &g, NULL, NULL);
-    llmobs__llm_metrics_on_generation(m, &g);
+    llmobs__llm_metrics_on_generation_cost(m, &g, NULL, NULL); /* metrics, no cost */
     const char *const own[] = {"gpt", "chat"}, *const other[] = {"gpt", "__other__"};
     const char *const req[] = {"gpt", "chat", "success"};
     assert_true(counter_value(m->f[LLMOBS__LLM_REQUESTS], req, 3) == 4);
@@ -420,7 +420,6 @@ static void helpers_reject_a_null_set(void **state)
     assert_int_equal(llmobs__llm_metrics_inflight(NULL, "m", "f", 1), LLMOBS_EINVAL);
     assert_int_equal(llmobs__llm_metrics_record_cost(NULL, "m", "f", 1), LLMOBS_EINVAL);
     assert_int_equal(llmobs__llm_metrics_dropped(NULL, "queue_full", 1), LLMOBS_EINVAL);
-    assert_int_equal(llmobs__llm_metrics_dropped_reason(NULL, 1, "queue_full", 1), LLMOBS_EINVAL);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
