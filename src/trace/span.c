@@ -119,19 +119,19 @@ void llmobs__span_key_free(char *key)
     if (key != total_key) free(key);
 }
 
-/* Whether `p` lies in the span's own storage (its inline pool or its arena): freed with it. */
-static bool in_storage(const llmobs__span *s, const char *p)
+/* Whether `p` lies in the span's inline pool: freed with it. */
+static bool in_pool(const llmobs__span *s, const char *p)
 {
-    uintptr_t a = (uintptr_t)p, lo = (uintptr_t)s->pool, ar = (uintptr_t)s->arena;
-    return (a >= lo && a < lo + sizeof s->pool) || (s->arena && a >= ar && a < ar + s->arena_cap);
+    uintptr_t a = (uintptr_t)p, lo = (uintptr_t)s->pool;
+    return a >= lo && a < lo + sizeof s->pool;
 }
 
 static void span_string_free(llmobs__span *s, char *p)
 {
-    if (!in_storage(s, p)) free(p);
+    if (!in_pool(s, p)) free(p);
 }
 
-/* Frees everything the span points to except its arena. */
+/* Frees everything the span points to. */
 static void span_clear(llmobs__span *s)
 {
     span_string_free(s, s->name);
@@ -154,46 +154,19 @@ static void span_clear(llmobs__span *s)
 llmobs__span *llmobs__span_new(llmobs__recycler *home)
 {
     llmobs__span *s = home ? llmobs__recycler_take(home) : NULL;
-    if (!s) {
-        s = calloc(1, sizeof *s);
-        if (s) s->home = home;
-        return s;
-    }
-    char *arena = s->arena;
-    size_t cap = s->arena_cap;
-    memset(s, 0, offsetof(llmobs__span, usage)); /* the arrays are read up to their counts */
+    if (s)
+        memset(s, 0, offsetof(llmobs__span, usage)); /* the arrays are read up to their counts */
+    else if (!(s = calloc(1, sizeof *s)))
+        return NULL;
     s->home = home;
-    s->arena = arena;
-    s->arena_cap = cap;
     return s;
-}
-
-void llmobs__span_release_kept(void *span)
-{
-    llmobs__span *s = span;
-    free(s->arena);
-    free(s);
 }
 
 void llmobs__span_free(llmobs__span *s)
 {
     if (!s) return;
     span_clear(s);
-    /* Kept for reuse: first its arena grows to what this span's strings needed (here, on the
-     * thread that frees, usually the flusher's), so the next span copies without allocating. */
-    size_t want = s->arena_used + s->spilled;
-    if (want > LLMOBS__SPAN_ARENA_MAX) want = LLMOBS__SPAN_ARENA_MAX;
-    if (s->home && want > s->arena_cap) {
-        want = (want + 255) & ~(size_t)255;
-        char *bigger = malloc(want);
-        if (bigger) {
-            free(s->arena);
-            s->arena = bigger;
-            s->arena_cap = want;
-        }
-    }
-    if (s->home && llmobs__recycler_give(s->home, s, sizeof *s + s->arena_cap)) return;
-    llmobs__span_release_kept(s);
+    if (!s->home || !llmobs__recycler_give(s->home, s, sizeof *s)) free(s);
 }
 
 static void span_item_free(llmobs__item *item)
@@ -255,7 +228,7 @@ size_t llmobs__span_footprint(const llmobs__span *s)
 {
     /* Real sizes, so max_queue_bytes bounds memory. The trace snapshot is shared by the
      * trace's spans but each span's export carries a copy of it, so each span is charged it. */
-    size_t n = sizeof *s + s->arena_cap + s->str_bytes;
+    size_t n = sizeof *s + s->str_bytes;
     if (s->metadata) n += llmobs__json_footprint(s->metadata);
     if (s->model_params) n += llmobs__json_footprint(s->model_params);
     if (s->attributes) n += llmobs__json_footprint(s->attributes);
@@ -269,16 +242,12 @@ bool llmobs__span_set_string(llmobs__span *s, char **field, const char *value)
     if (value && len <= sizeof s->pool - s->pool_used) {
         copy = s->pool + s->pool_used;
         s->pool_used += len;
-    } else if (value && len <= s->arena_cap - s->arena_used) {
-        copy = s->arena + s->arena_used;
-        s->arena_used += len;
     } else if (value) {
         if (!(copy = malloc(len))) return false;
-        s->spilled += len;
-        s->str_bytes += len; /* the pool is in sizeof *s, the arena in arena_cap */
+        s->str_bytes += len; /* the pool is in sizeof *s */
     }
     if (copy) memcpy(copy, value, len);
-    if (*field && !in_storage(s, *field)) s->str_bytes -= strlen(*field) + 1;
+    if (*field && !in_pool(s, *field)) s->str_bytes -= strlen(*field) + 1;
     span_string_free(s, *field);
     *field = copy;
     return true;

@@ -65,10 +65,9 @@ typedef struct llmobs__cost {
 #define LLMOBS__MAX_TOKENS (INT64_MAX / (LLMOBS__MAX_USAGE + 1))
 /* Bytes of a span's inline pool for short strings (see llmobs__span.pool). */
 #define LLMOBS__SPAN_POOL 96
-/* The largest string arena a recycled span keeps (see llmobs__span.arena), and the bytes of
- * spans a tracer's recycler keeps for reuse: the spans of one burst of exported traffic (a
- * flusher that wakes every few ms at a million spans a second frees thousands at once). */
-#define LLMOBS__SPAN_ARENA_MAX 4096
+/* The bytes of spans a tracer's recycler keeps for reuse: the spans of one burst of exported
+ * traffic (a flusher that wakes every few ms at a million spans a second frees thousands at
+ * once). */
 #define LLMOBS__SPANS_KEPT_BYTES ((size_t)4 << 20)
 
 typedef struct llmobs__span {
@@ -107,13 +106,7 @@ typedef struct llmobs__span {
      * their own: a traced call then allocates a span, not a span and five strings. Bump-only;
      * a string that does not fit (or replaces one) goes to the heap. */
     size_t pool_used;
-    /* Longer strings go to the arena while they fit, else to an allocation of their own
-     * (`spilled` counts those bytes). The arena outlives the span: a span freed into its
-     * recycler (`home`, NULL: none) keeps it, grown to what this span needed (up to
-     * LLMOBS__SPAN_ARENA_MAX), so the next span's payloads cost a copy and no allocation. */
-    llmobs__recycler *home;
-    char *arena;
-    size_t arena_cap, arena_used, spilled;
+    llmobs__recycler *home; /* where llmobs__span_free gives it back (NULL: freed) */
     /* The arrays last: read only up to nusage, ncost and pool_used, so a recycled span
      * clears the fields above and leaves these as they are (llmobs__span_new). */
     llmobs__usage usage[LLMOBS__MAX_USAGE];
@@ -121,16 +114,13 @@ typedef struct llmobs__span {
     char pool[LLMOBS__SPAN_POOL];
 } llmobs__span;
 
-/* A zeroed span: one kept by `home` when it has one (with its arena), else a new allocation;
- * NULL when out of memory. llmobs__span_free gives it back to `home` (NULL: none). */
+/* A zeroed span: one kept by `home` when it has one, else a new allocation; NULL when out of
+ * memory. llmobs__span_free gives it back to `home` (NULL: none). */
 llmobs__span *llmobs__span_new(llmobs__recycler *home);
-/* Releases what a recycler kept (llmobs__recycler_destroy's callback for spans). */
-void llmobs__span_release_kept(void *span);
 
 /* Replaces one of the span's own string fields by a copy of `value` (NULL clears it), keeping
  * str_bytes; false when out of memory (the field is then unchanged). The copy goes to the
- * span's pool or arena when it fits. Fields set this way are released by llmobs__span_free
- * only. */
+ * span's pool when it fits. Fields set this way are released by llmobs__span_free only. */
 bool llmobs__span_set_string(llmobs__span *s, char **field, const char *value);
 /* Adds a usage or cost key copy's bytes to str_bytes (llmobs__span_key). */
 void llmobs__span_count_key(llmobs__span *s, const char *key);

@@ -61,7 +61,7 @@ void llmobs__tracer_recyclers_init(llmobs__tracer *t)
 
 void llmobs__tracer_recyclers_fini(llmobs__tracer *t)
 {
-    llmobs__recycler_destroy(&t->spans, llmobs__span_release_kept);
+    llmobs__recycler_destroy(&t->spans, free);
     llmobs__recycler_destroy(&t->traces, free);
     llmobs__recycler_destroy(&t->attrs, free);
 }

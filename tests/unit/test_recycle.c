@@ -1,7 +1,6 @@
 /* The never-blocking recycler of core/recycle.h and the span storage built on it
  * (trace/span.h): blocks come back last-in first-out, the byte cap holds, a busy stack falls
- * through instead of waiting, and a span given back keeps its string arena, grown to what it
- * needed, so the next span's payloads are copied without an allocation. */
+ * through instead of waiting, and spans and trace attributes come back cleared. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -94,65 +93,50 @@ static char *text(size_t n, char c)
     return s;
 }
 
-static void a_recycled_span_keeps_its_arena_for_the_next_payloads(void **state)
+static void a_recycled_span_comes_back_cleared(void **state)
 {
     (void)state;
     llmobs__recycler home;
     llmobs__recycler_init(&home, LLMOBS__SPANS_KEPT_BYTES);
-    char *in = text(300, 'i'), *out = text(500, 'o');
+    char *in = text(300, 'i');
 
     llmobs__span *s = llmobs__span_new(&home);
     assert_non_null(s);
-    assert_null(s->arena); /* a new span has no arena: its payloads spill to the heap */
+    assert_ptr_equal(s->home, &home);
     assert_true(llmobs__span_set_string(s, &s->name, "answer")); /* short: the inline pool */
-    assert_true(llmobs__span_set_string(s, &s->input, in));
-    assert_true(llmobs__span_set_string(s, &s->output, out));
-    assert_int_equal(s->spilled, 802);
-    assert_int_equal(s->str_bytes, 802);
-    size_t first_footprint = llmobs__span_footprint(s);
-    llmobs__span_free(s); /* back home, with an arena for 802 bytes */
+    assert_true(llmobs__span_set_string(s, &s->model, "gpt-4o-mini"));
+    assert_true(llmobs__span_set_string(s, &s->input, in)); /* long: a heap copy */
+    assert_true(s->name >= s->pool && s->name < s->pool + sizeof s->pool);
+    assert_int_equal(s->str_bytes, 301);
+    assert_int_equal(llmobs__span_footprint(s), sizeof *s + 301);
+    s->usage[0] = (llmobs__usage){llmobs__span_key("input"), 52};
+    s->nusage = 1;
+    s->level = LLMOBS_LEVEL_ERROR;
+    llmobs__span_free(s); /* back home: strings and keys freed (valgrind checks) */
+    assert_int_equal(home.bytes, sizeof *s);
 
     llmobs__span *t = llmobs__span_new(&home);
     assert_ptr_equal(t, s);
-    assert_non_null(t->arena);
-    assert_true(t->arena_cap >= 802);
-    assert_int_equal(t->arena_used, 0);
-    assert_int_equal(t->spilled, 0);
+    assert_int_equal(home.bytes, 0);
+    assert_null(t->name);
     assert_null(t->input);
-    assert_true(llmobs__span_set_string(t, &t->input, in));
-    assert_true(llmobs__span_set_string(t, &t->output, out));
-    assert_int_equal(t->spilled, 0); /* both copied into the arena */
-    assert_true(t->input >= t->arena && t->input < t->arena + t->arena_cap);
-    assert_string_equal(t->input, in);
-    assert_string_equal(t->output, out);
-    /* The queue is charged the arena's capacity: the memory the span holds. */
-    assert_int_equal(llmobs__span_footprint(t), sizeof *t + t->arena_cap);
-    assert_true(llmobs__span_footprint(t) >= first_footprint - 802);
-    /* Replacing a payload: the new copy goes where it fits, the old bytes stay with the arena. */
-    assert_true(llmobs__span_set_string(t, &t->output, "short enough for the pool"));
-    assert_string_equal(t->output, "short enough for the pool");
+    assert_int_equal(t->nusage, 0);
+    assert_int_equal(t->pool_used, 0);
+    assert_int_equal(t->str_bytes, 0);
+    assert_int_equal(t->level, 0);
+    assert_ptr_equal(t->home, &home);
+    assert_true(llmobs__span_set_string(t, &t->name, "retrieval"));
+    assert_ptr_equal(t->name, t->pool); /* the pool starts over */
+    assert_int_equal(llmobs__span_footprint(t), sizeof *t);
     llmobs__span_free(t);
 
-    /* A span that needed more than the largest arena keeps the largest, not more. */
-    char *huge = text(3 * LLMOBS__SPAN_ARENA_MAX, 'h');
-    llmobs__span *u = llmobs__span_new(&home);
-    assert_true(llmobs__span_set_string(u, &u->input, huge));
-    assert_true(llmobs__span_set_string(u, &u->output, huge));
-    assert_string_equal(u->input, huge);
-    llmobs__span_free(u);
-    llmobs__span *v = llmobs__span_new(&home);
-    assert_int_equal(v->arena_cap, LLMOBS__SPAN_ARENA_MAX);
-    llmobs__span_free(v);
-
-    /* Without a home the span and its strings are simply freed (valgrind checks). */
+    /* Without a home the span is simply freed. */
     llmobs__span *w = llmobs__span_new(NULL);
     assert_true(llmobs__span_set_string(w, &w->input, in));
     llmobs__span_free(w);
 
-    llmobs__recycler_destroy(&home, llmobs__span_release_kept);
+    llmobs__recycler_destroy(&home, free);
     free(in);
-    free(out);
-    free(huge);
 }
 
 /* Trace attributes: a short name lives inside them, a long one is a copy of its own; released
@@ -202,7 +186,7 @@ int main(void)
         cmocka_unit_test(takes_back_what_was_given_last_first),
         cmocka_unit_test(keeps_no_more_than_its_cap_in_bytes),
         cmocka_unit_test(a_busy_stack_falls_through_instead_of_waiting),
-        cmocka_unit_test(a_recycled_span_keeps_its_arena_for_the_next_payloads),
+        cmocka_unit_test(a_recycled_span_comes_back_cleared),
         cmocka_unit_test(released_trace_attributes_come_back_cleared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
