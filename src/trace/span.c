@@ -126,9 +126,39 @@ static bool in_pool(const llmobs__span *s, const char *p)
     return a >= lo && a < lo + sizeof s->pool;
 }
 
+/* Block sizes of the string classes (llmobs__span_home). */
+static const size_t string_class_size[LLMOBS__STRING_CLASSES] = {128,  192,  256,  384,  512,
+                                                                 768,  1024, 1536, 2048, 4096};
+
+/* The class of a string of `len` bytes (with its NUL) of a span with a home; -1: none. */
+static int string_class(const llmobs__span *s, size_t len)
+{
+    if (!s->home) return -1;
+    for (int c = 0; c < LLMOBS__STRING_CLASSES; c++)
+        if (len <= string_class_size[c]) return c;
+    return -1;
+}
+
+/* The heap bytes a string of `len` bytes takes outside the pool: its block, or itself. */
+static size_t heap_bytes(const llmobs__span *s, size_t len)
+{
+    int c = string_class(s, len);
+    return c < 0 ? len : string_class_size[c];
+}
+
+static char *string_alloc(llmobs__span *s, size_t len)
+{
+    int c = string_class(s, len);
+    if (c < 0) return malloc(len);
+    char *p = llmobs__recycler_take(&s->home->strings[c]);
+    return p ? p : malloc(string_class_size[c]);
+}
+
 static void span_string_free(llmobs__span *s, char *p)
 {
-    if (!in_pool(s, p)) free(p);
+    if (!p || in_pool(s, p)) return;
+    int c = string_class(s, strlen(p) + 1); /* the class it was allocated in */
+    if (c < 0 || !llmobs__recycler_give(&s->home->strings[c], p, string_class_size[c])) free(p);
 }
 
 /* Frees everything the span points to. */
@@ -151,9 +181,23 @@ static void span_clear(llmobs__span *s)
     llmobs__trace_attrs_unref(s->trace);
 }
 
-llmobs__span *llmobs__span_new(llmobs__recycler *home)
+void llmobs__span_home_init(llmobs__span_home *h)
 {
-    llmobs__span *s = home ? llmobs__recycler_take(home) : NULL;
+    llmobs__recycler_init(&h->spans, LLMOBS__SPANS_KEPT_BYTES);
+    for (int c = 0; c < LLMOBS__STRING_CLASSES; c++)
+        llmobs__recycler_init(&h->strings[c], LLMOBS__STRINGS_KEPT_BYTES);
+}
+
+void llmobs__span_home_fini(llmobs__span_home *h)
+{
+    llmobs__recycler_destroy(&h->spans, free);
+    for (int c = 0; c < LLMOBS__STRING_CLASSES; c++)
+        llmobs__recycler_destroy(&h->strings[c], free);
+}
+
+llmobs__span *llmobs__span_new(llmobs__span_home *home)
+{
+    llmobs__span *s = home ? llmobs__recycler_take(&home->spans) : NULL;
     if (s)
         memset(s, 0, offsetof(llmobs__span, usage)); /* the arrays are read up to their counts */
     else if (!(s = calloc(1, sizeof *s)))
@@ -166,7 +210,7 @@ void llmobs__span_free(llmobs__span *s)
 {
     if (!s) return;
     span_clear(s);
-    if (!s->home || !llmobs__recycler_give(s->home, s, sizeof *s)) free(s);
+    if (!s->home || !llmobs__recycler_give(&s->home->spans, s, sizeof *s)) free(s);
 }
 
 static void span_item_free(llmobs__item *item)
@@ -243,11 +287,11 @@ bool llmobs__span_set_string(llmobs__span *s, char **field, const char *value)
         copy = s->pool + s->pool_used;
         s->pool_used += len;
     } else if (value) {
-        if (!(copy = malloc(len))) return false;
-        s->str_bytes += len; /* the pool is in sizeof *s */
+        if (!(copy = string_alloc(s, len))) return false;
+        s->str_bytes += heap_bytes(s, len); /* the pool is in sizeof *s */
     }
     if (copy) memcpy(copy, value, len);
-    if (*field && !in_pool(s, *field)) s->str_bytes -= strlen(*field) + 1;
+    if (*field && !in_pool(s, *field)) s->str_bytes -= heap_bytes(s, strlen(*field) + 1);
     span_string_free(s, *field);
     *field = copy;
     return true;

@@ -65,10 +65,22 @@ typedef struct llmobs__cost {
 #define LLMOBS__MAX_TOKENS (INT64_MAX / (LLMOBS__MAX_USAGE + 1))
 /* Bytes of a span's inline pool for short strings (see llmobs__span.pool). */
 #define LLMOBS__SPAN_POOL 96
-/* The bytes of spans a tracer's recycler keeps for reuse: the spans of one burst of exported
- * traffic (a flusher that wakes every few ms at a million spans a second frees thousands at
- * once). */
-#define LLMOBS__SPANS_KEPT_BYTES ((size_t)4 << 20)
+/* Where a tracer's spans and their longer strings go when freed, for the next ones (core/
+ * recycle.h): the spans, and string blocks in LLMOBS__STRING_CLASSES sizes from 128 bytes to
+ * 4 KB (a string takes the smallest block that holds it; a longer one is an allocation of its
+ * own). At most LLMOBS__SPANS_KEPT_BYTES of spans and LLMOBS__STRINGS_KEPT_BYTES of blocks of
+ * each size are kept: enough for the burst a flusher frees at once at high rates. */
+#define LLMOBS__STRING_CLASSES 10
+#define LLMOBS__SPANS_KEPT_BYTES ((size_t)2 << 20)
+#define LLMOBS__STRINGS_KEPT_BYTES ((size_t)256 << 10)
+typedef struct llmobs__span_home {
+    llmobs__recycler spans;
+    llmobs__recycler strings[LLMOBS__STRING_CLASSES];
+} llmobs__span_home;
+
+void llmobs__span_home_init(llmobs__span_home *h);
+/* Frees what `h` keeps; nothing may free a span of `h` afterwards. */
+void llmobs__span_home_fini(llmobs__span_home *h);
 
 typedef struct llmobs__span {
     llmobs__item hdr; /* first: queued as an item */
@@ -100,13 +112,14 @@ typedef struct llmobs__span {
     bool truncated;             /* content replaced by LLMOBS__TRUNCATED_MARKER */
     cJSON *attributes; /* object of extra string span attributes (llmobs__obs_set_attribute),
                           sent as they are; NULL when none */
-    size_t str_bytes;  /* heap bytes of the strings above and the key copies, kept as they are
-                          set (llmobs__span_set_string), so the footprint costs no strlen */
+    size_t str_bytes;  /* heap bytes of the strings above (their blocks' sizes) and the key
+                          copies, kept as they are set (llmobs__span_set_string), so the
+                          footprint costs no strlen */
     /* Short strings (names, model, provider) are copied here instead of into an allocation of
      * their own: a traced call then allocates a span, not a span and five strings. Bump-only;
      * a string that does not fit (or replaces one) goes to the heap. */
     size_t pool_used;
-    llmobs__recycler *home; /* where llmobs__span_free gives it back (NULL: freed) */
+    llmobs__span_home *home; /* where the span and its strings go back (NULL: freed) */
     /* The arrays last: read only up to nusage, ncost and pool_used, so a recycled span
      * clears the fields above and leaves these as they are (llmobs__span_new). */
     llmobs__usage usage[LLMOBS__MAX_USAGE];
@@ -116,7 +129,7 @@ typedef struct llmobs__span {
 
 /* A zeroed span: one kept by `home` when it has one, else a new allocation; NULL when out of
  * memory. llmobs__span_free gives it back to `home` (NULL: none). */
-llmobs__span *llmobs__span_new(llmobs__recycler *home);
+llmobs__span *llmobs__span_new(llmobs__span_home *home);
 
 /* Replaces one of the span's own string fields by a copy of `value` (NULL clears it), keeping
  * str_bytes; false when out of memory (the field is then unchanged). The copy goes to the

@@ -54,14 +54,14 @@ struct llmobs_trace {
 
 void llmobs__tracer_recyclers_init(llmobs__tracer *t)
 {
-    llmobs__recycler_init(&t->spans, LLMOBS__SPANS_KEPT_BYTES);
+    llmobs__span_home_init(&t->spans);
     llmobs__recycler_init(&t->traces, TRACES_KEPT_BYTES);
     llmobs__recycler_init(&t->attrs, TRACES_KEPT_BYTES);
 }
 
 void llmobs__tracer_recyclers_fini(llmobs__tracer *t)
 {
-    llmobs__recycler_destroy(&t->spans, free);
+    llmobs__span_home_fini(&t->spans);
     llmobs__recycler_destroy(&t->traces, free);
     llmobs__recycler_destroy(&t->attrs, free);
 }

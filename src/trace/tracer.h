@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/options.h"
 #include "core/recycle.h"
+#include "trace/span.h"
 #include "export/item.h"
 #include "llmobs/client.h"
 
@@ -59,11 +60,12 @@ typedef struct llmobs__tracer {
     void (*unref)(void *owner);
     void *owner;
 
-    /* Spans freed after export (or ended unrecorded), finished traces and their released
-     * attribute snapshots wait here for the next ones (core/recycle.h):
+    /* Spans freed after export (or ended unrecorded) and their strings, finished traces and
+     * their released attribute snapshots wait here for the next ones (core/recycle.h):
      * llmobs__tracer_recyclers_init when the client is composed, _fini once nothing can free
      * any of them any more (after the pipeline is gone). */
-    llmobs__recycler spans, traces, attrs;
+    llmobs__span_home spans;
+    llmobs__recycler traces, attrs;
 } llmobs__tracer;
 
 void llmobs__tracer_recyclers_init(llmobs__tracer *t);

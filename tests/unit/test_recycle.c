@@ -1,6 +1,7 @@
 /* The never-blocking recycler of core/recycle.h and the span storage built on it
  * (trace/span.h): blocks come back last-in first-out, the byte cap holds, a busy stack falls
- * through instead of waiting, and spans and trace attributes come back cleared. */
+ * through instead of waiting, spans and trace attributes come back cleared, and a span's
+ * longer strings take blocks by size class that come back too. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -93,50 +94,72 @@ static char *text(size_t n, char c)
     return s;
 }
 
-static void a_recycled_span_comes_back_cleared(void **state)
+/* A span with a home comes back cleared; its longer strings take blocks of the smallest class
+ * that holds them (the queue is charged the block), which come back for the next string of
+ * that class; a string past the largest class, or a span without a home, is a plain copy. */
+static void a_recycled_span_comes_back_cleared_and_its_strings_reuse_blocks(void **state)
 {
     (void)state;
-    llmobs__recycler home;
-    llmobs__recycler_init(&home, LLMOBS__SPANS_KEPT_BYTES);
-    char *in = text(300, 'i');
+    llmobs__span_home home;
+    llmobs__span_home_init(&home);
+    char *in = text(300, 'i'), *out = text(200, 'o'), *huge = text(5000, 'h');
 
     llmobs__span *s = llmobs__span_new(&home);
     assert_non_null(s);
     assert_ptr_equal(s->home, &home);
     assert_true(llmobs__span_set_string(s, &s->name, "answer")); /* short: the inline pool */
     assert_true(llmobs__span_set_string(s, &s->model, "gpt-4o-mini"));
-    assert_true(llmobs__span_set_string(s, &s->input, in)); /* long: a heap copy */
     assert_true(s->name >= s->pool && s->name < s->pool + sizeof s->pool);
-    assert_int_equal(s->str_bytes, 301);
-    assert_int_equal(llmobs__span_footprint(s), sizeof *s + 301);
+    assert_true(llmobs__span_set_string(s, &s->input, in));   /* 301 bytes: a 384 block */
+    assert_true(llmobs__span_set_string(s, &s->output, out)); /* 201 bytes: a 256 block */
+    assert_int_equal(s->str_bytes, 384 + 256);
+    assert_int_equal(llmobs__span_footprint(s), sizeof *s + 384 + 256);
+    char *out_block = s->output;
+    /* Replaced: the old block goes back at once and the new string takes the same class. */
+    assert_true(llmobs__span_set_string(s, &s->output, in));
+    assert_int_equal(home.strings[2].bytes, 256); /* the 256 block is back */
+    assert_string_equal(s->output, in);
+    char *last_384 = s->output; /* given back after the input's: taken first (LIFO) */
+    assert_int_equal(s->str_bytes, 384 + 384);
+    assert_true(llmobs__span_set_string(s, &s->status_message, huge)); /* past 4 KB: a copy */
+    assert_int_equal(s->str_bytes, 384 + 384 + 5001);
     s->usage[0] = (llmobs__usage){llmobs__span_key("input"), 52};
     s->nusage = 1;
     s->level = LLMOBS_LEVEL_ERROR;
-    llmobs__span_free(s); /* back home: strings and keys freed (valgrind checks) */
-    assert_int_equal(home.bytes, sizeof *s);
+    llmobs__span_free(s); /* back home: blocks kept, the long copy and the keys freed */
+    assert_int_equal(home.spans.bytes, sizeof *s);
+    assert_int_equal(home.strings[3].bytes, 2 * 384); /* 384 is the fourth class */
+    assert_int_equal(home.strings[2].bytes, 256);
 
     llmobs__span *t = llmobs__span_new(&home);
     assert_ptr_equal(t, s);
-    assert_int_equal(home.bytes, 0);
     assert_null(t->name);
     assert_null(t->input);
     assert_int_equal(t->nusage, 0);
     assert_int_equal(t->pool_used, 0);
     assert_int_equal(t->str_bytes, 0);
     assert_int_equal(t->level, 0);
-    assert_ptr_equal(t->home, &home);
     assert_true(llmobs__span_set_string(t, &t->name, "retrieval"));
     assert_ptr_equal(t->name, t->pool); /* the pool starts over */
-    assert_int_equal(llmobs__span_footprint(t), sizeof *t);
+    assert_true(llmobs__span_set_string(t, &t->input, out)); /* the kept 256 block */
+    assert_ptr_equal(t->input, out_block);
+    assert_string_equal(t->input, out);
+    assert_true(llmobs__span_set_string(t, &t->output, in)); /* a kept 384 block */
+    assert_int_equal(home.strings[3].bytes, 384);
+    assert_ptr_equal(t->output, last_384);
+    assert_string_equal(t->output, in);
     llmobs__span_free(t);
 
-    /* Without a home the span is simply freed. */
+    /* Without a home the span and its strings are simply freed (valgrind checks). */
     llmobs__span *w = llmobs__span_new(NULL);
     assert_true(llmobs__span_set_string(w, &w->input, in));
+    assert_int_equal(w->str_bytes, 301);
     llmobs__span_free(w);
 
-    llmobs__recycler_destroy(&home, free);
+    llmobs__span_home_fini(&home);
     free(in);
+    free(out);
+    free(huge);
 }
 
 /* Trace attributes: a short name lives inside them, a long one is a copy of its own; released
@@ -186,7 +209,7 @@ int main(void)
         cmocka_unit_test(takes_back_what_was_given_last_first),
         cmocka_unit_test(keeps_no_more_than_its_cap_in_bytes),
         cmocka_unit_test(a_busy_stack_falls_through_instead_of_waiting),
-        cmocka_unit_test(a_recycled_span_comes_back_cleared),
+        cmocka_unit_test(a_recycled_span_comes_back_cleared_and_its_strings_reuse_blocks),
         cmocka_unit_test(released_trace_attributes_come_back_cleared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
