@@ -271,18 +271,45 @@ void llmobs__buf_json_int64_string(llmobs__buf *b, int64_t v)
 
 __extension__ typedef unsigned __int128 u128;
 
-/* 5^k, k <= 30 */
+#define P5_27 UINT64_C(7450580596923828125) /* 5^27, the largest power of 5 below 2^64 */
+/* 5^k for k <= 30 (the range round_digits and reads_back use). */
+static const u128 pow5_table[31] = {
+    1u,
+    5u,
+    25u,
+    125u,
+    625u,
+    3125u,
+    15625u,
+    78125u,
+    390625u,
+    1953125u,
+    9765625u,
+    48828125u,
+    244140625u,
+    1220703125u,
+    6103515625u,
+    30517578125u,
+    152587890625u,
+    762939453125u,
+    3814697265625u,
+    19073486328125u,
+    95367431640625u,
+    476837158203125u,
+    2384185791015625u,
+    11920928955078125u,
+    59604644775390625u,
+    298023223876953125u,
+    1490116119384765625u,
+    P5_27,
+    (u128)P5_27 * 5,
+    (u128)P5_27 * 25,
+    (u128)P5_27 * 125,
+};
+
 static u128 pow5(int k)
 {
-    u128 r = 1;
-    uint64_t w = 1;
-    int i = 0;
-    for (; i < k && i < 27; i++) /* 5^27 < 2^64 */
-        w *= 5;
-    r = w;
-    for (; i < k; i++)
-        r *= 5;
-    return r;
+    return pow5_table[k];
 }
 
 /* a = m / 2^s exactly (m < 2^53, a in [1e-12, 1e9)): its `prec` significant digits rounded
