@@ -283,8 +283,8 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
     /* Wake a waiting flusher when a batch is full, and on the first item so it arms the
      * interval timer (it sleeps without a deadline while the queue is empty). A flusher that
      * is not waiting looks at the queue again before it does. */
-    if (p->flusher_waits && (p->queue_items >= p->flush_at || p->queue_items == 1 ||
-                             (p->spool && past_high_water(p))))
+    if (p->flusher_waits &&
+        (p->queue_items >= p->flush_at || p->queue_items == 1 || (p->spool && past_high_water(p))))
         pthread_cond_signal(&p->work_cv);
     pthread_mutex_unlock(&p->mu);
     return true;

@@ -127,8 +127,8 @@ static bool in_pool(const llmobs__span *s, const char *p)
 }
 
 /* Block sizes of the string classes (llmobs__span_home). */
-static const size_t string_class_size[LLMOBS__STRING_CLASSES] = {128,  192,  256,  384,  512,
-                                                                 768,  1024, 1536, 2048, 4096};
+static const size_t string_class_size[LLMOBS__STRING_CLASSES] = {128, 192,  256,  384,  512,
+                                                                 768, 1024, 1536, 2048, 4096};
 
 /* The class of a string of `len` bytes (with its NUL) of a span with a home; -1: none. */
 static int string_class(const llmobs__span *s, size_t len)
@@ -257,9 +257,10 @@ size_t llmobs__trace_attrs_footprint(const llmobs__trace_attrs *a)
     /* Cached: every span of a trace is charged its snapshot, which rarely changes. */
     size_t cached = atomic_load_explicit(&a->footprint, memory_order_relaxed);
     if (cached) return cached;
-    size_t n = sizeof *a + (name_is_inline(a) ? 0 : slen(a->name)) + slen(a->feature) + slen(a->user_id) +
-               slen(a->session_id) + slen(a->release) + slen(a->version) + slen(a->environment) +
-               a->ntags * sizeof *a->tags + llmobs__json_footprint(a->metadata);
+    size_t n = sizeof *a + (name_is_inline(a) ? 0 : slen(a->name)) + slen(a->feature) +
+               slen(a->user_id) + slen(a->session_id) + slen(a->release) + slen(a->version) +
+               slen(a->environment) + a->ntags * sizeof *a->tags +
+               llmobs__json_footprint(a->metadata);
     for (size_t i = 0; i < a->ntags; i++)
         n += slen(a->tags[i]);
     /* The cast drops const for the cache only: see llmobs__trace_attrs.footprint. */

@@ -354,7 +354,8 @@ static void corrupt_and_truncated_files_are_moved_aside_and_counted(void **state
     write_file(path, "not a spool file", 16);
 
     receiver_set_default(r, (recv_answer){.status = 200});
-    double corrupt_before = default_registry_sample("llmobs_spool_corrupt_files_total"); /* before its flusher */
+    double corrupt_before =
+        default_registry_sample("llmobs_spool_corrupt_files_total"); /* before its flusher */
     c = spool_client(r, dir, 2, NULL);
     assert_true(wait_stat(c, LLMOBS_STAT_SPOOL_CORRUPT_FILES, 3, 10000));
     assert_true(default_registry_sample("llmobs_spool_corrupt_files_total") -

@@ -140,7 +140,7 @@ static void a_recycled_span_comes_back_cleared_and_its_strings_reuse_blocks(void
     assert_int_equal(t->str_bytes, 0);
     assert_int_equal(t->level, 0);
     assert_true(llmobs__span_set_string(t, &t->name, "retrieval"));
-    assert_ptr_equal(t->name, t->pool); /* the pool starts over */
+    assert_ptr_equal(t->name, t->pool);                      /* the pool starts over */
     assert_true(llmobs__span_set_string(t, &t->input, out)); /* the kept 256 block */
     assert_ptr_equal(t->input, out_block);
     assert_string_equal(t->input, out);
