@@ -1,28 +1,9 @@
 /* The cost tracker's name tables (name_table.h). */
 #include "cost/name_table.h"
+#include "core/hash.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t load64(const char *p)
-{
-    uint64_t w;
-    memcpy(&w, p, 8);
-    return w;
-}
-
-static uint64_t load32(const char *p)
-{
-    uint32_t w;
-    memcpy(&w, p, 4);
-    return w;
-}
-
-static uint64_t mix(uint64_t h, uint64_t w)
-{
-    h = (h ^ w) * 0xff51afd7ed558ccdu;
-    return h ^ (h >> 32);
-}
 
 uint64_t llmobs__name_hash(const char *name)
 {
@@ -37,13 +18,14 @@ uint64_t llmobs__name_hash(const char *name)
     if (len >= 8) {
         const char *end = name + len - 8;
         for (; name < end; name += 8)
-            h = mix(h, load64(name));
-        h = mix(h, load64(end));
+            h = llmobs__hash_mix(h, llmobs__load64(name));
+        h = llmobs__hash_mix(h, llmobs__load64(end));
     } else if (len >= 4) {
-        h = mix(h, load32(name) | load32(name + len - 4) << 32);
+        h = llmobs__hash_mix(h, llmobs__load32(name) | llmobs__load32(name + len - 4) << 32);
     } else if (len > 0) {
-        h = mix(h, (uint64_t)(unsigned char)name[0] | (uint64_t)(unsigned char)name[len / 2] << 8 |
-                       (uint64_t)(unsigned char)name[len - 1] << 16);
+        h = llmobs__hash_mix(h, (uint64_t)(unsigned char)name[0] |
+                                    (uint64_t)(unsigned char)name[len / 2] << 8 |
+                                    (uint64_t)(unsigned char)name[len - 1] << 16);
     }
     h ^= h >> 33;
     h *= 0xc4ceb9fe1a85ec53u;

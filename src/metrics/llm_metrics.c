@@ -3,6 +3,7 @@
 #include "metrics/metrics.h"
 #include "metrics/family.h"
 #include "core/error.h"
+#include "core/hash.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -245,26 +246,6 @@ struct llmobs__llm_cache {
 
 static const char *const request_statuses[4] = {"success", "error", "timeout", "rate_limited"};
 
-static uint64_t load64(const char *p)
-{
-    uint64_t w;
-    memcpy(&w, p, 8);
-    return w;
-}
-
-static uint64_t load32(const char *p)
-{
-    uint32_t w;
-    memcpy(&w, p, 4);
-    return w;
-}
-
-static uint64_t mix(uint64_t h, uint64_t w)
-{
-    h = (h ^ w) * 0xff51afd7ed558ccdu;
-    return h ^ (h >> 32);
-}
-
 /* Adds a label value of length `len` (NO_STR: NULL) to the hash `h`. Every lookup of an ended
  * generation hashes its labels, so they are read eight bytes a step (the last step a load
  * ending at the value's end, overlapping the previous one; shorter values in two overlapping
@@ -273,18 +254,19 @@ static uint64_t mix(uint64_t h, uint64_t w)
  * label values can only make its own lookups longer. */
 static uint64_t str_hash(uint64_t h, const char *s, size_t len)
 {
-    h = mix(h, (uint64_t)len);
+    h = llmobs__hash_mix(h, (uint64_t)len);
     if (!s) return h;
     if (len >= 8) {
         const char *end = s + len - 8;
         for (; s < end; s += 8)
-            h = mix(h, load64(s));
-        h = mix(h, load64(end));
+            h = llmobs__hash_mix(h, llmobs__load64(s));
+        h = llmobs__hash_mix(h, llmobs__load64(end));
     } else if (len >= 4) {
-        h = mix(h, load32(s) | load32(s + len - 4) << 32);
+        h = llmobs__hash_mix(h, llmobs__load32(s) | llmobs__load32(s + len - 4) << 32);
     } else if (len > 0) {
-        h = mix(h, (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[len / 2] << 8 |
-                       (uint64_t)(unsigned char)s[len - 1] << 16);
+        h = llmobs__hash_mix(h, (uint64_t)(unsigned char)s[0] |
+                                    (uint64_t)(unsigned char)s[len / 2] << 8 |
+                                    (uint64_t)(unsigned char)s[len - 1] << 16);
     }
     return h;
 }
@@ -298,8 +280,12 @@ static bool same(const char *x, const char *y)
  * overlapping loads rather than a call. */
 static bool bytes_equal(const char *x, const char *y, size_t n)
 {
-    if (n >= 8 && n <= 16) return load64(x) == load64(y) && load64(x + n - 8) == load64(y + n - 8);
-    if (n >= 4 && n < 8) return load32(x) == load32(y) && load32(x + n - 4) == load32(y + n - 4);
+    if (n >= 8 && n <= 16)
+        return llmobs__load64(x) == llmobs__load64(y) &&
+               llmobs__load64(x + n - 8) == llmobs__load64(y + n - 8);
+    if (n >= 4 && n < 8)
+        return llmobs__load32(x) == llmobs__load32(y) &&
+               llmobs__load32(x + n - 4) == llmobs__load32(y + n - 4);
     if (n > 16) return memcmp(x, y, n) == 0;
     for (size_t i = 0; i < n; i++)
         if (x[i] != y[i]) return false;
