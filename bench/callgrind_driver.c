@@ -15,8 +15,8 @@
  *        case runs the flusher rarely, in bursts: its spans mostly miss the recycler)
  *        cost_record (llmobs_cost_record on a standalone tracker: known model, feature, one of
  *        1,000 users, all already tracked), cost_generation (the cost tracker's part of an ended
- *        generation: the client's pricer and the cost observer on the record tracing builds,
- *        without the metrics hooks) */
+ *        generation: the client's price hook, pricing and recording in one pass, on the
+ *        record tracing builds, without the metrics hooks) */
 #include "bench_util.h"
 #include "core/generation.h"
 #include "cost/cost.h"
@@ -43,7 +43,7 @@ typedef struct env {
 static const char *const LV[] = {"gpt-4o-mini", "rag_pipeline"};
 
 /* What the tracer does with an ended generation, for the cost tracker only: build the record
- * (trace/span.c), price it, hand it to the cost observer. */
+ * (trace/span.c), price and record it. */
 static void cost_generation(llmobs_cost_tracker *t, const char *user)
 {
     llmobs__generation g = {.model = "gpt-4o-mini",
@@ -51,8 +51,7 @@ static void cost_generation(llmobs_cost_tracker *t, const char *user)
                             .user = user,
                             .status = "success",
                             .tokens = {52, 47, -1, -1, -1}};
-    llmobs__cost_price_generation(t, &g);
-    llmobs__cost_on_generation(t, &g);
+    llmobs__cost_generation(t, &g);
 }
 
 __attribute__((noinline)) void cg_step(llmobs_client *c);

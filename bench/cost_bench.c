@@ -1,14 +1,14 @@
 /* The cost tracker at scale: what a new user costs the recording thread as the tracked set
  * grows (1,000, 10,000, 100,000 users; linear in the set before the name tables and the heap,
- * constant after), and what one ended generation costs it (the client's pricer and the cost
- * observer, without the metrics hooks), with 1,000 and 100,000 users tracked.
+ * constant after), and what one ended generation costs it (the client's price hook, which
+ * records the spend too, without the metrics hooks), with 1,000 and 100,000 users tracked.
  *
  * New user (us/op): the tracker tracks exactly N users (llmobs_cost_set_user_limit(N)), each
  * with 1 USD; every timed record is a user never seen before spending 2 USD, so it displaces
  * the smallest spender (the eviction path: the most work a new user can cost). Per run: a
  * batch of records, wall time / records; median and p99 over the runs.
  *
- * Generation (ns/op): llmobs__cost_price_generation + llmobs__cost_on_generation on the record
+ * Generation (ns/op): llmobs__cost_generation (price and record, one pass) on the record
  * tracing builds for a known model and feature, cycling through already-tracked users.
  *
  * Usage: bench_cost [--quick] */
@@ -26,8 +26,7 @@ static void generation(llmobs_cost_tracker *t, const char *user)
                             .user = user,
                             .status = "success",
                             .tokens = {52, 47, -1, -1, -1}};
-    llmobs__cost_price_generation(t, &g);
-    llmobs__cost_on_generation(t, &g);
+    llmobs__cost_generation(t, &g);
 }
 
 static void user_name(char *buf, size_t cap, long i)
@@ -92,7 +91,7 @@ int main(int argc, char **argv)
         generation(small, user);
     }
     bench_generation(small, 1000, "cost.generation.1k_users",
-                     "cost tracker: one ended generation (pricer + observer), 1,000 users",
+                     "cost tracker: one ended generation (price and record), 1,000 users",
                      quick ? 20000 : 200000);
     llmobs_cost_tracker *big = llmobs_cost_tracker_new(NULL, NULL);
     if (!big) return 1;
@@ -102,7 +101,7 @@ int main(int argc, char **argv)
         llmobs_cost_record_usd(big, "gpt-4o-mini", "rag_pipeline", user, 1.0);
     }
     bench_generation(big, 100000, "cost.generation.100k_users",
-                     "cost tracker: one ended generation (pricer + observer), 100,000 users",
+                     "cost tracker: one ended generation (price and record), 100,000 users",
                      quick ? 200 : 2000);
     llmobs_cost_tracker_free(t);
     llmobs_cost_tracker_free(small);

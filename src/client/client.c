@@ -65,19 +65,19 @@ static void inflight_down(void *client, void *series)
     llmobs__llm_metrics_inflight_down(((llmobs_client *)client)->metrics, series);
 }
 
-/* An ended generation: the cost tracker records the spend first, then the LLM metric set
- * records the generation's metrics with its cost (llm_cost_usd_total, llm_cost_per_request_usd:
- * the tracker's on_record hook is left out for generations), all under one series lookup. */
+/* An ended generation, priced and its spend recorded by the cost tracker (the price hook):
+ * the LLM metric set records the generation's metrics with its cost (llm_cost_usd_total,
+ * llm_cost_per_request_usd: the tracker's on_record hook is left out for generations), all
+ * under one series lookup. */
 static void on_generation(void *client, const llmobs__generation *g)
 {
     llmobs_client *c = client;
-    const char *cost_model = NULL, *cost_feature = NULL;
-    llmobs__cost_record_generation(c->cost, g, &cost_model, &cost_feature);
-    llmobs__llm_metrics_on_generation_cost(c->metrics, g, cost_model, cost_feature);
+    llmobs__llm_metrics_on_generation_cost(c->metrics, g, g->cost_recorded ? g->label_model : NULL,
+                                           g->label_feature);
 }
 
-/* What tracing sees: the pipeline as its sink, the cost tracker as its pricer, and one
- * observer of ended generations that feeds the cost tracker and the LLM metric set. */
+/* What tracing sees: the pipeline as its sink, the cost tracker as its price hook (which
+ * records the spend too), and one observer of ended generations: the LLM metric set. */
 static void compose_tracer(llmobs_client *c)
 {
     llmobs__tracer *t = &c->tracer;
@@ -87,7 +87,7 @@ static void compose_tracer(llmobs_client *c)
     t->enqueue = enqueue;
     t->count_dropped = count_dropped;
     t->sink_ud = c->pipe;
-    t->price = llmobs__cost_price_generation;
+    t->price = llmobs__cost_generation;
     t->price_ud = c->cost;
     llmobs__tracer_observe(t, (llmobs__generation_observer){on_generation, c});
     t->inflight_up = inflight_up;

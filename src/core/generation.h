@@ -4,7 +4,7 @@
  *
  * It sits in core because its producer (tracing) and its observers (metrics, cost) stand on
  * different floors and must not know each other: each knows only this record. The record is
- * built once by the thread that ended the generation, priced once (by the client's pricer
+ * built once by the thread that ended the generation, priced once (by the client's price
  * hook, see trace/tracer.h), then handed read-only to every observer in registration order,
  * on that thread, with no llmobs lock held. Its strings belong to the ended span and live for
  * the duration of the observer calls only. */
@@ -39,18 +39,12 @@ typedef struct llmobs__generation {
     bool price_known;       /* the model has a price (meaningful when priced) */
     int64_t context_window; /* tokens, 0 = unknown (set by the pricer) */
     /* The model and feature label values of every metric of this generation: as the cost
-     * tracker folds them past its cardinality limits (set by the pricer; NULL: model and
+     * tracker folds them past its cardinality limits (set by the price hook; NULL: model and
      * feature as they are). */
     const char *label_model, *label_feature;
-    /* Left by the cost tracker's pricer for its own observer, opaque to everyone else: the
-     * names' hashes and the indices of the feature and model entries it found (UINT32_MAX:
-     * none), valid while the tracker's epoch is unchanged. tracker NULL: none left. */
-    struct {
-        const void *tracker;
-        uint64_t epoch;
-        uint64_t model_hash, feature_hash, user_hash;
-        uint32_t model_slot, feature_slot;
-    } cost_handoff;
+    /* The price hook recorded the spend (g->cost[LLMOBS_COST_TOTAL]) under those labels: the
+     * generation's cost metrics are to be recorded too. */
+    bool cost_recorded;
 } llmobs__generation;
 
 /* One registered receiver of ended generations. Must not block on I/O, must not call back

@@ -10,15 +10,15 @@
  * (it reads prices_file, budgets and budget_thresholds; a bad prices file fails client
  * creation with the file/line/field in llmobs_last_error). The tracker knows nothing of
  * tracing: it sees an ended generation only as the record of core/generation.h. The client
- * installs llmobs__cost_price_generation as the tracer's pricer (one price lookup per
- * generation: the amounts for the Langfuse usage buckets input, output, input_cached_tokens,
- * input_cache_creation, output_reasoning_tokens -- "total" is never priced -- and the context
- * window) and llmobs__cost_on_generation as one of its observers (records the spend). Tracing
+ * installs llmobs__cost_generation as the tracer's price hook: one pass that prices the
+ * generation (one price lookup: the amounts for the Langfuse usage buckets input, output,
+ * input_cached_tokens, input_cache_creation, output_reasoning_tokens -- "total" is never priced
+ * -- and the context window) and records the spend. Tracing
  * writes priced amounts of a known model into the span's cost details, so
  * `langfuse.observation.cost_details` shows the same numbers that are recorded here; cost
  * details the caller set are kept, and their "total" (or their sum) is what gets recorded.
- * Budget alerts, the unknown-model warning and the hooks below run inside the observer call,
- * on the thread that ended the generation, with no llmobs lock held.
+ * Budget alerts, the unknown-model warning and the hooks below run inside that call, on the
+ * thread that ended the generation, with no llmobs lock held.
  *
  * How the metrics integration uses it
  * -----------------------------------
@@ -27,8 +27,8 @@
  *   on_record          -> llm_cost_usd_total{model,feature} += total,
  *                         llm_cost_per_request_usd{model,feature}.observe(total)
  *                         (buckets: LLMOBS__COST_PER_REQUEST_BUCKETS); not for ended
- *                         generations recorded through llmobs__cost_record_generation,
- *                         whose caller records those with the generation's other metrics
+ *                         generations (llmobs__cost_generation), whose caller records
+ *                         those with the generation's other metrics
  *   on_unknown_model   -> llm_cost_unknown_model_total{model} += 1
  *   on_budget          -> llm_daily_budget_remaining_usd{feature} = remaining,
  *                         llm_daily_budget_usd{feature} = budget
@@ -132,27 +132,23 @@ typedef struct llmobs__cost_hooks {
 /* Installs (copies) the hooks; NULL removes them. */
 void llmobs__cost_tracker_set_hooks(llmobs_cost_tracker *t, const llmobs__cost_hooks *hooks);
 
-/* The client's pricer of ended generations (a tracer price hook): one price lookup for the
- * model (context window included) and, unless the caller set cost details or no usage is
- * present, the amounts into g->cost with g->priced and g->price_known. Records nothing. */
-void llmobs__cost_price_generation(void *tracker, llmobs__generation *g);
-/* The cost tracker as an observer of ended generations: records what was priced (or the
- * caller's cost), counting an unknown model; hooks, alerts and warnings run on this thread. */
-void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g);
-/* The same without the on_record hook, for a caller that records the cost metrics itself with
- * the rest of the generation's metrics: true when the spend was recorded (the hook would have
- * run), with the labels it would have had in *model and *feature (optional; the generation's
- * strings, string constants or LLMOBS_COST_OTHER). The other hooks, alerts and warnings run
- * as in llmobs__cost_on_generation. */
-bool llmobs__cost_record_generation(void *tracker, const llmobs__generation *g, const char **model,
-                                    const char **feature);
+/* The client's cost pass over an ended generation (the tracer's price hook), in one locked
+ * section: the model's price looked up once (context window included); unless the caller set
+ * cost details or no usage is present, the amounts into g->cost with g->priced and
+ * g->price_known; then the spend (priced, or the caller's) recorded, counting an unknown
+ * model, with g->cost_recorded and the labels it was recorded under in g->label_model and
+ * g->label_feature (for a generation that records nothing: the labels the cost metrics would
+ * use now). Alerts, warnings and the on_unknown_model/on_budget hooks run on this thread after
+ * the lock is released; on_record does not: a generation's cost metrics are its caller's to
+ * record, with the generation's other metrics (client.c). */
+void llmobs__cost_generation(void *tracker, llmobs__generation *g);
 
 /* The model and feature labels the cost metrics use for these names right now: the names
  * themselves ("unknown" for NULL or empty), or LLMOBS_COST_OTHER where the tracker folds them
  * past its cardinality limits. The request, token, latency and in-flight metrics use them too,
- * so every metric of a generation carries the same labels (the pricer puts them into the
- * record as label_model and label_feature). Each result is the input pointer, a string
- * constant or LLMOBS_COST_OTHER. Takes the tracker's lock; NULL arguments: no-op. */
+ * so every metric of a generation carries the same labels (llmobs__cost_generation puts
+ * them into the record as label_model and label_feature). Each result is the input pointer, a
+ * string constant or LLMOBS_COST_OTHER. Takes the tracker's lock; NULL arguments: no-op. */
 void llmobs__cost_metric_labels(llmobs_cost_tracker *t, const char **model, const char **feature);
 
 #endif

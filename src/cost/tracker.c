@@ -8,9 +8,8 @@
  * (spend, index), so the smallest spender -- the one a new user displaces when the set is
  * full -- is found without a scan (see user_min). Model prices are cached per model
  * name (up to PRICE_CACHE_MAX names) and re-matched when the price table changed. Names are
- * hashed once, outside the lock, and an ended generation's pricer hands the hashes and the
- * entries it found to the observer (llmobs__generation.cost_handoff), which then records
- * without looking anything up again. See docs/decisions.md. */
+ * hashed once, outside the lock; an ended generation is priced and recorded in one locked pass
+ * (llmobs__cost_generation) that looks each name up once. See docs/decisions.md. */
 #include "cost/cost.h"
 #include "core/lock.h"
 #include "cost/name_table.h"
@@ -79,8 +78,8 @@ typedef struct {
 } vec;
 
 struct llmobs_cost_tracker {
-    /* Taken twice per traced generation (pricer, recording; a third time for its metric labels
-     * when a table is at its cardinality limit), always briefly. */
+    /* Taken once per traced generation (a second time for its in-flight metric labels when a
+     * table is at its cardinality limit), always briefly. */
     llmobs__lock mu;
     llmobs__atfork fork; /* takes mu across fork() */
     llmobs__logger log;
@@ -445,7 +444,7 @@ llmobs_cost_tracker *llmobs__cost_tracker_create(const llmobs_options *opts,
     }
     llmobs__lock_init(&t->mu);
     atomic_init(&t->may_fold, false);
-    t->epoch = 1; /* 0 in a generation's handoff: none */
+    t->epoch = 1; /* 0 in a `found`: no entries found */
     t->other_hash = llmobs__name_hash(LLMOBS_COST_OTHER);
     llmobs__atfork_add(&t->fork, LLMOBS__FORK_RANK_COST, fork_lock, fork_unlock, t);
     t->thresholds[0] = 0.8;
@@ -877,10 +876,10 @@ static void add_new_user_spend(llmobs_cost_tracker *t, double usd, char *copy, u
     t->other_users += usd;
 }
 
-/* Names' hashes, and what an ended generation's pricer found (see cost_handoff). */
+/* Names' hashes, and the entries a caller already found under the lock (epoch: when). */
 typedef struct {
     uint64_t model_hash, feature_hash, user_hash;
-    uint64_t epoch; /* the pricer's; 0: no slots */
+    uint64_t epoch; /* the locked section's; 0: no slots */
     uint32_t model_slot, feature_slot;
 } found;
 
@@ -901,8 +900,8 @@ static llmobs_status add_spend(llmobs_cost_tracker *t, const char *model, const 
                                pending *pd, const found *fd)
 {
     double usd = cost[LLMOBS_COST_TOTAL];
-    /* The pricer rolled the day over just before and found these entries: unless the day
-     * changed since (a new epoch), they are valid and the spend belongs to the day it saw. */
+    /* A caller that rolled the day over and found these entries in this locked section
+     * passes its epoch: they are valid. Otherwise roll the day over and look them up. */
     bool fresh = fd->epoch == t->epoch;
     if (!fresh) roll_day(t);
     /* Everything that can fail is done before any spend changes. */
@@ -961,9 +960,8 @@ static void pending_begin(llmobs_cost_tracker *t, pending *pd)
     pd->alert_ud = t->alert_ud;
 }
 
-/* Runs, with no lock held, everything a record left to do. `labels` non-NULL: the on_record
- * hook is the caller's to run (it gets the labels, when recorded). */
-static void pending_deliver(pending *pd, const char **labels)
+/* Runs, with no lock held, everything a record left to do. */
+static void pending_deliver(pending *pd)
 {
     if (pd->unknown_model) {
         if (pd->warn)
@@ -973,10 +971,7 @@ static void pending_deliver(pending *pd, const char **labels)
                         pd->unknown_model);
         if (pd->hooks.on_unknown_model) pd->hooks.on_unknown_model(pd->hooks.ud, pd->unknown_model);
     }
-    if (labels) {
-        labels[0] = pd->recorded ? pd->model : NULL;
-        labels[1] = pd->recorded ? pd->feature : NULL;
-    } else if (pd->recorded && pd->hooks.on_record) {
+    if (pd->recorded && pd->hooks.on_record) {
         pd->hooks.on_record(pd->hooks.ud, pd->model, pd->feature, pd->cost);
     }
     if (pd->recorded && pd->has_budget && pd->hooks.on_budget)
@@ -993,41 +988,28 @@ static void pending_deliver(pending *pd, const char **labels)
     free(pd->unknown_model);
 }
 
-/* Prices (unless `cost` is given) and records one call. */
-/* `given_cost` (already priced elsewhere) is recorded as is; `given_known` false counts its
- * model as unknown. */
-/* `fd`: the names' hashes and what the pricer found (NULL: hashed here, outside the lock).
- * `labels`: see pending_deliver. */
+/* Prices (unless `given_cost`, recorded as is) and records one call. */
 static llmobs_status record(llmobs_cost_tracker *t, const char *model, const char *feature,
                             const char *user, const int64_t *tokens, const double *prices,
-                            const double *given_cost, bool given_known, double *cost_out,
-                            bool *known_out, const found *fd, const char **labels)
+                            const double *given_cost, double *cost_out)
 {
     double cost[LLMOBS_COST_KIND_COUNT] = {0};
-    bool known = true;
     pending pd;
     feature = feature_label(feature);
-    found own;
-    if (!fd) {
-        own = found_none(model, feature, user);
-        fd = &own;
-    }
+    found fd = found_none(model, feature, user); /* hashed outside the lock */
     lock(t);
     pending_begin(t, &pd);
     if (given_cost) {
         memcpy(cost, given_cost, sizeof cost);
-        if (!given_known) count_unknown(t, model, &pd);
     } else {
         double eff[LLMOBS_PRICE_KIND_COUNT];
-        known = effective_prices(t, model, fd->model_hash, prices, eff);
-        if (!known) count_unknown(t, model, &pd);
+        if (!effective_prices(t, model, fd.model_hash, prices, eff)) count_unknown(t, model, &pd);
         llmobs__price_apply(eff, tokens, cost);
     }
-    llmobs_status st = add_spend(t, model, feature, user, cost, &pd, fd);
+    llmobs_status st = add_spend(t, model, feature, user, cost, &pd, &fd);
     unlock(t);
-    pending_deliver(&pd, labels);
+    pending_deliver(&pd);
     if (cost_out) memcpy(cost_out, cost, sizeof cost);
-    if (known_out) *known_out = known;
     if (st == LLMOBS_OK) llmobs__error_clear();
     return st;
 }
@@ -1042,7 +1024,7 @@ llmobs_status llmobs_cost_record(llmobs_cost_tracker *t, const char *model, cons
         return llmobs__error(LLMOBS_EINVAL, "llmobs_cost_record: NULL tracker or empty model");
     llmobs_status st = check_tokens("llmobs_cost_record", tokens, prices);
     if (st != LLMOBS_OK) return st;
-    return record(t, model, feature, user, tokens, prices, NULL, true, cost_out, NULL, NULL, NULL);
+    return record(t, model, feature, user, tokens, prices, NULL, cost_out);
 }
 
 llmobs_status llmobs_cost_record_usd(llmobs_cost_tracker *t, const char *model, const char *feature,
@@ -1053,7 +1035,7 @@ llmobs_status llmobs_cost_record_usd(llmobs_cost_tracker *t, const char *model, 
                              "llmobs_cost_record_usd: NULL tracker, empty model or bad amount");
     double cost[LLMOBS_COST_KIND_COUNT] = {0};
     cost[LLMOBS_COST_TOTAL] = usd;
-    return record(t, model, feature, user, NULL, NULL, cost, true, NULL, NULL, NULL, NULL);
+    return record(t, model, feature, user, NULL, NULL, cost, NULL);
 }
 
 /* ---- ended generations (core/generation.h) --------------------------------------------- */
@@ -1064,7 +1046,7 @@ static const char *folded(bool kept, size_t n, size_t limit, const char *name)
     return kept || n < limit ? name : LLMOBS_COST_OTHER;
 }
 
-void llmobs__cost_price_generation(void *tracker, llmobs__generation *g)
+void llmobs__cost_generation(void *tracker, llmobs__generation *g)
 {
     llmobs_cost_tracker *t = tracker;
     if (!t || !g) return;
@@ -1072,80 +1054,59 @@ void llmobs__cost_price_generation(void *tracker, llmobs__generation *g)
     bool want_price = !g->caller_cost && llmobs__generation_has_usage(g);
     const char *model = has_model ? g->model : "unknown";
     const char *feature = feature_label(g->feature);
-    /* Hashed once, here, outside the lock; the observer reuses them. */
+    /* Hashed outside the lock. */
     found fd = found_none(model, feature, g->user);
+    pending pd;
     lock(t);
-    /* The labels every metric of this generation carries, as the cost metrics fold them. The
-     * spend is recorded after this (by the observer), so roll the day over first, as it will. */
+    pending_begin(t, &pd);
+    /* One locked pass: the day rolled over once, the entries found once and used by the
+     * record below (its epoch is this one). */
     roll_day(t);
     fd.epoch = t->epoch;
     fd.model_slot = llmobs__name_find(&t->model_ix, fd.model_hash, model);
     fd.feature_slot = llmobs__name_find(&t->feature_ix, fd.feature_hash, feature);
+    /* The labels of a generation that records nothing: as the cost metrics fold them now. */
     g->label_model = folded(fd.model_slot != NONE, t->models.n, LLMOBS__COST_MAX_MODELS, model);
     g->label_feature =
         folded(fd.feature_slot != NONE, t->features.n, LLMOBS__COST_MAX_FEATURES, feature);
-    g->cost_handoff.tracker = t;
-    g->cost_handoff.epoch = fd.epoch;
-    g->cost_handoff.model_hash = fd.model_hash;
-    g->cost_handoff.feature_hash = fd.feature_hash;
-    g->cost_handoff.user_hash = fd.user_hash;
-    g->cost_handoff.model_slot = fd.model_slot;
-    g->cost_handoff.feature_slot = fd.feature_slot;
-    if (!want_price && !g->model) {
-        unlock(t);
-        return;
+    g->cost_recorded = false;
+    const llmobs__price *p = NULL;
+    if (want_price || g->model) {
+        /* The one price lookup: a cached price per model name (the matching rule runs once per
+         * name and price table), found through the model's spend entry when it has one. */
+        spend_ent *me = fd.model_slot != NONE ? (spend_ent *)t->models.items + fd.model_slot : NULL;
+        if (me && me->price != NONE)
+            p = cached_price(t, me->price);
+        else
+            p = price_of_slot(t, model, fd.model_hash, me ? &me->price : NULL);
     }
-    /* The one price lookup: a cached price per model name (the matching rule runs once per
-     * name and price table), found through the model's spend entry when it has one. */
-    const llmobs__price *p;
-    spend_ent *me = fd.model_slot != NONE ? (spend_ent *)t->models.items + fd.model_slot : NULL;
-    if (me && me->price != NONE)
-        p = cached_price(t, me->price);
-    else
-        p = price_of_slot(t, model, fd.model_hash, me ? &me->price : NULL);
     if (g->model) {
         const llmobs__price *w = has_model ? p : price_of(t, g->model);
         g->context_window = w ? w->context_window : 0;
     }
-    double eff[LLMOBS_PRICE_KIND_COUNT];
-    for (int k = 0; k < LLMOBS_PRICE_KIND_COUNT; k++)
-        eff[k] = p ? p->usd_per_mtok[k] : 0;
+    if (want_price) {
+        double eff[LLMOBS_PRICE_KIND_COUNT];
+        int64_t tokens[LLMOBS_PRICE_KIND_COUNT];
+        for (int k = 0; k < LLMOBS_PRICE_KIND_COUNT; k++) {
+            eff[k] = p ? p->usd_per_mtok[k] : 0;
+            tokens[k] = g->tokens[k] > 0 ? g->tokens[k] : 0;
+        }
+        llmobs__price_apply(eff, tokens, g->cost);
+        g->priced = true;
+        g->price_known = p != NULL;
+    }
+    if (g->caller_cost || g->priced) {
+        if (!g->caller_cost && !g->price_known) count_unknown(t, model, &pd);
+        if (add_spend(t, model, feature, g->user, g->cost, &pd, &fd) == LLMOBS_OK) {
+            g->label_model = pd.model;
+            g->label_feature = pd.feature;
+            g->cost_recorded = true;
+        }
+    }
     unlock(t);
-    if (!want_price) return;
-    int64_t tokens[LLMOBS_PRICE_KIND_COUNT];
-    for (int k = 0; k < LLMOBS_PRICE_KIND_COUNT; k++)
-        tokens[k] = g->tokens[k] > 0 ? g->tokens[k] : 0;
-    llmobs__price_apply(eff, tokens, g->cost);
-    g->priced = true;
-    g->price_known = p != NULL;
-}
-
-static void on_generation(llmobs_cost_tracker *t, const llmobs__generation *g, const char **labels)
-{
-    if (!t || !g || !(g->caller_cost || g->priced)) return; /* nothing priced, nothing recorded */
-    const char *model = g->model && *g->model ? g->model : "unknown";
-    /* What this tracker's pricer found for this generation: no lookup, no hashing again. */
-    const found *fd = NULL, handed = {g->cost_handoff.model_hash, g->cost_handoff.feature_hash,
-                                      g->cost_handoff.user_hash,  g->cost_handoff.epoch,
-                                      g->cost_handoff.model_slot, g->cost_handoff.feature_slot};
-    if (g->cost_handoff.tracker == t) fd = &handed;
-    record(t, model, g->feature, g->user, NULL, NULL, g->cost, g->caller_cost || g->price_known,
-           NULL, NULL, fd, labels);
-}
-
-void llmobs__cost_on_generation(void *tracker, const llmobs__generation *g)
-{
-    on_generation(tracker, g, NULL);
-}
-
-bool llmobs__cost_record_generation(void *tracker, const llmobs__generation *g, const char **model,
-                                    const char **feature)
-{
-    const char *labels[2] = {NULL, NULL};
-    on_generation(tracker, g, labels);
-    if (model) *model = labels[0];
-    if (feature) *feature = labels[1];
-    return labels[0] != NULL;
+    /* The cost metrics of a generation are its caller's to record, with its other metrics. */
+    pd.hooks.on_record = NULL;
+    pending_deliver(&pd);
 }
 
 /* ---- metric labels ------------------------------------------------------------------------ */

@@ -234,7 +234,8 @@ llmobs_obs *llmobs_obs_start(llmobs_trace *t, llmobs_obs *parent, llmobs_obs_typ
     bool is_generation = type == LLMOBS_OBS_GENERATION;
     llmobs__span *rec = NULL;
     if (t->recording || is_generation) { /* t->recording never changes after start */
-        if (!(rec = span_new(t, span_id, type, name))) goto oom;
+        /* A generation of an unrecorded trace is never exported: it needs no name. */
+        if (!(rec = span_new(t, span_id, type, t->recording ? name : NULL))) goto oom;
         memcpy(rec->parent_id, parent ? parent->span_id : t->root.span_id, 8);
         rec->has_parent = true;
     }

@@ -36,7 +36,8 @@ typedef struct llmobs__tracer {
     void *sink_ud;
 
     /* Optional: prices an ended generation once, before the observers see it (fills cost,
-     * priced, price_known and context_window; see core/generation.h). */
+     * priced, price_known, context_window and the label and cost_recorded fields; see
+     * core/generation.h). The client's records the spend in the same pass. */
     void (*price)(void *ud, llmobs__generation *g);
     void *price_ud;
 
