@@ -65,6 +65,50 @@ static void gzip_round_trips(void **state)
     llmobs__buf_free(&gz);
 }
 
+/* A body of many deflate blocks, appended after bytes already in the buffer: zlib's gunzip
+ * checks the trailer's CRC-32 and length (Z_DATA_ERROR when either is wrong). */
+static void gzip_of_a_large_body_checks_out(void **state)
+{
+    (void)state;
+    size_t n = 700000;
+    char *text = malloc(n);
+    assert_non_null(text);
+    uint32_t x = 1;
+    for (size_t i = 0; i < n; i++) { /* text with repeats and noise */
+        x = x * 1103515245u + 12345u;
+        text[i] = (i / 64) % 3 == 0 ? (char)('a' + (x >> 16) % 26) : "{\"key\":\"value\"},"[i % 16];
+    }
+    llmobs__buf gz = {0};
+    llmobs__buf_append(&gz, "xyz", 3);
+    assert_true(llmobs__gzip(text, n, &gz));
+    assert_int_equal(gz.data[gz.len], '\0');
+    char *out = malloc(n + 1);
+    assert_non_null(out);
+    z_stream z = {0};
+    assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
+    z.next_in = (Bytef *)gz.data + 3;
+    z.avail_in = (uInt)gz.len - 3;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)n + 1;
+    assert_int_equal(inflate(&z, Z_FINISH), Z_STREAM_END);
+    assert_int_equal(z.avail_in, 0); /* the member ends where the buffer does */
+    assert_int_equal(z.total_out, n);
+    assert_memory_equal(out, text, n);
+    inflateEnd(&z);
+    /* a corrupted trailer is refused: the CRC is really checked */
+    gz.data[gz.len - 8] ^= 1;
+    assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
+    z.next_in = (Bytef *)gz.data + 3;
+    z.avail_in = (uInt)gz.len - 3;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)n + 1;
+    assert_int_equal(inflate(&z, Z_FINISH), Z_DATA_ERROR);
+    inflateEnd(&z);
+    free(out);
+    free(text);
+    llmobs__buf_free(&gz);
+}
+
 static void redact_replaces_every_registered_secret(void **state)
 {
     (void)state;
@@ -152,6 +196,7 @@ int main(void)
         cmocka_unit_test(retry_after_accepts_http_dates),
         cmocka_unit_test(retry_after_rejects_garbage),
         cmocka_unit_test(gzip_round_trips),
+        cmocka_unit_test(gzip_of_a_large_body_checks_out),
         cmocka_unit_test(redact_replaces_every_registered_secret),
         cmocka_unit_test(url_helpers_join_paths_and_hide_credentials),
         cmocka_unit_test(server_message_reads_json_errors_or_the_raw_body),
