@@ -17,6 +17,17 @@ int64_t llmobs__mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t llmobs__mono_coarse_ns(void)
+{
+#ifdef CLOCK_MONOTONIC_COARSE
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+#else
+    return llmobs__mono_ns();
+#endif
+}
+
 int64_t llmobs_now_ns(void)
 {
     return llmobs__wall_ns();

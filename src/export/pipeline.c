@@ -255,7 +255,9 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
 {
     atomic_fetch_add(&p->items, 1);
     s->bytes = s->ops->size(s);
-    s->enqueued_mono_ns = llmobs__mono_ns();
+    /* Read on the caller's thread for every item; it times the flush interval and the retry
+     * deadline (seconds), so the last tick's time will do. */
+    s->enqueued_mono_ns = llmobs__mono_coarse_ns();
     s->next = NULL;
     pthread_mutex_lock(&p->mu);
     if (p->restart) restart_after_fork(p);
