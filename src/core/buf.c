@@ -15,7 +15,7 @@ void llmobs__buf_free(llmobs__buf *b)
     *b = (llmobs__buf){0};
 }
 
-bool llmobs__buf_reserve(llmobs__buf *b, size_t extra)
+bool llmobs__buf_grow(llmobs__buf *b, size_t extra)
 {
     if (b->oom) return false;
     if (b->len + extra + 1 <= b->cap) return true;
@@ -32,22 +32,9 @@ bool llmobs__buf_reserve(llmobs__buf *b, size_t extra)
     return true;
 }
 
-void llmobs__buf_append(llmobs__buf *b, const void *data, size_t len)
-{
-    if (!llmobs__buf_reserve(b, len)) return;
-    memcpy(b->data + b->len, data, len);
-    b->len += len;
-    b->data[b->len] = '\0';
-}
-
 void llmobs__buf_puts(llmobs__buf *b, const char *s)
 {
     llmobs__buf_append(b, s, strlen(s));
-}
-
-void llmobs__buf_putc(llmobs__buf *b, char c)
-{
-    llmobs__buf_append(b, &c, 1);
 }
 
 void llmobs__buf_printf(llmobs__buf *b, const char *fmt, ...)
@@ -106,52 +93,109 @@ static bool plain_byte(unsigned char c)
     return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
-/* The number of plain bytes s starts with, looking at 16 bytes at a time (SSE2, on every
- * x86-64) or 8 (SWAR). */
-#if defined(__SSE2__)
-static size_t plain_prefix(const unsigned char *s, size_t len)
-{
-    const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
-                  bslash = _mm_set1_epi8('\\');
-    size_t i = 0;
-    for (; i + 16 <= len; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        /* signed: bytes >= 0x80 are negative, so "< 0x20" catches them too */
-        __m128i special =
-            _mm_or_si128(_mm_cmplt_epi8(v, space),
-                         _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
-        unsigned mask = (unsigned)_mm_movemask_epi8(special);
-        if (mask) return i + (size_t)__builtin_ctz(mask);
-    }
-    while (i < len && plain_byte(s[i]))
-        i++;
-    return i;
-}
-#else
 #define ONES UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)
 
-/* Whether the 8 bytes at s are all plain (SWAR: any high bit, any byte below 0x20, any '"' or
- * '\\' makes it false; each test is exact for "some byte", which is all it is asked). */
-static bool plain_word(const unsigned char *s)
+/* Little-endian loads: byte i of the string is byte i of the word, counted from the low end. */
+static uint64_t load64(const unsigned char *p)
 {
     uint64_t w;
-    memcpy(&w, s, 8);
-    uint64_t q = w ^ (ONES * '"'), bs = w ^ (ONES * '\\');
-    uint64_t special = (w | ((w - ONES * 0x20) & ~w) | ((q - ONES) & ~q) | ((bs - ONES) & ~bs));
-    return (special & HIGHS) == 0;
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
 }
 
-static size_t plain_prefix(const unsigned char *s, size_t len)
+static uint64_t load32(const unsigned char *p)
 {
+    uint32_t w;
+    memcpy(&w, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap32(w);
+#endif
+    return w;
+}
+
+/* SWAR: bit 7 of each byte of the result is set exactly when that byte of w is not plain. The
+ * tests run on the low 7 bits, where no sum carries into the next byte, so every byte's flag
+ * is exact (not only the first one's) and overlapping loads can be mixed freely. */
+static uint64_t special_bytes(uint64_t w)
+{
+    uint64_t low = w & (ONES * 0x7f);
+    uint64_t ge_space = low + ONES * (0x80 - 0x20);            /* bit 7: low >= 0x20 */
+    uint64_t not_quote = (low ^ (ONES * '"')) + ONES * 0x7f;   /* bit 7: low != '"' */
+    uint64_t not_bslash = (low ^ (ONES * '\\')) + ONES * 0x7f; /* bit 7: low != '\\' */
+    return (w | ~(ge_space & not_quote & not_bslash)) & HIGHS;
+}
+
+/* The index of the first flagged byte of a nonzero special_bytes mask. */
+static size_t first_byte(uint64_t mask)
+{
+    return (size_t)__builtin_ctzll(mask) / 8;
+}
+
+/* plain_prefix of fewer than 16 bytes without a byte loop: 8..15 bytes are two overlapping
+ * words, 4..7 two overlapping halves of one word (s[0..4) low, s[len-4..len) high). A byte
+ * seen twice gives the same flag twice, so the first flag is the first special byte. */
+static size_t short_plain_prefix(const unsigned char *s, size_t len)
+{
+    uint64_t m;
+    if (len >= 8) {
+        if ((m = special_bytes(load64(s)))) return first_byte(m);
+        m = special_bytes(load64(s + len - 8));
+        return m ? len - 8 + first_byte(m) : len;
+    }
+    if (len >= 4) {
+        m = special_bytes(load32(s) | load32(s + len - 4) << 32);
+        if (!m) return len;
+        size_t k = first_byte(m);
+        return k < 4 ? k : len - 8 + k;
+    }
     size_t i = 0;
-    while (i + 8 <= len && plain_word(s + i))
-        i += 8;
     while (i < len && plain_byte(s[i]))
         i++;
     return i;
 }
+
+/* The number of plain bytes at the start of a block of BLOCK bytes: 16 with SSE2 (every
+ * x86-64), else 8 (SWAR). */
+#if defined(__SSE2__)
+#define BLOCK 16
+static size_t block_plain(const unsigned char *p)
+{
+    const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
+                  bslash = _mm_set1_epi8('\\');
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    /* signed: bytes >= 0x80 are negative, so "< 0x20" catches them too */
+    __m128i special =
+        _mm_or_si128(_mm_cmplt_epi8(v, space),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
+    /* bit 16: 16 when no byte is special */
+    return (size_t)__builtin_ctz((unsigned)_mm_movemask_epi8(special) | 0x10000u);
+}
+#else
+#define BLOCK 8
+static size_t block_plain(const unsigned char *p)
+{
+    uint64_t m = special_bytes(load64(p));
+    return m ? first_byte(m) : 8;
+}
 #endif
+
+/* The number of plain bytes s starts with. Never reads outside s[0..len): a tail shorter than
+ * a block is checked as the last full block, whose first bytes are already known plain. */
+static size_t plain_prefix(const unsigned char *s, size_t len)
+{
+    if (len < 16) return short_plain_prefix(s, len);
+    size_t i = 0;
+    for (; i + BLOCK <= len; i += BLOCK) {
+        size_t k = block_plain(s + i);
+        if (k < BLOCK) return i + k;
+    }
+    if (i < len) i = len - BLOCK + block_plain(s + len - BLOCK);
+    return i;
+}
 
 /* Appends the escaped content of a JSON string (no quotes). `twice`: the escape of the escape,
  * that is the content of the JSON string whose text is the JSON string of s (a text attribute
@@ -381,10 +425,7 @@ static bool fast_double(llmobs__buf *b, double v)
         round_digits(m, s, prec, x0, &d, &x);
     }
     char digits[20], out[48];
-    for (int i = prec - 1; i >= 0; i--) {
-        digits[i] = (char)('0' + d % 10);
-        d /= 10;
-    }
+    decimal(digits + prec, d); /* d has exactly prec digits */
     int nd = prec;
     while (nd > 1 && digits[nd - 1] == '0')
         nd--;
@@ -442,7 +483,22 @@ void llmobs__buf_hex(llmobs__buf *b, const uint8_t *bytes, size_t n)
     static const char hex[] = "0123456789abcdef";
     if (!llmobs__buf_reserve(b, 2 * n)) return;
     char *out = b->data + b->len;
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    /* 8 bytes at a time (ids are 8 or 16): their nibbles, high first, as 16 bytes 0..15, each
+     * plus '0', plus 'a' - '0' - 10 more when above 9 */
+    const __m128i low4 = _mm_set1_epi8(15), nine = _mm_set1_epi8(9), zero = _mm_set1_epi8('0'),
+                  to_letter = _mm_set1_epi8('a' - '0' - 10);
+    for (; i + 8 <= n; i += 8) {
+        __m128i v = _mm_loadl_epi64((const __m128i *)(const void *)(bytes + i));
+        __m128i nib =
+            _mm_unpacklo_epi8(_mm_and_si128(_mm_srli_epi16(v, 4), low4), _mm_and_si128(v, low4));
+        __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(nib, nine), to_letter);
+        _mm_storeu_si128((__m128i *)(void *)(out + 2 * i),
+                         _mm_add_epi8(_mm_add_epi8(nib, zero), letter));
+    }
+#endif
+    for (; i < n; i++) {
         out[2 * i] = hex[bytes[i] >> 4];
         out[2 * i + 1] = hex[bytes[i] & 15];
     }
