@@ -238,19 +238,39 @@ static void trace_attributes(attr_list *l, const llmobs__serializer *ser, const 
     attr_metadata(l, ser, "langfuse.trace.metadata", t->metadata);
 }
 
+/* The token kind (LLMOBS_PRICE_*) of a usage key, or -1. The Langfuse names are the shared
+ * static strings (llmobs__span_key), found by address without a strcmp; the names compared
+ * too, for a key that is a copy. */
+static int usage_kind(const char *key)
+{
+    for (int k = 0; k < LLMOBS__TOKEN_KINDS; k++)
+        if (key == llmobs__usage_keys[k]) return k;
+    for (int k = 0; k < LLMOBS__TOKEN_KINDS; k++)
+        if (strcmp(key, llmobs__usage_keys[k]) == 0) return k;
+    return -1;
+}
+
 static void usage_attributes(attr_list *l, const llmobs__span *s)
 {
     if (!s->nusage) return;
     int64_t total = -1, sum = 0;
+    int64_t tokens[LLMOBS__TOKEN_KINDS]; /* as llmobs__span_usage: the first value, -1 if none */
+    for (int k = 0; k < LLMOBS__TOKEN_KINDS; k++)
+        tokens[k] = -1;
     llmobs__buf *b = l->b;
     attr_key(l, LIT_KEY("langfuse.observation.usage_details"));
     llmobs__buf json = {0};
     llmobs__buf_putc(&json, '{');
     for (size_t i = 0; i < s->nusage; i++) {
-        if (strcmp(s->usage[i].key, LLMOBS_USAGE_TOTAL) == 0)
+        int k = usage_kind(s->usage[i].key);
+        if (k >= 0) { /* a Langfuse bucket: neither "total" nor provider-style */
+            sum += s->usage[i].value;
+            if (tokens[k] < 0) tokens[k] = s->usage[i].value;
+        } else if (strcmp(s->usage[i].key, LLMOBS_USAGE_TOTAL) == 0) {
             total = s->usage[i].value;
-        else if (!llmobs__usage_key_is_provider_style(s->usage[i].key))
+        } else if (!llmobs__usage_key_is_provider_style(s->usage[i].key)) {
             sum += s->usage[i].value; /* provider-style keys repeat the buckets: no double */
+        }
         if (i) llmobs__buf_putc(&json, ',');
         llmobs__buf_json_string(&json, s->usage[i].key, strlen(s->usage[i].key));
         llmobs__buf_putc(&json, ':');
@@ -271,11 +291,9 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
 
     /* Semantic-convention view: input_tokens includes cached input, output_tokens includes
      * reasoning (genai-semconv); Langfuse uses usage_details above instead. */
-    int64_t in = llmobs__span_usage(s, LLMOBS_USAGE_INPUT),
-            out = llmobs__span_usage(s, LLMOBS_USAGE_OUTPUT);
-    int64_t cr = llmobs__span_usage(s, LLMOBS_USAGE_CACHE_READ);
-    int64_t cw = llmobs__span_usage(s, LLMOBS_USAGE_CACHE_WRITE);
-    int64_t rs = llmobs__span_usage(s, LLMOBS_USAGE_REASONING);
+    int64_t in = tokens[LLMOBS_PRICE_INPUT], out = tokens[LLMOBS_PRICE_OUTPUT];
+    int64_t cr = tokens[LLMOBS_PRICE_CACHE_READ], cw = tokens[LLMOBS_PRICE_CACHE_WRITE];
+    int64_t rs = tokens[LLMOBS_PRICE_REASONING];
     if (in >= 0 || cr >= 0 || cw >= 0)
         attr_int(l, LIT_KEY("gen_ai.usage.input_tokens"),
                  (in > 0 ? in : 0) + (cr > 0 ? cr : 0) + (cw > 0 ? cw : 0));
