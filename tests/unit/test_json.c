@@ -142,6 +142,27 @@ static void doubles_without_printf_match_printf(void **state)
         printf_double(v, want);
         if (strcmp(b.data, want) != 0) fail_msg("%.17g: got %s, printf %s", v, b.data, want);
     }
+    /* where the exponent of the first digit or the binary exponent changes: every power of
+     * ten and of two around the fast range, with their neighbours */
+    double edges[25 + 81];
+    size_t nedges = 0;
+    for (int e = -14; e <= 10; e++) {
+        char text[16];
+        snprintf(text, sizeof text, "1e%d", e);
+        edges[nedges++] = strtod(text, NULL);
+    }
+    for (int e = -48; e <= 32; e++)
+        edges[nedges++] = ldexp(1, e);
+    for (size_t i = 0; i < nedges; i++) {
+        double around[] = {nextafter(edges[i], 0), edges[i], nextafter(edges[i], 1e300)};
+        for (size_t n = 0; n < 3; n++) {
+            b.len = 0;
+            llmobs__buf_json_double(&b, around[n]);
+            printf_double(around[n], want);
+            if (strcmp(b.data, want) != 0)
+                fail_msg("%.17g: got %s, printf %s", around[n], b.data, want);
+        }
+    }
     llmobs__buf_free(&b);
 }
 
