@@ -78,14 +78,15 @@ static void attr_bool(attr_list *l, const char *key, const char *lit, size_t lit
 }
 
 /* A cJSON tree as a JSON-string attribute (Langfuse does not decode kvlistValue). */
-static void attr_cjson(attr_list *l, const char *key, const cJSON *v)
+static void attr_cjson(attr_list *l, const char *key, const char *lit, size_t litlen,
+                       const cJSON *v)
 {
     char *text = cJSON_PrintUnformatted(v);
     if (!text) {
         l->b->oom = true;
         return;
     }
-    attr_str(l, DYN_KEY(key), text);
+    attr_str(l, key, lit, litlen, text);
     free(text);
 }
 
@@ -121,12 +122,12 @@ static char *apply_mask(const llmobs__serializer *ser, const char *field, const 
 }
 
 /* Input/output as JSON text: plain text becomes a JSON string, then the mask runs. */
-static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key, const char *field,
-                    const char *value, bool is_json)
+static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key, const char *lit,
+                    size_t litlen, const char *field, const char *value, bool is_json)
 {
     if (!value) return;
     if (!ser->mask_fn) { /* no copy: straight into the request */
-        attr_key(l, DYN_KEY(key));
+        attr_key(l, key, lit, litlen);
         PUT_LIT(l->b, "{\"stringValue\":");
         if (is_json)
             llmobs__buf_json_string(l->b, value, strlen(value));
@@ -146,7 +147,7 @@ static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key
         l->b->oom = true;
         return;
     }
-    attr_str(l, DYN_KEY(key), masked);
+    attr_str(l, key, lit, litlen, masked);
     free(masked);
 }
 
@@ -155,11 +156,11 @@ static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key
  * whatever the mask returns that is not an object (plain text, an array, a number, the
  * failed-mask marker) goes out wrapped as {"value": <it>}. */
 static void attr_metadata(attr_list *l, const llmobs__serializer *ser, const char *key,
-                          const cJSON *metadata)
+                          const char *lit, size_t litlen, const cJSON *metadata)
 {
     if (!metadata) return;
     if (!ser->mask_fn) { /* an object as printed: no mask, no copy */
-        attr_cjson(l, key, metadata);
+        attr_cjson(l, key, lit, litlen, metadata);
         return;
     }
     char *text = cJSON_PrintUnformatted(metadata);
@@ -171,7 +172,7 @@ static void attr_metadata(attr_list *l, const llmobs__serializer *ser, const cha
     }
     cJSON *parsed = cJSON_ParseWithOpts(masked, NULL, 1);
     if (cJSON_IsObject(parsed)) {
-        attr_str(l, DYN_KEY(key), masked);
+        attr_str(l, key, lit, litlen, masked);
     } else {
         llmobs__buf w = {0};
         PUT_LIT(&w, "{\"value\":");
@@ -180,7 +181,7 @@ static void attr_metadata(attr_list *l, const llmobs__serializer *ser, const cha
         if (w.oom)
             l->b->oom = true;
         else
-            attr_strn(l, DYN_KEY(key), w.data, w.len);
+            attr_strn(l, key, lit, litlen, w.data, w.len);
         llmobs__buf_free(&w);
     }
     cJSON_Delete(parsed);
@@ -235,7 +236,7 @@ static void trace_attributes(attr_list *l, const llmobs__serializer *ser, const 
         }
         PUT_LIT(l->b, "]}}}");
     }
-    attr_metadata(l, ser, "langfuse.trace.metadata", t->metadata);
+    attr_metadata(l, ser, LIT_KEY("langfuse.trace.metadata"), t->metadata);
 }
 
 /* The token kind (LLMOBS_PRICE_*) of a usage key, or -1. The Langfuse names are the shared
@@ -350,7 +351,7 @@ static bool int_parameter(const char *name)
 static void model_parameter_attributes(attr_list *l, const cJSON *params)
 {
     if (!params) return;
-    attr_cjson(l, "langfuse.observation.model.parameters", params);
+    attr_cjson(l, LIT_KEY("langfuse.observation.model.parameters"), params);
     char key[160];
     for (const cJSON *p = params->child; p; p = p->next) {
         if (!p->string) continue;
@@ -419,9 +420,10 @@ static void span_json(llmobs__buf *b, const llmobs__serializer *ser, const llmob
         attr_bool(&l, LIT_KEY("langfuse.internal.as_root"), true);
     }
     trace_attributes(&l, ser, s);
-    attr_io(&l, ser, "langfuse.observation.input", "input", s->input, s->input_is_json);
-    attr_io(&l, ser, "langfuse.observation.output", "output", s->output, s->output_is_json);
-    attr_metadata(&l, ser, "langfuse.observation.metadata", s->metadata);
+    attr_io(&l, ser, LIT_KEY("langfuse.observation.input"), "input", s->input, s->input_is_json);
+    attr_io(&l, ser, LIT_KEY("langfuse.observation.output"), "output", s->output,
+            s->output_is_json);
+    attr_metadata(&l, ser, LIT_KEY("langfuse.observation.metadata"), s->metadata);
     if (s->level != LLMOBS_LEVEL_DEFAULT)
         attr_str(&l, LIT_KEY("langfuse.observation.level"), level_names[s->level & 3]);
     attr_str(&l, LIT_KEY("langfuse.observation.status_message"), s->status_message);
