@@ -293,11 +293,13 @@ static char *decimal(char *end, uint64_t u)
     while (u >= 100000000) {
         uint32_t r = (uint32_t)(u % 100000000);
         u /= 100000000;
-        for (int k = 0; k < 4; k++) { /* all 8, leading zeros included */
-            end -= 2;
-            memcpy(end, digit_pairs + 2 * (r % 100), 2);
-            r /= 100;
-        }
+        /* all 8, leading zeros included: two halves of 4, each two pairs, independent */
+        uint32_t hi = r / 10000, lo = r % 10000;
+        end -= 8;
+        memcpy(end, digit_pairs + 2 * (hi / 100), 2);
+        memcpy(end + 2, digit_pairs + 2 * (hi % 100), 2);
+        memcpy(end + 4, digit_pairs + 2 * (lo / 100), 2);
+        memcpy(end + 6, digit_pairs + 2 * (lo % 100), 2);
     }
     uint32_t v = (uint32_t)u;
     while (v >= 100) {
