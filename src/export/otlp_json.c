@@ -27,21 +27,31 @@ typedef struct {
     NULL, "{\"key\":\"" k "\",\"value\":", sizeof("{\"key\":\"" k "\",\"value\":") - 1
 #define DYN_KEY(k) (k), NULL, 0
 
-static void attr_key(attr_list *l, const char *key, const char *lit, size_t litlen)
+/* The attribute helpers below are inlined where they are called, so that a literal key's
+ * length is a constant there and its text is copied with a few moves: a span has about 15
+ * attributes, and the copy of a length only known at run time cost as much as the rest. */
+#define ATTR_INLINE static inline __attribute__((always_inline))
+
+/* A dynamic key, out of line: rare, and apart so that no inlined copy of it sees key NULL. */
+static __attribute__((noinline)) void attr_dyn_key(llmobs__buf *b, const char *key)
+{
+    PUT_LIT(b, "{\"key\":");
+    llmobs__buf_json_string(b, key, strlen(key));
+    PUT_LIT(b, ",\"value\":");
+}
+
+ATTR_INLINE void attr_key(attr_list *l, const char *key, const char *lit, size_t litlen)
 {
     if (!l->first) llmobs__buf_putc(l->b, ',');
     l->first = false;
-    if (lit) {
+    if (lit)
         llmobs__buf_append(l->b, lit, litlen);
-        return;
-    }
-    PUT_LIT(l->b, "{\"key\":");
-    llmobs__buf_json_string(l->b, key, strlen(key));
-    PUT_LIT(l->b, ",\"value\":");
+    else
+        attr_dyn_key(l->b, key);
 }
 
-static void attr_strn(attr_list *l, const char *key, const char *lit, size_t litlen, const char *v,
-                      size_t len)
+ATTR_INLINE void attr_strn(attr_list *l, const char *key, const char *lit, size_t litlen,
+                           const char *v, size_t len)
 {
     attr_key(l, key, lit, litlen);
     PUT_LIT(l->b, "{\"stringValue\":");
@@ -49,12 +59,13 @@ static void attr_strn(attr_list *l, const char *key, const char *lit, size_t lit
     PUT_LIT(l->b, "}}");
 }
 
-static void attr_str(attr_list *l, const char *key, const char *lit, size_t litlen, const char *v)
+ATTR_INLINE void attr_str(attr_list *l, const char *key, const char *lit, size_t litlen,
+                          const char *v)
 {
     if (v) attr_strn(l, key, lit, litlen, v, strlen(v));
 }
 
-static void attr_int(attr_list *l, const char *key, const char *lit, size_t litlen, int64_t v)
+ATTR_INLINE void attr_int(attr_list *l, const char *key, const char *lit, size_t litlen, int64_t v)
 {
     attr_key(l, key, lit, litlen);
     PUT_LIT(l->b, "{\"intValue\":");
@@ -71,7 +82,7 @@ static void attr_double(attr_list *l, const char *key, const char *lit, size_t l
     PUT_LIT(l->b, "}}");
 }
 
-static void attr_bool(attr_list *l, const char *key, const char *lit, size_t litlen, bool v)
+ATTR_INLINE void attr_bool(attr_list *l, const char *key, const char *lit, size_t litlen, bool v)
 {
     attr_key(l, key, lit, litlen);
     llmobs__buf_puts(l->b, v ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}");
