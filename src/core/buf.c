@@ -438,9 +438,13 @@ static bool fast_double(llmobs__buf *b, double v)
     }
     if (!(a >= 1e-12 && a < 1e9)) return false;
     /* a is normal here: its bits give a = m / 2^s exactly, m in [2^52, 2^53) (the implicit
-     * bit set), without frexp and ldexp. */
-    uint64_t bits;
-    memcpy(&bits, &a, sizeof bits);
+     * bit set), without frexp and ldexp. Read through a union: gcc 12's -fanalyzer takes a
+     * memcpy from the double for a read of uninitialized memory. */
+    union {
+        double d;
+        uint64_t u;
+    } pun = {a};
+    uint64_t bits = pun.u;
     uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
     int s = 1075 - (int)(bits >> 52);
     /* a is in [2^(52-s), 2^(53-s)), so (52 - s) log10(2) is within one of the exponent of its
