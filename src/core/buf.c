@@ -208,9 +208,9 @@ static size_t plain_prefix(const unsigned char *s, size_t len)
 /* Appends the escaped content of a JSON string (no quotes). `twice`: the escape of the escape,
  * that is the content of the JSON string whose text is the JSON string of s (a text attribute
  * sent as a JSON-string value, without building the inner string first). Runs of plain bytes
- * are found 16 (or 8) at a time and copied with one memcpy. */
-/* Inline in its two callers (`twice` then a constant): most strings are short and plain, and the
- * call was a good part of their cost. */
+ * are found 16 (or 8) at a time and copied with one memcpy. Inline in its two callers (`twice`
+ * then a constant): most strings are short and plain, and the call was a good part of their
+ * cost. */
 static inline __attribute__((always_inline)) void
 json_escape(llmobs__buf *b, const unsigned char *s, size_t len, bool twice)
 {
