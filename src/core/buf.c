@@ -288,6 +288,12 @@ static const char digit_pairs[] =
     "34353637383940414243444546474849505152535455565758596061626364656667"
     "6869707172737475767778798081828384858687888990919293949596979899";
 
+/* The two digits of n < 100. */
+static const char *pair(uint32_t n)
+{
+    return digit_pairs + 2 * (size_t)n;
+}
+
 /* Writes the decimal digits of u ending just before `end`, two at a time; returns the start. */
 static char *decimal(char *end, uint64_t u)
 {
@@ -299,20 +305,20 @@ static char *decimal(char *end, uint64_t u)
         /* all 8, leading zeros included: two halves of 4, each two pairs, independent */
         uint32_t hi = r / 10000, lo = r % 10000;
         end -= 8;
-        memcpy(end, digit_pairs + 2 * (hi / 100), 2);
-        memcpy(end + 2, digit_pairs + 2 * (hi % 100), 2);
-        memcpy(end + 4, digit_pairs + 2 * (lo / 100), 2);
-        memcpy(end + 6, digit_pairs + 2 * (lo % 100), 2);
+        memcpy(end, pair(hi / 100), 2);
+        memcpy(end + 2, pair(hi % 100), 2);
+        memcpy(end + 4, pair(lo / 100), 2);
+        memcpy(end + 6, pair(lo % 100), 2);
     }
     uint32_t v = (uint32_t)u;
     while (v >= 100) {
         end -= 2;
-        memcpy(end, digit_pairs + 2 * (v % 100), 2);
+        memcpy(end, pair(v % 100), 2);
         v /= 100;
     }
     if (v >= 10) {
         end -= 2;
-        memcpy(end, digit_pairs + 2 * v, 2);
+        memcpy(end, pair(v), 2);
     } else {
         *--end = (char)('0' + v);
     }
