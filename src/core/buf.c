@@ -15,7 +15,7 @@ void llmobs__buf_free(llmobs__buf *b)
     *b = (llmobs__buf){0};
 }
 
-bool llmobs__buf_reserve(llmobs__buf *b, size_t extra)
+bool llmobs__buf_grow(llmobs__buf *b, size_t extra)
 {
     if (b->oom) return false;
     if (b->len + extra + 1 <= b->cap) return true;
@@ -32,22 +32,9 @@ bool llmobs__buf_reserve(llmobs__buf *b, size_t extra)
     return true;
 }
 
-void llmobs__buf_append(llmobs__buf *b, const void *data, size_t len)
-{
-    if (!llmobs__buf_reserve(b, len)) return;
-    memcpy(b->data + b->len, data, len);
-    b->len += len;
-    b->data[b->len] = '\0';
-}
-
 void llmobs__buf_puts(llmobs__buf *b, const char *s)
 {
     llmobs__buf_append(b, s, strlen(s));
-}
-
-void llmobs__buf_putc(llmobs__buf *b, char c)
-{
-    llmobs__buf_append(b, &c, 1);
 }
 
 void llmobs__buf_printf(llmobs__buf *b, const char *fmt, ...)
@@ -106,58 +93,126 @@ static bool plain_byte(unsigned char c)
     return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
-/* The number of plain bytes s starts with, looking at 16 bytes at a time (SSE2, on every
- * x86-64) or 8 (SWAR). */
-#if defined(__SSE2__)
-static size_t plain_prefix(const unsigned char *s, size_t len)
-{
-    const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
-                  bslash = _mm_set1_epi8('\\');
-    size_t i = 0;
-    for (; i + 16 <= len; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        /* signed: bytes >= 0x80 are negative, so "< 0x20" catches them too */
-        __m128i special =
-            _mm_or_si128(_mm_cmplt_epi8(v, space),
-                         _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
-        unsigned mask = (unsigned)_mm_movemask_epi8(special);
-        if (mask) return i + (size_t)__builtin_ctz(mask);
-    }
-    while (i < len && plain_byte(s[i]))
-        i++;
-    return i;
-}
-#else
 #define ONES UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)
 
-/* Whether the 8 bytes at s are all plain (SWAR: any high bit, any byte below 0x20, any '"' or
- * '\\' makes it false; each test is exact for "some byte", which is all it is asked). */
-static bool plain_word(const unsigned char *s)
+/* Little-endian loads: byte i of the string is byte i of the word, counted from the low end. */
+static uint64_t load64(const unsigned char *p)
 {
     uint64_t w;
-    memcpy(&w, s, 8);
-    uint64_t q = w ^ (ONES * '"'), bs = w ^ (ONES * '\\');
-    uint64_t special = (w | ((w - ONES * 0x20) & ~w) | ((q - ONES) & ~q) | ((bs - ONES) & ~bs));
-    return (special & HIGHS) == 0;
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
 }
 
-static size_t plain_prefix(const unsigned char *s, size_t len)
+static uint64_t load32(const unsigned char *p)
 {
+    uint32_t w;
+    memcpy(&w, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap32(w);
+#endif
+    return w;
+}
+
+/* SWAR: bit 7 of each byte of the result is set exactly when that byte of w is not plain. The
+ * tests run on the low 7 bits, where no sum carries into the next byte, so every byte's flag
+ * is exact (not only the first one's) and overlapping loads can be mixed freely. */
+static uint64_t special_bytes(uint64_t w)
+{
+    uint64_t low = w & (ONES * 0x7f);
+    uint64_t ge_space = low + ONES * (0x80 - 0x20);            /* bit 7: low >= 0x20 */
+    uint64_t not_quote = (low ^ (ONES * '"')) + ONES * 0x7f;   /* bit 7: low != '"' */
+    uint64_t not_bslash = (low ^ (ONES * '\\')) + ONES * 0x7f; /* bit 7: low != '\\' */
+    return (w | ~(ge_space & not_quote & not_bslash)) & HIGHS;
+}
+
+/* The index of the first flagged byte of a nonzero special_bytes mask. */
+static size_t first_byte(uint64_t mask)
+{
+    return (size_t)__builtin_ctzll(mask) / 8;
+}
+
+/* plain_prefix of fewer than 16 bytes without a byte loop: 8..15 bytes are two overlapping
+ * words, 4..7 two overlapping halves of one word (s[0..4) low, s[len-4..len) high). A byte
+ * seen twice gives the same flag twice, so the first flag is the first special byte. */
+static size_t short_plain_prefix(const unsigned char *s, size_t len)
+{
+    uint64_t m;
+    if (len >= 8) {
+        if ((m = special_bytes(load64(s)))) return first_byte(m);
+        m = special_bytes(load64(s + len - 8));
+        return m ? len - 8 + first_byte(m) : len;
+    }
+    if (len >= 4) {
+        m = special_bytes(load32(s) | load32(s + len - 4) << 32);
+        if (!m) return len;
+        size_t k = first_byte(m);
+        return k < 4 ? k : len - 8 + k;
+    }
     size_t i = 0;
-    while (i + 8 <= len && plain_word(s + i))
-        i += 8;
     while (i < len && plain_byte(s[i]))
         i++;
     return i;
 }
+
+/* The special bytes of a block of BLOCK bytes, as a mask that block_first turns into the index
+ * of the first one: 16 bytes with SSE2 (every x86-64), else 8 (SWAR). */
+#if defined(__SSE2__)
+#define BLOCK 16
+static uint64_t block_special(const unsigned char *p)
+{
+    const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
+                  bslash = _mm_set1_epi8('\\');
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    /* signed: bytes >= 0x80 are negative, so "< 0x20" catches them too */
+    __m128i special =
+        _mm_or_si128(_mm_cmplt_epi8(v, space),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
+    return (unsigned)_mm_movemask_epi8(special);
+}
+
+static size_t block_first(uint64_t mask)
+{
+    return (size_t)__builtin_ctzll(mask);
+}
+#else
+#define BLOCK 8
+static uint64_t block_special(const unsigned char *p)
+{
+    return special_bytes(load64(p));
+}
+
+static size_t block_first(uint64_t mask)
+{
+    return first_byte(mask);
+}
 #endif
+
+/* The number of plain bytes s starts with. Never reads outside s[0..len): a tail shorter than
+ * a block is checked as the last full block, whose first bytes are already known plain. */
+static size_t plain_prefix(const unsigned char *s, size_t len)
+{
+    if (len < 16) return short_plain_prefix(s, len);
+    uint64_t m;
+    size_t i = 0;
+    for (; i + BLOCK <= len; i += BLOCK)
+        if ((m = block_special(s + i))) return i + block_first(m);
+    if (i == len) return len;
+    m = block_special(s + len - BLOCK);
+    return m ? len - BLOCK + block_first(m) : len;
+}
 
 /* Appends the escaped content of a JSON string (no quotes). `twice`: the escape of the escape,
  * that is the content of the JSON string whose text is the JSON string of s (a text attribute
  * sent as a JSON-string value, without building the inner string first). Runs of plain bytes
- * are found 16 (or 8) at a time and copied with one memcpy. */
-static void json_escape(llmobs__buf *b, const unsigned char *s, size_t len, bool twice)
+ * are found 16 (or 8) at a time and copied with one memcpy. Inline in its two callers (`twice`
+ * then a constant): most strings are short and plain, and the call was a good part of their
+ * cost. */
+static inline __attribute__((always_inline)) void
+json_escape(llmobs__buf *b, const unsigned char *s, size_t len, bool twice)
 {
     static const char hex[] = "0123456789abcdef";
     size_t run = 0, i = 0; /* s[run..i) is copied verbatim */
@@ -233,20 +288,39 @@ static const char digit_pairs[] =
     "34353637383940414243444546474849505152535455565758596061626364656667"
     "6869707172737475767778798081828384858687888990919293949596979899";
 
+/* The two digits of n < 100. */
+static const char *pair(uint32_t n)
+{
+    return digit_pairs + 2 * (size_t)n;
+}
+
 /* Writes the decimal digits of u ending just before `end`, two at a time; returns the start. */
 static char *decimal(char *end, uint64_t u)
 {
-    while (u >= 100) {
-        size_t r = (size_t)(u % 100);
-        u /= 100;
-        end -= 2;
-        memcpy(end, digit_pairs + 2 * r, 2);
+    /* Groups of 8 digits first, so that the rest is 32-bit arithmetic: a 64-bit division by a
+     * constant costs about twice a 32-bit one (nanosecond timestamps have 19 digits). */
+    while (u >= 100000000) {
+        uint32_t r = (uint32_t)(u % 100000000);
+        u /= 100000000;
+        /* all 8, leading zeros included: two halves of 4, each two pairs, independent */
+        uint32_t hi = r / 10000, lo = r % 10000;
+        end -= 8;
+        memcpy(end, pair(hi / 100), 2);
+        memcpy(end + 2, pair(hi % 100), 2);
+        memcpy(end + 4, pair(lo / 100), 2);
+        memcpy(end + 6, pair(lo % 100), 2);
     }
-    if (u >= 10) {
+    uint32_t v = (uint32_t)u;
+    while (v >= 100) {
         end -= 2;
-        memcpy(end, digit_pairs + 2 * (size_t)u, 2);
+        memcpy(end, pair(v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        end -= 2;
+        memcpy(end, pair(v), 2);
     } else {
-        *--end = (char)('0' + u);
+        *--end = (char)('0' + v);
     }
     return end;
 }
@@ -369,11 +443,19 @@ static bool fast_double(llmobs__buf *b, double v)
         return true;
     }
     if (!(a >= 1e-12 && a < 1e9)) return false;
-    int e2;
-    double fr = frexp(a, &e2);
-    uint64_t m = (uint64_t)ldexp(fr, 53); /* exact: a = m / 2^s, m in [2^52, 2^53) */
-    int s = 53 - e2;
-    int x0 = (int)floor(log10(a)), x, prec = 15;
+    /* a is normal here: its bits give a = m / 2^s exactly, m in [2^52, 2^53) (the implicit
+     * bit set), without frexp and ldexp. Read through a union: gcc 12's -fanalyzer takes a
+     * memcpy from the double for a read of uninitialized memory. */
+    union {
+        double d;
+        uint64_t u;
+    } pun = {a};
+    uint64_t bits = pun.u;
+    uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
+    int s = 1075 - (int)(bits >> 52);
+    /* a is in [2^(52-s), 2^(53-s)), so (52 - s) log10(2) is within one of the exponent of its
+     * first digit: a guess that round_digits corrects, cheaper than log10 */
+    int x0 = (52 - s) * 30103 / 100000, x, prec = 15;
     uint64_t d;
     round_digits(m, s, prec, x0, &d, &x);
     if (!reads_back(m, s, d, prec, x)) {
@@ -381,10 +463,7 @@ static bool fast_double(llmobs__buf *b, double v)
         round_digits(m, s, prec, x0, &d, &x);
     }
     char digits[20], out[48];
-    for (int i = prec - 1; i >= 0; i--) {
-        digits[i] = (char)('0' + d % 10);
-        d /= 10;
-    }
+    decimal(digits + prec, d); /* d has exactly prec digits */
     int nd = prec;
     while (nd > 1 && digits[nd - 1] == '0')
         nd--;
@@ -442,7 +521,22 @@ void llmobs__buf_hex(llmobs__buf *b, const uint8_t *bytes, size_t n)
     static const char hex[] = "0123456789abcdef";
     if (!llmobs__buf_reserve(b, 2 * n)) return;
     char *out = b->data + b->len;
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    /* 8 bytes at a time (ids are 8 or 16): their nibbles, high first, as 16 bytes 0..15, each
+     * plus '0', plus 'a' - '0' - 10 more when above 9 */
+    const __m128i low4 = _mm_set1_epi8(15), nine = _mm_set1_epi8(9), zero = _mm_set1_epi8('0'),
+                  to_letter = _mm_set1_epi8('a' - '0' - 10);
+    for (; i + 8 <= n; i += 8) {
+        __m128i v = _mm_loadl_epi64((const __m128i *)(const void *)(bytes + i));
+        __m128i nib =
+            _mm_unpacklo_epi8(_mm_and_si128(_mm_srli_epi16(v, 4), low4), _mm_and_si128(v, low4));
+        __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(nib, nine), to_letter);
+        _mm_storeu_si128((__m128i *)(void *)(out + 2 * i),
+                         _mm_add_epi8(_mm_add_epi8(nib, zero), letter));
+    }
+#endif
+    for (; i < n; i++) {
         out[2 * i] = hex[bytes[i] >> 4];
         out[2 * i + 1] = hex[bytes[i] & 15];
     }

@@ -27,21 +27,31 @@ typedef struct {
     NULL, "{\"key\":\"" k "\",\"value\":", sizeof("{\"key\":\"" k "\",\"value\":") - 1
 #define DYN_KEY(k) (k), NULL, 0
 
-static void attr_key(attr_list *l, const char *key, const char *lit, size_t litlen)
+/* The attribute helpers below are inlined where they are called, so that a literal key's
+ * length is a constant there and its text is copied with a few moves: a span has about 15
+ * attributes, and the copy of a length only known at run time cost as much as the rest. */
+#define ATTR_INLINE static inline __attribute__((always_inline))
+
+/* A dynamic key, out of line: rare, and apart so that no inlined copy of it sees key NULL. */
+static __attribute__((noinline)) void attr_dyn_key(llmobs__buf *b, const char *key)
+{
+    PUT_LIT(b, "{\"key\":");
+    llmobs__buf_json_string(b, key, strlen(key));
+    PUT_LIT(b, ",\"value\":");
+}
+
+ATTR_INLINE void attr_key(attr_list *l, const char *key, const char *lit, size_t litlen)
 {
     if (!l->first) llmobs__buf_putc(l->b, ',');
     l->first = false;
-    if (lit) {
+    if (lit)
         llmobs__buf_append(l->b, lit, litlen);
-        return;
-    }
-    PUT_LIT(l->b, "{\"key\":");
-    llmobs__buf_json_string(l->b, key, strlen(key));
-    PUT_LIT(l->b, ",\"value\":");
+    else
+        attr_dyn_key(l->b, key);
 }
 
-static void attr_strn(attr_list *l, const char *key, const char *lit, size_t litlen, const char *v,
-                      size_t len)
+ATTR_INLINE void attr_strn(attr_list *l, const char *key, const char *lit, size_t litlen,
+                           const char *v, size_t len)
 {
     attr_key(l, key, lit, litlen);
     PUT_LIT(l->b, "{\"stringValue\":");
@@ -49,12 +59,13 @@ static void attr_strn(attr_list *l, const char *key, const char *lit, size_t lit
     PUT_LIT(l->b, "}}");
 }
 
-static void attr_str(attr_list *l, const char *key, const char *lit, size_t litlen, const char *v)
+ATTR_INLINE void attr_str(attr_list *l, const char *key, const char *lit, size_t litlen,
+                          const char *v)
 {
     if (v) attr_strn(l, key, lit, litlen, v, strlen(v));
 }
 
-static void attr_int(attr_list *l, const char *key, const char *lit, size_t litlen, int64_t v)
+ATTR_INLINE void attr_int(attr_list *l, const char *key, const char *lit, size_t litlen, int64_t v)
 {
     attr_key(l, key, lit, litlen);
     PUT_LIT(l->b, "{\"intValue\":");
@@ -71,21 +82,22 @@ static void attr_double(attr_list *l, const char *key, const char *lit, size_t l
     PUT_LIT(l->b, "}}");
 }
 
-static void attr_bool(attr_list *l, const char *key, const char *lit, size_t litlen, bool v)
+ATTR_INLINE void attr_bool(attr_list *l, const char *key, const char *lit, size_t litlen, bool v)
 {
     attr_key(l, key, lit, litlen);
     llmobs__buf_puts(l->b, v ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}");
 }
 
 /* A cJSON tree as a JSON-string attribute (Langfuse does not decode kvlistValue). */
-static void attr_cjson(attr_list *l, const char *key, const cJSON *v)
+static void attr_cjson(attr_list *l, const char *key, const char *lit, size_t litlen,
+                       const cJSON *v)
 {
     char *text = cJSON_PrintUnformatted(v);
     if (!text) {
         l->b->oom = true;
         return;
     }
-    attr_str(l, DYN_KEY(key), text);
+    attr_str(l, key, lit, litlen, text);
     free(text);
 }
 
@@ -121,12 +133,12 @@ static char *apply_mask(const llmobs__serializer *ser, const char *field, const 
 }
 
 /* Input/output as JSON text: plain text becomes a JSON string, then the mask runs. */
-static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key, const char *field,
-                    const char *value, bool is_json)
+static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key, const char *lit,
+                    size_t litlen, const char *field, const char *value, bool is_json)
 {
     if (!value) return;
     if (!ser->mask_fn) { /* no copy: straight into the request */
-        attr_key(l, DYN_KEY(key));
+        attr_key(l, key, lit, litlen);
         PUT_LIT(l->b, "{\"stringValue\":");
         if (is_json)
             llmobs__buf_json_string(l->b, value, strlen(value));
@@ -146,7 +158,7 @@ static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key
         l->b->oom = true;
         return;
     }
-    attr_str(l, DYN_KEY(key), masked);
+    attr_str(l, key, lit, litlen, masked);
     free(masked);
 }
 
@@ -155,11 +167,11 @@ static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key
  * whatever the mask returns that is not an object (plain text, an array, a number, the
  * failed-mask marker) goes out wrapped as {"value": <it>}. */
 static void attr_metadata(attr_list *l, const llmobs__serializer *ser, const char *key,
-                          const cJSON *metadata)
+                          const char *lit, size_t litlen, const cJSON *metadata)
 {
     if (!metadata) return;
     if (!ser->mask_fn) { /* an object as printed: no mask, no copy */
-        attr_cjson(l, key, metadata);
+        attr_cjson(l, key, lit, litlen, metadata);
         return;
     }
     char *text = cJSON_PrintUnformatted(metadata);
@@ -171,7 +183,7 @@ static void attr_metadata(attr_list *l, const llmobs__serializer *ser, const cha
     }
     cJSON *parsed = cJSON_ParseWithOpts(masked, NULL, 1);
     if (cJSON_IsObject(parsed)) {
-        attr_str(l, DYN_KEY(key), masked);
+        attr_str(l, key, lit, litlen, masked);
     } else {
         llmobs__buf w = {0};
         PUT_LIT(&w, "{\"value\":");
@@ -180,7 +192,7 @@ static void attr_metadata(attr_list *l, const llmobs__serializer *ser, const cha
         if (w.oom)
             l->b->oom = true;
         else
-            attr_strn(l, DYN_KEY(key), w.data, w.len);
+            attr_strn(l, key, lit, litlen, w.data, w.len);
         llmobs__buf_free(&w);
     }
     cJSON_Delete(parsed);
@@ -235,22 +247,42 @@ static void trace_attributes(attr_list *l, const llmobs__serializer *ser, const 
         }
         PUT_LIT(l->b, "]}}}");
     }
-    attr_metadata(l, ser, "langfuse.trace.metadata", t->metadata);
+    attr_metadata(l, ser, LIT_KEY("langfuse.trace.metadata"), t->metadata);
+}
+
+/* The token kind (LLMOBS_PRICE_*) of a usage key, or -1. The Langfuse names are the shared
+ * static strings (llmobs__span_key), found by address without a strcmp; the names compared
+ * too, for a key that is a copy. */
+static int usage_kind(const char *key)
+{
+    for (int k = 0; k < LLMOBS__TOKEN_KINDS; k++)
+        if (key == llmobs__usage_keys[k]) return k;
+    for (int k = 0; k < LLMOBS__TOKEN_KINDS; k++)
+        if (strcmp(key, llmobs__usage_keys[k]) == 0) return k;
+    return -1;
 }
 
 static void usage_attributes(attr_list *l, const llmobs__span *s)
 {
     if (!s->nusage) return;
     int64_t total = -1, sum = 0;
+    int64_t tokens[LLMOBS__TOKEN_KINDS]; /* as llmobs__span_usage: the first value, -1 if none */
+    for (int k = 0; k < LLMOBS__TOKEN_KINDS; k++)
+        tokens[k] = -1;
     llmobs__buf *b = l->b;
     attr_key(l, LIT_KEY("langfuse.observation.usage_details"));
     llmobs__buf json = {0};
     llmobs__buf_putc(&json, '{');
     for (size_t i = 0; i < s->nusage; i++) {
-        if (strcmp(s->usage[i].key, LLMOBS_USAGE_TOTAL) == 0)
+        int k = usage_kind(s->usage[i].key);
+        if (k >= 0) { /* a Langfuse bucket: neither "total" nor provider-style */
+            sum += s->usage[i].value;
+            if (tokens[k] < 0) tokens[k] = s->usage[i].value;
+        } else if (strcmp(s->usage[i].key, LLMOBS_USAGE_TOTAL) == 0) {
             total = s->usage[i].value;
-        else if (!llmobs__usage_key_is_provider_style(s->usage[i].key))
+        } else if (!llmobs__usage_key_is_provider_style(s->usage[i].key)) {
             sum += s->usage[i].value; /* provider-style keys repeat the buckets: no double */
+        }
         if (i) llmobs__buf_putc(&json, ',');
         llmobs__buf_json_string(&json, s->usage[i].key, strlen(s->usage[i].key));
         llmobs__buf_putc(&json, ':');
@@ -271,11 +303,9 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
 
     /* Semantic-convention view: input_tokens includes cached input, output_tokens includes
      * reasoning (genai-semconv); Langfuse uses usage_details above instead. */
-    int64_t in = llmobs__span_usage(s, LLMOBS_USAGE_INPUT),
-            out = llmobs__span_usage(s, LLMOBS_USAGE_OUTPUT);
-    int64_t cr = llmobs__span_usage(s, LLMOBS_USAGE_CACHE_READ);
-    int64_t cw = llmobs__span_usage(s, LLMOBS_USAGE_CACHE_WRITE);
-    int64_t rs = llmobs__span_usage(s, LLMOBS_USAGE_REASONING);
+    int64_t in = tokens[LLMOBS_PRICE_INPUT], out = tokens[LLMOBS_PRICE_OUTPUT];
+    int64_t cr = tokens[LLMOBS_PRICE_CACHE_READ], cw = tokens[LLMOBS_PRICE_CACHE_WRITE];
+    int64_t rs = tokens[LLMOBS_PRICE_REASONING];
     if (in >= 0 || cr >= 0 || cw >= 0)
         attr_int(l, LIT_KEY("gen_ai.usage.input_tokens"),
                  (in > 0 ? in : 0) + (cr > 0 ? cr : 0) + (cw > 0 ? cw : 0));
@@ -332,7 +362,7 @@ static bool int_parameter(const char *name)
 static void model_parameter_attributes(attr_list *l, const cJSON *params)
 {
     if (!params) return;
-    attr_cjson(l, "langfuse.observation.model.parameters", params);
+    attr_cjson(l, LIT_KEY("langfuse.observation.model.parameters"), params);
     char key[160];
     for (const cJSON *p = params->child; p; p = p->next) {
         if (!p->string) continue;
@@ -401,9 +431,10 @@ static void span_json(llmobs__buf *b, const llmobs__serializer *ser, const llmob
         attr_bool(&l, LIT_KEY("langfuse.internal.as_root"), true);
     }
     trace_attributes(&l, ser, s);
-    attr_io(&l, ser, "langfuse.observation.input", "input", s->input, s->input_is_json);
-    attr_io(&l, ser, "langfuse.observation.output", "output", s->output, s->output_is_json);
-    attr_metadata(&l, ser, "langfuse.observation.metadata", s->metadata);
+    attr_io(&l, ser, LIT_KEY("langfuse.observation.input"), "input", s->input, s->input_is_json);
+    attr_io(&l, ser, LIT_KEY("langfuse.observation.output"), "output", s->output,
+            s->output_is_json);
+    attr_metadata(&l, ser, LIT_KEY("langfuse.observation.metadata"), s->metadata);
     if (s->level != LLMOBS_LEVEL_DEFAULT)
         attr_str(&l, LIT_KEY("langfuse.observation.level"), level_names[s->level & 3]);
     attr_str(&l, LIT_KEY("langfuse.observation.status_message"), s->status_message);

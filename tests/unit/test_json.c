@@ -142,6 +142,27 @@ static void doubles_without_printf_match_printf(void **state)
         printf_double(v, want);
         if (strcmp(b.data, want) != 0) fail_msg("%.17g: got %s, printf %s", v, b.data, want);
     }
+    /* where the exponent of the first digit or the binary exponent changes: every power of
+     * ten and of two around the fast range, with their neighbours */
+    double edges[25 + 81];
+    size_t nedges = 0;
+    for (int e = -14; e <= 10; e++) {
+        char text[16];
+        snprintf(text, sizeof text, "1e%d", e);
+        edges[nedges++] = strtod(text, NULL);
+    }
+    for (int e = -48; e <= 32; e++)
+        edges[nedges++] = ldexp(1, e);
+    for (size_t i = 0; i < nedges; i++) {
+        double around[] = {nextafter(edges[i], 0), edges[i], nextafter(edges[i], 1e300)};
+        for (size_t n = 0; n < 3; n++) {
+            b.len = 0;
+            llmobs__buf_json_double(&b, around[n]);
+            printf_double(around[n], want);
+            if (strcmp(b.data, want) != 0)
+                fail_msg("%.17g: got %s, printf %s", around[n], b.data, want);
+        }
+    }
     llmobs__buf_free(&b);
 }
 
@@ -178,6 +199,134 @@ static void escaping_twice_in_one_pass_equals_escaping_twice(void **state)
     }
 }
 
+/* Reference for the escaper's tests: the length of the valid UTF-8 sequence at s, or 0, by
+ * decoding it (no overlong forms, no surrogates, nothing above U+10FFFF). */
+static size_t ref_utf8_len(const unsigned char *s, size_t avail)
+{
+    static const uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
+    unsigned char c = s[0];
+    size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    if (c < 0xC2 || c > 0xF4 || n > avail) return 0;
+    uint32_t cp = c & (0x7Fu >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        cp = cp << 6 | (s[i] & 0x3Fu);
+    }
+    if (cp < min_cp[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return n;
+}
+
+/* Reference escaper, a byte at a time: the JSON string llmobs__buf_json_string must append. */
+static void ref_json_string(llmobs__buf *b, const unsigned char *s, size_t len)
+{
+    llmobs__buf_putc(b, '"');
+    for (size_t i = 0; i < len;) {
+        unsigned char c = s[i];
+        size_t n = c >= 0x80 ? ref_utf8_len(s + i, len - i) : 1;
+        if (c == '"' || c == '\\') {
+            llmobs__buf_putc(b, '\\');
+            llmobs__buf_putc(b, (char)c);
+        } else if (c == '\n') {
+            llmobs__buf_puts(b, "\\n");
+        } else if (c == '\r') {
+            llmobs__buf_puts(b, "\\r");
+        } else if (c == '\t') {
+            llmobs__buf_puts(b, "\\t");
+        } else if (c < 0x20) {
+            llmobs__buf_printf(b, "\\u%04x", c);
+        } else if (n == 0) {
+            llmobs__buf_puts(b, "\xEF\xBF\xBD");
+            n = 1;
+        } else {
+            llmobs__buf_append(b, s + i, n);
+        }
+        i += n;
+    }
+    llmobs__buf_putc(b, '"');
+}
+
+/* Escapes a copy of s[0..len) in a buffer of exactly len bytes (so that ASan reports any read
+ * past the end) and compares it with the reference, and the one-pass double escape with
+ * escaping twice. */
+static void check_against_reference(const unsigned char *s, size_t len)
+{
+    unsigned char *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    if (len) memcpy(copy, s, len);
+    llmobs__buf got = {0}, want = {0}, twice = {0}, want_twice = {0};
+    llmobs__buf_json_string(&got, (const char *)copy, len);
+    ref_json_string(&want, s, len);
+    assert_false(got.oom);
+    assert_int_equal(got.len, want.len);
+    assert_memory_equal(got.data, want.data, got.len);
+    assert_int_equal(got.data[got.len], '\0');
+    llmobs__buf_json_string_twice(&twice, (const char *)copy, len);
+    ref_json_string(&want_twice, (const unsigned char *)want.data, want.len);
+    assert_int_equal(twice.len, want_twice.len);
+    assert_memory_equal(twice.data, want_twice.data, twice.len);
+    llmobs__buf_free(&got);
+    llmobs__buf_free(&want);
+    llmobs__buf_free(&twice);
+    llmobs__buf_free(&want_twice);
+    free(copy);
+}
+
+/* The scan for bytes to escape works on blocks and overlapping words; its tails (strings
+ * shorter than a block, and the last bytes of longer ones) must find a special byte wherever
+ * it is: every length 0..40, every position, every kind of special byte or sequence, also
+ * with a second one after it. */
+static void escaping_finds_special_bytes_at_every_position(void **state)
+{
+    (void)state;
+    static const char *const specials[] = {
+        /* escaped */
+        "\"",
+        "\\",
+        "\n",
+        "\x01",
+        "\x1f",
+        /* plain, at the edges of the plain range */
+        "\x7f",
+        " ",
+        "~",
+        /* invalid UTF-8: a lone continuation byte, a never-valid byte, a truncated sequence at
+         * the end, a surrogate, an overlong form */
+        "\x80",
+        "\xff",
+        "\xc3",
+        "\xe2\x82",
+        "\xed\xa0\x80",
+        "\xc0\xaf",
+        /* valid UTF-8 of 2, 3 and 4 bytes */
+        "\xc3\xa9",
+        "\xe2\x82\xac",
+        "\xf0\x9f\x98\x80",
+    };
+    unsigned char s[48];
+    for (size_t len = 0; len <= 40; len++) {
+        for (size_t j = 0; j < len; j++) { /* plain bytes: printable ASCII but '"' and '\\' */
+            s[j] = (unsigned char)(' ' + (j * 7) % 95);
+            if (s[j] == '"' || s[j] == '\\') s[j] = 'a';
+        }
+        check_against_reference(s, len); /* all plain */
+        for (size_t k = 0; k < sizeof specials / sizeof *specials; k++) {
+            size_t n = strlen(specials[k]);
+            for (size_t pos = 0; pos + n <= len; pos++) {
+                unsigned char t[48];
+                memcpy(t, s, len);
+                memcpy(t + pos, specials[k], n);
+                check_against_reference(t, len);
+                for (size_t pos2 = pos + n; pos2 < len; pos2 += 3) { /* and a quote later */
+                    unsigned char u[48];
+                    memcpy(u, t, len);
+                    u[pos2] = '"';
+                    check_against_reference(u, len);
+                }
+            }
+        }
+    }
+}
+
 static void hex_is_lowercase(void **state)
 {
     (void)state;
@@ -185,6 +334,21 @@ static void hex_is_lowercase(void **state)
     const uint8_t id[4] = {0xAB, 0x01, 0xff, 0x10};
     llmobs__buf_hex(&b, id, 4);
     assert_string_equal(b.data, "ab01ff10");
+    /* every byte value, at every place of the 8-byte blocks and of the tail after them */
+    uint8_t bytes[40];
+    char want[81];
+    for (int v = 0; v < 256; v++) {
+        for (size_t n = 0; n <= sizeof bytes; n++) {
+            for (size_t i = 0; i < n; i++)
+                bytes[i] = (uint8_t)(v + 37 * i);
+            for (size_t i = 0; i < n; i++)
+                snprintf(want + 2 * i, 3, "%02x", bytes[i]);
+            want[2 * n] = '\0';
+            b.len = 0;
+            llmobs__buf_hex(&b, bytes, n);
+            assert_string_equal(b.data, want);
+        }
+    }
     llmobs__buf_free(&b);
 }
 
@@ -206,6 +370,7 @@ int main(void)
         cmocka_unit_test(doubles_round_trip_and_specials_are_strings),
         cmocka_unit_test(doubles_without_printf_match_printf),
         cmocka_unit_test(escaping_twice_in_one_pass_equals_escaping_twice),
+        cmocka_unit_test(escaping_finds_special_bytes_at_every_position),
         cmocka_unit_test(hex_is_lowercase),
         cmocka_unit_test(iso8601_has_microseconds_and_z),
     };
