@@ -1,4 +1,5 @@
 #include "core/buf.h"
+#include "core/hash.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -96,25 +97,15 @@ static bool plain_byte(unsigned char c)
 #define ONES UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)
 
-/* Little-endian loads: byte i of the string is byte i of the word, counted from the low end. */
+/* Little-endian loads (core/hash.h): byte i of the string is byte i of the word. */
 static uint64_t load64(const unsigned char *p)
 {
-    uint64_t w;
-    memcpy(&w, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    w = __builtin_bswap64(w);
-#endif
-    return w;
+    return llmobs__load64((const char *)p);
 }
 
 static uint64_t load32(const unsigned char *p)
 {
-    uint32_t w;
-    memcpy(&w, p, 4);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    w = __builtin_bswap32(w);
-#endif
-    return w;
+    return llmobs__load32((const char *)p);
 }
 
 /* SWAR: bit 7 of each byte of the result is set exactly when that byte of w is not plain. The

@@ -1,15 +1,21 @@
 /* Internal: the word loads and the mixing step of the library's string hashes (the cost
- * tracker's name tables, the LLM metric set's label-tuple cache): eight bytes a step. */
+ * tracker's name tables, the LLM metric set's label-tuple cache): eight bytes a step. The
+ * loads also serve the JSON escaper's word-at-a-time scan. */
 #ifndef LLMOBS_CORE_HASH_H
 #define LLMOBS_CORE_HASH_H
 
 #include <stdint.h>
 #include <string.h>
 
+/* Little-endian word loads (byte i of p is byte i of the word from the low end, on every host):
+ * the hashes do not care, the JSON escaper (core/buf.c) finds the first special byte by it. */
 static inline uint64_t llmobs__load64(const char *p)
 {
     uint64_t w;
     memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
     return w;
 }
 
@@ -17,6 +23,9 @@ static inline uint64_t llmobs__load32(const char *p)
 {
     uint32_t w;
     memcpy(&w, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap32(w);
+#endif
     return w;
 }
 
