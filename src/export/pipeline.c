@@ -25,11 +25,13 @@
 #define BACKOFF_CAP_NS (30 * NS_PER_S)
 #define SPOOL_RETRY_NS (30 * NS_PER_S)  /* resend attempts while the backend stays down */
 #define SPOOL_RESERVE_NS (5 * NS_PER_S) /* most of a shutdown window kept for spool writes */
+#define IDLE_TICK_NS NS_PER_S             /* the shortest sleep of an idle flusher */
 
 struct llmobs__pipeline {
     pthread_mutex_t mu;
     pthread_cond_t work_cv;    /* wakes the flusher */
     bool flusher_waits;        /* the flusher is in a wait on work_cv (guarded by mu) */
+    int64_t flusher_wakes_at;  /* mono ns when that wait times out (INT64_MAX: never) */
     pthread_cond_t settled_cv; /* wakes flush() callers */
     llmobs__item *head, *tail;
     /* Written under mu; atomic so that llmobs__pipeline_queue_length() reads it without mu
@@ -282,11 +284,14 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
     p->queue_items++;
     p->queue_bytes += s->bytes;
     p->appended++;
-    /* Wake a waiting flusher when a batch is full, and on the first item so it arms the
-     * interval timer (it sleeps without a deadline while the queue is empty). A flusher that
-     * is not waiting looks at the queue again before it does. */
+    /* Wake a waiting flusher only when it has to act before its wait times out: a full batch,
+     * an item due before then (the idle flusher ticks every interval, so with the default
+     * interval the first item of a quiet spell wakes nobody), the spool's high-water mark. A
+     * flusher that is not waiting looks at the queue again before it does. */
     if (p->flusher_waits &&
-        (p->queue_items >= p->flush_at || p->queue_items == 1 || (p->spool && past_high_water(p))))
+        (p->queue_items >= p->flush_at ||
+         llmobs__add_ns(s->enqueued_mono_ns, p->interval_ns) < p->flusher_wakes_at ||
+         (p->spool && past_high_water(p))))
         pthread_cond_signal(&p->work_cv);
     pthread_mutex_unlock(&p->mu);
     return true;
@@ -330,6 +335,7 @@ static backoff_end backoff_wait(llmobs__pipeline *p, int64_t delay_ns)
         if (llmobs__mono_ns() >= until) break;
         struct timespec ts = llmobs__mono_deadline(until);
         p->flusher_waits = true;
+        p->flusher_wakes_at = until;
         pthread_cond_timedwait(&p->work_cv, &p->mu, &ts);
         p->flusher_waits = false;
     }
@@ -837,11 +843,17 @@ static void *flusher_main(void *arg)
             continue;
         }
         if (!batch_due(p, now)) {
+            /* Idle, it ticks every interval (a second at least), on the clock that stamps the
+             * items: with an interval of a second or more, an item enqueued meanwhile is due no
+             * sooner than the tick, so its enqueue need not wake this thread (llmobs__pipeline_
+             * enqueue). */
+            int64_t idle = p->interval_ns > IDLE_TICK_NS ? p->interval_ns : IDLE_TICK_NS;
             int64_t wake = p->queue_items
                                ? llmobs__add_ns(p->head->enqueued_mono_ns, p->interval_ns)
-                               : INT64_MAX;
+                               : llmobs__add_ns(llmobs__mono_coarse_ns(), idle);
             if (p->spool && p->spool_check_at < wake) wake = p->spool_check_at;
             p->flusher_waits = true;
+            p->flusher_wakes_at = wake;
             if (wake == INT64_MAX) {
                 pthread_cond_wait(&p->work_cv, &p->mu);
             } else {

@@ -54,6 +54,28 @@ static void batch_is_sent_when_the_interval_passes(void **state)
     capture_destroy(&cap);
 }
 
+/* An idle flusher ticks every interval instead of being woken by the first item of a quiet
+ * spell: an item enqueued between two ticks is still sent one interval after its enqueue,
+ * neither at the next tick (too early) nor a tick later. */
+static void item_enqueued_while_the_flusher_idles_is_sent_one_interval_later(void **state)
+{
+    (void)state;
+    capture cap;
+    capture_init(&cap);
+    llmobs_client *c = llmobs_client_new(capture_options(&cap, 1000, 1.2), NULL);
+    struct timespec idle = {0, 400 * 1000000L}; /* the flusher is asleep until its first tick */
+    nanosleep(&idle, NULL);
+    int64_t start = mono_ms();
+    end_traces(c, 2);
+    assert_int_equal(capture_wait_spans(&cap, 2, 10000), 2);
+    int64_t took = mono_ms() - start;
+    assert_true(took >= 1150); /* the coarse clock stamps items up to a few ms early */
+    const char *scale = getenv("LLMOBS_TEST_TIME_SCALE"); /* raised under valgrind */
+    assert_true(took < 1200 + 1100 * (scale ? atoi(scale) : 1)); /* not a second tick later */
+    llmobs_shutdown(c, 5000);
+    capture_destroy(&cap);
+}
+
 static void flush_sends_immediately_and_reports_nothing_pending(void **state)
 {
     (void)state;
@@ -476,6 +498,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(batch_is_sent_when_flush_at_items_are_queued),
         cmocka_unit_test(batch_is_sent_when_the_interval_passes),
+        cmocka_unit_test(item_enqueued_while_the_flusher_idles_is_sent_one_interval_later),
         cmocka_unit_test(flush_sends_immediately_and_reports_nothing_pending),
         cmocka_unit_test(full_queue_drops_and_counts_queue_full),
         cmocka_unit_test(queue_is_bounded_by_bytes),
