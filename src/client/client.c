@@ -52,12 +52,14 @@ static void unref(void *owner)
     llmobs__client_unref(owner);
 }
 
-/* In flight under the labels the cost metrics use for this model and feature. */
-static void *inflight_up(void *client, const char *model, const char *feature)
+/* In flight under the labels the cost metrics use for this model and feature; the
+ * generation's metric series are bound under them too (on_generation). */
+static void *inflight_up(void *client, const char *model, const char *feature, const char *provider,
+                         const void **bound)
 {
     llmobs_client *c = client;
     llmobs__cost_metric_labels(c->cost, &model, &feature);
-    return llmobs__llm_metrics_inflight_up(c->metrics, model, feature);
+    return llmobs__llm_metrics_inflight_up(c->metrics, model, feature, provider, bound);
 }
 
 static void inflight_down(void *client, void *series)

@@ -45,6 +45,10 @@ typedef struct llmobs__generation {
     /* The price hook recorded the spend (g->cost[LLMOBS_COST_TOTAL]) under those labels: the
      * generation's cost metrics are to be recorded too. */
     bool cost_recorded;
+    /* What the tracer's inflight_up hook bound when the model was set (opaque to tracing: the
+     * LLM metric set's series of the labels then), so that an observer finds the generation's
+     * series without a lookup when the labels did not change since; NULL: none. */
+    const void *bound;
 } llmobs__generation;
 
 /* One registered receiver of ended generations. Must not block on I/O, must not call back

@@ -25,7 +25,7 @@
 #define BACKOFF_CAP_NS (30 * NS_PER_S)
 #define SPOOL_RETRY_NS (30 * NS_PER_S)  /* resend attempts while the backend stays down */
 #define SPOOL_RESERVE_NS (5 * NS_PER_S) /* most of a shutdown window kept for spool writes */
-#define IDLE_TICK_NS NS_PER_S             /* the shortest sleep of an idle flusher */
+#define IDLE_TICK_NS NS_PER_S           /* the shortest sleep of an idle flusher */
 
 struct llmobs__pipeline {
     pthread_mutex_t mu;

@@ -582,18 +582,32 @@ typedef struct {
     double usd;
 } gen_cost;
 
-static llmobs_status record_gen(llmobs__llm_metrics *m, const char *model, const char *feature,
-                                const char *provider, const char *status, double duration_s,
-                                double ttft_s, const int64_t *tokens, double ctx_ratio,
-                                const gen_cost *cost)
+/* Whether `e` is the entry of this generation's labels. */
+static bool is_generation_entry(const llm_series *e, const char *model, const char *feature,
+                                const char *provider)
+{
+    return e && e->kind == K_GENERATION && same(e->a, model) && same(e->b, feature) &&
+           same(e->c, provider);
+}
+
+/* `bound`: the entry found when the generation's model was set (llmobs__llm_metrics_
+ * inflight_up), or NULL. */
+static llmobs_status record_gen(llmobs__llm_metrics *m, const llm_series *bound, const char *model,
+                                const char *feature, const char *provider, const char *status,
+                                double duration_s, double ttft_s, const int64_t *tokens,
+                                double ctx_ratio, const gen_cost *cost)
 {
     if (!m) return llmobs__error(LLMOBS_EINVAL, "llm metrics are NULL");
     model = or_unknown(model);
     feature = or_unknown(feature);
     provider = or_unknown(provider);
     status = or_unknown(status);
-    /* The one lookup of the generation: every family below binds its child in this entry. */
-    llm_series *e = series(m, K_GENERATION, model, feature, provider);
+    /* The generation's entry, where every family below binds its child: the one bound when
+     * its model was set, unless a label changed since (three short compares), else looked
+     * up. */
+    llm_series *e = is_generation_entry(bound, model, feature, provider)
+                        ? (llm_series *)(uintptr_t)bound
+                        : series(m, K_GENERATION, model, feature, provider);
     llmobs_status st = LLMOBS_OK;
     const char *req[] = {model, feature, status};
     int si = status_index(status);
@@ -642,8 +656,8 @@ llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, cons
                                                     double ttft_s, const int64_t *tokens,
                                                     double ctx_ratio)
 {
-    return record_gen(m, model, feature, provider, status, duration_s, ttft_s, tokens, ctx_ratio,
-                      NULL);
+    return record_gen(m, NULL, model, feature, provider, status, duration_s, ttft_s, tokens,
+                      ctx_ratio, NULL);
 }
 
 void llmobs__llm_metrics_on_generation_cost(llmobs__llm_metrics *m, const llmobs__generation *g,
@@ -661,17 +675,22 @@ void llmobs__llm_metrics_on_generation_cost(llmobs__llm_metrics *m, const llmobs
         ctx = (double)prompt / (double)g->context_window;
     }
     gen_cost cost = {cost_model, cost_feature, g->cost[LLMOBS_COST_TOTAL]};
-    record_gen(m, g->label_model ? g->label_model : g->model,
+    record_gen(m, g->bound, g->label_model ? g->label_model : g->model,
                g->label_feature ? g->label_feature : g->feature, g->provider, g->status,
                (double)(g->end_ns - g->start_ns) / 1e9, ttft >= 0 ? ttft : -1, tokens, ctx, &cost);
 }
 
-void *llmobs__llm_metrics_inflight_up(void *ud, const char *model, const char *feature)
+void *llmobs__llm_metrics_inflight_up(void *ud, const char *model, const char *feature,
+                                      const char *provider, const void **bound_entry)
 {
     llmobs__llm_metrics *m = ud;
     const char *v[2] = {model, feature};
     llmobs__child *c = NULL;
-    llm_series *e = model && feature ? series(m, K_MODEL_FEATURE, model, feature, NULL) : NULL;
+    /* The generation's entry (model, feature, provider as they are now): its in-flight slot
+     * here, all its other families when the generation ends under the same labels. */
+    llm_series *e =
+        model && feature ? series(m, K_GENERATION, model, feature, or_unknown(provider)) : NULL;
+    if (bound_entry) *bound_entry = e;
     if (bound(m, slot_of(e, S_INFLIGHT), LLMOBS__LLM_INFLIGHT, v, 2, &c) != LLMOBS_OK) return NULL;
     llmobs_gauge_inc((llmobs_gauge *)c);
     return c;

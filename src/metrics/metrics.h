@@ -98,12 +98,16 @@ llmobs_status llmobs__llm_metrics_record_generation(llmobs__llm_metrics *m, cons
  * pricer found a context window), and its cost when `cost_model` is not NULL: what
  * llmobs__llm_metrics_record_cost(m, cost_model, cost_feature, g->cost[LLMOBS_COST_TOTAL])
  * records, through the generation's own series entry when these labels are the generation's
- * (the usual case), so that an ended generation costs one label lookup, not two. */
+ * (the usual case). That entry is g->bound (from llmobs__llm_metrics_inflight_up) when the
+ * generation's labels did not change since its model was set: then no lookup at all. */
 void llmobs__llm_metrics_on_generation_cost(llmobs__llm_metrics *m, const llmobs__generation *g,
                                             const char *cost_model, const char *cost_feature);
 /* llm_inflight_requests{model,feature} + 1; returns the series for llmobs__llm_metrics_
- * inflight_down (NULL when the cardinality guard refused it). Tracer inflight hooks. */
-void *llmobs__llm_metrics_inflight_up(void *m, const char *model, const char *feature);
+ * inflight_down (NULL when the cardinality guard refused it) and sets *bound (when not NULL) to
+ * the generation's series entry under (model, feature, provider), for llmobs__generation.bound.
+ * Tracer inflight hooks. */
+void *llmobs__llm_metrics_inflight_up(void *m, const char *model, const char *feature,
+                                      const char *provider, const void **bound);
 void llmobs__llm_metrics_inflight_down(void *m, void *series);
 
 /* What tracing calls at a generation's start (+1) and end (-1): llm_inflight_requests. */

@@ -24,6 +24,7 @@ struct llmobs_obs {
     bool is_generation;
     bool metrics_only; /* generation of an unrecorded trace: feeds metrics and cost only */
     void *inflight;    /* token of the tracer's inflight_up, undone at the end */
+    const void *bound; /* what inflight_up bound: the ended generation's record carries it */
 };
 
 struct llmobs_trace {
@@ -505,7 +506,8 @@ llmobs_status llmobs_obs_set_model(llmobs_obs *o, const char *model)
     if (st == LLMOBS_OK && o->is_generation && !o->inflight && tr->inflight_up) {
         llmobs_trace *t = o->trace;
         o->inflight = tr->inflight_up(tr->inflight_ud, model,
-                                      t->attrs->feature ? t->attrs->feature : t->attrs->name);
+                                      t->attrs->feature ? t->attrs->feature : t->attrs->name,
+                                      s->provider, &o->bound);
     }
     obs_unlock(o);
     return st;
@@ -877,10 +879,11 @@ llmobs_status llmobs_obs_traceparent(const llmobs_obs *o, char *buf, size_t cap)
 /* "A generation ended": the record is built once from the span, priced once, and handed to
  * every observer; the priced cost details go onto a span that is exported. The span is
  * exclusively owned here and no lock is held. */
-static void generation_ended(llmobs__tracer *tr, llmobs__span *s, bool exported)
+static void generation_ended(llmobs__tracer *tr, llmobs__span *s, const void *bound, bool exported)
 {
     llmobs__generation g;
     llmobs__span_generation(s, &g);
+    g.bound = bound;
     if (tr->price) tr->price(tr->price_ud, &g);
     if (exported && g.priced && g.price_known) llmobs__span_attach_cost(s, &g);
     for (size_t i = 0; i < tr->nobservers; i++)
@@ -918,11 +921,12 @@ static llmobs_status obs_end(llmobs_obs *o, int64_t end_ns, const char *fn)
     llmobs_drop_reason not_recorded = t->drop_reason;
     bool metrics_only = o->metrics_only;
     void *inflight = o->inflight;
+    const void *bound = o->bound;
     llmobs__lock_release(&t->mu);
 
     if (inflight) tr->inflight_down(tr->inflight_ud, inflight);
     if (s && st == LLMOBS_OK && s->type == LLMOBS_OBS_GENERATION)
-        generation_ended(tr, s, !metrics_only);
+        generation_ended(tr, s, bound, !metrics_only);
     if (!s || metrics_only) {
         llmobs__span_free(s);
         tr->count_dropped(tr->sink_ud, not_recorded, 1);

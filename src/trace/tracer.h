@@ -46,8 +46,10 @@ typedef struct llmobs__tracer {
     size_t nobservers;
 
     /* Optional: a generation whose model is known is in flight until it ends. `up` returns a
-     * token for `down` (NULL: nothing to undo). */
-    void *(*inflight_up)(void *ud, const char *model, const char *feature);
+     * token for `down` (NULL: nothing to undo) and sets *bound to what the ended generation's
+     * record carries as llmobs__generation.bound. `provider` may be NULL. */
+    void *(*inflight_up)(void *ud, const char *model, const char *feature, const char *provider,
+                         const void **bound);
     void (*inflight_down)(void *ud, void *token);
     void *inflight_ud;
 

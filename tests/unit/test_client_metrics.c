@@ -278,6 +278,50 @@ static void inflight_labels_fold_as_the_cost_tracker_does_and_unfold_on_a_new_da
     llmobs_registry_free(r);
 }
 
+/* An ended generation records through the series bound when its model was set, unless a label
+ * changed since: a provider or feature set after the model counts under the new values, never
+ * under the bound ones. */
+static void generation_labels_changed_after_set_model_count_under_the_new_values(void **state)
+{
+    (void)state;
+    llmobs_registry *r = llmobs_registry_new(NULL);
+    llmobs_client *c = client_on(r, "100");
+    for (int i = 0; i < 3; i++) {
+        llmobs_trace *t = llmobs_trace_start(c, "req", NULL);
+        llmobs_obs *g = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, "a", NULL);
+        if (i == 2) llmobs_obs_set_provider(g, "azure"); /* known at set_model */
+        llmobs_obs_set_model(g, "m1");
+        if (i == 1) { /* changed after set_model */
+            llmobs_obs_set_provider(g, "openai");
+            llmobs_trace_set_feature(t, "chat");
+        }
+        llmobs_obs_set_usage(g, 3, 4);
+        llmobs_obs_end(g);
+        llmobs_trace_end(t);
+    }
+    char *text = scrape(r);
+    assert_true(has_line(text, "llm_request_duration_seconds_count{model=\"m1\",feature=\"req\","
+                               "provider=\"unknown\"} 1"));
+    assert_true(has_line(text, "llm_request_duration_seconds_count{model=\"m1\",feature=\"chat\","
+                               "provider=\"openai\"} 1"));
+    assert_true(has_line(text, "llm_request_duration_seconds_count{model=\"m1\",feature=\"req\","
+                               "provider=\"azure\"} 1"));
+    assert_true(
+        has_line(text, "llm_requests_total{model=\"m1\",feature=\"req\",status=\"success\"} 2"));
+    assert_true(
+        has_line(text, "llm_requests_total{model=\"m1\",feature=\"chat\",status=\"success\"} 1"));
+    assert_true(
+        has_line(text, "llm_tokens_total{model=\"m1\",token_type=\"output\",feature=\"chat\"} 4"));
+    assert_true(
+        has_line(text, "llm_tokens_total{model=\"m1\",token_type=\"output\",feature=\"req\"} 8"));
+    /* in flight under the labels of set_model, and back to 0 */
+    assert_true(has_line(text, "llm_inflight_requests{model=\"m1\",feature=\"req\"} 0"));
+    assert_false(strstr(text, "llm_inflight_requests{model=\"m1\",feature=\"chat\"}"));
+    llmobs_metrics_string_free(text);
+    assert_int_equal(llmobs_shutdown(c, 1000), LLMOBS_OK);
+    llmobs_registry_free(r);
+}
+
 /* A trace with a retrieval and a generation: three items, all dropped when not recorded. */
 static void traced_call(llmobs_client *c)
 {
@@ -345,6 +389,7 @@ int main(void)
         cmocka_unit_test(two_clients_on_one_registry_keep_their_own_queue_gauges),
         cmocka_unit_test(cost_metrics_count_generations_and_direct_records_once),
         cmocka_unit_test(inflight_labels_fold_as_the_cost_tracker_does_and_unfold_on_a_new_day),
+        cmocka_unit_test(generation_labels_changed_after_set_model_count_under_the_new_values),
         cmocka_unit_test(the_queue_gauge_is_never_stale_after_the_queue_drains),
         cmocka_unit_test(dropped_total_counts_every_drop_at_the_next_render_and_at_shutdown),
     };

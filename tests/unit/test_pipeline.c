@@ -70,7 +70,7 @@ static void item_enqueued_while_the_flusher_idles_is_sent_one_interval_later(voi
     assert_int_equal(capture_wait_spans(&cap, 2, 10000), 2);
     int64_t took = mono_ms() - start;
     assert_true(took >= 1150); /* the coarse clock stamps items up to a few ms early */
-    const char *scale = getenv("LLMOBS_TEST_TIME_SCALE"); /* raised under valgrind */
+    const char *scale = getenv("LLMOBS_TEST_TIME_SCALE");        /* raised under valgrind */
     assert_true(took < 1200 + 1100 * (scale ? atoi(scale) : 1)); /* not a second tick later */
     llmobs_shutdown(c, 5000);
     capture_destroy(&cap);
