@@ -1,4 +1,5 @@
 #include "trace/span.h"
+#include "core/error.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,9 +23,9 @@ void llmobs__trace_attrs_clear(llmobs__trace_attrs *a)
     free(a->feature);
     free(a->user_id);
     free(a->session_id);
-    free(a->release);
+    if (!a->release_borrowed) free(a->release);
     free(a->version);
-    free(a->environment);
+    if (!a->environment_borrowed) free(a->environment);
     for (size_t i = 0; i < a->ntags; i++)
         free(a->tags[i]);
     free(a->tags);
@@ -65,9 +66,11 @@ llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src)
     a->feature = dup_or_null(src->feature);
     a->user_id = dup_or_null(src->user_id);
     a->session_id = dup_or_null(src->session_id);
-    a->release = dup_or_null(src->release);
+    a->release = src->release_borrowed ? src->release : dup_or_null(src->release);
+    a->release_borrowed = src->release_borrowed;
     a->version = dup_or_null(src->version);
-    a->environment = dup_or_null(src->environment);
+    a->environment = src->environment_borrowed ? src->environment : dup_or_null(src->environment);
+    a->environment_borrowed = src->environment_borrowed;
     a->metadata = src->metadata ? cJSON_Duplicate(src->metadata, 1) : NULL;
     bool ok = (!src->feature || a->feature) && (!src->user_id || a->user_id) &&
               (!src->session_id || a->session_id) && (!src->release || a->release) &&
@@ -84,6 +87,16 @@ llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src)
         return NULL;
     }
     return a;
+}
+
+llmobs_status llmobs__trace_attrs_set(char **field, bool *borrowed, const char *value)
+{
+    char *copy = value ? strdup(value) : NULL;
+    if (value && !copy) return llmobs__error(LLMOBS_ENOMEM, "out of memory");
+    if (!borrowed || !*borrowed) free(*field);
+    if (borrowed) *borrowed = false;
+    *field = copy;
+    return LLMOBS_OK;
 }
 
 void llmobs__trace_attrs_unref(llmobs__trace_attrs *a)

@@ -33,6 +33,10 @@ typedef struct llmobs__trace_attrs {
     _Atomic size_t footprint;
     /* Where a released snapshot goes for reuse (the tracer's recycler; NULL: freed). */
     llmobs__recycler *home;
+    /* `release` and `environment` point at the client's options, not at copies of their own,
+     * until a setter replaces them (llmobs__trace_attrs_set): the options outlive every span,
+     * since a client frees its pipeline, and the spans in it, first. */
+    bool release_borrowed, environment_borrowed;
     /* The name, when it fits (most do): no allocation of its own. */
     char name_inline[48];
 } llmobs__trace_attrs;
@@ -41,6 +45,10 @@ typedef struct llmobs__trace_attrs {
  * a set to give (NULL: allocated); NULL when out of memory. */
 llmobs__trace_attrs *llmobs__trace_attrs_new(llmobs__recycler *home, const char *name);
 llmobs__trace_attrs *llmobs__trace_attrs_clone(const llmobs__trace_attrs *src);
+/* Sets *field, one of a's strings, to a copy of `value` (NULL: unset), freeing the old value
+ * unless it was the client's (`*borrowed`, then cleared; `borrowed` NULL: the field never
+ * borrows). ENOMEM leaves the field as it was. */
+llmobs_status llmobs__trace_attrs_set(char **field, bool *borrowed, const char *value);
 /* Frees what the attributes point to and resets them (unset, no name); `home` stays. */
 void llmobs__trace_attrs_clear(llmobs__trace_attrs *a);
 /* Drops a reference; the last one clears the attributes and gives them to their home. */

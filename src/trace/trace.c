@@ -130,13 +130,20 @@ static llmobs_trace *trace_start(llmobs_client *c, const char *name, const uint8
         memcpy(t->trace_id, trace_id, 16);
     else
         llmobs__random_id(t->trace_id, 16);
-    llmobs__random_id(t->root.span_id, 8);
     t->root.trace = t;
     t->recording = tr->enabled && llmobs__sampled(t->trace_id, tr->opts->sample_rate);
+    if (t->recording) llmobs__random_id(t->root.span_id, 8); /* else on demand: span_id_of */
     t->drop_reason = tr->enabled ? LLMOBS_DROP_SAMPLED_OUT : LLMOBS_DROP_DISABLED;
     const llmobs_options *o = tr->opts;
-    if (*o->environment && !(t->attrs->environment = strdup(o->environment))) goto oom;
-    if (*o->release && !(t->attrs->release = strdup(o->release))) goto oom;
+    /* The client's, not copies: see llmobs__trace_attrs.release_borrowed. */
+    if (*o->environment) {
+        t->attrs->environment = o->environment;
+        t->attrs->environment_borrowed = true;
+    }
+    if (*o->release) {
+        t->attrs->release = o->release;
+        t->attrs->release_borrowed = true;
+    }
     if (t->recording) {
         t->root.rec = span_new(t, t->root.span_id, LLMOBS_OBS_SPAN, name);
         if (!t->root.rec) goto oom;
@@ -230,8 +237,8 @@ llmobs_obs *llmobs_obs_start(llmobs_trace *t, llmobs_obs *parent, llmobs_obs_typ
                    llmobs__error(LLMOBS_EINVAL, "obs_start: parent belongs to another trace"));
         return NULL;
     }
-    uint8_t span_id[8];
-    llmobs__random_id(span_id, 8);
+    uint8_t span_id[8] = {0};
+    if (t->recording) llmobs__random_id(span_id, 8); /* else on demand: span_id_of */
     bool is_generation = type == LLMOBS_OBS_GENERATION;
     llmobs__span *rec = NULL;
     if (t->recording || is_generation) { /* t->recording never changes after start */
@@ -342,15 +349,6 @@ static llmobs_status span_string(llmobs__span *s, char **field, const char *valu
 {
     return llmobs__span_set_string(s, field, value) ? LLMOBS_OK
                                                     : llmobs__error(LLMOBS_ENOMEM, "out of memory");
-}
-
-static llmobs_status replace_string(char **field, const char *value)
-{
-    char *copy = value ? strdup(value) : NULL;
-    if (value && !copy) return llmobs__error(LLMOBS_ENOMEM, "out of memory");
-    free(*field);
-    *field = copy;
-    return LLMOBS_OK;
 }
 
 static llmobs_status obs_set_io(llmobs_obs *o, const char *value, bool output, bool is_json,
@@ -694,23 +692,24 @@ static llmobs__trace_attrs *attrs_lock(llmobs_trace *t, llmobs_status *st, const
     return t->attrs;
 }
 
-#define TRACE_STRING_SETTER(fn_name, field)                                                        \
+/* `borrowed`: the field's flag when it may point at the client's options, else NULL. */
+#define TRACE_STRING_SETTER(fn_name, field, borrowed)                                              \
     llmobs_status fn_name(llmobs_trace *t, const char *value)                                      \
     {                                                                                              \
         if (!value) return llmobs__error(LLMOBS_EINVAL, #fn_name ": NULL value");                  \
         llmobs_status st;                                                                          \
         llmobs__trace_attrs *a = attrs_lock(t, &st, #fn_name);                                     \
         if (!a) return st;                                                                         \
-        st = replace_string(&a->field, value);                                                     \
+        st = llmobs__trace_attrs_set(&a->field, borrowed, value);                                  \
         llmobs__lock_release(&t->mu);                                                              \
         return st;                                                                                 \
     }
 
-TRACE_STRING_SETTER(llmobs_trace_set_feature, feature)
-TRACE_STRING_SETTER(llmobs_trace_set_user_id, user_id)
-TRACE_STRING_SETTER(llmobs_trace_set_session_id, session_id)
-TRACE_STRING_SETTER(llmobs_trace_set_release, release)
-TRACE_STRING_SETTER(llmobs_trace_set_version, version)
+TRACE_STRING_SETTER(llmobs_trace_set_feature, feature, NULL)
+TRACE_STRING_SETTER(llmobs_trace_set_user_id, user_id, NULL)
+TRACE_STRING_SETTER(llmobs_trace_set_session_id, session_id, NULL)
+TRACE_STRING_SETTER(llmobs_trace_set_release, release, &a->release_borrowed)
+TRACE_STRING_SETTER(llmobs_trace_set_version, version, NULL)
 
 llmobs_status llmobs_trace_set_environment(llmobs_trace *t, const char *value)
 {
@@ -719,7 +718,7 @@ llmobs_status llmobs_trace_set_environment(llmobs_trace *t, const char *value)
     if (st != LLMOBS_OK) return st;
     llmobs__trace_attrs *a = attrs_lock(t, &st, "llmobs_trace_set_environment");
     if (!a) return st;
-    st = replace_string(&a->environment, value);
+    st = llmobs__trace_attrs_set(&a->environment, &a->environment_borrowed, value);
     llmobs__lock_release(&t->mu);
     return st;
 }
@@ -816,6 +815,19 @@ llmobs_status llmobs_trace_set_start_time(llmobs_trace *t, int64_t unix_ns)
 
 /* ---- ids ----------------------------------------------------------------------------------- */
 
+/* An observation's span id. A recorded trace's are drawn at start (its spans carry them); an
+ * unrecorded trace's only here, when first asked for (for propagation or logs): nothing else
+ * needs them. The id never changes once drawn, so the caller reads it after the lock. */
+static const uint8_t *span_id_of(const llmobs_obs *obs)
+{
+    static const uint8_t none[8] = {0};
+    llmobs_obs *o = (llmobs_obs *)(uintptr_t)obs; /* the handle is const to callers only */
+    llmobs__lock_take(&o->trace->mu);
+    if (memcmp(o->span_id, none, 8) == 0) llmobs__random_id(o->span_id, 8); /* never all zero */
+    llmobs__lock_release(&o->trace->mu);
+    return o->span_id;
+}
+
 static llmobs_status write_hex(const uint8_t *bytes, size_t n, char *buf, size_t cap,
                                const char *fn)
 {
@@ -848,13 +860,13 @@ llmobs_status llmobs_trace_id(const llmobs_trace *t, char *buf, size_t cap)
 llmobs_status llmobs_trace_span_id(const llmobs_trace *t, char *buf, size_t cap)
 {
     if (!t) return llmobs__error(LLMOBS_EINVAL, "llmobs_trace_span_id: NULL trace");
-    return write_hex(t->root.span_id, 8, buf, cap, "llmobs_trace_span_id");
+    return write_hex(span_id_of(&t->root), 8, buf, cap, "llmobs_trace_span_id");
 }
 
 llmobs_status llmobs_trace_traceparent(const llmobs_trace *t, char *buf, size_t cap)
 {
     if (!t) return llmobs__error(LLMOBS_EINVAL, "llmobs_trace_traceparent: NULL trace");
-    return write_traceparent(t, t->root.span_id, buf, cap, "llmobs_trace_traceparent");
+    return write_traceparent(t, span_id_of(&t->root), buf, cap, "llmobs_trace_traceparent");
 }
 
 int llmobs_trace_is_sampled(const llmobs_trace *t)
@@ -865,13 +877,13 @@ int llmobs_trace_is_sampled(const llmobs_trace *t)
 llmobs_status llmobs_obs_id(const llmobs_obs *o, char *buf, size_t cap)
 {
     if (!o) return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_id: NULL observation");
-    return write_hex(o->span_id, 8, buf, cap, "llmobs_obs_id");
+    return write_hex(span_id_of(o), 8, buf, cap, "llmobs_obs_id");
 }
 
 llmobs_status llmobs_obs_traceparent(const llmobs_obs *o, char *buf, size_t cap)
 {
     if (!o) return llmobs__error(LLMOBS_EINVAL, "llmobs_obs_traceparent: NULL observation");
-    return write_traceparent(o->trace, o->span_id, buf, cap, "llmobs_obs_traceparent");
+    return write_traceparent(o->trace, span_id_of(o), buf, cap, "llmobs_obs_traceparent");
 }
 
 /* ---- ending -------------------------------------------------------------------------------- */

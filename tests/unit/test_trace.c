@@ -280,6 +280,84 @@ static void traceparent_round_trips(void **state)
     assert_string_equal(str(s, "traceId"), "0af7651916cd43dd8448eb211c80319c");
 }
 
+/* The client's environment and release are every trace's until the trace sets its own; a span
+ * that ended before the change keeps the values of its time. */
+static void client_environment_and_release_until_a_trace_sets_its_own(void **state)
+{
+    (void)state;
+    capture cap;
+    capture_init(&cap);
+    llmobs_options *o = capture_options(&cap, 1000, 60);
+    llmobs_options_set(o, "environment", "production");
+    llmobs_options_set(o, "release", "r1");
+    llmobs_client *c = llmobs_client_new(o, NULL);
+    llmobs_trace *a = llmobs_trace_start(c, "a", NULL);
+    llmobs_obs *early = llmobs_obs_start(a, NULL, LLMOBS_OBS_SPAN, "early", NULL);
+    llmobs_obs_end(early); /* shares the snapshot: the setters below change a copy */
+    assert_int_equal(llmobs_trace_set_release(a, "r2"), LLMOBS_OK);
+    assert_int_equal(llmobs_trace_set_environment(a, "staging"), LLMOBS_OK);
+    assert_int_equal(llmobs_trace_set_release(a, "r3"), LLMOBS_OK); /* replaces its own copy */
+    llmobs_trace_end(a);
+    llmobs_trace *b = llmobs_trace_start(c, "b", NULL);
+    llmobs_trace_end(b);
+    assert_int_equal(llmobs_flush(c, 5000, NULL), LLMOBS_OK);
+    assert_int_equal(capture_count(&cap), 3);
+    const cJSON *spans = cap.spans;
+    const struct {
+        const char *span, *env, *release;
+    } want[] = {{"early", "production", "r1"}, {"a", "staging", "r3"}, {"b", "production", "r1"}};
+    for (size_t i = 0; i < 3; i++) {
+        const cJSON *s = find_span_by_name(spans, want[i].span);
+        assert_non_null(s);
+        assert_string_equal(span_attr_str(s, "langfuse.environment"), want[i].env);
+        assert_string_equal(span_attr_str(s, "langfuse.release"), want[i].release);
+    }
+    llmobs_shutdown(c, 5000);
+    capture_destroy(&cap);
+}
+
+/* An unrecorded trace draws its span ids when first asked for: each is a valid id (16 hex
+ * digits, not all zero), the same at every call, distinct between observations, and the one
+ * its traceparent (flags 00) carries. */
+static void unrecorded_trace_ids_are_stable_and_distinct(void **state)
+{
+    (void)state;
+    capture cap;
+    capture_init(&cap);
+    llmobs_options *o = capture_options(&cap, 1000, 60);
+    llmobs_options_set(o, "sample_rate", "0");
+    llmobs_client *c = llmobs_client_new(o, NULL);
+    llmobs_trace *t = llmobs_trace_start(c, "unsampled", NULL);
+    llmobs_obs *a = llmobs_obs_start(t, NULL, LLMOBS_OBS_SPAN, "a", NULL);
+    llmobs_obs *b = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, "b", NULL);
+    char root[17], root2[17], ia[17], ia2[17], ib[17], tp[56];
+    assert_int_equal(llmobs_trace_span_id(t, root, sizeof root), LLMOBS_OK);
+    assert_int_equal(llmobs_obs_id(a, ia, sizeof ia), LLMOBS_OK);
+    assert_int_equal(llmobs_obs_traceparent(b, tp, sizeof tp), LLMOBS_OK);
+    assert_int_equal(llmobs_obs_id(b, ib, sizeof ib), LLMOBS_OK);
+    assert_int_equal(llmobs_obs_end(a), LLMOBS_OK);
+    assert_int_equal(llmobs_obs_id(a, ia2, sizeof ia2), LLMOBS_OK); /* ended: still the same */
+    assert_int_equal(llmobs_trace_span_id(t, root2, sizeof root2), LLMOBS_OK);
+    assert_string_equal(ia, ia2);
+    assert_string_equal(root, root2);
+    const char *ids[] = {root, ia, ib};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(strlen(ids[i]), 16);
+        assert_int_equal(strspn(ids[i], "0123456789abcdef"), 16);
+        assert_string_not_equal(ids[i], "0000000000000000");
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(ids[i], ids[j]);
+    }
+    assert_memory_equal(tp + 36, ib, 16);
+    assert_string_equal(tp + 52, "-00");
+    assert_int_equal(llmobs_trace_traceparent(t, tp, sizeof tp), LLMOBS_OK);
+    assert_memory_equal(tp + 36, root, 16);
+    llmobs_obs_end(b);
+    llmobs_trace_end(t);
+    llmobs_shutdown(c, 5000);
+    capture_destroy(&cap);
+}
+
 static void trace_with_seeded_id_uses_it(void **state)
 {
     fixture *f = *state;
@@ -406,6 +484,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(ending_twice_is_an_error_and_exports_once, setup, teardown),
         cmocka_unit_test_setup_teardown(null_and_garbage_arguments_return_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(traceparent_round_trips, setup, teardown),
+        cmocka_unit_test(unrecorded_trace_ids_are_stable_and_distinct),
+        cmocka_unit_test(client_environment_and_release_until_a_trace_sets_its_own),
         cmocka_unit_test_setup_teardown(trace_with_seeded_id_uses_it, setup, teardown),
         cmocka_unit_test_setup_teardown(extra_attributes_reach_the_wire_verbatim, setup, teardown),
         cmocka_unit_test_setup_teardown(plain_text_with_invalid_utf8_is_repaired_on_the_wire, setup,
