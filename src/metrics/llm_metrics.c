@@ -231,6 +231,9 @@ typedef struct llm_series {
     char *a, *b, *c; /* label values of the key; NULL when the kind has fewer */
     size_t len[3];   /* their lengths; NO_STR for NULL */
     _Atomic(llmobs__child *) child[S_COUNT];
+    /* K_GENERATION: the entry of the same model and feature with the provider its generations
+     * last ended with, when that differs from this one's (see generation_entry). */
+    _Atomic(struct llm_series *) sibling;
 } llm_series;
 
 #define SERIES_SLOTS 1024 /* power of two; filled to half at most */
@@ -582,12 +585,22 @@ typedef struct {
     double usd;
 } gen_cost;
 
-/* Whether `e` is the entry of this generation's labels. */
-static bool is_generation_entry(const llm_series *e, const char *model, const char *feature,
-                                const char *provider)
+/* The entry of a generation's labels, starting from `bound`, the one found when its model was
+ * set (llmobs__llm_metrics_inflight_up), or NULL. Usually that is it: three short compares. A
+ * provider set after the model (llmobs_obs_set_from_response sets the model first) is found
+ * through the bound entry's sibling, which remembers the last such provider. Else a lookup. */
+static llm_series *generation_entry(llmobs__llm_metrics *m, const llm_series *bound,
+                                    const char *model, const char *feature, const char *provider)
 {
-    return e && e->kind == K_GENERATION && same(e->a, model) && same(e->b, feature) &&
-           same(e->c, provider);
+    /* Entries are never freed before the set and their links are atomic: the cast is safe. */
+    llm_series *b = (llm_series *)(uintptr_t)bound;
+    bool same_mf = b && b->kind == K_GENERATION && same(b->a, model) && same(b->b, feature);
+    if (same_mf && same(b->c, provider)) return b;
+    llm_series *s = same_mf ? atomic_load_explicit(&b->sibling, memory_order_acquire) : NULL;
+    if (s && same(s->c, provider)) return s;
+    s = series(m, K_GENERATION, model, feature, provider);
+    if (same_mf && s) atomic_store_explicit(&b->sibling, s, memory_order_release);
+    return s;
 }
 
 /* `bound`: the entry found when the generation's model was set (llmobs__llm_metrics_
@@ -602,12 +615,8 @@ static llmobs_status record_gen(llmobs__llm_metrics *m, const llm_series *bound,
     feature = or_unknown(feature);
     provider = or_unknown(provider);
     status = or_unknown(status);
-    /* The generation's entry, where every family below binds its child: the one bound when
-     * its model was set, unless a label changed since (three short compares), else looked
-     * up. */
-    llm_series *e = is_generation_entry(bound, model, feature, provider)
-                        ? (llm_series *)(uintptr_t)bound
-                        : series(m, K_GENERATION, model, feature, provider);
+    /* The generation's entry, where every family below binds its child. */
+    llm_series *e = generation_entry(m, bound, model, feature, provider);
     llmobs_status st = LLMOBS_OK;
     const char *req[] = {model, feature, status};
     int si = status_index(status);

@@ -299,7 +299,25 @@ static void generation_labels_changed_after_set_model_count_under_the_new_values
         llmobs_obs_end(g);
         llmobs_trace_end(t);
     }
+    /* the provider after the model, as llmobs_obs_set_from_response does, alternating */
+    static const char *const after[] = {"openai", "azure", "openai", "openai", "azure"};
+    for (size_t i = 0; i < sizeof after / sizeof *after; i++) {
+        llmobs_trace *t = llmobs_trace_start(c, "late", NULL);
+        llmobs_obs *g = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, "a", NULL);
+        llmobs_obs_set_model(g, "m1");
+        llmobs_obs_set_provider(g, after[i]);
+        llmobs_obs_end(g);
+        llmobs_trace_end(t);
+    }
     char *text = scrape(r);
+    assert_true(has_line(text, "llm_request_duration_seconds_count{model=\"m1\",feature=\"late\","
+                               "provider=\"openai\"} 3"));
+    assert_true(has_line(text, "llm_request_duration_seconds_count{model=\"m1\",feature=\"late\","
+                               "provider=\"azure\"} 2"));
+    assert_false(strstr(text, "llm_request_duration_seconds_count{model=\"m1\",feature=\"late\","
+                              "provider=\"unknown\"}"));
+    assert_true(
+        has_line(text, "llm_requests_total{model=\"m1\",feature=\"late\",status=\"success\"} 5"));
     assert_true(has_line(text, "llm_request_duration_seconds_count{model=\"m1\",feature=\"req\","
                                "provider=\"unknown\"} 1"));
     assert_true(has_line(text, "llm_request_duration_seconds_count{model=\"m1\",feature=\"chat\","
