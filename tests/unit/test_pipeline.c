@@ -63,8 +63,10 @@ static void item_enqueued_while_the_flusher_idles_is_sent_one_interval_later(voi
     capture cap;
     capture_init(&cap);
     llmobs_client *c = llmobs_client_new(capture_options(&cap, 1000, 1.2), NULL);
-    struct timespec idle = {0, 400 * 1000000L}; /* the flusher is asleep until its first tick */
-    nanosleep(&idle, NULL);
+    /* Not a wait for a condition: it places the enqueue 0.4 s into the idle flusher's first
+     * 1.2 s tick, so that the tick comes 0.8 s after the enqueue, before the items are due. */
+    struct timespec into_the_tick = {0, 400 * 1000000L};
+    nanosleep(&into_the_tick, NULL);
     int64_t start = mono_ms();
     end_traces(c, 2);
     assert_int_equal(capture_wait_spans(&cap, 2, 10000), 2);
