@@ -531,25 +531,37 @@ def all_queries(rules_path, dash_path):
     return out
 
 
-def check_queries(prom, rules_path, dash_path):
+def check_queries(prom, rules_path, dash_path, wait_s=20):
+    """Every panel query and rule expression must return a series. A recording rule's series
+    appears at its group's first evaluation after its expression has data (rate() needs two
+    scrapes), so queries still empty are asked again, once a second, for up to wait_s."""
+    import time
     import urllib.parse
     import urllib.request
-    empty = []
-    for q in all_queries(rules_path, dash_path):
+
+    def series(q):
         url = prom.rstrip('/') + '/api/v1/query?' + urllib.parse.urlencode({'query': q['expr']})
         with urllib.request.urlopen(url, timeout=5) as r:
             body = json.load(r)
         if body.get('status') != 'success':
             raise ValueError('%s: %s' % (q['what'], body))
-        n = len(body['data']['result'])
-        print('%3d series  %s' % (n, q['what']))
+        return body['data']['result']
+
+    empty = []
+    for q in all_queries(rules_path, dash_path):
+        result = series(q)
+        print('%3d series  %s' % (len(result), q['what']))
         if os.environ.get('DEPLOY_TOOLS_VERBOSE'):
-            for r in body['data']['result']:
+            for r in result:
                 print('            %s' % r['metric'])
-        if n == 0:
+        if not result:
             empty.append(q)
+    deadline = time.monotonic() + wait_s
+    while empty and time.monotonic() < deadline:
+        time.sleep(1)
+        empty = [q for q in empty if not series(q)]
     for q in empty:
-        print('NO DATA: %s: %s' % (q['what'], ' '.join(q['expr'].split())))
+        print('NO DATA after %d s: %s: %s' % (wait_s, q['what'], ' '.join(q['expr'].split())))
     return 1 if empty else 0
 
 
