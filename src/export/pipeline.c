@@ -30,7 +30,7 @@
 struct llmobs__pipeline {
     pthread_mutex_t mu;
     pthread_cond_t work_cv;    /* wakes the flusher */
-    bool flusher_waits;        /* the flusher is in a wait on work_cv (guarded by mu) */
+    bool flusher_waits;        /* the flusher is in a wait on work_cv, not yet woken (mu) */
     int64_t flusher_wakes_at;  /* mono ns when that wait times out (INT64_MAX: never) */
     pthread_cond_t settled_cv; /* wakes flush() callers */
     llmobs__item *head, *tail;
@@ -287,12 +287,15 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
     /* Wake a waiting flusher only when it has to act before its wait times out: a full batch,
      * an item due before then (the idle flusher ticks every interval, so with the default
      * interval the first item of a quiet spell wakes nobody), the spool's high-water mark. A
-     * flusher that is not waiting looks at the queue again before it does. */
+     * flusher that is not waiting looks at the queue again before it does; so does one already
+     * woken, which the enqueues until it runs need not wake again. */
     if (p->flusher_waits &&
         (p->queue_items >= p->flush_at ||
          llmobs__add_ns(s->enqueued_mono_ns, p->interval_ns) < p->flusher_wakes_at ||
-         (p->spool && past_high_water(p))))
+         (p->spool && past_high_water(p)))) {
         pthread_cond_signal(&p->work_cv);
+        p->flusher_waits = false;
+    }
     pthread_mutex_unlock(&p->mu);
     return true;
 }

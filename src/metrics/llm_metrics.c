@@ -245,6 +245,9 @@ struct llmobs__llm_cache {
     size_t n;
     _Atomic(llm_series *) slots[SERIES_SLOTS];
     _Atomic(llmobs__child *) nolabel[LLMOBS__LLM_FAMILY_COUNT];
+    /* The generation entry the last model set found (llmobs__llm_metrics_inflight_up), tried
+     * before a lookup: a service's generations mostly share their labels. */
+    _Atomic(llm_series *) last_generation;
 };
 
 static const char *const request_statuses[4] = {"success", "error", "timeout", "rate_limited"};
@@ -697,8 +700,15 @@ void *llmobs__llm_metrics_inflight_up(void *ud, const char *model, const char *f
     llmobs__child *c = NULL;
     /* The generation's entry (model, feature, provider as they are now): its in-flight slot
      * here, all its other families when the generation ends under the same labels. */
-    llm_series *e =
-        model && feature ? series(m, K_GENERATION, model, feature, or_unknown(provider)) : NULL;
+    llm_series *e = NULL;
+    if (model && feature && m->cache) {
+        provider = or_unknown(provider);
+        e = atomic_load_explicit(&m->cache->last_generation, memory_order_acquire);
+        if (!e || !same(e->a, model) || !same(e->b, feature) || !same(e->c, provider)) {
+            e = series(m, K_GENERATION, model, feature, provider);
+            if (e) atomic_store_explicit(&m->cache->last_generation, e, memory_order_release);
+        }
+    }
     if (bound_entry) *bound_entry = e;
     if (bound(m, slot_of(e, S_INFLIGHT), LLMOBS__LLM_INFLIGHT, v, 2, &c) != LLMOBS_OK) return NULL;
     llmobs_gauge_inc((llmobs_gauge *)c);

@@ -267,12 +267,14 @@ size_t llmobs__json_footprint(const cJSON *j)
 size_t llmobs__trace_attrs_footprint(const llmobs__trace_attrs *a)
 {
     if (!a) return 0;
-    /* Cached: every span of a trace is charged its snapshot, which rarely changes. */
+    /* Cached: every span of a trace is charged its snapshot, which rarely changes. The
+     * client's release and environment (borrowed) are not the snapshot's memory. */
     size_t cached = atomic_load_explicit(&a->footprint, memory_order_relaxed);
     if (cached) return cached;
     size_t n = sizeof *a + (name_is_inline(a) ? 0 : slen(a->name)) + slen(a->feature) +
-               slen(a->user_id) + slen(a->session_id) + slen(a->release) + slen(a->version) +
-               slen(a->environment) + a->ntags * sizeof *a->tags +
+               slen(a->user_id) + slen(a->session_id) +
+               (a->release_borrowed ? 0 : slen(a->release)) + slen(a->version) +
+               (a->environment_borrowed ? 0 : slen(a->environment)) + a->ntags * sizeof *a->tags +
                llmobs__json_footprint(a->metadata);
     for (size_t i = 0; i < a->ntags; i++)
         n += slen(a->tags[i]);

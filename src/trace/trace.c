@@ -555,16 +555,18 @@ llmobs_status llmobs_obs_set_model_parameter(llmobs_obs *o, const char *key, con
     return st;
 }
 
-static llmobs_status usage_put(llmobs__span *s, const char *key, int64_t value)
+/* `shared`: `key` is one of llmobs__usage_keys. A span keeps every key of that content as the
+ * shared string (llmobs__span_key), so such a key is found by its address and never copied. */
+static llmobs_status usage_put(llmobs__span *s, const char *key, bool shared, int64_t value)
 {
     for (size_t i = 0; i < s->nusage; i++)
-        if (strcmp(s->usage[i].key, key) == 0) {
+        if (s->usage[i].key == key || (!shared && strcmp(s->usage[i].key, key) == 0)) {
             s->usage[i].value = value;
             return LLMOBS_OK;
         }
     if (s->nusage == LLMOBS__MAX_USAGE)
         return llmobs__error(LLMOBS_ELIMIT, "at most %d usage keys", LLMOBS__MAX_USAGE);
-    char *k = llmobs__span_key(key);
+    char *k = shared ? (char *)(uintptr_t)key : llmobs__span_key(key);
     if (!k) return llmobs__error(LLMOBS_ENOMEM, "out of memory");
     llmobs__span_count_key(s, k);
     s->usage[s->nusage++] = (llmobs__usage){k, value};
@@ -597,7 +599,7 @@ llmobs_status llmobs_obs_set_usage_detail(llmobs_obs *o, const char *key, int64_
     llmobs_status st;
     llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_usage_detail");
     if (!s) return st;
-    st = usage_put(s, key, value);
+    st = usage_put(s, key, false, value);
     obs_unlock(o);
     return st;
 }
@@ -613,8 +615,9 @@ llmobs_status llmobs_obs_set_usage(llmobs_obs *o, int64_t input_tokens, int64_t 
     llmobs_status st;
     llmobs__span *s = obs_lock(o, &st, "llmobs_obs_set_usage");
     if (!s) return st;
-    st = usage_put(s, LLMOBS_USAGE_INPUT, input_tokens);
-    if (st == LLMOBS_OK) st = usage_put(s, LLMOBS_USAGE_OUTPUT, output_tokens);
+    st = usage_put(s, llmobs__usage_keys[LLMOBS_PRICE_INPUT], true, input_tokens);
+    if (st == LLMOBS_OK)
+        st = usage_put(s, llmobs__usage_keys[LLMOBS_PRICE_OUTPUT], true, output_tokens);
     obs_unlock(o);
     return st;
 }

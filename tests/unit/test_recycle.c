@@ -203,6 +203,27 @@ static void released_trace_attributes_come_back_cleared(void **state)
     llmobs__trace_attrs_unref(d); /* freed: valgrind checks */
 }
 
+/* The client's release and environment, borrowed by a snapshot, are not its memory: the queue's
+ * byte bound charges only what the snapshot owns. */
+static void borrowed_release_and_environment_are_not_charged(void **state)
+{
+    (void)state;
+    static const char release[] = "v1.2.3-with-a-long-build-suffix", environment[] = "production";
+    llmobs__trace_attrs *a = llmobs__trace_attrs_new(NULL, "rag_query");
+    assert_non_null(a);
+    size_t bare = llmobs__trace_attrs_footprint(a);
+    a->footprint = 0; /* a setter's reset */
+    a->release = (char *)(uintptr_t)release;
+    a->release_borrowed = true;
+    a->environment = (char *)(uintptr_t)environment;
+    a->environment_borrowed = true;
+    assert_int_equal(llmobs__trace_attrs_footprint(a), bare);
+    a->footprint = 0;
+    assert_int_equal(llmobs__trace_attrs_set(&a->release, &a->release_borrowed, "own"), LLMOBS_OK);
+    assert_int_equal(llmobs__trace_attrs_footprint(a), bare + sizeof "own");
+    llmobs__trace_attrs_unref(a); /* frees "own", not the borrowed environment */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +232,7 @@ int main(void)
         cmocka_unit_test(a_busy_stack_falls_through_instead_of_waiting),
         cmocka_unit_test(a_recycled_span_comes_back_cleared_and_its_strings_reuse_blocks),
         cmocka_unit_test(released_trace_attributes_come_back_cleared),
+        cmocka_unit_test(borrowed_release_and_environment_are_not_charged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
