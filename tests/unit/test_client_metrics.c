@@ -340,6 +340,46 @@ static void generation_labels_changed_after_set_model_count_under_the_new_values
     llmobs_registry_free(r);
 }
 
+/* Generations in flight at once, each differing from the one before in one label only: each
+ * counts under its own (model, feature), whatever the last set_model found. */
+static void generations_in_flight_count_under_their_own_labels(void **state)
+{
+    (void)state;
+    llmobs_registry *r = llmobs_registry_new(NULL);
+    llmobs_client *c = client_on(r, "100");
+    static const char *const labels[][2] = {{"m1", "alpha"}, {"m1", "beta"}, {"m2", "beta"}};
+    llmobs_trace *t[3];
+    llmobs_obs *g[3];
+    for (int i = 0; i < 3; i++) {
+        t[i] = llmobs_trace_start(c, labels[i][1], NULL);
+        g[i] = llmobs_obs_start(t[i], NULL, LLMOBS_OBS_GENERATION, "a", NULL);
+        assert_int_equal(llmobs_obs_set_model(g[i], labels[i][0]), LLMOBS_OK);
+    }
+    char *text = scrape(r);
+    assert_true(has_line(text, "llm_inflight_requests{model=\"m1\",feature=\"alpha\"} 1"));
+    assert_true(has_line(text, "llm_inflight_requests{model=\"m1\",feature=\"beta\"} 1"));
+    assert_true(has_line(text, "llm_inflight_requests{model=\"m2\",feature=\"beta\"} 1"));
+    llmobs_metrics_string_free(text);
+    for (int i = 0; i < 3; i++) {
+        llmobs_obs_end(g[i]);
+        llmobs_trace_end(t[i]);
+    }
+    text = scrape(r);
+    for (int i = 0; i < 3; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "llm_inflight_requests{model=\"%s\",feature=\"%s\"} 0",
+                 labels[i][0], labels[i][1]);
+        assert_true(has_line(text, line));
+        snprintf(line, sizeof line,
+                 "llm_requests_total{model=\"%s\",feature=\"%s\",status=\"success\"} 1",
+                 labels[i][0], labels[i][1]);
+        assert_true(has_line(text, line));
+    }
+    llmobs_metrics_string_free(text);
+    assert_int_equal(llmobs_shutdown(c, 1000), LLMOBS_OK);
+    llmobs_registry_free(r);
+}
+
 /* A trace with a retrieval and a generation: three items, all dropped when not recorded. */
 static void traced_call(llmobs_client *c)
 {
@@ -408,6 +448,7 @@ int main(void)
         cmocka_unit_test(cost_metrics_count_generations_and_direct_records_once),
         cmocka_unit_test(inflight_labels_fold_as_the_cost_tracker_does_and_unfold_on_a_new_day),
         cmocka_unit_test(generation_labels_changed_after_set_model_count_under_the_new_values),
+        cmocka_unit_test(generations_in_flight_count_under_their_own_labels),
         cmocka_unit_test(the_queue_gauge_is_never_stale_after_the_queue_drains),
         cmocka_unit_test(dropped_total_counts_every_drop_at_the_next_render_and_at_shutdown),
     };
