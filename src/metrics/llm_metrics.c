@@ -588,22 +588,32 @@ typedef struct {
     double usd;
 } gen_cost;
 
+/* The generation entry of these labels through a remembered one: `*slot` when it is that
+ * entry (three short compares), else a lookup, then remembered in `*slot`. */
+static inline llm_series *remembered_generation(llmobs__llm_metrics *m, _Atomic(llm_series *) *slot,
+                                                const char *model, const char *feature,
+                                                const char *provider)
+{
+    llm_series *e = atomic_load_explicit(slot, memory_order_acquire);
+    if (e && same(e->a, model) && same(e->b, feature) && same(e->c, provider)) return e;
+    e = series(m, K_GENERATION, model, feature, provider);
+    if (e) atomic_store_explicit(slot, e, memory_order_release);
+    return e;
+}
+
 /* The entry of a generation's labels, starting from `bound`, the one found when its model was
- * set (llmobs__llm_metrics_inflight_up), or NULL. Usually that is it: three short compares. A
- * provider set after the model (llmobs_obs_set_from_response sets the model first) is found
- * through the bound entry's sibling, which remembers the last such provider. Else a lookup. */
+ * set (llmobs__llm_metrics_inflight_up), or NULL. Usually that is it. A provider set after the
+ * model (llmobs_obs_set_from_response sets the model first) is found through the bound entry's
+ * sibling, which remembers the last such provider. Else a lookup. */
 static llm_series *generation_entry(llmobs__llm_metrics *m, const llm_series *bound,
                                     const char *model, const char *feature, const char *provider)
 {
     /* Entries are never freed before the set and their links are atomic: the cast is safe. */
     llm_series *b = (llm_series *)(uintptr_t)bound;
-    bool same_mf = b && b->kind == K_GENERATION && same(b->a, model) && same(b->b, feature);
-    if (same_mf && same(b->c, provider)) return b;
-    llm_series *s = same_mf ? atomic_load_explicit(&b->sibling, memory_order_acquire) : NULL;
-    if (s && same(s->c, provider)) return s;
-    s = series(m, K_GENERATION, model, feature, provider);
-    if (same_mf && s) atomic_store_explicit(&b->sibling, s, memory_order_release);
-    return s;
+    if (!b || b->kind != K_GENERATION || !same(b->a, model) || !same(b->b, feature))
+        return series(m, K_GENERATION, model, feature, provider);
+    return same(b->c, provider) ? b
+                                : remembered_generation(m, &b->sibling, model, feature, provider);
 }
 
 /* `bound`: the entry found when the generation's model was set (llmobs__llm_metrics_
@@ -700,15 +710,10 @@ void *llmobs__llm_metrics_inflight_up(void *ud, const char *model, const char *f
     llmobs__child *c = NULL;
     /* The generation's entry (model, feature, provider as they are now): its in-flight slot
      * here, all its other families when the generation ends under the same labels. */
-    llm_series *e = NULL;
-    if (model && feature && m->cache) {
-        provider = or_unknown(provider);
-        e = atomic_load_explicit(&m->cache->last_generation, memory_order_acquire);
-        if (!e || !same(e->a, model) || !same(e->b, feature) || !same(e->c, provider)) {
-            e = series(m, K_GENERATION, model, feature, provider);
-            if (e) atomic_store_explicit(&m->cache->last_generation, e, memory_order_release);
-        }
-    }
+    llm_series *e = model && feature && m->cache
+                        ? remembered_generation(m, &m->cache->last_generation, model, feature,
+                                                or_unknown(provider))
+                        : NULL;
     if (bound_entry) *bound_entry = e;
     if (bound(m, slot_of(e, S_INFLIGHT), LLMOBS__LLM_INFLIGHT, v, 2, &c) != LLMOBS_OK) return NULL;
     llmobs_gauge_inc((llmobs_gauge *)c);
