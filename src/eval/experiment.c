@@ -739,7 +739,7 @@ static void run_item(llmobs_experiment *x, lf_conn *c, const cJSON *src)
     if (x->item_timeout_s > 0)
         it.deadline_ns = llmobs__mono_ns() + (int64_t)(x->item_timeout_s * 1e9);
     int rc = x->task(&it, x->task_ud);
-    bool late = it.deadline_ns && llmobs__mono_ns() > it.deadline_ns;
+    bool late = llmobs_experiment_item_remaining_ms(&it) == 0;
     /* Past the deadline the item is timed out whatever the task says (a task that gives up
      * at the deadline reports an error too). */
     llmobs_experiment_counter outcome = LLMOBS_EXPERIMENT_SUCCEEDED;
@@ -909,8 +909,10 @@ llmobs_trace *llmobs_experiment_item_trace(llmobs_experiment_item *it)
 int64_t llmobs_experiment_item_remaining_ms(const llmobs_experiment_item *it)
 {
     if (!it || !it->deadline_ns) return -1;
-    int64_t left = (it->deadline_ns - llmobs__mono_ns()) / 1000000;
-    return left > 0 ? left : 0;
+    /* Rounded up: 0 only once the deadline has passed, the moment run counts the item as
+     * timed out (a task that stops at 0 and returns is timed out, never merely failed). */
+    int64_t left = it->deadline_ns - llmobs__mono_ns();
+    return left > 0 ? (left + 999999) / 1000000 : 0;
 }
 
 static llmobs_status set_output(llmobs_experiment_item *it, const char *value, bool is_json,

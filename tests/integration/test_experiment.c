@@ -604,6 +604,38 @@ static void an_item_past_its_deadline_is_timed_out_and_not_scored(void **state)
     llmobs_shutdown(c, 5000);
 }
 
+/* A task that works until no time is left and then gives up (as the CLI's command runner
+ * does) is timed out, never merely failed: remaining_ms says 0 only once run, too, counts the
+ * deadline as passed (it used to round down and say 0 up to a millisecond early). */
+static int until_no_time_is_left(llmobs_experiment_item *it, void *ud)
+{
+    (void)ud;
+    while (llmobs_experiment_item_remaining_ms(it) > 0)
+        ;
+    llmobs_experiment_item_set_error(it, "gave up at the deadline");
+    return 1;
+}
+
+static void a_task_that_stops_when_no_time_is_left_is_timed_out(void **state)
+{
+    fx *f = *state;
+    llmobs_client *c = client_for(f, NULL);
+    char path[128];
+    snprintf(path, sizeof path, "%s/d.jsonl", f->dir);
+    FILE *fp = fopen(path, "w");
+    for (int i = 0; i < 20; i++)
+        fputs("{\"input\": \"x\"}\n", fp);
+    fclose(fp);
+    llmobs_experiment *x = llmobs_experiment_new(c, "d", NULL);
+    llmobs_experiment_set_file(x, path);
+    llmobs_experiment_set_item_timeout(x, 0.0105); /* a deadline inside a millisecond */
+    assert_int_equal(llmobs_experiment_run(x, until_no_time_is_left, NULL), LLMOBS_OK);
+    assert_int_equal(counter(x, LLMOBS_EXPERIMENT_TIMED_OUT), 20);
+    assert_int_equal(counter(x, LLMOBS_EXPERIMENT_FAILED), 0);
+    llmobs_experiment_free(x);
+    llmobs_shutdown(c, 5000);
+}
+
 static void unreadable_datasets_fail_the_run_with_a_reason(void **state)
 {
     fx *f = *state;
@@ -694,6 +726,13 @@ static void garbage_arguments_are_refused(void **state)
 
 /* ---- llmobs-eval experiment ---------------------------------------------------------------- */
 
+/* The CLI's output, shown whole when the expected text is missing from it. */
+#define assert_in(text, expected)                                                                  \
+    do {                                                                                           \
+        if (!strstr((text), (expected)))                                                           \
+            fail_msg("missing \"%s\" in %s:\n%s", (expected), #text, (text));                      \
+    } while (0)
+
 static int run_cli(fx *f, const char *args, char **out, char **err)
 {
     char cmd[4096];
@@ -765,20 +804,20 @@ static void cli_gate_fails_on_a_regression_and_passes_otherwise(void **state)
     snprintf(args, sizeof args, "%s --run base --command 'sh good.sh'", base);
     int rc = run_cli(f, args, &out, &err);
     if (rc != 0) fail_msg("exit %d\n%s\n%s", rc, out, err);
-    assert_non_null(strstr(out, "items 4: 4 succeeded, 0 failed"));
-    assert_non_null(strstr(out, "exact_match         1.000      1.000        4        0"));
-    assert_non_null(strstr(out, "accuracy            0.900      1.000        4        0"));
-    assert_non_null(strstr(out, "nothing to compare"));
+    assert_in(out, "items 4: 4 succeeded, 0 failed");
+    assert_in(out, "exact_match         1.000      1.000        4        0");
+    assert_in(out, "accuracy            0.900      1.000        4        0");
+    assert_in(out, "nothing to compare");
     free(out), free(err);
 
     /* Worse than the previous run (base) by 0.25: fails at the default 0.05 tolerance. */
     snprintf(args, sizeof args, "%s --run worse --command 'sh worse.sh'", base);
     assert_int_equal(run_cli(f, args, &out, &err), 1);
-    assert_non_null(strstr(out, "compared with run base"));
-    assert_non_null(strstr(out, "exact_match         1.000    0.750   -0.250      1.000      0.750 "
-                                "  -0.250  REGRESSION"));
-    assert_non_null(strstr(out, "accuracy            0.900    0.900   +0.000      1.000      1.000 "
-                                "  +0.000  ok"));
+    assert_in(out, "compared with run base");
+    assert_in(out, "exact_match         1.000    0.750   -0.250      1.000      0.750 "
+                   "  -0.250  REGRESSION");
+    assert_in(out, "accuracy            0.900    0.900   +0.000      1.000      1.000 "
+                   "  +0.000  ok");
     free(out), free(err);
     /* The same drop within --max-regression 0.25 passes. */
     snprintf(args, sizeof args,
@@ -791,8 +830,8 @@ static void cli_gate_fails_on_a_regression_and_passes_otherwise(void **state)
     /* Better than the previous run (worse2): an improvement is no regression. */
     snprintf(args, sizeof args, "%s --run fixed --command 'sh good.sh'", base);
     assert_int_equal(run_cli(f, args, &out, &err), 0);
-    assert_non_null(strstr(out, "compared with run worse2"));
-    assert_non_null(strstr(out, "+0.250  ok"));
+    assert_in(out, "compared with run worse2");
+    assert_in(out, "+0.250  ok");
     free(out), free(err);
     /* Against a named run: worse vs base fails, good vs worse passes. */
     snprintf(args, sizeof args, "%s --run w3 --command 'sh worse.sh' --compare-to base", base);
@@ -803,7 +842,7 @@ static void cli_gate_fails_on_a_regression_and_passes_otherwise(void **state)
     free(out), free(err);
     snprintf(args, sizeof args, "%s --run g4 --command 'sh good.sh' --compare-to nope", base);
     assert_int_equal(run_cli(f, args, &out, &err), 8);
-    assert_non_null(strstr(err, "no run nope"));
+    assert_in(err, "no run nope");
     free(out), free(err);
 
     /* Every run was recorded, with its evaluators. */
@@ -822,7 +861,7 @@ static void cli_gate_fails_on_a_regression_and_passes_otherwise(void **state)
     write_file(f, ".llmobs-experiments.json", "garbage");
     snprintf(args, sizeof args, "%s --run g5 --command 'sh good.sh' --compare-to base", base);
     assert_int_equal(run_cli(f, args, &out, &err), 8);
-    assert_non_null(strstr(err, "is not a results file"));
+    assert_in(err, "is not a results file");
     free(out), free(err);
 }
 
@@ -851,11 +890,11 @@ static void cli_counts_failing_commands_and_malformed_items(void **state)
     int64_t took = test_mono_ms() - t0;
     if (rc != 0) fail_msg("exit %d\n%s\n%s", rc, out, err);
     assert_true(took < test_slack_ms(15000)); /* the sleeping command was killed */
-    assert_non_null(strstr(out, "items 3: 1 succeeded, 1 failed, 1 timed out; 1 malformed"));
-    assert_non_null(strstr(out, "exact_match         1.000      0.333        1        0"));
-    assert_non_null(strstr(err, "items.jsonl:2: not a JSON object"));
-    assert_non_null(strstr(err, "the command exited with status 3"));
-    assert_non_null(strstr(err, "killed at the item deadline"));
+    assert_in(out, "items 3: 1 succeeded, 1 failed, 1 timed out; 1 malformed");
+    assert_in(out, "exact_match         1.000      0.333        1        0");
+    assert_in(err, "items.jsonl:2: not a JSON object");
+    assert_in(err, "the command exited with status 3");
+    assert_in(err, "killed at the item deadline");
     free(out), free(err);
     /* Every item failing is an error of its own. */
     write_file(f, "bad.sh", "cat >/dev/null; exit 1\n");
@@ -864,7 +903,7 @@ static void cli_counts_failing_commands_and_malformed_items(void **state)
                              "exact_match --item-timeout 5",
                              &out, &err),
                      9);
-    assert_non_null(strstr(err, "every item failed"));
+    assert_in(err, "every item failed");
     free(out), free(err);
     /* The command reads the item input JSON and sees the item's variables. */
     write_file(f, "echo.sh",
@@ -875,7 +914,7 @@ static void cli_counts_failing_commands_and_malformed_items(void **state)
                              "exact_match --concurrency 1",
                              &out, &err),
                      0);
-    assert_non_null(strstr(err, "\"ok\" r3 items.jsonl:1 00"));
+    assert_in(err, "\"ok\" r3 items.jsonl:1 00");
     free(out), free(err);
 }
 
@@ -888,14 +927,14 @@ static void cli_reads_a_langfuse_dataset_and_reports_its_errors(void **state)
     char *out, *err;
     const char *args = "--dataset golden --run lf --command 'sh good.sh' --evaluator exact_match";
     assert_int_equal(run_cli(f, args, &out, &err), 3); /* no keys */
-    assert_non_null(strstr(err, "LANGFUSE_PUBLIC_KEY"));
+    assert_in(err, "LANGFUSE_PUBLIC_KEY");
     free(out), free(err);
     use_langfuse_env(f);
     int rc = run_cli(f, args, &out, &err);
     if (rc != 0) fail_msg("exit %d\n%s\n%s", rc, out, err);
-    assert_non_null(strstr(out, "items 3: 3 succeeded, 0 failed, 0 timed out; 2 malformed and 1 "
-                                "archived"));
-    assert_non_null(strstr(out, "exact_match         0.667      0.667        3        0"));
+    assert_in(out, "items 3: 3 succeeded, 0 failed, 0 timed out; 2 malformed and 1 "
+                   "archived");
+    assert_in(out, "exact_match         0.667      0.667        3        0");
     cJSON *spans = receiver_accepted_spans(f->r);
     assert_int_equal(cJSON_GetArraySize(spans), 3);
     int n;
@@ -919,7 +958,7 @@ static void cli_reads_a_langfuse_dataset_and_reports_its_errors(void **state)
     free(out), free(err);
     unsetenv("LLMOBS_JUDGE_API_KEY");
     assert_int_equal(run_cli(f, "--dataset golden --run x --command cat", &out, &err), 3);
-    assert_non_null(strstr(err, "LLMOBS_JUDGE_API_KEY"));
+    assert_in(err, "LLMOBS_JUDGE_API_KEY");
     free(out), free(err);
 }
 
@@ -931,6 +970,7 @@ int main(void)
         T(legacy_exporter_links_every_item_as_a_dataset_run_item),
         T(failing_tasks_and_malformed_items_are_counted_within_the_concurrency),
         T(an_item_past_its_deadline_is_timed_out_and_not_scored),
+        T(a_task_that_stops_when_no_time_is_left_is_timed_out),
         T(unreadable_datasets_fail_the_run_with_a_reason),
         T(garbage_arguments_are_refused),
         T(cli_gate_fails_on_a_regression_and_passes_otherwise),
