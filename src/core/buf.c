@@ -423,9 +423,42 @@ static bool reads_back(uint64_t m, int s, uint64_t d, int prec, int x)
     return twice < unit || (twice == unit && (m & 1) == 0);
 }
 
+/* The 15 significant digits of a (in [1e-12, 1e9)) with two double operations, when they read
+ * back as a (Clinger's fast path: m and 10^k are exact doubles for m < 2^53 and k <= 22, so
+ * m / 10^k is correctly rounded): into *d, the exponent of the first digit into *xo. x: a
+ * guess of that exponent, within one. False, leaving the exact 128-bit method to decide, when
+ * 10^k is not exact or when the digits do not read back (the value needs 17 digits, or the
+ * product a 10^k, within 1/16 of the exact one below 2^50, rounded to the wrong neighbour).
+ * Costs in whole picodollars and durations from nanoseconds take this path. */
+static bool digits15_by_doubles(double a, int x, uint64_t *d, int *xo)
+{
+    static const double p10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    int k = 14 - x;
+    if (k < 1 || k > 21) return false;
+    double t = a * p10[k];
+    if (t >= 1e15) {
+        k--, x++;
+        t = a * p10[k];
+    } else if (t < 1e14) {
+        k++, x--;
+        t = a * p10[k];
+    }
+    if (!(t >= 1e14 && t < 1e15)) return false;
+    /* m reads back only if it is within 1/8 of the exact a 10^k: then it is also the nearest
+     * whole number to it, the digits %.15g takes */
+    uint64_t m = (uint64_t)(t + 0.5);
+    if (m >= UINT64_C(1000000000000000) || (double)m / p10[k] != a) return false;
+    *d = m;
+    *xo = x;
+    return true;
+}
+
 /* What the %.15g-else-%.17g rule of llmobs__buf_json_double prints, without printf, for 0 and
- * |v| in [1e-12, 1e9) (the digits computed exactly with 128-bit integers; fixed notation from
- * 1e-4, like %g, exponent notation below). False outside that range. */
+ * |v| in [1e-12, 1e9) (the digits by doubles where that is exact, else computed exactly with
+ * 128-bit integers; fixed notation from 1e-4, like %g, exponent notation below). False outside
+ * that range. */
 static bool fast_double(llmobs__buf *b, double v)
 {
     double a = fabs(v);
@@ -448,16 +481,21 @@ static bool fast_double(llmobs__buf *b, double v)
      * first digit: a guess that round_digits corrects, cheaper than log10 */
     int x0 = (52 - s) * 30103 / 100000, x, prec = 15;
     uint64_t d;
-    round_digits(m, s, prec, x0, &d, &x);
-    if (!reads_back(m, s, d, prec, x)) {
-        prec = 17;
+    if (!digits15_by_doubles(a, x0, &d, &x)) {
         round_digits(m, s, prec, x0, &d, &x);
+        if (!reads_back(m, s, d, prec, x)) {
+            prec = 17;
+            round_digits(m, s, prec, x0, &d, &x);
+        }
     }
-    char digits[20], out[48];
-    decimal(digits + prec, d); /* d has exactly prec digits */
+    /* the trailing zeros off first (costs are mostly a few digits): fewer digits to write */
     int nd = prec;
-    while (nd > 1 && digits[nd - 1] == '0')
-        nd--;
+    while (nd > 8 && d % 100000000 == 0)
+        d /= 100000000, nd -= 8;
+    while (nd > 1 && d % 10 == 0)
+        d /= 10, nd--;
+    char digits[20], out[48];
+    decimal(digits + nd, d); /* d has exactly nd digits */
     size_t n = 0;
     if (v < 0) out[n++] = '-';
     if (x < -4) { /* d.ddde-XX */

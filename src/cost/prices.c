@@ -27,6 +27,7 @@
  * as the project asked; override them with a prices file if you bill at list price. */
 #include "cost/cost.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -162,11 +163,17 @@ void llmobs__price_apply(const double usd_per_mtok[LLMOBS_PRICE_KIND_COUNT],
                          const int64_t tokens[LLMOBS_PRICE_KIND_COUNT],
                          double cost_out[LLMOBS_COST_KIND_COUNT])
 {
+    /* In whole picodollars (USD 1e-12; the cheapest built-in token costs 5,000), one division:
+     * each cost is the double nearest its decimal value (0.6 x 47 / 1e6 is 2.82e-05, where the
+     * product and a division would leave 2.8199999999999998e-05 on the wire and in every sum),
+     * and the total is the exact sum of the parts, not a sum of rounded doubles. */
     double total = 0;
     for (int k = 0; k < LLMOBS_PRICE_KIND_COUNT; k++) {
-        /* price × tokens / 1e6: one rounding for the product, one for the division. */
-        cost_out[k] = usd_per_mtok[k] * (double)tokens[k] / 1e6;
-        total += cost_out[k];
+        double pico = usd_per_mtok[k] * (double)tokens[k] * 1e6;
+        if (pico > 0 && pico < 0x1p53) /* above, a double is a whole number already */
+            pico = (double)(int64_t)(pico + 0.5);
+        cost_out[k] = pico / 1e12;
+        total += pico;
     }
-    cost_out[LLMOBS_COST_TOTAL] = total;
+    cost_out[LLMOBS_COST_TOTAL] = total / 1e12;
 }

@@ -117,6 +117,25 @@ static void total_is_the_sum_of_every_type(void **state)
     llmobs_cost_tracker_free(t);
 }
 
+/* Each cost is the double nearest its decimal value and the total the exact sum of the parts
+ * (whole picodollars): 0.60 x 47 / 1e6 is 2.82e-05 on the wire, not 2.8199999999999998e-05,
+ * and a total is not off by the rounding of a sum. */
+static void costs_are_the_doubles_nearest_their_decimal_values(void **state)
+{
+    (void)state;
+    llmobs_cost_tracker *t = fresh();
+    double c[LLMOBS_COST_KIND_COUNT];
+    assert_int_equal(llmobs_cost_compute(t, "gpt-4o-mini", 52, 47, 0, 0, 0, NULL, c), LLMOBS_OK);
+    assert_true(c[LLMOBS_PRICE_INPUT] == 7.8e-06);
+    assert_true(c[LLMOBS_PRICE_OUTPUT] == 2.82e-05);
+    assert_true(c[LLMOBS_COST_TOTAL] == 3.6e-05);
+    assert_int_equal(
+        llmobs_cost_compute(t, "claude-sonnet-4-5", 1234, 567, 10000, 2000, 100, NULL, c),
+        LLMOBS_OK);
+    assert_true(c[LLMOBS_COST_TOTAL] == 0.024207);
+    llmobs_cost_tracker_free(t);
+}
+
 static void article_prices_are_built_in(void **state)
 {
     (void)state;
@@ -420,6 +439,7 @@ int main(void)
         cmocka_unit_test(cache_creation_tokens_cost_cache_write_price),
         cmocka_unit_test(reasoning_tokens_cost_reasoning_price),
         cmocka_unit_test(total_is_the_sum_of_every_type),
+        cmocka_unit_test(costs_are_the_doubles_nearest_their_decimal_values),
         cmocka_unit_test(article_prices_are_built_in),
         cmocka_unit_test(builtin_table_is_sane),
         cmocka_unit_test(dated_snapshots_match_their_model_by_prefix),

@@ -121,7 +121,7 @@ static void doubles_without_printf_match_printf(void **state)
             v = fixed[i];
         } else {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            switch (i % 4) {
+            switch (i % 6) {
             case 0: /* price per token x tokens */
                 v = (double)(x % 1000000) * 1e-7 * (double)((x >> 20) % 5000);
                 break;
@@ -131,6 +131,22 @@ static void doubles_without_printf_match_printf(void **state)
             case 2: { /* any bits in range */
                 double m = (double)(x >> 11) / 9007199254740992.0;
                 v = ldexp(m, (int)((x >> 3) % 80) - 50);
+                break;
+            }
+            case 3: { /* 15-digit decimals and their neighbours (the double fast path) */
+                char t[40];
+                snprintf(t, sizeof t, "%llue%d", (x >> 4) % 1000000000000000ULL,
+                         (int)(x % 23) - 30);
+                v = strtod(t, NULL);
+                if (x & 8) v = nextafter(v, 1e300);
+                if (x & 16) v = nextafter(v, 0);
+                break;
+            }
+            case 4: { /* halfway between two 15-digit decimals: the fast path must step aside */
+                char t[40];
+                snprintf(t, sizeof t, "%llu.5e%d", (x >> 4) % 100000000000000ULL,
+                         (int)(x % 23) - 30);
+                v = strtod(t, NULL);
                 break;
             }
             default:
