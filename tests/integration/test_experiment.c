@@ -223,6 +223,15 @@ static void assert_json_equal(const char *a, const char *b)
     cJSON_Delete(y);
 }
 
+static void write_file(fx *f, const char *name, const char *text)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", f->dir, name);
+    FILE *fp = fopen(path, "w");
+    fputs(text, fp);
+    fclose(fp);
+}
+
 static uint64_t counter(llmobs_experiment *x, llmobs_experiment_counter c)
 {
     uint64_t v = 99999;
@@ -620,15 +629,15 @@ static void a_task_that_stops_when_no_time_is_left_is_timed_out(void **state)
 {
     fx *f = *state;
     llmobs_client *c = client_for(f, NULL);
+    char items[20 * 16 + 1] = "";
+    for (int i = 0; i < 20; i++)
+        strcat(items, "{\"input\": \"x\"}\n");
+    write_file(f, "d.jsonl", items);
     char path[128];
     snprintf(path, sizeof path, "%s/d.jsonl", f->dir);
-    FILE *fp = fopen(path, "w");
-    for (int i = 0; i < 20; i++)
-        fputs("{\"input\": \"x\"}\n", fp);
-    fclose(fp);
     llmobs_experiment *x = llmobs_experiment_new(c, "d", NULL);
     llmobs_experiment_set_file(x, path);
-    llmobs_experiment_set_item_timeout(x, 0.0105); /* a deadline inside a millisecond */
+    llmobs_experiment_set_item_timeout(x, 0.01);
     assert_int_equal(llmobs_experiment_run(x, until_no_time_is_left, NULL), LLMOBS_OK);
     assert_int_equal(counter(x, LLMOBS_EXPERIMENT_TIMED_OUT), 20);
     assert_int_equal(counter(x, LLMOBS_EXPERIMENT_FAILED), 0);
@@ -754,15 +763,6 @@ static int run_cli(fx *f, const char *args, char **out, char **err)
         *bufs[i] = b;
     }
     return WEXITSTATUS(rc);
-}
-
-static void write_file(fx *f, const char *name, const char *text)
-{
-    char path[128];
-    snprintf(path, sizeof path, "%s/%s", f->dir, name);
-    FILE *fp = fopen(path, "w");
-    fputs(text, fp);
-    fclose(fp);
 }
 
 static void use_langfuse_env(fx *f)
