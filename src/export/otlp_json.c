@@ -134,24 +134,26 @@ static char *apply_mask(const llmobs__serializer *ser, const char *field, const 
 
 /* Input/output as JSON text: plain text becomes a JSON string, then the mask runs. */
 static void attr_io(attr_list *l, const llmobs__serializer *ser, const char *key, const char *lit,
-                    size_t litlen, const char *field, const char *value, bool is_json)
+                    size_t litlen, const char *field, const llmobs__span_text *text, bool is_json)
 {
+    const char *value = text->s;
+    size_t len = text->len;
     if (!value) return;
     if (!ser->mask_fn) { /* no copy: straight into the request */
         attr_key(l, key, lit, litlen);
         PUT_LIT(l->b, "{\"stringValue\":");
         if (is_json)
-            llmobs__buf_json_string(l->b, value, strlen(value));
+            llmobs__buf_json_string(l->b, value, len);
         else /* text: the JSON string of its JSON string */
-            llmobs__buf_json_string_twice(l->b, value, strlen(value));
+            llmobs__buf_json_string_twice(l->b, value, len);
         PUT_LIT(l->b, "}}");
         return;
     }
     llmobs__buf json = {0};
     if (is_json)
-        llmobs__buf_puts(&json, value);
+        llmobs__buf_append(&json, value, len);
     else
-        llmobs__buf_json_string(&json, value, strlen(value));
+        llmobs__buf_json_string(&json, value, len);
     char *masked = json.oom ? NULL : apply_mask(ser, field, json.data);
     llmobs__buf_free(&json);
     if (!masked) {
@@ -431,8 +433,8 @@ static void span_json(llmobs__buf *b, const llmobs__serializer *ser, const llmob
         attr_bool(&l, LIT_KEY("langfuse.internal.as_root"), true);
     }
     trace_attributes(&l, ser, s);
-    attr_io(&l, ser, LIT_KEY("langfuse.observation.input"), "input", s->input, s->input_is_json);
-    attr_io(&l, ser, LIT_KEY("langfuse.observation.output"), "output", s->output,
+    attr_io(&l, ser, LIT_KEY("langfuse.observation.input"), "input", &s->input, s->input_is_json);
+    attr_io(&l, ser, LIT_KEY("langfuse.observation.output"), "output", &s->output,
             s->output_is_json);
     attr_metadata(&l, ser, LIT_KEY("langfuse.observation.metadata"), s->metadata);
     if (s->level != LLMOBS_LEVEL_DEFAULT)
@@ -478,12 +480,12 @@ static void span_json(llmobs__buf *b, const llmobs__serializer *ser, const llmob
 static void check_json_payloads(const llmobs__serializer *ser, llmobs__span *s)
 {
     struct {
-        const char *text;
+        const llmobs__span_text *text;
         bool *is_json;
         const char *field;
-    } io[] = {{s->input, &s->input_is_json, "input"}, {s->output, &s->output_is_json, "output"}};
+    } io[] = {{&s->input, &s->input_is_json, "input"}, {&s->output, &s->output_is_json, "output"}};
     for (size_t i = 0; i < 2; i++) {
-        if (!*io[i].is_json || !io[i].text || llmobs__json_valid(io[i].text, strlen(io[i].text)))
+        if (!*io[i].is_json || !io[i].text->s || llmobs__json_valid(io[i].text->s, io[i].text->len))
             continue;
         *io[i].is_json = false;
         if (ser->invalid_json) ser->invalid_json(ser->invalid_json_ud, io[i].field);

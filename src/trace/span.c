@@ -167,29 +167,36 @@ static char *string_alloc(llmobs__span *s, size_t len)
     return p ? p : malloc(string_class_size[c]);
 }
 
-static void span_string_free(llmobs__span *s, char *p)
+static size_t slen(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
+
+/* Frees p, a string of `len` bytes with its NUL; 0: not known, measured here (after the pool
+ * check: short strings are mostly in the pool and need no measuring). */
+static void span_string_free(llmobs__span *s, char *p, size_t len)
 {
     if (!p || in_pool(s, p)) return;
-    int c = string_class(s, strlen(p) + 1); /* the class it was allocated in */
+    int c = string_class(s, len ? len : strlen(p) + 1); /* the class it was allocated in */
     if (c < 0 || !llmobs__recycler_give(&s->home->strings[c], p, string_class_size[c])) free(p);
 }
 
 /* Frees everything the span points to. */
 static void span_clear(llmobs__span *s)
 {
-    span_string_free(s, s->name);
-    span_string_free(s, s->status_message);
-    span_string_free(s, s->input);
-    span_string_free(s, s->output);
+    span_string_free(s, s->name, 0);
+    span_string_free(s, s->status_message, 0);
+    span_string_free(s, s->input.s, s->input.len + 1);
+    span_string_free(s, s->output.s, s->output.len + 1);
     cJSON_Delete(s->metadata);
     cJSON_Delete(s->model_params);
-    span_string_free(s, s->model);
-    span_string_free(s, s->provider);
+    span_string_free(s, s->model, 0);
+    span_string_free(s, s->provider, 0);
     for (size_t i = 0; i < s->nusage; i++)
         llmobs__span_key_free(s->usage[i].key);
     for (size_t i = 0; i < s->ncost; i++)
         llmobs__span_key_free(s->cost[i].key);
-    span_string_free(s, s->prompt_name);
+    span_string_free(s, s->prompt_name, 0);
     cJSON_Delete(s->attributes);
     llmobs__trace_attrs_unref(s->trace);
 }
@@ -245,11 +252,6 @@ int64_t llmobs__span_usage(const llmobs__span *s, const char *key)
     return -1;
 }
 
-static size_t slen(const char *s)
-{
-    return s ? strlen(s) + 1 : 0;
-}
-
 /* Heap bytes of a cJSON tree: its nodes and their strings (malloc overhead aside). Iterative
  * over siblings, recursive over depth: every tree here comes from cJSON_Parse, which limits
  * nesting to CJSON_NESTING_LIMIT (1000), so the depth is bounded.
@@ -295,9 +297,10 @@ size_t llmobs__span_footprint(const llmobs__span *s)
     return n + llmobs__trace_attrs_footprint(s->trace);
 }
 
-bool llmobs__span_set_string(llmobs__span *s, char **field, const char *value)
+/* Replaces *field, a string of `old` bytes with its NUL (0: not known), by a copy of the `len`
+ * bytes (with its NUL; 0: NULL) at value. */
+static bool replace_string(llmobs__span *s, char **field, size_t old, const char *value, size_t len)
 {
-    size_t len = value ? strlen(value) + 1 : 0;
     char *copy = NULL;
     if (value && len <= sizeof s->pool - s->pool_used) {
         copy = s->pool + s->pool_used;
@@ -307,9 +310,26 @@ bool llmobs__span_set_string(llmobs__span *s, char **field, const char *value)
         s->str_bytes += heap_bytes(s, len); /* the pool is in sizeof *s */
     }
     if (copy) memcpy(copy, value, len);
-    if (*field && !in_pool(s, *field)) s->str_bytes -= heap_bytes(s, strlen(*field) + 1);
-    span_string_free(s, *field);
+    if (*field && !in_pool(s, *field)) {
+        if (!old) old = strlen(*field) + 1;
+        s->str_bytes -= heap_bytes(s, old);
+    }
+    span_string_free(s, *field, old);
     *field = copy;
+    return true;
+}
+
+bool llmobs__span_set_string(llmobs__span *s, char **field, const char *value)
+{
+    return replace_string(s, field, 0, value, slen(value));
+}
+
+bool llmobs__span_set_text(llmobs__span *s, llmobs__span_text *field, const char *value)
+{
+    size_t len = value ? strlen(value) : 0;
+    if (!replace_string(s, &field->s, field->s ? field->len + 1 : 0, value, value ? len + 1 : 0))
+        return false;
+    field->len = len;
     return true;
 }
 
@@ -321,10 +341,10 @@ void llmobs__span_count_key(llmobs__span *s, const char *key)
 void llmobs__span_truncate(llmobs__span *s)
 {
     s->truncated = true;
-    char **fields[] = {&s->input, &s->output};
+    llmobs__span_text *fields[] = {&s->input, &s->output};
     for (size_t i = 0; i < 2; i++) /* on ENOMEM the field is cleared: left out */
-        if (*fields[i] && !llmobs__span_set_string(s, fields[i], LLMOBS__TRUNCATED_MARKER))
-            llmobs__span_set_string(s, fields[i], NULL);
+        if (fields[i]->s && !llmobs__span_set_text(s, fields[i], LLMOBS__TRUNCATED_MARKER))
+            llmobs__span_set_text(s, fields[i], NULL);
     s->input_is_json = s->output_is_json = false;
     cJSON_Delete(s->metadata);
     s->metadata = cJSON_CreateObject();

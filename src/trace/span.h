@@ -81,6 +81,13 @@ typedef struct llmobs__cost {
 #define LLMOBS__STRING_CLASSES 10
 #define LLMOBS__SPANS_KEPT_BYTES ((size_t)2 << 20)
 #define LLMOBS__STRINGS_KEPT_BYTES ((size_t)256 << 10)
+/* A payload (input or output) and its strlen: measured once, when it is set, not again when it
+ * is sent and freed. Set with llmobs__span_set_text only, which keeps the two together. */
+typedef struct llmobs__span_text {
+    char *s;
+    size_t len;
+} llmobs__span_text;
+
 typedef struct llmobs__span_home {
     llmobs__recycler spans;
     llmobs__recycler strings[LLMOBS__STRING_CLASSES];
@@ -104,8 +111,8 @@ typedef struct llmobs__span {
     int64_t completion_start_ns; /* 0 = not set */
     llmobs_level level;
     char *status_message;
-    char *input; /* text, JSON when input_is_json */
-    char *output;
+    llmobs__span_text input; /* text, JSON when input_is_json */
+    llmobs__span_text output;
     bool input_is_json;
     bool output_is_json;
     cJSON *metadata;     /* object or NULL */
@@ -140,9 +147,12 @@ typedef struct llmobs__span {
 llmobs__span *llmobs__span_new(llmobs__span_home *home);
 
 /* Replaces one of the span's own string fields by a copy of `value` (NULL clears it), keeping
- * str_bytes; false when out of memory (the field is then unchanged). The copy goes to the
- * span's pool when it fits. Fields set this way are released by llmobs__span_free only. */
+ * str_bytes; false when out of memory (the field is then unchanged).
+ * The copy goes to the span's pool when it fits. Fields set this way are released by
+ * llmobs__span_free only. */
 bool llmobs__span_set_string(llmobs__span *s, char **field, const char *value);
+/* The same for the input or the output, keeping its length. */
+bool llmobs__span_set_text(llmobs__span *s, llmobs__span_text *field, const char *value);
 /* Adds a usage or cost key copy's bytes to str_bytes (llmobs__span_key). */
 void llmobs__span_count_key(llmobs__span *s, const char *key);
 

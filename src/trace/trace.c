@@ -359,13 +359,12 @@ static llmobs_status obs_set_io(llmobs_obs *o, const char *value, bool output, b
     llmobs_status st;
     llmobs__span *s = content_lock(o, &st, fn);
     if (!s) return st;
-    st = span_string(s, output ? &s->output : &s->input, value);
-    if (st == LLMOBS_OK) {
-        if (output)
-            s->output_is_json = is_json;
-        else
-            s->input_is_json = is_json;
-    }
+    if (!llmobs__span_set_text(s, output ? &s->output : &s->input, value))
+        st = llmobs__error(LLMOBS_ENOMEM, "out of memory");
+    else if (output)
+        s->output_is_json = is_json;
+    else
+        s->input_is_json = is_json;
     obs_unlock(o);
     return st;
 }

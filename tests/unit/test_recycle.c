@@ -110,16 +110,19 @@ static void a_recycled_span_comes_back_cleared_and_its_strings_reuse_blocks(void
     assert_true(llmobs__span_set_string(s, &s->name, "answer")); /* short: the inline pool */
     assert_true(llmobs__span_set_string(s, &s->model, "gpt-4o-mini"));
     assert_true(s->name >= s->pool && s->name < s->pool + sizeof s->pool);
-    assert_true(llmobs__span_set_string(s, &s->input, in));   /* 301 bytes: a 384 block */
-    assert_true(llmobs__span_set_string(s, &s->output, out)); /* 201 bytes: a 256 block */
+    assert_true(llmobs__span_set_text(s, &s->input, in));   /* 301 bytes: a 384 block */
+    assert_true(llmobs__span_set_text(s, &s->output, out)); /* 201 bytes: a 256 block */
     assert_int_equal(s->str_bytes, 384 + 256);
+    assert_int_equal(s->input.len, 300); /* the payloads' lengths are kept */
+    assert_int_equal(s->output.len, 200);
     assert_int_equal(llmobs__span_footprint(s), sizeof *s + 384 + 256);
-    char *out_block = s->output;
+    char *out_block = s->output.s;
     /* Replaced: the old block goes back at once and the new string takes the same class. */
-    assert_true(llmobs__span_set_string(s, &s->output, in));
+    assert_true(llmobs__span_set_text(s, &s->output, in));
     assert_int_equal(home.strings[2].bytes, 256); /* the 256 block is back */
-    assert_string_equal(s->output, in);
-    char *last_384 = s->output; /* given back after the input's: taken first (LIFO) */
+    assert_string_equal(s->output.s, in);
+    assert_int_equal(s->output.len, 300);
+    char *last_384 = s->output.s; /* given back after the input's: taken first (LIFO) */
     assert_int_equal(s->str_bytes, 384 + 384);
     assert_true(llmobs__span_set_string(s, &s->status_message, huge)); /* past 4 KB: a copy */
     assert_int_equal(s->str_bytes, 384 + 384 + 5001);
@@ -134,25 +137,26 @@ static void a_recycled_span_comes_back_cleared_and_its_strings_reuse_blocks(void
     llmobs__span *t = llmobs__span_new(&home);
     assert_ptr_equal(t, s);
     assert_null(t->name);
-    assert_null(t->input);
+    assert_null(t->input.s);
+    assert_int_equal(t->input.len, 0);
     assert_int_equal(t->nusage, 0);
     assert_int_equal(t->pool_used, 0);
     assert_int_equal(t->str_bytes, 0);
     assert_int_equal(t->level, 0);
     assert_true(llmobs__span_set_string(t, &t->name, "retrieval"));
-    assert_ptr_equal(t->name, t->pool);                      /* the pool starts over */
-    assert_true(llmobs__span_set_string(t, &t->input, out)); /* the kept 256 block */
-    assert_ptr_equal(t->input, out_block);
-    assert_string_equal(t->input, out);
-    assert_true(llmobs__span_set_string(t, &t->output, in)); /* a kept 384 block */
+    assert_ptr_equal(t->name, t->pool);                    /* the pool starts over */
+    assert_true(llmobs__span_set_text(t, &t->input, out)); /* the kept 256 block */
+    assert_ptr_equal(t->input.s, out_block);
+    assert_string_equal(t->input.s, out);
+    assert_true(llmobs__span_set_text(t, &t->output, in)); /* a kept 384 block */
     assert_int_equal(home.strings[3].bytes, 384);
-    assert_ptr_equal(t->output, last_384);
-    assert_string_equal(t->output, in);
+    assert_ptr_equal(t->output.s, last_384);
+    assert_string_equal(t->output.s, in);
     llmobs__span_free(t);
 
     /* Without a home the span and its strings are simply freed (valgrind checks). */
     llmobs__span *w = llmobs__span_new(NULL);
-    assert_true(llmobs__span_set_string(w, &w->input, in));
+    assert_true(llmobs__span_set_text(w, &w->input, in));
     assert_int_equal(w->str_bytes, 301);
     llmobs__span_free(w);
 

@@ -379,6 +379,31 @@ static void plain_text_with_invalid_utf8_is_repaired_on_the_wire(void **state)
                         "\"bad \xef\xbf\xbd byte\"");
 }
 
+/* Input and output are measured when set and the length kept for the serializer: a payload
+ * replaced by a shorter or longer one (heap block to pool string and back) goes out whole and
+ * alone, JSON-checked at its own length. */
+static void a_replaced_payload_is_sent_as_it_is_now(void **state)
+{
+    fixture *f = *state;
+    char long_text[301];
+    memset(long_text, 'x', 300);
+    long_text[300] = '\0';
+    llmobs_trace *t = llmobs_trace_start(f->client, "replaced", NULL);
+    llmobs_obs *g = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, "g", NULL);
+    assert_int_equal(llmobs_obs_set_input(g, long_text), LLMOBS_OK);
+    assert_int_equal(llmobs_obs_set_input(g, "short"), LLMOBS_OK);
+    assert_int_equal(llmobs_obs_set_output_json(g, "[1]"), LLMOBS_OK);
+    assert_int_equal(llmobs_obs_set_output(g, long_text), LLMOBS_OK);
+    assert_int_equal(llmobs_obs_set_output_json(g, "{\"a\": [1, 2]}"), LLMOBS_OK);
+    llmobs_obs_end(g);
+    llmobs_trace_end(t);
+    const cJSON *gs = find_span_by_name(flush_and_get(f, 2), "g");
+    assert_non_null(gs);
+    assert_string_equal(span_attr_str(gs, "langfuse.observation.input"), "\"short\"");
+    assert_string_equal(span_attr_str(gs, "langfuse.observation.output"), "{\"a\": [1, 2]}");
+    assert_int_equal(client_stat(f->client, LLMOBS_STAT_INVALID_JSON), 0);
+}
+
 static void generation_without_cost_details_is_priced_from_the_table(void **state)
 {
     fixture *f = *state;
@@ -488,6 +513,7 @@ int main(void)
         cmocka_unit_test(client_environment_and_release_until_a_trace_sets_its_own),
         cmocka_unit_test_setup_teardown(trace_with_seeded_id_uses_it, setup, teardown),
         cmocka_unit_test_setup_teardown(extra_attributes_reach_the_wire_verbatim, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_replaced_payload_is_sent_as_it_is_now, setup, teardown),
         cmocka_unit_test_setup_teardown(plain_text_with_invalid_utf8_is_repaired_on_the_wire, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(generation_without_cost_details_is_priced_from_the_table,
