@@ -274,6 +274,11 @@ void llmobs__buf_json_string_twice(llmobs__buf *b, const char *str, size_t len)
     llmobs__buf_append(b, "\\\"\"", 3);
 }
 
+void llmobs__buf_json_escape_twice(llmobs__buf *b, const char *str, size_t len)
+{
+    json_escape(b, (const unsigned char *)str, len, true);
+}
+
 static const char digit_pairs[] =
     "00010203040506070809101112131415161718192021222324252627282930313233"
     "34353637383940414243444546474849505152535455565758596061626364656667"

@@ -54,6 +54,9 @@ void llmobs__buf_json_string(llmobs__buf *b, const char *s, size_t len);
 /* Appends the JSON string whose text is the JSON string of `s`: what
  * llmobs__buf_json_string of a buffer holding llmobs__buf_json_string(s) appends, in one pass. */
 void llmobs__buf_json_string_twice(llmobs__buf *b, const char *s, size_t len);
+/* Appends what llmobs__buf_json_string_twice appends between its quotes and their escapes: the
+ * text of `s` escaped twice, for a string inside JSON text that is itself a JSON string. */
+void llmobs__buf_json_escape_twice(llmobs__buf *b, const char *s, size_t len);
 /* Appends a decimal int64 (123, -5), without printf. */
 void llmobs__buf_int64(llmobs__buf *b, int64_t v);
 /* Appends a quoted decimal int64 ("123"), as OTLP JSON wants 64-bit integers. */

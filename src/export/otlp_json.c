@@ -264,6 +264,38 @@ static int usage_kind(const char *key)
     return -1;
 }
 
+/* Usage and cost details: a JSON object that Langfuse reads from a string attribute
+ * ({"stringValue":"{\"input\":52,\"total\":99}"}), written straight into the request: the
+ * keys escaped twice, the numbers as they are (digits, '.', 'e' and '-' need no escaping). */
+ATTR_INLINE void details_begin(attr_list *l, const char *key, const char *lit, size_t litlen)
+{
+    attr_key(l, key, lit, litlen);
+    PUT_LIT(l->b, "{\"stringValue\":\"{");
+}
+
+static void details_key(llmobs__buf *b, bool first, const char *key)
+{
+    if (!first) llmobs__buf_putc(b, ',');
+    PUT_LIT(b, "\\\"");
+    llmobs__buf_json_escape_twice(b, key, strlen(key));
+    PUT_LIT(b, "\\\":");
+}
+
+/* Every cost is finite (its setter and the price tables check): null only keeps the text JSON
+ * if one ever were not (llmobs__buf_json_double writes those as quoted strings). */
+static void details_double(llmobs__buf *b, double v)
+{
+    if (isfinite(v))
+        llmobs__buf_json_double(b, v);
+    else
+        PUT_LIT(b, "null");
+}
+
+ATTR_INLINE void details_end(attr_list *l)
+{
+    PUT_LIT(l->b, "}\"}}");
+}
+
 static void usage_attributes(attr_list *l, const llmobs__span *s)
 {
     if (!s->nusage) return;
@@ -271,10 +303,7 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
     int64_t tokens[LLMOBS__TOKEN_KINDS]; /* as llmobs__span_usage: the first value, -1 if none */
     for (int k = 0; k < LLMOBS__TOKEN_KINDS; k++)
         tokens[k] = -1;
-    llmobs__buf *b = l->b;
-    attr_key(l, LIT_KEY("langfuse.observation.usage_details"));
-    llmobs__buf json = {0};
-    llmobs__buf_putc(&json, '{');
+    details_begin(l, LIT_KEY("langfuse.observation.usage_details"));
     for (size_t i = 0; i < s->nusage; i++) {
         int k = usage_kind(s->usage[i].key);
         if (k >= 0) { /* a Langfuse bucket: neither "total" nor provider-style */
@@ -285,23 +314,14 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
         } else if (!llmobs__usage_key_is_provider_style(s->usage[i].key)) {
             sum += s->usage[i].value; /* provider-style keys repeat the buckets: no double */
         }
-        if (i) llmobs__buf_putc(&json, ',');
-        llmobs__buf_json_string(&json, s->usage[i].key, strlen(s->usage[i].key));
-        llmobs__buf_putc(&json, ':');
-        llmobs__buf_int64(&json, s->usage[i].value);
+        details_key(l->b, i == 0, s->usage[i].key);
+        llmobs__buf_int64(l->b, s->usage[i].value);
     }
     if (total < 0) {
-        PUT_LIT(&json, ",\"total\":");
-        llmobs__buf_int64(&json, sum);
+        details_key(l->b, false, LLMOBS_USAGE_TOTAL);
+        llmobs__buf_int64(l->b, sum);
     }
-    llmobs__buf_putc(&json, '}');
-    PUT_LIT(b, "{\"stringValue\":");
-    if (json.oom)
-        b->oom = true;
-    else
-        llmobs__buf_json_string(b, json.data, json.len);
-    PUT_LIT(b, "}}");
-    llmobs__buf_free(&json);
+    details_end(l);
 
     /* Semantic-convention view: input_tokens includes cached input, output_tokens includes
      * reasoning (genai-semconv); Langfuse uses usage_details above instead. */
@@ -323,30 +343,22 @@ static void usage_attributes(attr_list *l, const llmobs__span *s)
 static void cost_attributes(attr_list *l, const llmobs__serializer *ser, const llmobs__span *s)
 {
     if (!s->ncost || !ser->send_cost) return;
-    llmobs__buf json = {0};
     bool has_total = false;
     double sum = 0;
-    llmobs__buf_putc(&json, '{');
+    details_begin(l, LIT_KEY("langfuse.observation.cost_details"));
     for (size_t i = 0; i < s->ncost; i++) {
         if (strcmp(s->cost[i].key, "total") == 0)
             has_total = true;
         else
             sum += s->cost[i].usd;
-        if (i) llmobs__buf_putc(&json, ',');
-        llmobs__buf_json_string(&json, s->cost[i].key, strlen(s->cost[i].key));
-        llmobs__buf_putc(&json, ':');
-        llmobs__buf_json_double(&json, s->cost[i].usd);
+        details_key(l->b, i == 0, s->cost[i].key);
+        details_double(l->b, s->cost[i].usd);
     }
     if (!has_total) {
-        PUT_LIT(&json, ",\"total\":");
-        llmobs__buf_json_double(&json, sum);
+        details_key(l->b, false, "total");
+        details_double(l->b, sum);
     }
-    llmobs__buf_putc(&json, '}');
-    if (json.oom)
-        l->b->oom = true;
-    else
-        attr_strn(l, LIT_KEY("langfuse.observation.cost_details"), json.data, json.len);
-    llmobs__buf_free(&json);
+    details_end(l);
 }
 
 /* Parameters the GenAI semantic conventions type as int (genai-semconv: max_tokens, seed,

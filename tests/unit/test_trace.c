@@ -404,6 +404,40 @@ static void a_replaced_payload_is_sent_as_it_is_now(void **state)
     assert_int_equal(client_stat(f->client, LLMOBS_STAT_INVALID_JSON), 0);
 }
 
+/* Usage and cost details are JSON text inside a JSON string: keys with quotes, backslashes,
+ * control characters or non-ASCII come back exactly when both layers are parsed. */
+static void detail_keys_with_json_specials_round_trip(void **state)
+{
+    fixture *f = *state;
+    static const char *const keys[] = {"we\"ird", "back\\slash", "nl\nx", "ctl\x01", "caf\xc3\xa9"};
+    llmobs_trace *t = llmobs_trace_start(f->client, "details", NULL);
+    llmobs_obs *g = llmobs_obs_start(t, NULL, LLMOBS_OBS_GENERATION, "g", NULL);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(llmobs_obs_set_usage_detail(g, keys[i], 10 + i), LLMOBS_OK);
+        assert_int_equal(llmobs_obs_set_cost_detail(g, keys[i], 0.25 * (i + 1)), LLMOBS_OK);
+    }
+    llmobs_obs_end(g);
+    llmobs_trace_end(t);
+    const cJSON *gs = find_span_by_name(flush_and_get(f, 2), "g");
+    assert_non_null(gs);
+    cJSON *usage = cJSON_Parse(span_attr_str(gs, "langfuse.observation.usage_details"));
+    cJSON *cost = cJSON_Parse(span_attr_str(gs, "langfuse.observation.cost_details"));
+    assert_non_null(usage);
+    assert_non_null(cost);
+    for (int i = 0; i < 5; i++) {
+        const cJSON *u = cJSON_GetObjectItemCaseSensitive(usage, keys[i]);
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(cost, keys[i]);
+        assert_true(cJSON_IsNumber(u) && cJSON_IsNumber(c));
+        assert_int_equal(u->valueint, 10 + i);
+        assert_true(c->valuedouble == 0.25 * (i + 1));
+    }
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(usage, "total")->valueint, 60);
+    assert_true(cJSON_GetObjectItemCaseSensitive(cost, "total")->valuedouble == 3.75);
+    assert_int_equal(cJSON_GetArraySize(usage), 6);
+    cJSON_Delete(usage);
+    cJSON_Delete(cost);
+}
+
 static void generation_without_cost_details_is_priced_from_the_table(void **state)
 {
     fixture *f = *state;
@@ -514,6 +548,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(trace_with_seeded_id_uses_it, setup, teardown),
         cmocka_unit_test_setup_teardown(extra_attributes_reach_the_wire_verbatim, setup, teardown),
         cmocka_unit_test_setup_teardown(a_replaced_payload_is_sent_as_it_is_now, setup, teardown),
+        cmocka_unit_test_setup_teardown(detail_keys_with_json_specials_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(plain_text_with_invalid_utf8_is_repaired_on_the_wire, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(generation_without_cost_details_is_priced_from_the_table,
