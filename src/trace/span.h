@@ -147,9 +147,8 @@ typedef struct llmobs__span {
 llmobs__span *llmobs__span_new(llmobs__span_home *home);
 
 /* Replaces one of the span's own string fields by a copy of `value` (NULL clears it), keeping
- * str_bytes; false when out of memory (the field is then unchanged).
- * The copy goes to the span's pool when it fits. Fields set this way are released by
- * llmobs__span_free only. */
+ * str_bytes; false when out of memory (the field is then unchanged). The copy goes to the
+ * span's pool when it fits. Fields set this way are released by llmobs__span_free only. */
 bool llmobs__span_set_string(llmobs__span *s, char **field, const char *value);
 /* The same for the input or the output, keeping its length. */
 bool llmobs__span_set_text(llmobs__span *s, llmobs__span_text *field, const char *value);
