@@ -260,10 +260,10 @@ void llmobs__buf_json_string(llmobs__buf *b, const char *str, size_t len)
 {
     /* Worst case 6 bytes per input byte plus quotes; reserve once for the common case. */
     if (!llmobs__buf_reserve(b, len + 2)) return;
-    char *d = b->data + b->len;
     if (len < 16 && short_plain_prefix((const unsigned char *)str, len) == len) {
         /* Most strings of a span are short and plain (names, types, models): one check and
          * one copy, not the escaping loop's run bookkeeping and its appends. */
+        char *d = b->data + b->len;
         d[0] = '"';
         memcpy(d + 1, str, len);
         d[len + 1] = '"';
