@@ -3,6 +3,7 @@
  * score validated against CreateScoreRequest in tests/data/langfuse/openapi.yml), what it prints,
  * and its exit codes. */
 #include "fake_http.h"
+#include "files.h"
 
 #include <stdatomic.h>
 #include <cjson/cJSON.h>
@@ -253,15 +254,6 @@ static int run(fx *f, const char *args, char **out, char **err)
     return WEXITSTATUS(rc);
 }
 
-static void write_file(fx *f, const char *name, const char *text)
-{
-    char path[300];
-    snprintf(path, sizeof path, "%s/%s", f->dir, name);
-    FILE *fp = fopen(path, "w");
-    fputs(text, fp);
-    fclose(fp);
-}
-
 static void production_judges_root_observations_and_posts_valid_scores(void **state)
 {
     fx *f = *state;
@@ -357,7 +349,7 @@ static const char GOLDEN[] = "{\"question\": \"2+2?\", \"answer\": \"4\", \"expe
 static void dataset_gate_passes_at_the_bar_and_fails_below(void **state)
 {
     fx *f = *state;
-    write_file(f, "golden.jsonl", GOLDEN);
+    test_write_file(f->dir, "golden.jsonl", GOLDEN);
     char args[512], *out, *err;
     snprintf(args, sizeof args, "dataset --file '%s/golden.jsonl' --min-pass-rate 0.8", f->dir);
     int rc = run(f, args, &out, &err);
@@ -379,15 +371,15 @@ static void dataset_gate_passes_at_the_bar_and_fails_below(void **state)
 static void dataset_malformed_line_is_named(void **state)
 {
     fx *f = *state;
-    write_file(f, "bad.jsonl",
-               "{\"question\": \"q\", \"answer\": \"a\"}\n\n{\"question\": \"q\"}\n");
+    test_write_file(f->dir, "bad.jsonl",
+                    "{\"question\": \"q\", \"answer\": \"a\"}\n\n{\"question\": \"q\"}\n");
     char args[512], *out, *err;
     snprintf(args, sizeof args, "dataset --file '%s/bad.jsonl'", f->dir);
     assert_int_equal(run(f, args, &out, &err), 5);
     assert_non_null(strstr(err, "bad.jsonl:3: \"answer\" (string) is missing"));
     assert_int_equal(fake_http_count(f->judge), 0); /* checked before judging anything */
     free(out), free(err);
-    write_file(f, "bad2.jsonl", "{\"question\": \"q\", \"answer\": \"a\"}\nnot json\n");
+    test_write_file(f->dir, "bad2.jsonl", "{\"question\": \"q\", \"answer\": \"a\"}\nnot json\n");
     snprintf(args, sizeof args, "dataset --file '%s/bad2.jsonl'", f->dir);
     assert_int_equal(run(f, args, &out, &err), 5);
     assert_non_null(strstr(err, "bad2.jsonl:2: not a JSON object"));
@@ -400,7 +392,7 @@ static void dataset_malformed_line_is_named(void **state)
 static void dataset_without_judge_key_or_judge(void **state)
 {
     fx *f = *state;
-    write_file(f, "golden.jsonl", GOLDEN);
+    test_write_file(f->dir, "golden.jsonl", GOLDEN);
     char args[512], *out, *err;
     snprintf(args, sizeof args, "dataset --file '%s/golden.jsonl'", f->dir);
     unsetenv("LLMOBS_JUDGE_API_KEY");
@@ -438,7 +430,7 @@ static char *read_all(const char *path)
 static void dataset_pushes_eval_gauges_and_writes_a_textfile(void **state)
 {
     fx *f = *state;
-    write_file(f, "golden.jsonl", GOLDEN);
+    test_write_file(f->dir, "golden.jsonl", GOLDEN);
     atomic_int status = 200;
     fake_http *pg = fake_http_start(pushgateway_handler, &status);
     char args[1024], *out, *err, prom[300];

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "files.h"
 #include "http_test.h"
 #include "receiver.h"
 
@@ -221,15 +222,6 @@ static void assert_json_equal(const char *a, const char *b)
     assert_true(cJSON_Compare(x, y, 1));
     cJSON_Delete(x);
     cJSON_Delete(y);
-}
-
-static void write_file(fx *f, const char *name, const char *text)
-{
-    char path[128];
-    snprintf(path, sizeof path, "%s/%s", f->dir, name);
-    FILE *fp = fopen(path, "w");
-    fputs(text, fp);
-    fclose(fp);
 }
 
 static uint64_t counter(llmobs_experiment *x, llmobs_experiment_counter c)
@@ -517,21 +509,18 @@ static void failing_tasks_and_malformed_items_are_counted_within_the_concurrency
 {
     fx *f = *state;
     llmobs_client *c = client_for(f, NULL);
-    char path[128];
-    snprintf(path, sizeof path, "%s/items.jsonl", f->dir);
-    FILE *fp = fopen(path, "w");
-    fputs("{\"input\": \"2+2\", \"expected_output\": \"4\"}\n"
-          "\n"
-          "not json at all\n"
-          "[1, 2]\n"
-          "{\"expected_output\": \"no input\"}\n"
-          "{\"input\": \"x\", \"id\": 17}\n"
-          "{\"input\": \"BAD\", \"id\": \"bad\"}\n"
-          "{\"input\": \"France\", \"id\": \"fr\", \"expectedOutput\": \"Paris\"}\n"
-          "{\"input\": \"2+2 again\", \"metadata\": {\"k\": 1}}\n"
-          "{\"input\": \"truncated\"\n",
-          fp);
-    fclose(fp);
+    const char *path =
+        test_write_file(f->dir, "items.jsonl",
+                        "{\"input\": \"2+2\", \"expected_output\": \"4\"}\n"
+                        "\n"
+                        "not json at all\n"
+                        "[1, 2]\n"
+                        "{\"expected_output\": \"no input\"}\n"
+                        "{\"input\": \"x\", \"id\": 17}\n"
+                        "{\"input\": \"BAD\", \"id\": \"bad\"}\n"
+                        "{\"input\": \"France\", \"id\": \"fr\", \"expectedOutput\": \"Paris\"}\n"
+                        "{\"input\": \"2+2 again\", \"metadata\": {\"k\": 1}}\n"
+                        "{\"input\": \"truncated\"\n");
     gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0};
     llmobs_experiment *x = llmobs_experiment_new(c, "file-run", NULL);
     assert_int_equal(llmobs_experiment_set_file(x, path), LLMOBS_OK);
@@ -593,13 +582,9 @@ static void an_item_past_its_deadline_is_timed_out_and_not_scored(void **state)
 {
     fx *f = *state;
     llmobs_client *c = client_for(f, NULL);
-    char path[128];
-    snprintf(path, sizeof path, "%s/t.jsonl", f->dir);
-    FILE *fp = fopen(path, "w");
-    fputs("{\"input\": \"slow\", \"expected_output\": \"done\"}\n"
-          "{\"input\": \"fast\", \"expected_output\": \"done\"}\n",
-          fp);
-    fclose(fp);
+    const char *path = test_write_file(f->dir, "t.jsonl",
+                                       "{\"input\": \"slow\", \"expected_output\": \"done\"}\n"
+                                       "{\"input\": \"fast\", \"expected_output\": \"done\"}\n");
     llmobs_experiment *x = llmobs_experiment_new(c, "t", NULL);
     llmobs_experiment_set_file(x, path);
     llmobs_experiment_set_item_timeout(x, 0.2);
@@ -632,9 +617,7 @@ static void a_task_that_stops_when_no_time_is_left_is_timed_out(void **state)
     char items[20 * 16 + 1] = "";
     for (int i = 0; i < 20; i++)
         strcat(items, "{\"input\": \"x\"}\n");
-    write_file(f, "d.jsonl", items);
-    char path[128];
-    snprintf(path, sizeof path, "%s/d.jsonl", f->dir);
+    const char *path = test_write_file(f->dir, "d.jsonl", items);
     llmobs_experiment *x = llmobs_experiment_new(c, "d", NULL);
     llmobs_experiment_set_file(x, path);
     llmobs_experiment_set_item_timeout(x, 0.01);
@@ -795,9 +778,9 @@ static void cli_gate_fails_on_a_regression_and_passes_otherwise(void **state)
 {
     fx *f = *state;
     use_langfuse_env(f);
-    write_file(f, "qa.jsonl", QA);
-    write_file(f, "good.sh", GOOD);
-    write_file(f, "worse.sh", WORSE);
+    test_write_file(f->dir, "qa.jsonl", QA);
+    test_write_file(f->dir, "good.sh", GOOD);
+    test_write_file(f->dir, "worse.sh", WORSE);
     char *out, *err;
     const char *base = "--file qa.jsonl --evaluator exact_match --evaluator judge ";
     char args[1024];
@@ -858,7 +841,7 @@ static void cli_gate_fails_on_a_regression_and_passes_otherwise(void **state)
     cJSON_Delete(res);
     /* Spans: 7 runs of 4 items, each traced once. */
     assert_int_equal(receiver_wait_spans(f->r, 28, 5000), 28);
-    write_file(f, ".llmobs-experiments.json", "garbage");
+    test_write_file(f->dir, ".llmobs-experiments.json", "garbage");
     snprintf(args, sizeof args, "%s --run g5 --command 'sh good.sh' --compare-to base", base);
     assert_int_equal(run_cli(f, args, &out, &err), 8);
     assert_in(err, "is not a results file");
@@ -869,18 +852,18 @@ static void cli_counts_failing_commands_and_malformed_items(void **state)
 {
     fx *f = *state;
     use_langfuse_env(f);
-    write_file(f, "items.jsonl",
-               "{\"input\": \"ok\", \"expected_output\": \"ok\"}\n"
-               "{oops\n"
-               "{\"input\": \"fail\", \"expected_output\": \"x\"}\n"
-               "{\"input\": \"sleep\", \"expected_output\": \"x\"}\n");
-    write_file(f, "cmd.sh",
-               "in=$(cat)\n"
-               "case \"$in\" in\n"
-               "*fail*) echo broken >&2; exit 3;;\n"
-               "*sleep*) sleep 30; echo late;;\n"
-               "*) echo ok;;\n"
-               "esac\n");
+    test_write_file(f->dir, "items.jsonl",
+                    "{\"input\": \"ok\", \"expected_output\": \"ok\"}\n"
+                    "{oops\n"
+                    "{\"input\": \"fail\", \"expected_output\": \"x\"}\n"
+                    "{\"input\": \"sleep\", \"expected_output\": \"x\"}\n");
+    test_write_file(f->dir, "cmd.sh",
+                    "in=$(cat)\n"
+                    "case \"$in\" in\n"
+                    "*fail*) echo broken >&2; exit 3;;\n"
+                    "*sleep*) sleep 30; echo late;;\n"
+                    "*) echo ok;;\n"
+                    "esac\n");
     char *out, *err;
     int64_t t0 = test_mono_ms();
     int rc = run_cli(f,
@@ -897,7 +880,7 @@ static void cli_counts_failing_commands_and_malformed_items(void **state)
     assert_in(err, "killed at the item deadline");
     free(out), free(err);
     /* Every item failing is an error of its own. */
-    write_file(f, "bad.sh", "cat >/dev/null; exit 1\n");
+    test_write_file(f->dir, "bad.sh", "cat >/dev/null; exit 1\n");
     assert_int_equal(run_cli(f,
                              "--file items.jsonl --run r2 --command 'sh bad.sh' --evaluator "
                              "exact_match --item-timeout 5",
@@ -906,9 +889,9 @@ static void cli_counts_failing_commands_and_malformed_items(void **state)
     assert_in(err, "every item failed");
     free(out), free(err);
     /* The command reads the item input JSON and sees the item's variables. */
-    write_file(f, "echo.sh",
-               "cat >&2; echo \" $LLMOBS_EXPERIMENT_RUN $LLMOBS_EXPERIMENT_ITEM_ID "
-               "${TRACEPARENT%%-*}\" >&2; echo\n");
+    test_write_file(f->dir, "echo.sh",
+                    "cat >&2; echo \" $LLMOBS_EXPERIMENT_RUN $LLMOBS_EXPERIMENT_ITEM_ID "
+                    "${TRACEPARENT%%-*}\" >&2; echo\n");
     assert_int_equal(run_cli(f,
                              "--file items.jsonl --run r3 --command 'sh echo.sh' --evaluator "
                              "exact_match --concurrency 1",
@@ -921,9 +904,9 @@ static void cli_counts_failing_commands_and_malformed_items(void **state)
 static void cli_reads_a_langfuse_dataset_and_reports_its_errors(void **state)
 {
     fx *f = *state;
-    write_file(f, "good.sh",
-               "in=$(cat)\ncase \"$in\" in *2+2*) echo 4;; *France*) echo Paris;; "
-               "*) echo other;; esac\n");
+    test_write_file(f->dir, "good.sh",
+                    "in=$(cat)\ncase \"$in\" in *2+2*) echo 4;; *France*) echo Paris;; "
+                    "*) echo other;; esac\n");
     char *out, *err;
     const char *args = "--dataset golden --run lf --command 'sh good.sh' --evaluator exact_match";
     assert_int_equal(run_cli(f, args, &out, &err), 3); /* no keys */
