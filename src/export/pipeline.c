@@ -26,6 +26,7 @@
 #define SPOOL_RETRY_NS (30 * NS_PER_S)  /* resend attempts while the backend stays down */
 #define SPOOL_RESERVE_NS (5 * NS_PER_S) /* most of a shutdown window kept for spool writes */
 #define IDLE_TICK_NS NS_PER_S           /* the shortest sleep of an idle flusher */
+#define RING_MIN_SLOTS 64               /* the queue's ring when it is short (power of two) */
 
 struct llmobs__pipeline {
     pthread_mutex_t mu;
@@ -33,7 +34,16 @@ struct llmobs__pipeline {
     bool flusher_waits;        /* the flusher is in a wait on work_cv, not yet woken (mu) */
     int64_t flusher_wakes_at;  /* mono ns when that wait times out (INT64_MAX: never) */
     pthread_cond_t settled_cv; /* wakes flush() callers */
-    llmobs__item *head, *tail;
+    /* The queue, oldest first: a ring of queue_items entries from ring[ring_first] on, of
+     * ring_cap slots (a power of two, grown as the queue grows, back to RING_MIN_SLOTS when it
+     * empties). Each entry keeps the item's bytes, so that the flusher takes a batch off it
+     * without reading the items (the caller's core wrote them last: a list linking them
+     * made the flusher fetch them one after the other, holding mu). */
+    struct queued {
+        llmobs__item *item;
+        size_t bytes;
+    } * ring;
+    size_t ring_cap, ring_first;
     /* Written under mu; atomic so that llmobs__pipeline_queue_length() reads it without mu
      * (the metrics collector, at scrape time, must take no pipeline lock). */
     _Atomic size_t queue_items;
@@ -105,6 +115,46 @@ static void count_drop(llmobs__pipeline *p, llmobs_drop_reason reason, uint64_t 
     atomic_fetch_add_explicit(&p->dropped[reason], n, memory_order_relaxed);
 }
 
+/* ---- the queue ------------------------------------------------------------------------------ */
+
+/* Room in the ring for one more entry after the `queued` it holds, growing it when full (p->mu
+ * held); false when out of memory (the item is then dropped as queue_full: the queue could not
+ * take it). */
+static bool ring_room(llmobs__pipeline *p, size_t queued)
+{
+    if (queued < p->ring_cap) return true;
+    size_t cap = p->ring_cap ? p->ring_cap * 2 : RING_MIN_SLOTS;
+    struct queued *r = cap <= SIZE_MAX / sizeof *r ? malloc(cap * sizeof *r) : NULL;
+    if (!r) return false;
+    for (size_t i = 0; i < queued; i++) /* unwrapped, oldest first */
+        r[i] = p->ring[(p->ring_first + i) & (p->ring_cap - 1)];
+    free(p->ring);
+    p->ring = r;
+    p->ring_cap = cap;
+    p->ring_first = 0;
+    return true;
+}
+
+/* An empty queue's ring (p->mu held); the next enqueue allocates a small one. */
+static void free_ring(llmobs__pipeline *p)
+{
+    free(p->ring);
+    p->ring = NULL;
+    p->ring_cap = p->ring_first = 0;
+}
+
+/* Frees every queued item and empties the queue (p->mu held, or the only thread); returns how
+ * many there were. */
+static uint64_t free_queue(llmobs__pipeline *p)
+{
+    size_t n = p->queue_items;
+    for (size_t i = 0; i < n; i++)
+        llmobs__item_free(p->ring[(p->ring_first + i) & (p->ring_cap - 1)].item);
+    p->queue_items = p->queue_bytes = 0;
+    p->ring_first = 0;
+    return n;
+}
+
 /* ---- fork ------------------------------------------------------------------------------
  * A child of fork() has no flusher thread, may hold copies of locked mutexes and shares the
  * parent's connections. The process-wide registry below (the one piece of global state here,
@@ -142,12 +192,8 @@ static void fork_child(void)
         pthread_mutex_init(&p->mu, NULL);
         llmobs__cond_init_monotonic(&p->work_cv);
         llmobs__cond_init_monotonic(&p->settled_cv);
-        for (llmobs__item *it = p->head, *next; it; it = next) {
-            next = it->next;
-            llmobs__item_free(it);
-        }
-        p->head = p->tail = NULL;
-        p->queue_items = p->queue_bytes = p->in_flight_bytes = 0;
+        free_queue(p);
+        p->in_flight_bytes = 0;
         p->appended = p->taken = p->settled = p->flush_target = 0;
         atomic_store(&p->items, 0);
         atomic_store(&p->exported, 0);
@@ -221,14 +267,7 @@ static void restart_after_fork(llmobs__pipeline *p)
     p->exporter = NULL;
     p->stopping = true;
     p->stop_deadline = p->send_until = 0;
-    uint64_t left = 0;
-    for (llmobs__item *it = p->head, *next; it; it = next) {
-        next = it->next;
-        llmobs__item_free(it);
-        left++;
-    }
-    p->head = p->tail = NULL;
-    p->queue_items = p->queue_bytes = 0;
+    uint64_t left = free_queue(p);
     p->settled += left;
     pthread_cond_broadcast(&p->settled_cv);
     pthread_mutex_unlock(&p->mu);
@@ -260,14 +299,15 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
     /* Read on the caller's thread for every item; it times the flush interval and the retry
      * deadline (seconds), so the last tick's time will do. */
     s->enqueued_mono_ns = llmobs__mono_coarse_ns();
-    s->next = NULL;
     pthread_mutex_lock(&p->mu);
     if (p->restart) restart_after_fork(p);
     /* The byte bound covers the queue and the batch the flusher holds (in_flight_bytes):
      * both are memory this pipeline keeps. An item larger than the whole bound could never
      * fit: too_large, not queue_full. */
-    if (p->stopping || s->bytes > p->max_bytes || p->queue_items >= p->max_items ||
-        p->queue_bytes + p->in_flight_bytes + s->bytes > p->max_bytes) {
+    /* queue_items is written under mu only (relaxed loads read it without) */
+    size_t queued = atomic_load_explicit(&p->queue_items, memory_order_relaxed);
+    if (p->stopping || s->bytes > p->max_bytes || queued >= p->max_items ||
+        p->queue_bytes + p->in_flight_bytes + s->bytes > p->max_bytes || !ring_room(p, queued)) {
         llmobs_drop_reason why = p->stopping               ? LLMOBS_DROP_SHUTDOWN
                                  : s->bytes > p->max_bytes ? LLMOBS_DROP_TOO_LARGE
                                                            : LLMOBS_DROP_QUEUE_FULL;
@@ -276,12 +316,8 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
         llmobs__item_free(s);
         return false;
     }
-    if (p->tail)
-        p->tail->next = s;
-    else
-        p->head = s;
-    p->tail = s;
-    p->queue_items++;
+    p->ring[(p->ring_first + queued) & (p->ring_cap - 1)] = (struct queued){s, s->bytes};
+    atomic_store_explicit(&p->queue_items, queued + 1, memory_order_relaxed);
     p->queue_bytes += s->bytes;
     p->appended++;
     /* Wake a waiting flusher only when it has to act before its wait times out: a full batch,
@@ -290,7 +326,7 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
      * flusher that is not waiting looks at the queue again before it does; so does one already
      * woken, which the enqueues until it runs need not wake again. */
     if (p->flusher_waits &&
-        (p->queue_items >= p->flush_at ||
+        (queued + 1 >= p->flush_at ||
          llmobs__add_ns(s->enqueued_mono_ns, p->interval_ns) < p->flusher_wakes_at ||
          (p->spool && past_high_water(p)))) {
         pthread_cond_signal(&p->work_cv);
@@ -719,6 +755,8 @@ static void export_packed(llmobs__pipeline *p, llmobs__span **spans, size_t n)
             export_spans(p, &spans[first - 1], 1, false);
             continue;
         }
+        if (i + 2 < n) llmobs__span_prefetch(spans[i + 2]);
+        if (i + 1 < n) llmobs__span_prefetch_payloads(spans[i + 1]);
         size_t mark = body.len;
         llmobs__otlp_span(&p->ser, spans[i], count == 0, &body);
         if (body.oom) break;
@@ -806,25 +844,25 @@ static bool batch_due(const llmobs__pipeline *p, int64_t now)
 {
     if (!p->queue_items) return false;
     return p->queue_items >= p->flush_at || p->flush_target > p->taken || p->stopping ||
-           now >= llmobs__add_ns(p->head->enqueued_mono_ns, p->interval_ns);
+           now >= llmobs__add_ns(p->ring[p->ring_first].item->enqueued_mono_ns, p->interval_ns);
 }
 
 /* Moves up to max_batch_items from the queue into `batch` (p->mu held); their bytes stay
  * charged (in flight) until settle_batch. */
 static size_t take_batch(llmobs__pipeline *p, llmobs__item **batch, size_t *bytes)
 {
-    size_t n = 0;
-    *bytes = 0;
-    while (p->head && n < p->max_batch_items) {
-        llmobs__item *s = p->head;
-        p->head = s->next;
-        p->queue_items--;
-        p->queue_bytes -= s->bytes;
-        p->in_flight_bytes += s->bytes;
-        *bytes += s->bytes;
-        batch[n++] = s;
+    size_t n = p->queue_items < p->max_batch_items ? p->queue_items : p->max_batch_items;
+    size_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct queued *q = &p->ring[(p->ring_first + i) & (p->ring_cap - 1)];
+        batch[i] = q->item;
+        sum += q->bytes;
     }
-    if (!p->head) p->tail = NULL;
+    p->ring_first = (p->ring_first + n) & (p->ring_cap ? p->ring_cap - 1 : 0);
+    p->queue_items -= n;
+    p->queue_bytes -= sum;
+    p->in_flight_bytes += sum;
+    *bytes = sum;
     p->taken += n;
     return n;
 }
@@ -851,9 +889,10 @@ static void *flusher_main(void *arg)
              * sooner than the tick, so its enqueue need not wake this thread (llmobs__pipeline_
              * enqueue). */
             int64_t idle = p->interval_ns > IDLE_TICK_NS ? p->interval_ns : IDLE_TICK_NS;
-            int64_t wake = p->queue_items
-                               ? llmobs__add_ns(p->head->enqueued_mono_ns, p->interval_ns)
-                               : llmobs__add_ns(llmobs__mono_coarse_ns(), idle);
+            int64_t wake =
+                p->queue_items
+                    ? llmobs__add_ns(p->ring[p->ring_first].item->enqueued_mono_ns, p->interval_ns)
+                    : llmobs__add_ns(llmobs__mono_coarse_ns(), idle);
             if (p->spool && p->spool_check_at < wake) wake = p->spool_check_at;
             p->flusher_waits = true;
             p->flusher_wakes_at = wake;
@@ -873,17 +912,21 @@ static void *flusher_main(void *arg)
         p->in_flight_bytes -= bytes;
         p->settled += n;
         pthread_cond_broadcast(&p->settled_cv);
-        if (!p->queue_items) free_bodies(p); /* idle: give the request buffers back */
+        if (!p->queue_items) { /* idle: give the request buffers and a grown ring back */
+            free_bodies(p);
+            if (p->ring_cap > RING_MIN_SLOTS) free_ring(p);
+        }
     }
     /* Sending time is up with items left: with a spool they are written to it (in batches, as
      * they would have been sent) until the shutdown deadline; what is left then is dropped
      * (reason shutdown). The deadline holds to within one batch write. */
-    if (p->spool && p->head) {
+    if (p->spool && p->queue_items) {
         p->spool_only = true;
         int64_t last = 0; /* how long the previous batch took to write: the next one won't
                              start unless it would end before the deadline */
         for (int64_t now = llmobs__mono_ns();
-             p->head && llmobs__add_ns(now, last) < p->stop_deadline; now = llmobs__mono_ns()) {
+             p->queue_items && llmobs__add_ns(now, last) < p->stop_deadline;
+             now = llmobs__mono_ns()) {
             size_t bytes, n = take_batch(p, batch, &bytes);
             pthread_mutex_unlock(&p->mu);
             export_batch(p, batch, n);
@@ -895,15 +938,7 @@ static void *flusher_main(void *arg)
         }
     }
     free_bodies(p);
-    uint64_t left = 0;
-    for (llmobs__item *s = p->head, *next; s; s = next) {
-        next = s->next;
-        llmobs__item_free(s);
-        left++;
-    }
-    p->head = p->tail = NULL;
-    p->queue_items = 0;
-    p->queue_bytes = 0;
+    uint64_t left = free_queue(p);
     p->settled += left;
     pthread_cond_broadcast(&p->settled_cv);
     pthread_mutex_unlock(&p->mu);
@@ -1080,6 +1115,7 @@ void llmobs__pipeline_free(llmobs__pipeline *p)
     llmobs__spool_free(p->spool);
     free(p->batch);
     free(p->scratch);
+    free(p->ring);
     pthread_cond_destroy(&p->work_cv);
     pthread_cond_destroy(&p->settled_cv);
     pthread_mutex_destroy(&p->mu);

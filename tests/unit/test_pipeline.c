@@ -7,6 +7,7 @@
 
 #include "capture.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -495,6 +496,39 @@ static void shutdown_drops_what_a_stuck_exporter_holds_at_the_deadline(void **st
     capture_destroy(&cap);
 }
 
+/* The queue is a ring that grows: items queued while the flusher holds a batch wrap around the
+ * ring's end, then the ring grows with them in it (twice here). They still go out once each,
+ * in the order they were queued. */
+static void the_queue_keeps_its_order_as_it_wraps_and_grows(void **state)
+{
+    (void)state;
+    capture cap;
+    capture_init(&cap);
+    cap.block = true;
+    llmobs_options *o = capture_options(&cap, 10, 3600);
+    llmobs_options_set(o, "max_batch_items", "10");
+    llmobs_client *c = start_client(o);
+    enum { TRACES = 210 };
+    char name[16];
+    for (int i = 0; i < TRACES; i++) {
+        snprintf(name, sizeof name, "t%d", i);
+        assert_int_equal(llmobs_trace_end(llmobs_trace_start(c, name, NULL)), LLMOBS_OK);
+        if (i == 9) assert_true(capture_wait_blocked(&cap, 1, 5000)); /* t0..t9 in flight */
+    }
+    assert_int_equal(client_stat(c, LLMOBS_STAT_QUEUE_ITEMS), TRACES - 10);
+    capture_unblock(&cap);
+    assert_int_equal(llmobs_flush(c, 10000, NULL), LLMOBS_OK);
+    assert_int_equal(capture_count(&cap), TRACES);
+    for (int i = 0; i < TRACES; i++) {
+        snprintf(name, sizeof name, "t%d", i);
+        assert_string_equal(
+            cJSON_GetObjectItem(cJSON_GetArrayItem(cap.spans, i), "name")->valuestring, name);
+    }
+    assert_int_equal(client_stat(c, LLMOBS_STAT_EXPORTED), TRACES);
+    llmobs_shutdown(c, 5000);
+    capture_destroy(&cap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -517,6 +551,7 @@ int main(void)
         cmocka_unit_test(many_threads_hand_over_every_span_exactly_once),
         cmocka_unit_test(shutdown_while_other_threads_still_end_observations_is_safe_and_counted),
         cmocka_unit_test(shutdown_drops_what_a_stuck_exporter_holds_at_the_deadline),
+        cmocka_unit_test(the_queue_keeps_its_order_as_it_wraps_and_grows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
