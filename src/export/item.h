@@ -23,8 +23,7 @@ typedef struct llmobs__item_ops {
 } llmobs__item_ops;
 
 typedef struct llmobs__item {
-    struct llmobs__item *next; /* queue link */
-    size_t bytes;              /* ops->size, taken when it is handed to the pipeline */
+    size_t bytes; /* ops->size, taken when it is handed to the pipeline */
     int64_t enqueued_mono_ns;
     llmobs__item_kind kind;
     const llmobs__item_ops *ops;
