@@ -28,21 +28,24 @@
 #define IDLE_TICK_NS NS_PER_S           /* the shortest sleep of an idle flusher */
 #define RING_MIN_SLOTS 64               /* the queue's ring when it is short (power of two) */
 
+/* A queue entry. It keeps the item's bytes so that the flusher takes a batch off the queue
+ * without reading the items: the caller's core wrote them last, and a list linking them made
+ * the flusher fetch them one after the other, holding mu. */
+typedef struct queue_entry {
+    llmobs__item *item;
+    size_t bytes;
+} queue_entry;
+
 struct llmobs__pipeline {
     pthread_mutex_t mu;
     pthread_cond_t work_cv;    /* wakes the flusher */
     bool flusher_waits;        /* the flusher is in a wait on work_cv, not yet woken (mu) */
     int64_t flusher_wakes_at;  /* mono ns when that wait times out (INT64_MAX: never) */
     pthread_cond_t settled_cv; /* wakes flush() callers */
-    /* The queue, oldest first: a ring of queue_items entries from ring[ring_first] on, of
-     * ring_cap slots (a power of two, grown as the queue grows, back to RING_MIN_SLOTS when it
-     * empties). Each entry keeps the item's bytes, so that the flusher takes a batch off it
-     * without reading the items (the caller's core wrote them last: a list linking them
-     * made the flusher fetch them one after the other, holding mu). */
-    struct queued {
-        llmobs__item *item;
-        size_t bytes;
-    } * ring;
+    /* The queue, oldest first: queue_items entries from ring[ring_first] on, of ring_cap
+     * slots (a power of two, grown as the queue grows, back to RING_MIN_SLOTS when it
+     * empties). */
+    queue_entry *ring;
     size_t ring_cap, ring_first;
     /* Written under mu; atomic so that llmobs__pipeline_queue_length() reads it without mu
      * (the metrics collector, at scrape time, must take no pipeline lock). */
@@ -124,7 +127,7 @@ static bool ring_room(llmobs__pipeline *p, size_t queued)
 {
     if (queued < p->ring_cap) return true;
     size_t cap = p->ring_cap ? p->ring_cap * 2 : RING_MIN_SLOTS;
-    struct queued *r = cap <= SIZE_MAX / sizeof *r ? malloc(cap * sizeof *r) : NULL;
+    queue_entry *r = cap <= SIZE_MAX / sizeof *r ? malloc(cap * sizeof *r) : NULL;
     if (!r) return false;
     for (size_t i = 0; i < queued; i++) /* unwrapped, oldest first */
         r[i] = p->ring[(p->ring_first + i) & (p->ring_cap - 1)];
@@ -316,7 +319,7 @@ bool llmobs__pipeline_enqueue(llmobs__pipeline *p, llmobs__item *s)
         llmobs__item_free(s);
         return false;
     }
-    p->ring[(p->ring_first + queued) & (p->ring_cap - 1)] = (struct queued){s, s->bytes};
+    p->ring[(p->ring_first + queued) & (p->ring_cap - 1)] = (queue_entry){s, s->bytes};
     atomic_store_explicit(&p->queue_items, queued + 1, memory_order_relaxed);
     p->queue_bytes += s->bytes;
     p->appended++;
@@ -854,7 +857,7 @@ static size_t take_batch(llmobs__pipeline *p, llmobs__item **batch, size_t *byte
     size_t n = p->queue_items < p->max_batch_items ? p->queue_items : p->max_batch_items;
     size_t sum = 0;
     for (size_t i = 0; i < n; i++) {
-        const struct queued *q = &p->ring[(p->ring_first + i) & (p->ring_cap - 1)];
+        const queue_entry *q = &p->ring[(p->ring_first + i) & (p->ring_cap - 1)];
         batch[i] = q->item;
         sum += q->bytes;
     }

@@ -191,6 +191,7 @@ static inline void llmobs__span_prefetch_payloads(const llmobs__span *s)
     llmobs__span_prefetch_text(&s->output);
     if (s->trace) __builtin_prefetch(s->trace);
 }
+
 /* The item interface of a span (serialized in batches, so no serialize). */
 extern const llmobs__item_ops llmobs__span_ops;
 /* A usage or cost key for a span: the shared static string for a Langfuse name, else a copy
