@@ -16,11 +16,15 @@
 #include "itemset.h"
 #include "receiver.h"
 
+#include <arpa/inet.h>
 #include <llmobs/llmobs.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define THREADS 4
 
@@ -155,7 +159,7 @@ typedef struct ledger {
     itemset lost_reply;   /* a unit once per acceptance whose reply was lost */
     itemset event_5xx;    /* units answered a per-event 5xx */
     itemset refused;      /* items with a unit refused for good */
-    itemset refused_seen; /* ... in a reply the client got (not lost, not late) */
+    itemset refused_seen; /* ... in a reply the client got (not lost) */
     itemset too_large;    /* items alone in a request answered 413 */
     const recv_request *q;
     itemset request_items; /* items of the request being read */
@@ -450,6 +454,10 @@ static void run(const char *name, const recv_faults *f, const run_spec *rs)
                (unsigned long long)client_stat(next, LLMOBS_STAT_SPOOL_RESENT),
                (unsigned long long)spool_lost);
     }
+    /* A request whose client gave up closed its connection: once only the clients' idle
+     * connections are open, every such reply is recorded lost. */
+    size_t open = receiver_wait_open_connections(r, next ? 2 : 1, (int)test_slack_ms(5000));
+    if (open > (next ? 2u : 1u)) fail_msg("%zu connections still open", open);
     check_accounting(name, r, c, &want, &out, spool_lost);
     /* The faults really happened (the run is not vacuous). */
     for (int i = 1; i < RECV_FAULT_COUNT; i++)
@@ -471,15 +479,11 @@ static void run(const char *name, const recv_faults *f, const run_spec *rs)
 }
 
 /* Faults drawn from the run's seed plus `offset`, none until rates are set: slow answers take
- * slow_ms, timeouts 900 ms (past the client's 0.5 s), 429s say Retry-After: 0, and an
- * acceptance answered after 250 ms is recorded as a possibly lost reply. */
+ * slow_ms, timeouts 900 ms (past the client's 0.5 s), 429s say Retry-After: 0. */
 static recv_faults faults(unsigned offset, int slow_ms)
 {
-    return (recv_faults){.seed = seed() + offset,
-                         .slow_ms = slow_ms,
-                         .timeout_ms = 900,
-                         .retry_after = "0",
-                         .late_ms = 250};
+    return (recv_faults){
+        .seed = seed() + offset, .slow_ms = slow_ms, .timeout_ms = 900, .retry_after = "0"};
 }
 
 /* 25 % retryable answers (503, 429), 15 % resets, 10 % lost replies, some 500s and 413s. */
@@ -612,6 +616,68 @@ static void backend_that_never_answers(void **state)
     receiver_stop(r);
 }
 
+/* A TCP connection to the receiver on loopback. */
+static int connect_to(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* One HTTP/1.1 POST of an empty OTLP request on socket `fd`. */
+static void post_raw(int fd)
+{
+    static const char rq[] = "POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+    assert_int_equal(write(fd, rq, sizeof rq - 1), (ssize_t)(sizeof rq - 1));
+}
+
+/* Reads one answer of the receiver (headers and its two-byte "{}" body). */
+static void read_answer(int fd)
+{
+    char buf[1024];
+    size_t n = 0;
+    while (n < sizeof buf - 1) {
+        ssize_t k = read(fd, buf + n, sizeof buf - 1 - n);
+        assert_true(k > 0);
+        n += (size_t)k;
+        buf[n] = '\0';
+        const char *end = strstr(buf, "\r\n\r\n");
+        if (end && strlen(end + 4) >= 2) return;
+    }
+    fail_msg("no complete answer");
+}
+
+/* The oracle of the runs above: a client that gives up on a request closes its connection,
+ * however fast the answer was, so the receiver records an accepted request as possibly unseen
+ * (reply_lost) when its connection closed without another request, and as seen when the
+ * client sent another request on the connection. */
+static void a_reply_is_lost_when_the_client_hangs_up_after_it(void **state)
+{
+    (void)state;
+    receiver *r = receiver_start(0);
+    int gives_up = connect_to(receiver_port(r)), reads = connect_to(receiver_port(r));
+    post_raw(gives_up); /* answered at once, never read */
+    assert_int_equal(receiver_wait_requests(r, 1, 5000), 1);
+    close(gives_up);
+    post_raw(reads);
+    read_answer(reads);
+    post_raw(reads); /* proves the client read the answer before */
+    read_answer(reads);
+    assert_int_equal(receiver_wait_open_connections(r, 1, 5000), 1);
+    assert_int_equal(receiver_request_count(r), 3);
+    assert_true(receiver_request(r, 0)->reply_lost);
+    assert_false(receiver_request(r, 1)->reply_lost);
+    assert_false(receiver_request(r, 2)->reply_lost);
+    close(reads); /* the last answer on it: the receiver cannot tell it was read */
+    assert_int_equal(receiver_wait_open_connections(r, 0, 5000), 0);
+    assert_true(receiver_request(r, 2)->reply_lost);
+    receiver_stop(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -621,6 +687,7 @@ int main(void)
         cmocka_unit_test(ingestion_with_per_event_errors),
         cmocka_unit_test(ingestion_heavy_faults_and_few_retries),
         cmocka_unit_test(backend_that_never_answers),
+        cmocka_unit_test(a_reply_is_lost_when_the_client_hangs_up_after_it),
     };
     /* LLMOBS_FAULT_TEST=<name pattern> runs only the matching cases (with LLMOBS_FAULT_SEED). */
     const char *only = getenv("LLMOBS_FAULT_TEST");

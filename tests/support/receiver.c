@@ -39,7 +39,7 @@ struct receiver {
     size_t nreqs, cap;
     size_t inflight;
     size_t spans_accepted;
-    size_t connections;
+    size_t connections, open_connections;
     bool faults_on;
     recv_faults faults;
     char *fault_retry_after;
@@ -47,7 +47,14 @@ struct receiver {
     uint64_t event_rng; /* draws per-event answers, so they do not shift the faults' sequence */
 };
 
+/* One TCP connection (MHD's socket context): the last request on it answered 2xx, until the
+ * client sends another request on the connection, which tells that it read that answer. */
+typedef struct socket_state {
+    recv_request *answered;
+} socket_state;
+
 typedef struct conn_state {
+    socket_state *socket;
     int fault;
     recv_request *q;
     answer_slot a;
@@ -208,6 +215,7 @@ static void record(receiver *r, conn_state *st, int status)
     }
     r->reqs[r->nreqs++] = q;
     if (status >= 200 && status < 300 && q->spans > 0) r->spans_accepted += (size_t)q->spans;
+    if (st->socket && status >= 200 && status < 300 && !q->reply_lost) st->socket->answered = q;
     r->inflight--;
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
@@ -404,6 +412,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         recv_request *q = calloc(1, sizeof *q);
         if (!st || !q) abort();
         st->q = q;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        st->socket = ci ? ci->socket_context : NULL;
         q->start_ms = test_mono_ms();
         snprintf(q->method, sizeof q->method, "%s", method);
         snprintf(q->path, sizeof q->path, "%s", url);
@@ -413,6 +424,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, q->args);
         pthread_mutex_lock(&r->mu);
         r->inflight++;
+        if (st->socket) st->socket->answered = NULL; /* the client read the previous answer */
         if (r->script_len) {
             st->a = r->script[r->script_head];
             st->scripted = true;
@@ -464,7 +476,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     int max_spans = r->max_spans;
     recv_responder responder = st->scripted ? NULL : r->responder;
     void *responder_ud = r->responder_ud;
-    int late_ms = r->faults_on ? r->faults.late_ms : 0;
     bool per_event = r->faults_on && !st->scripted && !responder;
     pthread_mutex_unlock(&r->mu);
     if (per_event) read_events(q);
@@ -497,10 +508,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(resp, "Content-Type", "application/json");
     if (st->a.retry_after) MHD_add_response_header(resp, "Retry-After", st->a.retry_after);
-    /* Under load the answer may come after the client's timeout: the server cannot tell
-     * whether the client still listens, so it records the acceptance as possibly unseen. */
-    if (late_ms && status >= 200 && status < 300 && test_mono_ms() - q->start_ms >= late_ms)
-        q->reply_lost = true;
     /* Recorded before queueing, so a client that sees the answer sees the record too. */
     record(r, st, status);
     enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, resp);
@@ -526,14 +533,30 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+/* A client that gives up on a request (its timeout) closes the connection, whether or not
+ * the answer was already on its way: the server cannot tell if it was read. So a 2xx answer
+ * that is the last on a connection closed without another request is recorded reply_lost,
+ * however fast it was sent. (A client closing after reading the answer is counted too: the
+ * record is an upper bound.) */
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-    (void)c, (void)socket_context;
+    (void)c;
     receiver *r = cls;
-    if (toe != MHD_CONNECTION_NOTIFY_STARTED) return;
     pthread_mutex_lock(&r->mu);
-    r->connections++;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        r->connections++;
+        r->open_connections++;
+        *socket_context = calloc(1, sizeof(socket_state));
+        if (!*socket_context) abort();
+    } else {
+        socket_state *s = *socket_context;
+        if (s && s->answered) s->answered->reply_lost = true;
+        free(s);
+        *socket_context = NULL;
+        r->open_connections--;
+    }
+    pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -701,6 +724,19 @@ size_t receiver_wait_requests(receiver *r, size_t n, int timeout_ms)
 size_t receiver_wait_inflight(receiver *r, size_t n, int timeout_ms)
 {
     return wait_for(r, &r->inflight, n, timeout_ms);
+}
+
+size_t receiver_wait_open_connections(receiver *r, size_t n, int timeout_ms)
+{
+    int64_t until = test_mono_ms() + timeout_ms;
+    pthread_mutex_lock(&r->mu);
+    while (r->open_connections > n && test_mono_ms() < until) {
+        struct timespec ts = mono_in(until);
+        pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+    }
+    size_t got = r->open_connections;
+    pthread_mutex_unlock(&r->mu);
+    return got;
 }
 
 size_t receiver_wait_spans(receiver *r, size_t n, int timeout_ms)

@@ -43,8 +43,9 @@ typedef struct recv_request {
     int spans;        /* spans in the OTLP JSON body; -1 if it did not parse */
     int64_t start_ms; /* monotonic ms: headers arrived */
     int64_t end_ms;   /* monotonic ms: answered or dropped */
-    bool reply_lost;  /* accepted (status 200) but the reply was never sent, or sent so late
-                         (recv_faults.late_ms) that the client may have timed out first */
+    bool reply_lost;  /* accepted (2xx) but the client may not have read the reply: it was
+                         never sent, or the client closed the connection after it without
+                         sending another request there (as a client that timed out does) */
     int fault;        /* the recv_fault drawn for it (RECV_FAULT_NONE when scripted) */
     /* In fault mode, an ingestion request (a {"batch":[...]} body on RECV_INGESTION_PATH):
      * the envelope id of each event and what the receiver did with it: 201 accepted (also when
@@ -83,8 +84,6 @@ typedef struct recv_faults {
     int slow_ms;
     int timeout_ms;          /* make it longer than the client's request timeout */
     const char *retry_after; /* for 429 (copied); NULL: none */
-    int late_ms;             /* an accepted request answered this long after its headers arrived is
-                                recorded reply_lost (set it below the client's timeout); 0: never */
     /* RECV_FAULT_207: each event of the batch independently gets a 5xx error (500 or 503)
      * with event_5xx_per_mille, a 4xx error (400 or 404) with event_4xx_per_mille, else 201.
      * Every other 2xx answer to an ingestion request is a 207 accepting all of its events, as
@@ -139,6 +138,9 @@ size_t receiver_wait_inflight(receiver *r, size_t n, int timeout_ms);
 size_t receiver_wait_spans(receiver *r, size_t n, int timeout_ms);
 /* TCP connections accepted so far. */
 size_t receiver_connection_count(receiver *r);
+/* Wait until at most n connections are open, or timeout_ms passes; returns the number open.
+ * A request's reply_lost is final once its connection closed. */
+size_t receiver_wait_open_connections(receiver *r, size_t n, int timeout_ms);
 /* Spans in requests answered 2xx. */
 size_t receiver_span_count(receiver *r);
 /* A new array with a copy of every span of every request answered 2xx, in order. */
