@@ -7,6 +7,7 @@
 #define LLMOBS_TEST_RECEIVER_H
 
 #include <cjson/cJSON.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,10 +44,12 @@ typedef struct recv_request {
     int spans;        /* spans in the OTLP JSON body; -1 if it did not parse */
     int64_t start_ms; /* monotonic ms: headers arrived */
     int64_t end_ms;   /* monotonic ms: answered or dropped */
-    bool reply_lost;  /* accepted (2xx) but the client may not have read the reply: it was
-                         never sent, or the client closed the connection after it without
-                         sending another request there (as a client that timed out does) */
-    int fault;        /* the recv_fault drawn for it (RECV_FAULT_NONE when scripted) */
+    /* Accepted (2xx) but the client may not have read the reply: it was never sent, or the
+     * client closed the connection after it without sending another request there (as a
+     * client that timed out does). Atomic: set when the connection closes, which may be after
+     * the test read the records. */
+    atomic_bool reply_lost;
+    int fault; /* the recv_fault drawn for it (RECV_FAULT_NONE when scripted) */
     /* In fault mode, an ingestion request (a {"batch":[...]} body on RECV_INGESTION_PATH):
      * the envelope id of each event and what the receiver did with it: 201 accepted (also when
      * the reply was then lost), the per-event error of a 207 (5xx or 4xx), or 0 when the
